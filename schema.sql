@@ -1,0 +1,135 @@
+-- stockpile database, schema version 1.
+--
+-- This file is the one definition of the database; the binary compiles it in
+-- and runs it once, when it creates a new file. Later changes are appended as
+-- numbered migration steps in src/db.rs, never made by editing this file.
+--
+-- Dates are ISO text (YYYY-MM-DD), so they sort and compare as dates.
+
+-- A storage site, registered the first time an export names it.
+CREATE TABLE depot (
+    id          INTEGER PRIMARY KEY,
+    code        TEXT NOT NULL UNIQUE
+                CHECK (length(code) BETWEEN 1 AND 32 AND code = upper(code)),
+    first_seen  INTEGER REFERENCES import_ledger(id)
+);
+
+-- An equipment model. A type keeps one NSN and one category: the first export
+-- that gives them sets them, and a later export that disagrees is refused.
+CREATE TABLE equipment_type (
+    id          INTEGER PRIMARY KEY,
+    code        TEXT NOT NULL UNIQUE
+                CHECK (length(code) BETWEEN 1 AND 40 AND code = upper(code)),
+    category    TEXT CHECK (category IN ('MBT','IFV','APC','SPH','TAH','MLRS',
+                                         'AD','ENG','REC','LOG','AMMO','OTHER')),
+    nsn         TEXT CHECK (nsn GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][0-9]-[0-9][0-9][0-9][0-9]'),
+    first_seen  INTEGER REFERENCES import_ledger(id)
+);
+
+-- The import ledger: one entry per imported file, each chained to the one
+-- before it (entry_hash = SHA-256 over prev_hash and the entry's fields), so
+-- that `stockpile check` notices an entry edited, deleted or reordered.
+-- `content` is JSON: the snapshots the file wrote, with their row digests.
+CREATE TABLE import_ledger (
+    id           INTEGER PRIMARY KEY,
+    file_name    TEXT NOT NULL,
+    file_sha256  TEXT NOT NULL,
+    imported_at  TEXT NOT NULL,
+    os_user      TEXT NOT NULL,
+    content      TEXT NOT NULL,
+    prev_hash    TEXT NOT NULL,
+    entry_hash   TEXT NOT NULL UNIQUE
+);
+CREATE INDEX import_ledger_by_sha ON import_ledger(file_sha256);
+
+-- One depot's holdings as of one date. `ledger_id` is the import that put the
+-- snapshot in force (a later `--replace` moves it); `digest` is SHA-256 over
+-- the sorted content hashes of its lines, recomputed by `check`.
+CREATE TABLE snapshot (
+    id          INTEGER PRIMARY KEY,
+    depot_id    INTEGER NOT NULL REFERENCES depot(id),
+    as_of       TEXT NOT NULL CHECK (as_of GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    ledger_id   INTEGER NOT NULL REFERENCES import_ledger(id),
+    line_count  INTEGER NOT NULL CHECK (line_count >= 0),
+    quantity    INTEGER NOT NULL CHECK (quantity >= 0),
+    digest      TEXT NOT NULL,
+    UNIQUE (depot_id, as_of)
+);
+
+-- Holdings with their history. A holding line is stored once per stretch of
+-- time in which it stayed unchanged: it is part of every snapshot of its depot
+-- dated in [valid_from, valid_to); valid_to NULL means it is still held.
+-- `content_hash` identifies the line by its full content (plus its occurrence
+-- number when a snapshot repeats an identical line), so re-importing a nearly
+-- unchanged export stores only what changed.
+CREATE TABLE holding_version (
+    id              INTEGER PRIMARY KEY,
+    depot_id        INTEGER NOT NULL REFERENCES depot(id),
+    content_hash    INTEGER NOT NULL,
+    type_id         INTEGER NOT NULL REFERENCES equipment_type(id),
+    status          TEXT NOT NULL CHECK (status IN ('FMC','PMC','NMCM','NMCS')),
+    quantity        INTEGER NOT NULL CHECK (quantity BETWEEN 1 AND 1000000000),
+    serial          TEXT,
+    owner           TEXT CHECK (owner IS NULL OR length(owner) = 3),
+    notice_hours    INTEGER CHECK (notice_hours IS NULL OR notice_hours BETWEEN 0 AND 8760),
+    lot             TEXT,
+    expires         TEXT,
+    last_inspected  TEXT,
+    remarks         TEXT,
+    valid_from      TEXT NOT NULL,
+    valid_to        TEXT CHECK (valid_to IS NULL OR valid_to > valid_from),
+    opened_by       INTEGER NOT NULL REFERENCES import_ledger(id)
+);
+-- Serves the current state (valid_to IS NULL sorts first), the versions that
+-- end on a date, and the state of a depot on a past date. It is the only index
+-- on the hot table: each extra one costs every import.
+CREATE INDEX holding_version_by_depot_end ON holding_version(depot_id, valid_to);
+-- Finds a serial held by two depots on one date (possible double count).
+CREATE INDEX holding_version_by_serial ON holding_version(serial) WHERE serial IS NOT NULL;
+
+-- Readiness aggregates of each depot's current holdings, rebuilt for a depot
+-- whenever its latest snapshot changes, so that reports never scan holdings.
+-- state is the reported status, or EXPIRED for a lot whose `expires` is
+-- before the snapshot date.
+CREATE TABLE readiness_current (
+    depot_id      INTEGER NOT NULL REFERENCES depot(id),
+    type_id       INTEGER NOT NULL REFERENCES equipment_type(id),
+    owner         TEXT,
+    state         TEXT NOT NULL CHECK (state IN ('FMC','PMC','NMCM','NMCS','EXPIRED')),
+    notice_hours  INTEGER,
+    quantity      INTEGER NOT NULL CHECK (quantity > 0)
+);
+CREATE INDEX readiness_current_by_depot ON readiness_current(depot_id);
+
+-- Authorised levels: the quantity of a type a depot is required to hold.
+CREATE TABLE requirement (
+    depot_id  INTEGER NOT NULL REFERENCES depot(id),
+    type_id   INTEGER NOT NULL REFERENCES equipment_type(id),
+    required  INTEGER NOT NULL CHECK (required >= 0),
+    PRIMARY KEY (depot_id, type_id)
+) WITHOUT ROWID;
+
+-- The current holdings as a plain table, for the sqlite3 shell and Datasette.
+CREATE VIEW current_holdings AS
+SELECT d.code           AS depot,
+       s.as_of          AS as_of,
+       t.code           AS type,
+       t.category       AS category,
+       t.nsn            AS nsn,
+       h.status         AS status,
+       CASE WHEN h.expires IS NOT NULL AND h.expires < s.as_of
+            THEN 1 ELSE 0 END AS expired,
+       h.quantity       AS quantity,
+       h.serial         AS serial,
+       h.owner          AS owner,
+       h.notice_hours   AS notice_hours,
+       h.lot            AS lot,
+       h.expires        AS expires,
+       h.last_inspected AS last_inspected,
+       h.remarks        AS remarks
+FROM holding_version h
+JOIN depot d          ON d.id = h.depot_id
+JOIN equipment_type t ON t.id = h.type_id
+JOIN snapshot s       ON s.depot_id = h.depot_id
+                     AND s.as_of = (SELECT max(as_of) FROM snapshot WHERE depot_id = h.depot_id)
+WHERE h.valid_to IS NULL;

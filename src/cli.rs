@@ -1,0 +1,258 @@
+//! Command-line arguments: global options and one enum of commands. Doc
+//! comments here are the `--help` text users read.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::output::Format;
+
+const OVERVIEW: &str = "\
+Workflow:
+  1. stockpile import exports/*.csv          load depot exports (one transaction per file)
+  2. stockpile requirements import req.csv   load authorised levels (optional)
+  3. stockpile report --by depot             readiness: R-level, S-level, overall level
+  4. stockpile deployable --within 48h       what can move within a window
+  5. stockpile history                       the trend, per snapshot date
+
+The database is ./stockpile.db unless --db PATH or STOCKPILE_DB says otherwise.
+Every command has examples in its --help.";
+
+/// Inventory database for prepositioned heavy-weapons stockpiles: import
+/// depot CSV exports and ask how ready the stockpile is, where, of what, and
+/// what can move within N hours.
+#[derive(Debug, Parser)]
+#[command(name = "stockpile", version, after_help = OVERVIEW, arg_required_else_help = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Database file (created with its schema on first import)
+    #[arg(
+        long,
+        global = true,
+        env = "STOCKPILE_DB",
+        default_value = "stockpile.db",
+        value_name = "PATH"
+    )]
+    pub db: PathBuf,
+    /// Output format: table for people, csv or json for programs
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print only errors (no summary, warnings or progress)
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Colour levels green/amber/red: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import depot CSV exports (files, or directories of *.csv)
+    #[command(after_help = "\
+Examples:
+  stockpile import fixtures/exports/
+  stockpile import --dry-run pl-pow-01.csv
+  stockpile import --depot DE-AUG-01 --as-of 2026-11-01 augustdorf.csv
+  stockpile import --skip-invalid --rejects rejects.csv big-export.csv
+  stockpile import --date-format %d.%m.%Y --delimiter ';' --encoding windows-1252 old.csv
+  stockpile import --map fixtures/profiles/de.toml bundeswehr.csv
+
+Each file is imported in one transaction: if any row is invalid nothing from
+the file is written and every invalid row is listed (exit 65).")]
+    Import(ImportArgs),
+    /// Readiness table: on hand, status counts, MC rate, R/S levels, overall level
+    #[command(after_help = "\
+Examples:
+  stockpile report                         one row per depot
+  stockpile report --by category           one row per category
+  stockpile report --by depot,type --depot PL-POW-01
+  stockpile report --as-of 2026-10-01      the state on a past date
+  stockpile report --fail-below 2          exit 1 if any depot is at level 3 or 4
+
+Levels: R1 MC rate >= 90 %, R2 >= 70 %, R3 >= 60 %, R4 below. S1 fill >= 90 %,
+S2 >= 80 %, S3 >= 65 %, S4 below. Overall level: the worse of the two.")]
+    Report(ReportArgs),
+    /// Mission-capable quantity that can move within a time window
+    #[command(after_help = "\
+Examples:
+  stockpile deployable --within 48h
+  stockpile deployable --within 3d --by depot --category MBT
+
+Only FMC and PMC items with a notice-to-move at or under the window count;
+items without a notice never do.")]
+    Deployable(DeployableArgs),
+    /// Readiness on every snapshot date: the trend
+    #[command(after_help = "\
+Examples:
+  stockpile history
+  stockpile history --by depot --depot PL-POW-01")]
+    History(HistoryArgs),
+    /// Load authorised levels (required quantities per depot and type)
+    #[command(subcommand)]
+    Requirements(RequirementsCommand),
+    /// Depots with their latest snapshot, on-hand quantity and MC rate
+    Depots,
+    /// Equipment types with category, NSN, on-hand quantity and MC rate
+    Types,
+    /// Write holdings as canonical CSV (re-importable)
+    #[command(after_help = "\
+Examples:
+  stockpile export > holdings.csv
+  stockpile export --as-of 2026-10-01 --depot PL-POW-01 > october.csv
+  stockpile export --raw > backup.csv       exact values, for re-import
+
+Cells starting with = + - @ or a tab are prefixed with ' so that a spreadsheet
+does not run them as formulas, unless --raw.")]
+    Export(ExportArgs),
+    /// Run read-only SQL over the database
+    #[command(after_help = "\
+Examples:
+  stockpile query \"SELECT depot, type, status, quantity FROM current_holdings LIMIT 10\"
+  stockpile query --format csv \"SELECT * FROM depot\"
+
+The database is opened read-only: statements that would write are refused.")]
+    Query(QueryArgs),
+    /// Verify the database and the import ledger (tamper evidence)
+    Check,
+    /// Print a shell completion script
+    #[command(after_help = "\
+Examples:
+  stockpile completions bash > /etc/bash_completion.d/stockpile
+  stockpile completions zsh > ~/.zfunc/_stockpile
+  stockpile completions fish > ~/.config/fish/completions/stockpile.fish")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// CSV files or directories (every *.csv inside, sorted)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Depot code for files without a depot column
+    #[arg(long)]
+    pub depot: Option<String>,
+    /// Snapshot date (YYYY-MM-DD) for files without an as_of column
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Validate and report, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the valid rows, reject the others (see --rejects)
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// With --skip-invalid: write rejected rows, with line and reason, to this CSV
+    #[arg(long, value_name = "FILE", requires = "skip_invalid")]
+    pub rejects: Option<PathBuf>,
+    /// Overwrite an existing, different snapshot of the same depot and date
+    #[arg(long)]
+    pub replace: bool,
+    /// Field delimiter (, ; tab |), detected when not given
+    #[arg(long)]
+    pub delimiter: Option<String>,
+    /// Text encoding (utf-8, utf-16le, utf-16be, windows-1252, windows-1250 …), detected when not given
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// Date format of non-ISO dates, strftime style, e.g. %d.%m.%Y
+    #[arg(long, value_name = "FORMAT")]
+    pub date_format: Option<String>,
+    /// Mapping profile (TOML) of a national export style
+    #[arg(long, value_name = "FILE")]
+    pub map: Option<PathBuf>,
+}
+
+/// Which holdings a report looks at.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Selection {
+    /// Only these depots (repeatable, or comma-separated)
+    #[arg(long, value_delimiter = ',')]
+    pub depot: Vec<String>,
+    /// Only these types (repeatable, or comma-separated)
+    #[arg(long = "type", value_delimiter = ',')]
+    pub type_code: Vec<String>,
+    /// Only these categories: MBT IFV APC SPH TAH MLRS AD ENG REC LOG AMMO OTHER
+    #[arg(long, value_delimiter = ',')]
+    pub category: Vec<String>,
+    /// Only items owned by these nations (ISO alpha-3)
+    #[arg(long, value_delimiter = ',')]
+    pub owner: Vec<String>,
+    /// The state on this date (each depot's latest snapshot on or before it)
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Group by one or more of depot,type,category,owner
+    #[arg(long, default_value = "depot")]
+    pub by: String,
+    #[command(flatten)]
+    pub selection: Selection,
+    /// Exit 1 when any group's overall level is worse than LEVEL (1-4)
+    #[arg(long, value_name = "LEVEL")]
+    pub fail_below: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployableArgs {
+    /// Time window: hours (48, 48h) or days (3d)
+    #[arg(long, value_name = "DURATION")]
+    pub within: String,
+    /// Group by one or more of depot,type,category,owner
+    #[arg(long, default_value = "type")]
+    pub by: String,
+    #[command(flatten)]
+    pub selection: Selection,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Group each date by one or more of depot,type,category,owner
+    #[arg(long, default_value = "")]
+    pub by: String,
+    #[command(flatten)]
+    pub selection: Selection,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RequirementsCommand {
+    /// Load a CSV with columns depot,type,required (replaces those pairs)
+    #[command(after_help = "\
+Example:
+  stockpile requirements import fixtures/requirements.csv")]
+    Import {
+        /// CSV file with depot,type,required
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    /// Write cells exactly as stored (no spreadsheet-formula neutralising)
+    #[arg(long)]
+    pub raw: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// One SQL statement (read-only)
+    pub sql: String,
+}

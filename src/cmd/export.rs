@@ -1,0 +1,101 @@
+//! `stockpile export`: holdings as canonical CSV, streamed, such that
+//! importing the export into an empty database reproduces every report.
+
+use super::{Context, as_of, filters};
+use crate::cli::ExportArgs;
+use crate::db::{self, Access};
+use crate::error::Result;
+use crate::import::columns::Column;
+use crate::model::iso;
+
+/// OWASP's CSV-injection guidance: a cell a spreadsheet would run as a
+/// formula gets a leading apostrophe.
+fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
+    let filters = filters(&args.selection)?;
+    let date = as_of(&args.selection)?;
+    let conn = db::open(&ctx.db, Access::Read)?;
+    // Each depot's snapshot in force on the date (or its latest), and the
+    // versions live on that snapshot's date.
+    let mut stmt = conn.prepare(
+        "WITH effective AS (
+             SELECT depot_id, max(as_of) AS as_of FROM snapshot
+             WHERE ?1 IS NULL OR as_of <= ?1 GROUP BY depot_id
+         )
+         SELECT d.code, e.as_of, t.code, h.status, h.quantity, h.serial, t.nsn, t.category,
+                h.owner, h.notice_hours, h.lot, h.expires, h.last_inspected, h.remarks
+         FROM effective e
+         JOIN holding_version h ON h.depot_id = e.depot_id
+              AND h.valid_from <= e.as_of AND (h.valid_to IS NULL OR h.valid_to > e.as_of)
+         JOIN depot d ON d.id = h.depot_id
+         JOIN equipment_type t ON t.id = h.type_id
+         ORDER BY d.code, t.code, h.serial, h.lot, h.id",
+    )?;
+    let mut w = csv::Writer::from_writer(&mut *ctx.out);
+    w.write_record(Column::ALL.map(Column::name))
+        .map_err(std::io::Error::from)?;
+    let mut rows = stmt.query([date.map(iso)])?;
+    let mut cells: Vec<String> = Vec::with_capacity(14);
+    while let Some(r) = rows.next()? {
+        let depot: String = r.get(0)?;
+        let type_code: String = r.get(2)?;
+        let category: Option<String> = r.get(7)?;
+        let owner: Option<String> = r.get(8)?;
+        if !filters.depots.is_empty() && !filters.depots.contains(&depot)
+            || !filters.types.is_empty() && !filters.types.contains(&type_code)
+            || !filters.categories.is_empty()
+                && !category
+                    .as_ref()
+                    .is_some_and(|c| filters.categories.contains(c))
+            || !filters.owners.is_empty()
+                && !owner.as_ref().is_some_and(|o| filters.owners.contains(o))
+        {
+            continue;
+        }
+        cells.clear();
+        cells.push(depot);
+        cells.push(r.get(1)?);
+        cells.push(type_code);
+        cells.push(r.get(3)?);
+        cells.push(r.get::<_, i64>(4)?.to_string());
+        cells.push(r.get::<_, Option<String>>(5)?.unwrap_or_default());
+        cells.push(r.get::<_, Option<String>>(6)?.unwrap_or_default());
+        cells.push(category.unwrap_or_default());
+        cells.push(owner.unwrap_or_default());
+        cells.push(
+            r.get::<_, Option<i64>>(9)?
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+        );
+        for i in 10..14 {
+            cells.push(r.get::<_, Option<String>>(i)?.unwrap_or_default());
+        }
+        if args.raw {
+            w.write_record(&cells).map_err(std::io::Error::from)?;
+        } else {
+            w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))
+                .map_err(std::io::Error::from)?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise;
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(neutralise("=1+1"), "'=1+1");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("-2"), "'-2");
+        assert_eq!(neutralise("PL-POW-01"), "PL-POW-01");
+    }
+}

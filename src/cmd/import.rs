@@ -1,0 +1,288 @@
+//! `stockpile import PATH...`
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::Context;
+use crate::cli::ImportArgs;
+use crate::db::{self, Access};
+use crate::error::{Error, Result};
+use crate::import::dialect::{parse_delimiter, parse_encoding};
+use crate::import::profile::Profile;
+use crate::import::store::Outcome;
+use crate::import::{FileSummary, ImportOptions, import_file};
+use crate::model::{DepotCode, check_date_format, parse_date};
+use crate::output::Format;
+
+pub fn run(args: &ImportArgs, ctx: &mut Context) -> Result<()> {
+    let opts = options(args)?;
+    let files = expand(&args.paths)?;
+    let mut conn = if args.dry_run && !ctx.db.exists() {
+        db::open_scratch()?
+    } else {
+        db::open(&ctx.db, Access::Write)?
+    };
+    let mut summaries = Vec::new();
+    let mut failed: Vec<u8> = Vec::new();
+    for file in &files {
+        let bar = ctx.progress.then(|| progress_bar(file));
+        let result = import_file(&mut conn, file, &opts, bar.as_ref());
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        match result {
+            Ok(summary) => {
+                for w in &summary.warnings {
+                    ctx.warn(w);
+                }
+                if !ctx.quiet && ctx.format == Format::Table {
+                    print_summary(&summary, ctx.out)?;
+                }
+                summaries.push(summary);
+            }
+            Err(e) if files.len() > 1 => {
+                let _ = writeln!(ctx.err, "error: {e}");
+                failed.push(e.exit_code());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if !ctx.quiet && ctx.format != Format::Table {
+        print_machine(&summaries, ctx)?;
+    }
+    match failed.first() {
+        Some(&code) => Err(Error::SomeFilesFailed {
+            count: failed.len(),
+            files: files.len(),
+            code,
+        }),
+        None => Ok(()),
+    }
+}
+
+fn options(args: &ImportArgs) -> Result<ImportOptions> {
+    let usage = Error::Usage;
+    if let Some(f) = &args.date_format {
+        check_date_format(f).map_err(|m| usage(format!("--date-format: {m}")))?;
+    }
+    Ok(ImportOptions {
+        depot: args
+            .depot
+            .as_deref()
+            .map(|d| DepotCode::parse(d).map_err(|m| usage(format!("--depot: {m}"))))
+            .transpose()?,
+        as_of: args
+            .as_of
+            .as_deref()
+            .map(|d| parse_date(d, None).map_err(|m| usage(format!("--as-of: {m}"))))
+            .transpose()?,
+        dry_run: args.dry_run,
+        skip_invalid: args.skip_invalid,
+        rejects: args.rejects.clone(),
+        replace: args.replace,
+        delimiter: args
+            .delimiter
+            .as_deref()
+            .map(|d| parse_delimiter(d).map_err(|m| usage(format!("--delimiter: {m}"))))
+            .transpose()?,
+        encoding: args
+            .encoding
+            .as_deref()
+            .map(|e| parse_encoding(e).map_err(|m| usage(format!("--encoding: {m}"))))
+            .transpose()?,
+        date_format: args.date_format.clone(),
+        profile: args.map.as_deref().map(Profile::load).transpose()?,
+    })
+}
+
+/// Files as given; a directory means every `*.csv` in it, sorted by name.
+fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|source| Error::NoInput {
+            path: path.clone(),
+            source,
+        })?;
+        if meta.is_dir() {
+            let entries = std::fs::read_dir(path).map_err(|source| Error::NoInput {
+                path: path.clone(),
+                source,
+            })?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv"))
+                })
+                .collect();
+            if found.is_empty() {
+                return Err(Error::NoInput {
+                    path: path.clone(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "no *.csv files in this directory",
+                    ),
+                });
+            }
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn progress_bar(file: &Path) -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_message(file.display().to_string());
+    bar
+}
+
+fn print_summary(s: &FileSummary, out: &mut dyn Write) -> Result<()> {
+    if let Some(id) = s.already_imported {
+        writeln!(
+            out,
+            "{}: already imported (ledger entry {id}, same SHA-256); nothing changed",
+            s.file
+        )?;
+        return Ok(());
+    }
+    let verb = if s.dry_run {
+        "would import"
+    } else {
+        "imported"
+    };
+    writeln!(
+        out,
+        "{}: {} rows read, {} {verb}, {} rejected ({}, {})",
+        s.file, s.rows_read, s.rows_imported, s.rows_rejected, s.encoding, s.delimiter
+    )?;
+    let mut parts = Vec::new();
+    for (outcome, label) in [
+        (Outcome::Created, "created"),
+        (
+            Outcome::History,
+            "added as history (older than the depot's latest)",
+        ),
+        (Outcome::Replaced, "replaced"),
+        (Outcome::Unchanged, "unchanged (already stored)"),
+    ] {
+        let list: Vec<String> = s
+            .snapshots
+            .iter()
+            .filter(|x| x.outcome == outcome)
+            .map(|x| format!("{} {}", x.depot, x.as_of))
+            .collect();
+        if !list.is_empty() {
+            let shown: Vec<&str> = list.iter().take(8).map(String::as_str).collect();
+            let more = if list.len() > 8 {
+                format!(", … {} more", list.len() - 8)
+            } else {
+                String::new()
+            };
+            parts.push(format!(
+                "{} {label} ({}{more})",
+                list.len(),
+                shown.join(", ")
+            ));
+        }
+    }
+    if !parts.is_empty() {
+        writeln!(out, "  snapshots: {}", parts.join("; "))?;
+    }
+    if !s.new_depots.is_empty() {
+        writeln!(
+            out,
+            "  new depots ({}): {}",
+            s.new_depots.len(),
+            s.new_depots.join(", ")
+        )?;
+    }
+    if !s.new_types.is_empty() {
+        writeln!(
+            out,
+            "  new types ({}): {}",
+            s.new_types.len(),
+            s.new_types.join(", ")
+        )?;
+    }
+    let status = if s.dry_run {
+        "dry run: nothing written".to_string()
+    } else if !s.changed {
+        "nothing changed".to_string()
+    } else {
+        format!("ledger entry {}", s.ledger_id.unwrap_or(0))
+    };
+    writeln!(
+        out,
+        "  {} warnings; {} ms, {} rows/s; {status}",
+        s.warnings.len(),
+        s.elapsed_ms,
+        s.rows_per_sec
+    )?;
+    Ok(())
+}
+
+fn print_machine(summaries: &[FileSummary], ctx: &mut Context) -> Result<()> {
+    match ctx.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *ctx.out, &serde_json::json!({ "files": summaries }))
+                .map_err(std::io::Error::from)?;
+            writeln!(ctx.out)?;
+        }
+        _ => {
+            let mut w = csv::Writer::from_writer(&mut *ctx.out);
+            w.write_record([
+                "file",
+                "encoding",
+                "delimiter",
+                "rows_read",
+                "rows_imported",
+                "rows_rejected",
+                "snapshots_created",
+                "snapshots_history",
+                "snapshots_replaced",
+                "snapshots_unchanged",
+                "new_depots",
+                "new_types",
+                "warnings",
+                "elapsed_ms",
+                "rows_per_sec",
+                "changed",
+            ])
+            .map_err(std::io::Error::from)?;
+            for s in summaries {
+                w.write_record([
+                    s.file.clone(),
+                    s.encoding.clone(),
+                    s.delimiter.clone(),
+                    s.rows_read.to_string(),
+                    s.rows_imported.to_string(),
+                    s.rows_rejected.to_string(),
+                    s.count(Outcome::Created).to_string(),
+                    s.count(Outcome::History).to_string(),
+                    s.count(Outcome::Replaced).to_string(),
+                    s.count(Outcome::Unchanged).to_string(),
+                    s.new_depots.len().to_string(),
+                    s.new_types.len().to_string(),
+                    s.warnings.len().to_string(),
+                    s.elapsed_ms.to_string(),
+                    s.rows_per_sec.to_string(),
+                    s.changed.to_string(),
+                ])
+                .map_err(std::io::Error::from)?;
+            }
+            w.flush()?;
+        }
+    }
+    Ok(())
+}

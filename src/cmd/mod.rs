@@ -1,0 +1,118 @@
+//! One module per subcommand, each with one `run`; this module dispatches
+//! and holds what they share.
+
+pub mod check;
+pub mod deployable;
+pub mod export;
+pub mod history;
+pub mod import;
+pub mod query;
+pub mod reference;
+pub mod report;
+pub mod requirements;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use crate::cli::{Cli, Command, RequirementsCommand, Selection};
+use crate::error::{Error, Result};
+use crate::model::{Category, DepotCode, Nation, TypeCode, parse_date};
+use crate::output::{Format, Style};
+use crate::state::Filters;
+
+/// What every command gets: where the database is, how to print, and the
+/// two streams (figures to `out`, everything else to `err`).
+pub struct Context<'a> {
+    pub db: PathBuf,
+    pub format: Format,
+    pub quiet: bool,
+    pub style: Style,
+    /// Show a progress bar on stderr (a terminal, and not --quiet).
+    pub progress: bool,
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+}
+
+impl Context<'_> {
+    pub fn warn(&mut self, message: &str) {
+        if !self.quiet {
+            let _ = writeln!(self.err, "warning: {message}");
+        }
+    }
+}
+
+pub fn run(cli: Cli, ctx: &mut Context) -> Result<()> {
+    match cli.command {
+        Command::Import(args) => import::run(&args, ctx),
+        Command::Report(args) => report::run(&args, ctx),
+        Command::Deployable(args) => deployable::run(&args, ctx),
+        Command::History(args) => history::run(&args, ctx),
+        Command::Requirements(RequirementsCommand::Import { file }) => {
+            requirements::run(&file, ctx)
+        }
+        Command::Depots => reference::depots(ctx),
+        Command::Types => reference::types(ctx),
+        Command::Export(args) => export::run(&args, ctx),
+        Command::Query(args) => query::run(&args, ctx),
+        Command::Check => check::run(ctx),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "stockpile", ctx.out);
+            Ok(())
+        }
+    }
+}
+
+/// The filters of a report, each value checked so that a typo is an error
+/// rather than an empty report.
+pub fn filters(selection: &Selection) -> Result<Filters> {
+    let usage = |m: String| Error::Usage(m);
+    Ok(Filters {
+        depots: selection
+            .depot
+            .iter()
+            .map(|d| {
+                DepotCode::parse(d)
+                    .map(|c| c.as_str().to_string())
+                    .map_err(usage)
+            })
+            .collect::<Result<_>>()?,
+        types: selection
+            .type_code
+            .iter()
+            .map(|t| {
+                TypeCode::parse(t)
+                    .map(|c| c.as_str().to_string())
+                    .map_err(usage)
+            })
+            .collect::<Result<_>>()?,
+        categories: selection
+            .category
+            .iter()
+            .map(|c| {
+                Category::parse(c)
+                    .map(|c| c.as_str().to_string())
+                    .map_err(usage)
+            })
+            .collect::<Result<_>>()?,
+        owners: selection
+            .owner
+            .iter()
+            .map(|o| {
+                Nation::parse(o)
+                    .map(|n| n.as_str().to_string())
+                    .map_err(usage)
+            })
+            .collect::<Result<_>>()?,
+    })
+}
+
+pub fn as_of(selection: &Selection) -> Result<Option<NaiveDate>> {
+    selection
+        .as_of
+        .as_deref()
+        .map(|d| parse_date(d, None).map_err(|m| Error::Usage(format!("--as-of: {m}"))))
+        .transpose()
+}

@@ -1,0 +1,149 @@
+//! The identity of a holding line: a 64-bit hash of its canonical content,
+//! and the SHA-256 digest of a snapshot made from those hashes. Import and
+//! `check` both compute them here, from the same canonical fields, so a line
+//! edited behind stockpile's back no longer matches its digest.
+
+use sha2::{Digest, Sha256};
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+
+/// The fields that make a line what it is. NSN and category belong to the
+/// type, depot and date to the snapshot, so they are not part of a line.
+#[derive(Debug, Clone, Copy)]
+pub struct LineContent<'a> {
+    pub type_code: &'a str,
+    pub status: &'a str,
+    pub quantity: u32,
+    pub serial: Option<&'a str>,
+    pub owner: Option<&'a str>,
+    pub notice_hours: Option<u32>,
+    pub lot: Option<&'a str>,
+    pub expires: Option<&'a str>,
+    pub last_inspected: Option<&'a str>,
+    pub remarks: Option<&'a str>,
+}
+
+impl LineContent<'_> {
+    /// Length-prefixed fields, so that no two different lines encode alike.
+    pub fn hash(&self, buf: &mut Vec<u8>) -> u64 {
+        buf.clear();
+        let mut text = |s: Option<&str>| match s {
+            Some(s) => {
+                buf.push(1);
+                buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                buf.extend_from_slice(s.as_bytes());
+            }
+            None => buf.push(0),
+        };
+        text(Some(self.type_code));
+        text(Some(self.status));
+        text(self.serial);
+        text(self.owner);
+        text(self.lot);
+        text(self.expires);
+        text(self.last_inspected);
+        text(self.remarks);
+        buf.extend_from_slice(&self.quantity.to_le_bytes());
+        match self.notice_hours {
+            Some(h) => {
+                buf.push(1);
+                buf.extend_from_slice(&h.to_le_bytes());
+            }
+            None => buf.push(0),
+        }
+        xxh3_64(buf)
+    }
+}
+
+/// The key of the `occurrence`-th identical copy of a line within one
+/// snapshot (0 for the first), stored as SQLite's signed 64-bit integer.
+pub fn line_key(content_hash: u64, occurrence: u32) -> i64 {
+    let key = if occurrence == 0 {
+        content_hash
+    } else {
+        xxh3_64_with_seed(&content_hash.to_le_bytes(), u64::from(occurrence))
+    };
+    key as i64
+}
+
+/// SHA-256 over a snapshot's sorted line keys.
+pub fn snapshot_digest(keys: &mut [i64]) -> String {
+    keys.sort_unstable();
+    let mut hasher = Sha256::new();
+    for k in keys.iter() {
+        hasher.update(k.to_be_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// Keys of a snapshot rebuilt from its lines' content hashes: identical lines
+/// get occurrences 0, 1, 2 … exactly as the import numbered them.
+pub fn keys_from_hashes(mut hashes: Vec<u64>) -> Vec<i64> {
+    hashes.sort_unstable();
+    let mut keys = Vec::with_capacity(hashes.len());
+    let mut previous = None;
+    let mut occurrence = 0u32;
+    for h in hashes {
+        occurrence = if previous == Some(h) {
+            occurrence + 1
+        } else {
+            0
+        };
+        previous = Some(h);
+        keys.push(line_key(h, occurrence));
+    }
+    keys
+}
+
+/// The ledger chain: each entry's hash covers the previous entry's hash and
+/// every stored field of the entry.
+pub fn ledger_entry_hash(prev_hash: &str, fields: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(prev_hash.as_bytes());
+    for f in fields {
+        hasher.update((f.len() as u64).to_le_bytes());
+        hasher.update(f.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// The `prev_hash` of the first ledger entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(remarks: Option<&str>) -> LineContent<'_> {
+        LineContent {
+            type_code: "VBCI",
+            status: "FMC",
+            quantity: 1,
+            serial: None,
+            owner: Some("FRA"),
+            notice_hours: Some(12),
+            lot: None,
+            expires: None,
+            last_inspected: None,
+            remarks,
+        }
+    }
+
+    #[test]
+    fn hashes_distinguish_empty_from_absent() {
+        let mut buf = Vec::new();
+        assert_ne!(line(None).hash(&mut buf), line(Some("")).hash(&mut buf));
+        assert_eq!(
+            line(Some("x")).hash(&mut buf),
+            line(Some("x")).hash(&mut buf)
+        );
+    }
+
+    #[test]
+    fn keys_number_identical_lines() {
+        let keys = keys_from_hashes(vec![7, 7, 3]);
+        assert_eq!(keys.len(), 3);
+        assert!(keys.contains(&line_key(7, 0)));
+        assert!(keys.contains(&line_key(7, 1)));
+        assert!(keys.contains(&line_key(3, 0)));
+    }
+}

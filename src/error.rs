@@ -1,0 +1,202 @@
+//! Typed errors, one enum per layer, and the one place that turns them into
+//! the exit codes of the contract (SPEC §5).
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Exit codes of SPEC §5 (sysexits.h numbering).
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const THRESHOLD: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const DATA: u8 = 65;
+    pub const NO_INPUT: u8 = 66;
+    pub const SOFTWARE: u8 = 70;
+    pub const IO: u8 = 74;
+    pub const BUSY: u8 = 75;
+}
+
+/// One invalid cell or row: `FILE:LINE: COLUMN: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub line: u64,
+    pub column: String,
+    pub message: String,
+}
+
+/// Every invalid row of a file, printed in the order found; at most
+/// `SHOWN` are listed, then a count of the rest.
+#[derive(Debug)]
+pub struct RowErrors {
+    pub file: String,
+    pub errors: Vec<RowError>,
+    pub total: usize,
+}
+
+impl RowErrors {
+    pub const SHOWN: usize = 50;
+}
+
+impl fmt::Display for RowErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.errors.iter().take(Self::SHOWN).enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+                f.write_str("error: ")?;
+            }
+            write!(f, "{}:{}: {}: {}", self.file, e.line, e.column, e.message)?;
+        }
+        if self.total > Self::SHOWN {
+            write!(
+                f,
+                "\nerror: … and {} more invalid rows in {}",
+                self.total - Self::SHOWN,
+                self.file
+            )?;
+        }
+        write!(
+            f,
+            "\nerror: {}: {} invalid {}; nothing from this file was imported\nhint: fix the rows, or use --skip-invalid --rejects FILE to import the valid ones and keep the rest",
+            self.file,
+            self.total,
+            if self.total == 1 { "row" } else { "rows" }
+        )
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    Rows(RowErrors),
+    #[error(
+        "{file}: {depot} already has a different snapshot as of {as_of} (imported from {existing}); nothing from this file was imported\nhint: use --replace to overwrite the snapshot of {depot} as of {as_of}"
+    )]
+    Conflict {
+        file: String,
+        depot: String,
+        as_of: String,
+        existing: String,
+    },
+    #[error("{file}:{line}: {message}")]
+    Header {
+        file: String,
+        line: u64,
+        message: String,
+    },
+    #[error("{file}:{line}: {message}")]
+    Malformed {
+        file: String,
+        line: u64,
+        message: String,
+    },
+    #[error("{file}: {message}")]
+    Encoding { file: String, message: String },
+    #[error("{file}:{line}: {message}")]
+    Profile {
+        file: String,
+        line: usize,
+        message: String,
+    },
+}
+
+#[derive(Debug, Error)]
+pub enum DbError {
+    #[error("{0}: no such database (run `stockpile import` first, or give --db PATH)")]
+    Missing(PathBuf),
+    #[error("{0}: not a stockpile database")]
+    NotStockpile(PathBuf),
+    #[error(
+        "{path}: database schema version {found} is newer than this stockpile understands ({supported}); use a newer stockpile"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error(
+        "{0}: the database is busy (another stockpile kept it locked for more than {1} seconds); try again later"
+    )]
+    Busy(PathBuf, u64),
+    #[error("{path}: {message}")]
+    Open { path: PathBuf, message: String },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("{path}: {source}")]
+    NoInput { path: PathBuf, source: io::Error },
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Data(String),
+    #[error("{0}")]
+    Query(String),
+    /// Several files failed; each error was already printed.
+    #[error("{count} of {files} files were not imported")]
+    SomeFilesFailed {
+        count: usize,
+        files: usize,
+        code: u8,
+    },
+    #[error("threshold breached: {0}")]
+    Threshold(String),
+    #[error("check found {0} problem(s)")]
+    CheckFailed(usize),
+    #[error("output: {0}")]
+    Output(io::Error),
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Db(DbError::Sqlite(e))
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Error::Output(e)
+    }
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Import(_) | Error::Data(_) => exit::DATA,
+            Error::SomeFilesFailed { code, .. } => *code,
+            Error::CheckFailed(_) => exit::DATA,
+            Error::Db(DbError::Missing(_)) | Error::NoInput { .. } => exit::NO_INPUT,
+            Error::Db(DbError::Busy(..)) => exit::BUSY,
+            Error::Db(DbError::Sqlite(e)) if is_busy(e) => exit::BUSY,
+            Error::Db(DbError::NotStockpile(_) | DbError::NewerSchema { .. }) => exit::DATA,
+            Error::Db(DbError::Open { .. }) | Error::Io { .. } | Error::Output(_) => exit::IO,
+            Error::Db(DbError::Sqlite(_)) => exit::SOFTWARE,
+            Error::Usage(_) | Error::Query(_) => exit::USAGE,
+            Error::Threshold(_) => exit::THRESHOLD,
+        }
+    }
+
+    /// A closed pipe (`stockpile report | head`) is not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+pub fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

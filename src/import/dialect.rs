@@ -1,0 +1,282 @@
+//! The one place that decides how an export's bytes are read: its encoding
+//! and its delimiter. One pass over the raw bytes hashes the file for the
+//! ledger, checks whether it is valid UTF-8 and keeps a sample; the delimiter
+//! is then sniffed from the decoded sample.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
+use encoding_rs_io::DecodeReaderBytesBuilder;
+use sha2::{Digest, Sha256};
+
+const SAMPLE_BYTES: usize = 64 * 1024;
+const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+#[derive(Debug, Clone)]
+pub struct Dialect {
+    pub encoding: &'static Encoding,
+    pub delimiter: u8,
+    /// Whether each choice was detected (true) or given as an option.
+    pub encoding_detected: bool,
+    pub delimiter_detected: bool,
+}
+
+impl Dialect {
+    pub fn delimiter_name(&self) -> &'static str {
+        match self.delimiter {
+            b',' => "comma",
+            b';' => "semicolon",
+            b'\t' => "tab",
+            b'|' => "pipe",
+            _ => "custom",
+        }
+    }
+}
+
+/// What the first pass learned about a file.
+#[derive(Debug)]
+pub struct Probe {
+    pub sha256: String,
+    pub size: u64,
+    pub dialect: Dialect,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DialectError {
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Reads the file once: SHA-256 of its bytes, its encoding, its delimiter.
+pub fn probe(
+    path: &Path,
+    delimiter: Option<u8>,
+    encoding: Option<&'static Encoding>,
+) -> Result<Probe, DialectError> {
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut sample = Vec::with_capacity(SAMPLE_BYTES);
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut utf8 = Utf8Scan::default();
+    let mut size = 0u64;
+    let mut has_nul = false;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let chunk = &buf[..n];
+        hasher.update(chunk);
+        if sample.len() < SAMPLE_BYTES {
+            let take = (SAMPLE_BYTES - sample.len()).min(n);
+            sample.extend_from_slice(&chunk[..take]);
+        }
+        has_nul |= chunk.contains(&0);
+        utf8.feed(chunk);
+        size += n as u64;
+    }
+    let whole_file_sampled = size as usize == sample.len();
+    let (bom_encoding, _) = Encoding::for_bom(&sample).unzip();
+    let detected = match bom_encoding {
+        Some(enc) => enc,
+        None if utf8.valid() => UTF_8,
+        // Not UTF-8: the national exports that are not Unicode are almost
+        // always Windows-1252 (a superset of Latin-1 for printable text).
+        None => WINDOWS_1252,
+    };
+    let encoding_detected = encoding.is_none();
+    let encoding = encoding.unwrap_or(detected);
+    let utf16 = encoding == UTF_16LE || encoding == UTF_16BE;
+    if has_nul && !utf16 {
+        return Err(DialectError::Invalid(
+            "the file contains NUL bytes: it is binary, or UTF-16 without a byte-order mark (then give --encoding utf-16le or utf-16be)".into(),
+        ));
+    }
+    if !encoding_detected && encoding == UTF_8 && bom_encoding.is_none() && !utf8.valid() {
+        return Err(DialectError::Invalid(format!(
+            "the file is not valid UTF-8 (first bad byte at offset {}); it may be Windows-1252: try --encoding windows-1252",
+            utf8.first_error.unwrap_or(0)
+        )));
+    }
+    if let Some(bom) = bom_encoding {
+        if bom != encoding && !encoding_detected {
+            return Err(DialectError::Invalid(format!(
+                "--encoding {} contradicts the file's byte-order mark, which says {}",
+                encoding.name(),
+                bom.name()
+            )));
+        }
+    }
+    if utf16 && size % 2 != 0 {
+        return Err(DialectError::Invalid(format!(
+            "the file is not valid {}: it has an odd number of bytes",
+            encoding.name()
+        )));
+    }
+    let text = decode_sample(encoding, &sample);
+    if utf16 && text.contains('\u{FFFD}') {
+        return Err(DialectError::Invalid(format!(
+            "the file is not valid {} text",
+            encoding.name()
+        )));
+    }
+    let delimiter_detected = delimiter.is_none();
+    let delimiter = match delimiter {
+        Some(d) => d,
+        None => sniff_delimiter(&text, whole_file_sampled),
+    };
+    Ok(Probe {
+        sha256: hex::encode(hasher.finalize()),
+        size,
+        dialect: Dialect {
+            encoding,
+            delimiter,
+            encoding_detected,
+            delimiter_detected,
+        },
+    })
+}
+
+/// The file as UTF-8 text, decoded while streaming (no whole-file buffer),
+/// without its byte-order mark.
+pub fn open_decoded(path: &Path, dialect: &Dialect) -> io::Result<Box<dyn Read>> {
+    let file = BufReader::with_capacity(256 * 1024, File::open(path)?);
+    let reader = DecodeReaderBytesBuilder::new()
+        .encoding(Some(dialect.encoding))
+        .bom_override(true)
+        .utf8_passthru(true)
+        .strip_bom(true)
+        .build(file);
+    Ok(Box::new(reader))
+}
+
+/// Parses an `--encoding` value: any WHATWG label (utf-8, utf-16le,
+/// windows-1252, latin1, windows-1250, iso-8859-2 …).
+pub fn parse_encoding(label: &str) -> Result<&'static Encoding, String> {
+    Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
+        format!("\"{label}\" is not a known encoding (expected e.g. utf-8, utf-16le, utf-16be, windows-1252, windows-1250, latin1)")
+    })
+}
+
+/// Parses a `--delimiter` value: one character, or a name.
+pub fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "comma" | "," => Ok(b','),
+        "semicolon" | ";" => Ok(b';'),
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        "pipe" | "|" => Ok(b'|'),
+        t if t.len() == 1 && t.is_ascii() && t != "\"" && t != "\n" && t != "\r" => {
+            Ok(t.as_bytes()[0])
+        }
+        _ => Err(format!(
+            "\"{text}\" is not a delimiter (expected one ASCII character, or comma, semicolon, tab, pipe)"
+        )),
+    }
+}
+
+fn decode_sample(encoding: &'static Encoding, sample: &[u8]) -> String {
+    let (text, _, _) = encoding.decode(sample);
+    text.into_owned()
+}
+
+/// The candidate that splits the header into the most columns and every
+/// following sample row into the same number wins; quoted delimiters do not
+/// count because the sample is parsed as CSV, not counted as characters.
+fn sniff_delimiter(text: &str, complete: bool) -> u8 {
+    let mut best = (false, 0usize, b',');
+    for &candidate in &CANDIDATES {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(candidate)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut lens: Vec<usize> = Vec::new();
+        for record in reader.records().take(101) {
+            match record {
+                Ok(r) if r.len() == 1 && r.get(0).is_some_and(|f| f.trim().is_empty()) => {}
+                Ok(r) => lens.push(r.len()),
+                Err(_) => break,
+            }
+        }
+        if !complete && lens.len() > 1 {
+            lens.pop(); // the sample may have cut the last record
+        }
+        let Some(&header) = lens.first() else {
+            continue;
+        };
+        if header < 2 {
+            continue;
+        }
+        let consistent = lens.iter().all(|&n| n == header);
+        let score = (consistent, header, candidate);
+        if (score.0, score.1) > (best.0, best.1) {
+            best = score;
+        }
+    }
+    best.2
+}
+
+/// Incremental UTF-8 validation across chunk boundaries.
+#[derive(Default)]
+struct Utf8Scan {
+    carry: Vec<u8>,
+    offset: u64,
+    first_error: Option<u64>,
+}
+
+impl Utf8Scan {
+    fn feed(&mut self, chunk: &[u8]) {
+        if self.first_error.is_some() {
+            return;
+        }
+        let mut data = std::mem::take(&mut self.carry);
+        data.extend_from_slice(chunk);
+        match std::str::from_utf8(&data) {
+            Ok(_) => self.offset += data.len() as u64,
+            Err(e) => match e.error_len() {
+                Some(_) => self.first_error = Some(self.offset + e.valid_up_to() as u64),
+                None => {
+                    self.offset += e.valid_up_to() as u64;
+                    self.carry = data[e.valid_up_to()..].to_vec();
+                }
+            },
+        }
+    }
+
+    fn valid(&self) -> bool {
+        self.first_error.is_none() && self.carry.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_delimiters_ignoring_quoted_ones() {
+        let t = "a;b;c\n\"x,y\";2;3\n\"p,q,r\";4;5\n";
+        assert_eq!(sniff_delimiter(t, true), b';');
+        assert_eq!(sniff_delimiter("a\tb\n1\t2\n", true), b'\t');
+        assert_eq!(sniff_delimiter("a|b|c\n1|2|3\n", true), b'|');
+        assert_eq!(sniff_delimiter("a,b\n1,2\n", true), b',');
+    }
+
+    #[test]
+    fn utf8_scan_across_chunks() {
+        let s = "é".as_bytes();
+        let mut scan = Utf8Scan::default();
+        scan.feed(&s[..1]);
+        scan.feed(&s[1..]);
+        assert!(scan.valid());
+        let mut bad = Utf8Scan::default();
+        bad.feed(b"abc\xe9def");
+        assert!(!bad.valid());
+        assert_eq!(bad.first_error, Some(3));
+    }
+}

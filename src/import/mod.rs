@@ -1,0 +1,598 @@
+//! Importing one depot export: bytes → decoded text → records → validated
+//! holdings → snapshots, in one transaction per file (SPEC §2–3).
+
+pub mod columns;
+pub mod dialect;
+pub mod profile;
+pub mod row;
+pub mod store;
+
+use std::collections::HashSet;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use encoding_rs::Encoding;
+use indicatif::ProgressBar;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+
+use crate::db;
+use crate::error::{Error, ImportError, RowError, RowErrors};
+use crate::model::DepotCode;
+use columns::ColumnMap;
+use dialect::{Dialect, DialectError};
+use profile::Profile;
+use row::{Holding, RowRules, Validator, is_blank};
+use store::{Outcome, Registry, SnapshotRecord, SnapshotWriter};
+
+/// Options of `stockpile import` that shape how a file is read and stored.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    pub depot: Option<DepotCode>,
+    pub as_of: Option<NaiveDate>,
+    pub dry_run: bool,
+    pub skip_invalid: bool,
+    pub rejects: Option<PathBuf>,
+    pub replace: bool,
+    pub delimiter: Option<u8>,
+    pub encoding: Option<&'static Encoding>,
+    pub date_format: Option<String>,
+    pub profile: Option<Profile>,
+}
+
+/// What an import did, per file: the summary of SPEC §3.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSummary {
+    pub file: String,
+    pub encoding: String,
+    pub delimiter: String,
+    pub rows_read: u64,
+    pub rows_imported: u64,
+    pub rows_rejected: u64,
+    pub snapshots: Vec<SnapshotRecord>,
+    pub new_depots: Vec<String>,
+    pub new_types: Vec<String>,
+    pub warnings: Vec<String>,
+    pub elapsed_ms: u64,
+    pub rows_per_sec: u64,
+    /// The ledger entry of an earlier import of the byte-identical file.
+    pub already_imported: Option<i64>,
+    pub ledger_id: Option<i64>,
+    pub dry_run: bool,
+    pub changed: bool,
+}
+
+impl FileSummary {
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.snapshots
+            .iter()
+            .filter(|s| s.outcome == outcome)
+            .count()
+    }
+}
+
+/// Imports one file. The database is changed only if the whole file is valid
+/// (or `--skip-invalid`), and only by one transaction.
+pub fn import_file(
+    conn: &mut Connection,
+    path: &Path,
+    opts: &ImportOptions,
+    progress: Option<&ProgressBar>,
+) -> Result<FileSummary, Error> {
+    let started = Instant::now();
+    let file = path.display().to_string();
+    let profile = opts.profile.as_ref();
+    let probe = dialect::probe(
+        path,
+        opts.delimiter.or(profile.and_then(|p| p.delimiter)),
+        opts.encoding.or(profile.and_then(|p| p.encoding)),
+    )
+    .map_err(|e| match e {
+        DialectError::Io(source) => Error::NoInput {
+            path: path.to_path_buf(),
+            source,
+        },
+        DialectError::Invalid(message) => ImportError::Encoding {
+            file: file.clone(),
+            message,
+        }
+        .into(),
+    })?;
+    if let Some(p) = progress {
+        p.set_length(probe.size);
+    }
+
+    let earlier: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM import_ledger WHERE file_sha256 = ?1 ORDER BY id LIMIT 1",
+            [&probe.sha256],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let mut summary = FileSummary {
+        file: file.clone(),
+        encoding: probe.dialect.encoding.name().to_string(),
+        delimiter: probe.dialect.delimiter_name().to_string(),
+        rows_read: 0,
+        rows_imported: 0,
+        rows_rejected: 0,
+        snapshots: Vec::new(),
+        new_depots: Vec::new(),
+        new_types: Vec::new(),
+        warnings: Vec::new(),
+        elapsed_ms: 0,
+        rows_per_sec: 0,
+        already_imported: earlier,
+        ledger_id: None,
+        dry_run: opts.dry_run,
+        changed: false,
+    };
+    if earlier.is_some() {
+        // A byte-identical file changes nothing: say so without reading it.
+        return Ok(summary);
+    }
+
+    let outcome = match attempt(conn, path, &file, &probe, opts, false, progress)? {
+        Attempt::Done(s) => s,
+        Attempt::NeedsStaging => match attempt(conn, path, &file, &probe, opts, true, progress)? {
+            Attempt::Done(s) => s,
+            Attempt::NeedsStaging => unreachable!("staged rows arrive grouped by snapshot"),
+        },
+    };
+    summary.rows_read = outcome.rows_read;
+    summary.rows_imported = outcome.rows_imported;
+    summary.rows_rejected = outcome.rows_rejected;
+    summary.snapshots = outcome.snapshots;
+    summary.new_depots = outcome.new_depots;
+    summary.new_types = outcome.new_types;
+    summary.warnings = outcome.warnings;
+    summary.ledger_id = outcome.ledger_id;
+    summary.changed = outcome.changed;
+    let elapsed = started.elapsed();
+    summary.elapsed_ms = elapsed.as_millis() as u64;
+    summary.rows_per_sec = (summary.rows_read as f64 / elapsed.as_secs_f64().max(1e-6)) as u64;
+    Ok(summary)
+}
+
+enum Attempt {
+    Done(Box<Outcomes>),
+    /// Rows of one snapshot are scattered through the file: read it again,
+    /// staging rows so that each snapshot is written in one piece.
+    NeedsStaging,
+}
+
+#[derive(Default)]
+struct Outcomes {
+    rows_read: u64,
+    rows_imported: u64,
+    rows_rejected: u64,
+    snapshots: Vec<SnapshotRecord>,
+    new_depots: Vec<String>,
+    new_types: Vec<String>,
+    warnings: Vec<String>,
+    ledger_id: Option<i64>,
+    changed: bool,
+}
+
+const SHOWN_WARNINGS: usize = 20;
+
+fn attempt(
+    conn: &mut Connection,
+    path: &Path,
+    file: &str,
+    probe: &dialect::Probe,
+    opts: &ImportOptions,
+    staged: bool,
+    progress: Option<&ProgressBar>,
+) -> Result<Attempt, Error> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| db::classify(path, e))?;
+    let imported_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let ledger_id = store::open_ledger_entry(
+        &tx,
+        &file_name(path),
+        &probe.sha256,
+        &imported_at,
+        &os_user(),
+    )?;
+    let mut reader = open_csv(path, &probe.dialect).map_err(|source| Error::NoInput {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let header = reader.headers().map_err(|e| csv_error(file, &e))?.clone();
+    let map = ColumnMap::from_header(
+        header.iter(),
+        opts.profile.as_ref(),
+        opts.depot.is_some(),
+        opts.as_of.is_some(),
+    )
+    .map_err(|message| ImportError::Header {
+        file: file.to_string(),
+        line: 1,
+        message,
+    })?;
+    let validator = Validator {
+        map: &map,
+        rules: RowRules {
+            depot: opts.depot.clone(),
+            as_of: opts.as_of,
+            date_format: opts.date_format.as_deref(),
+            profile: opts.profile.as_ref(),
+        },
+    };
+    let mut rejects = match &opts.rejects {
+        Some(p) if opts.skip_invalid => Some(RejectsWriter::create(p, &header)?),
+        _ => None,
+    };
+    let mut run = Run {
+        conn: &tx,
+        file,
+        ledger_id,
+        replace: opts.replace,
+        skip_invalid: opts.skip_invalid,
+        registry: Registry::load(&tx)?,
+        writer: None,
+        finished: HashSet::new(),
+        out: Outcomes::default(),
+        errors: Vec::new(),
+        error_rows: 0,
+        rejects: rejects.as_mut(),
+    };
+    let mut warnings_unknown = Vec::new();
+    for (name, suggestion) in &map.unknown {
+        warnings_unknown.push(match suggestion {
+            Some(s) => {
+                format!("{file}:1: unknown column \"{name}\" ignored — did you mean \"{s}\"?")
+            }
+            None => format!("{file}:1: unknown column \"{name}\" ignored"),
+        });
+    }
+    run.out.warnings.extend(warnings_unknown);
+
+    if staged {
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS staged_row (depot TEXT, as_of TEXT, line INTEGER, fields TEXT);
+             DELETE FROM temp.staged_row;",
+        )?;
+    }
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                return Err(csv_error(file, &e));
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        if is_blank(&record) {
+            continue;
+        }
+        run.out.rows_read += 1;
+        if let Some(p) = progress {
+            if run.out.rows_read % 8192 == 0 {
+                let byte = record.position().map_or(0, |p| p.byte());
+                p.set_position(scale_position(byte, &probe.dialect));
+            }
+        }
+        match validator.validate(&record, line) {
+            Err(errors) => run.reject(errors, &record)?,
+            Ok(h) if staged => {
+                tx.prepare_cached("INSERT INTO temp.staged_row VALUES (?1, ?2, ?3, ?4)")?
+                    .execute(params![
+                        h.depot,
+                        crate::model::iso(h.as_of),
+                        line as i64,
+                        serde_json::to_string(&record.iter().collect::<Vec<_>>())
+                            .expect("strings serialize")
+                    ])?;
+            }
+            Ok(h) => {
+                if !run.route(h, line, &record)? {
+                    drop(run);
+                    drop(rejects);
+                    tx.rollback()?;
+                    return Ok(Attempt::NeedsStaging);
+                }
+            }
+        }
+    }
+    if staged {
+        let mut stmt =
+            tx.prepare("SELECT line, fields FROM temp.staged_row ORDER BY depot, as_of, line")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let line = r.get::<_, i64>(0)? as u64;
+            let fields: Vec<String> =
+                serde_json::from_str(&r.get::<_, String>(1)?).expect("staged by us");
+            let record = csv::StringRecord::from(fields);
+            match validator.validate(&record, line) {
+                Err(errors) => run.reject(errors, &record)?,
+                Ok(h) => {
+                    let routed = run.route(h, line, &record)?;
+                    debug_assert!(routed);
+                }
+            }
+        }
+    }
+    run.finish_snapshot()?;
+    if let Some(p) = progress {
+        p.set_position(probe.size);
+    }
+
+    let Run {
+        mut out,
+        errors,
+        error_rows,
+        registry,
+        ..
+    } = run;
+    if let Some(r) = rejects {
+        r.close()?;
+    }
+    if !errors.is_empty() {
+        return Err(ImportError::Rows(RowErrors {
+            file: file.to_string(),
+            errors,
+            total: error_rows,
+        })
+        .into());
+    }
+    if let Some(c) = out
+        .snapshots
+        .iter()
+        .find(|s| s.outcome == Outcome::Conflict)
+    {
+        return Err(ImportError::Conflict {
+            file: file.to_string(),
+            depot: c.depot.clone(),
+            as_of: c.as_of.clone(),
+            existing: c.existing_file.clone().unwrap_or_default(),
+        }
+        .into());
+    }
+    out.new_depots = registry.new_depots;
+    out.new_types = registry.new_types;
+    out.changed = !out.new_depots.is_empty()
+        || !out.new_types.is_empty()
+        || out
+            .snapshots
+            .iter()
+            .any(|s| s.outcome != Outcome::Unchanged);
+    if !out.changed || opts.dry_run {
+        tx.rollback()?;
+        return Ok(Attempt::Done(Box::new(out)));
+    }
+    let content = serde_json::json!({
+        "snapshots": out.snapshots,
+        "new_depots": out.new_depots,
+        "new_types": out.new_types,
+        "rows_read": out.rows_read,
+        "rows_imported": out.rows_imported,
+        "rows_rejected": out.rows_rejected,
+    })
+    .to_string();
+    store::seal_ledger_entry(&tx, ledger_id, &content)?;
+    tx.commit().map_err(|e| db::classify(path, e))?;
+    out.ledger_id = Some(ledger_id);
+    Ok(Attempt::Done(Box::new(out)))
+}
+
+/// State of one pass over a file.
+struct Run<'a> {
+    conn: &'a Connection,
+    file: &'a str,
+    ledger_id: i64,
+    replace: bool,
+    skip_invalid: bool,
+    registry: Registry,
+    writer: Option<SnapshotWriter>,
+    finished: HashSet<(DepotCode, NaiveDate)>,
+    out: Outcomes,
+    errors: Vec<RowError>,
+    error_rows: usize,
+    rejects: Option<&'a mut RejectsWriter>,
+}
+
+impl Run<'_> {
+    fn reject(&mut self, errors: Vec<RowError>, record: &csv::StringRecord) -> Result<(), Error> {
+        self.error_rows += 1;
+        if self.skip_invalid {
+            self.out.rows_rejected += 1;
+            if let Some(r) = self.rejects.as_deref_mut() {
+                r.write(&errors, record)?;
+            }
+            for e in errors {
+                self.warn(format!(
+                    "{}:{}: {}: {} (row rejected)",
+                    self.file, e.line, e.column, e.message
+                ));
+            }
+        } else if self.errors.len() < RowErrors::SHOWN {
+            self.errors.extend(errors);
+        }
+        Ok(())
+    }
+
+    fn warn(&mut self, message: String) {
+        if self.out.warnings.len() < SHOWN_WARNINGS {
+            self.out.warnings.push(message);
+        } else if self.out.warnings.len() == SHOWN_WARNINGS {
+            self.out
+                .warnings
+                .push("… further warnings not shown".to_string());
+        }
+    }
+
+    /// Sends a valid row to its snapshot. Returns false when the row belongs
+    /// to a snapshot already finished earlier in the file.
+    fn route(&mut self, h: Holding, line: u64, record: &csv::StringRecord) -> Result<bool, Error> {
+        if let Err(e) = self.registry.check_type(&h, line) {
+            self.reject(vec![e], record)?;
+            return Ok(true);
+        }
+        let same = self
+            .writer
+            .as_ref()
+            .is_some_and(|w| w.depot == h.depot && w.as_of == h.as_of);
+        if !same {
+            self.finish_snapshot()?;
+            if self.finished.contains(&(h.depot.clone(), h.as_of)) {
+                return Ok(false);
+            }
+            let (depot_id, warning) =
+                self.registry
+                    .depot_id(self.conn, &h.depot, self.ledger_id)?;
+            if let Some(w) = warning {
+                self.warn(format!("{}:{}: depot: {}", self.file, line, w));
+            }
+            self.writer = Some(SnapshotWriter::open(
+                self.conn,
+                depot_id,
+                h.depot.clone(),
+                h.as_of,
+            )?);
+        }
+        let writer = self.writer.as_mut().expect("opened above");
+        if let Err(e) = writer.check_serial(&h, line) {
+            self.reject(vec![e], record)?;
+            return Ok(true);
+        }
+        let (type_id, warning) = self.registry.type_id(
+            self.conn,
+            &h.type_code,
+            h.nsn.as_ref(),
+            h.category,
+            self.ledger_id,
+        )?;
+        if let Some(w) = warning {
+            self.warn(format!("{}:{}: type: {}", self.file, line, w));
+        }
+        let writer = self.writer.as_mut().expect("opened above");
+        writer.add(self.conn, &h, type_id, self.ledger_id)?;
+        self.out.rows_imported += 1;
+        Ok(true)
+    }
+
+    fn finish_snapshot(&mut self) -> Result<(), Error> {
+        let Some(writer) = self.writer.take() else {
+            return Ok(());
+        };
+        self.finished.insert((writer.depot.clone(), writer.as_of));
+        let depot_id = writer.depot_id;
+        let has_serials = writer.serial_count > 0;
+        let record = writer.finish(self.conn, self.ledger_id, self.replace)?;
+        if has_serials
+            && matches!(
+                record.outcome,
+                Outcome::Created | Outcome::History | Outcome::Replaced
+            )
+        {
+            for (serial, other) in store::shared_serials(self.conn, depot_id, &record.as_of, 11)? {
+                self.warn(format!(
+                    "{}: serial {serial} of {} as of {} is also held by {other} on that date (possible double count)",
+                    self.file, record.depot, record.as_of
+                ));
+            }
+        }
+        self.out.snapshots.push(record);
+        Ok(())
+    }
+}
+
+/// `--rejects FILE`: each rejected row with its line, columns and reasons,
+/// followed by the row as it was read.
+struct RejectsWriter {
+    path: PathBuf,
+    writer: csv::Writer<std::fs::File>,
+}
+
+impl RejectsWriter {
+    fn create(path: &Path, header: &csv::StringRecord) -> Result<RejectsWriter, Error> {
+        let io_err = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::File::create(path).map_err(io_err)?;
+        let mut writer = csv::Writer::from_writer(file);
+        let mut row = vec!["line", "column", "reason"];
+        row.extend(header.iter());
+        writer.write_record(&row).map_err(|e| io_err(e.into()))?;
+        Ok(RejectsWriter {
+            path: path.to_path_buf(),
+            writer,
+        })
+    }
+
+    fn write(&mut self, errors: &[RowError], record: &csv::StringRecord) -> Result<(), Error> {
+        let line = errors.first().map_or(0, |e| e.line).to_string();
+        let columns: Vec<&str> = errors.iter().map(|e| e.column.as_str()).collect();
+        let reasons: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        let mut row = vec![line, columns.join(", "), reasons.join("; ")];
+        row.extend(record.iter().map(str::to_string));
+        self.writer.write_record(&row).map_err(|e| Error::Io {
+            path: self.path.clone(),
+            source: e.into(),
+        })
+    }
+
+    fn close(mut self) -> Result<(), Error> {
+        self.writer.flush().map_err(|source| Error::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+pub(crate) fn open_csv(
+    path: &Path,
+    dialect: &Dialect,
+) -> io::Result<csv::Reader<Box<dyn io::Read>>> {
+    let input = dialect::open_decoded(path, dialect)?;
+    Ok(csv::ReaderBuilder::new()
+        .delimiter(dialect.delimiter)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .has_headers(true)
+        .buffer_capacity(256 * 1024)
+        .from_reader(input))
+}
+
+pub(crate) fn csv_error(file: &str, e: &csv::Error) -> Error {
+    let line = e.position().map_or(0, |p| p.line());
+    let message = match e.kind() {
+        csv::ErrorKind::Io(io) => format!("cannot read the file: {io}"),
+        csv::ErrorKind::Utf8 { .. } => {
+            "the text is not valid in the file's encoding (give --encoding)".to_string()
+        }
+        _ => format!("malformed CSV: {e}"),
+    };
+    ImportError::Malformed {
+        file: file.to_string(),
+        line,
+        message,
+    }
+    .into()
+}
+
+fn scale_position(decoded_byte: u64, dialect: &Dialect) -> u64 {
+    if dialect.encoding == encoding_rs::UTF_16LE || dialect.encoding == encoding_rs::UTF_16BE {
+        decoded_byte * 2
+    } else {
+        decoded_byte
+    }
+}
+
+pub(crate) fn file_name(path: &Path) -> String {
+    path.display().to_string()
+}
+
+pub(crate) fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_string())
+}

@@ -1,0 +1,709 @@
+//! Writing validated holdings: the depot and type registry, snapshots as
+//! versioned holdings (history that grows with change), the readiness
+//! aggregates of each depot's current state, and the ledger entry.
+//!
+//! All of it runs inside the one transaction of the file being imported.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDate};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::row::Holding;
+use crate::content::{GENESIS, LineContent, ledger_entry_hash, line_key, snapshot_digest};
+use crate::error::RowError;
+use crate::model::{Category, DepotCode, Nsn, State, TypeCode, iso, near_miss_key};
+
+/// Day number of a date, for compact comparisons in memory.
+fn day(d: NaiveDate) -> i32 {
+    d.num_days_from_ce()
+}
+
+fn day_of_text(text: &str) -> rusqlite::Result<i32> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(day)
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+}
+
+const OPEN_END: i32 = i32::MAX;
+
+struct TypeInfo {
+    id: i64,
+    nsn: Option<String>,
+    category: Option<Category>,
+}
+
+/// Depots and types known to the database, loaded once per file; new codes
+/// are registered on first sight and compared with the known ones for
+/// likely typos.
+pub struct Registry {
+    depots: HashMap<String, i64>,
+    types: HashMap<String, TypeInfo>,
+    depot_keys: HashMap<String, String>,
+    type_keys: HashMap<String, String>,
+    pub new_depots: Vec<String>,
+    pub new_types: Vec<String>,
+}
+
+impl Registry {
+    pub fn load(conn: &Connection) -> rusqlite::Result<Registry> {
+        let mut depots = HashMap::new();
+        let mut depot_keys = HashMap::new();
+        let mut stmt = conn.prepare("SELECT id, code FROM depot")?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+            let (id, code) = row?;
+            depot_keys.insert(near_miss_key(&code), code.clone());
+            depots.insert(code, id);
+        }
+        let mut types = HashMap::new();
+        let mut type_keys = HashMap::new();
+        let mut stmt = conn.prepare("SELECT id, code, nsn, category FROM equipment_type")?;
+        for row in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(1)?,
+                TypeInfo {
+                    id: r.get(0)?,
+                    nsn: r.get(2)?,
+                    category: r.get(3)?,
+                },
+            ))
+        })? {
+            let (code, info) = row?;
+            type_keys.insert(near_miss_key(&code), code.clone());
+            types.insert(code, info);
+        }
+        Ok(Registry {
+            depots,
+            types,
+            depot_keys,
+            type_keys,
+            new_depots: Vec::new(),
+            new_types: Vec::new(),
+        })
+    }
+
+    /// A row whose NSN or category contradicts what its type already has is
+    /// invalid: a type keeps one of each.
+    pub fn check_type(&self, h: &Holding, line: u64) -> Result<(), RowError> {
+        let Some(info) = self.types.get(h.type_code.as_str()) else {
+            return Ok(());
+        };
+        if let (Some(known), Some(given)) = (&info.nsn, &h.nsn) {
+            if known != given.as_str() {
+                return Err(RowError {
+                    line,
+                    column: "nsn".into(),
+                    message: format!(
+                        "\"{}\" differs from NSN {known} already recorded for type {} (a type keeps one NSN)",
+                        given.as_str(),
+                        h.type_code
+                    ),
+                });
+            }
+        }
+        if let (Some(known), Some(given)) = (info.category, h.category) {
+            if known != given {
+                return Err(RowError {
+                    line,
+                    column: "category".into(),
+                    message: format!(
+                        "\"{given}\" differs from category {known} already recorded for type {} (a type keeps one category)",
+                        h.type_code
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The depot's id, registering it if new. Returns a warning when the new
+    /// code looks like a typo of a known one.
+    pub fn depot_id(
+        &mut self,
+        conn: &Connection,
+        code: &DepotCode,
+        ledger_id: i64,
+    ) -> rusqlite::Result<(i64, Option<String>)> {
+        if let Some(&id) = self.depots.get(code.as_str()) {
+            return Ok((id, None));
+        }
+        conn.prepare_cached("INSERT INTO depot (code, first_seen) VALUES (?1, ?2)")?
+            .execute(params![code, ledger_id])?;
+        let id = conn.last_insert_rowid();
+        let warning = near_miss(&mut self.depot_keys, code.as_str(), "depot");
+        self.depots.insert(code.as_str().to_string(), id);
+        self.new_depots.push(code.as_str().to_string());
+        Ok((id, warning))
+    }
+
+    pub fn type_id(
+        &mut self,
+        conn: &Connection,
+        code: &TypeCode,
+        nsn: Option<&Nsn>,
+        category: Option<Category>,
+        ledger_id: i64,
+    ) -> rusqlite::Result<(i64, Option<String>)> {
+        let nsn = nsn.map(|n| n.as_str().to_string());
+        if let Some(info) = self.types.get_mut(code.as_str()) {
+            // The first export to give an NSN or category sets it.
+            if info.nsn.is_none() && nsn.is_some() {
+                conn.prepare_cached("UPDATE equipment_type SET nsn = ?1 WHERE id = ?2")?
+                    .execute(params![nsn, info.id])?;
+                info.nsn = nsn;
+            }
+            if info.category.is_none() && category.is_some() {
+                conn.prepare_cached("UPDATE equipment_type SET category = ?1 WHERE id = ?2")?
+                    .execute(params![category, info.id])?;
+                info.category = category;
+            }
+            return Ok((info.id, None));
+        }
+        conn.prepare_cached(
+            "INSERT INTO equipment_type (code, category, nsn, first_seen) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![code, category, nsn, ledger_id])?;
+        let id = conn.last_insert_rowid();
+        let warning = near_miss(&mut self.type_keys, code.as_str(), "type");
+        self.types
+            .insert(code.as_str().to_string(), TypeInfo { id, nsn, category });
+        self.new_types.push(code.as_str().to_string());
+        Ok((id, warning))
+    }
+}
+
+fn near_miss(keys: &mut HashMap<String, String>, code: &str, what: &str) -> Option<String> {
+    let key = near_miss_key(code);
+    match keys.get(&key) {
+        Some(known) if known != code => Some(format!(
+            "new {what} {code} looks like the known {what} {known} (a typo?); it was registered as a separate {what}"
+        )),
+        Some(_) => None,
+        None => {
+            keys.insert(key, code.to_string());
+            None
+        }
+    }
+}
+
+/// A version live on the snapshot date, in memory: 24 bytes, sorted by key.
+#[derive(Clone, Copy)]
+struct LiveVersion {
+    key: i64,
+    id: i64,
+    from: i32,
+    to: i32,
+}
+
+type AggKey = (i64, Option<String>, State, Option<u32>);
+
+/// What became of a snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// A new snapshot that is now its depot's current state.
+    Created,
+    /// A new snapshot older than its depot's latest: kept as history.
+    History,
+    /// `--replace` overwrote the snapshot of that depot and date.
+    Replaced,
+    /// The same depot, date and lines were already stored.
+    Unchanged,
+    /// A different snapshot of that depot and date exists (no `--replace`).
+    Conflict,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotRecord {
+    pub depot: String,
+    pub as_of: String,
+    pub lines: u64,
+    pub quantity: u64,
+    pub digest: String,
+    pub outcome: Outcome,
+    /// For a replaced snapshot, the ledger entry that had put the old one in force.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaces_ledger: Option<i64>,
+    #[serde(skip)]
+    pub existing_file: Option<String>,
+}
+
+struct Existing {
+    id: i64,
+    digest: String,
+    ledger_id: i64,
+    file: String,
+}
+
+/// One snapshot being written. Rows are diffed against the versions live on
+/// its date as they stream past; `finish` closes what the snapshot lacks.
+///
+/// To put snapshot S of a depot at date d, with n the depot's next snapshot
+/// date after d (if any), and a line's key its content hash and occurrence:
+/// 1. each version live at d whose key S lacks ends at d (or is deleted if it
+///    began at d); if it ran past n, its remainder [n, old end) is kept;
+/// 2. each key of S not live at d joins a version of that key ending at d
+///    and/or one beginning at n, or else is inserted as [d, n).
+///
+/// The common case, a snapshot newer than all others, is step 2's insert and
+/// step 1's close with nothing else to look up.
+pub struct SnapshotWriter {
+    pub depot_id: i64,
+    pub depot: DepotCode,
+    pub as_of: NaiveDate,
+    as_of_text: String,
+    next: Option<NaiveDate>,
+    next_text: Option<String>,
+    becomes_current: bool,
+    existing: Option<Existing>,
+    live: Vec<LiveVersion>,
+    seen: Vec<bool>,
+    ending: HashMap<i64, i64>,
+    beginning: HashMap<i64, (i64, i32)>,
+    new_keys: HashSet<i64>,
+    serials: HashMap<u64, u64>,
+    agg: HashMap<AggKey, i64>,
+    lines: u64,
+    quantity: u64,
+    pub serial_count: u64,
+    hash_buf: Vec<u8>,
+}
+
+impl SnapshotWriter {
+    pub fn open(
+        conn: &Connection,
+        depot_id: i64,
+        depot: DepotCode,
+        as_of: NaiveDate,
+    ) -> rusqlite::Result<SnapshotWriter> {
+        let as_of_text = iso(as_of);
+        let mut dates = Vec::new();
+        {
+            let mut stmt = conn.prepare_cached("SELECT as_of FROM snapshot WHERE depot_id = ?1")?;
+            for d in stmt.query_map([depot_id], |r| r.get::<_, String>(0))? {
+                dates.push(day_of_text(&d?)?);
+            }
+        }
+        let d = day(as_of);
+        let latest = dates.iter().copied().max();
+        let next = dates.iter().copied().filter(|&x| x > d).min();
+        let next = next.map(|n| NaiveDate::from_num_days_from_ce_opt(n).expect("stored date"));
+        let existing = conn
+            .prepare_cached(
+                "SELECT s.id, s.digest, s.ledger_id, l.file_name FROM snapshot s
+                 JOIN import_ledger l ON l.id = s.ledger_id
+                 WHERE s.depot_id = ?1 AND s.as_of = ?2",
+            )?
+            .query_row(params![depot_id, as_of_text], |r| {
+                Ok(Existing {
+                    id: r.get(0)?,
+                    digest: r.get(1)?,
+                    ledger_id: r.get(2)?,
+                    file: r.get(3)?,
+                })
+            })
+            .optional()?;
+        let newest = latest.is_none_or(|l| d > l);
+
+        let mut live = Vec::new();
+        let mut ending = HashMap::new();
+        let mut beginning = HashMap::new();
+        {
+            // Versions live at d: the current ones when d is the newest date.
+            let sql = if newest {
+                "SELECT content_hash, id, valid_from, valid_to FROM holding_version
+                 WHERE depot_id = ?1 AND valid_to IS NULL"
+            } else {
+                "SELECT content_hash, id, valid_from, valid_to FROM holding_version
+                 WHERE depot_id = ?1 AND (valid_to IS NULL OR valid_to > ?2) AND valid_from <= ?2"
+            };
+            let mut stmt = conn.prepare_cached(sql)?;
+            let mut rows = if newest {
+                stmt.query(params![depot_id])?
+            } else {
+                stmt.query(params![depot_id, as_of_text])?
+            };
+            while let Some(r) = rows.next()? {
+                let to: Option<String> = r.get(3)?;
+                live.push(LiveVersion {
+                    key: r.get(0)?,
+                    id: r.get(1)?,
+                    from: day_of_text(&r.get::<_, String>(2)?)?,
+                    to: match to {
+                        Some(t) => day_of_text(&t)?,
+                        None => OPEN_END,
+                    },
+                });
+            }
+        }
+        live.sort_unstable_by_key(|v| v.key);
+        if !newest {
+            let mut stmt = conn.prepare_cached(
+                "SELECT content_hash, id FROM holding_version WHERE depot_id = ?1 AND valid_to = ?2",
+            )?;
+            for r in stmt.query_map(params![depot_id, as_of_text], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })? {
+                let (k, id) = r?;
+                ending.insert(k, id);
+            }
+            if let Some(n) = next {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT content_hash, id, valid_to FROM holding_version
+                     WHERE depot_id = ?1 AND (valid_to IS NULL OR valid_to > ?2) AND valid_from = ?2",
+                )?;
+                for r in stmt.query_map(params![depot_id, iso(n)], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                    ))
+                })? {
+                    let (k, id, to) = r?;
+                    let to = match to {
+                        Some(t) => day_of_text(&t)?,
+                        None => OPEN_END,
+                    };
+                    beginning.insert(k, (id, to));
+                }
+            }
+        }
+        let seen = vec![false; live.len()];
+        Ok(SnapshotWriter {
+            depot_id,
+            depot,
+            as_of,
+            as_of_text,
+            next_text: next.map(iso),
+            next,
+            becomes_current: latest.is_none_or(|l| d >= l),
+            existing,
+            live,
+            seen,
+            ending,
+            beginning,
+            new_keys: HashSet::new(),
+            serials: HashMap::new(),
+            agg: HashMap::new(),
+            lines: 0,
+            quantity: 0,
+            serial_count: 0,
+            hash_buf: Vec::with_capacity(256),
+        })
+    }
+
+    /// A serial may appear once per snapshot.
+    pub fn check_serial(&mut self, h: &Holding, line: u64) -> Result<(), RowError> {
+        let Some(serial) = &h.serial else {
+            return Ok(());
+        };
+        let key = xxhash_rust::xxh3::xxh3_64(serial.as_bytes());
+        if let Some(&first) = self.serials.get(&key) {
+            return Err(RowError {
+                line,
+                column: "serial".into(),
+                message: format!(
+                    "\"{serial}\" is already held by line {first} of this snapshot ({} as of {}); a serial is unique within a snapshot",
+                    self.depot, self.as_of_text
+                ),
+            });
+        }
+        self.serials.insert(key, line);
+        Ok(())
+    }
+
+    pub fn add(
+        &mut self,
+        conn: &Connection,
+        h: &Holding,
+        type_id: i64,
+        ledger_id: i64,
+    ) -> rusqlite::Result<()> {
+        let expires = h.expires.map(iso);
+        let last_inspected = h.last_inspected.map(iso);
+        let content = LineContent {
+            type_code: h.type_code.as_str(),
+            status: h.status.as_str(),
+            quantity: h.quantity,
+            serial: h.serial.as_deref(),
+            owner: h.owner.as_ref().map(|o| o.as_str()),
+            notice_hours: h.notice_hours,
+            lot: h.lot.as_deref(),
+            expires: expires.as_deref(),
+            last_inspected: last_inspected.as_deref(),
+            remarks: h.remarks.as_deref(),
+        };
+        let hash = content.hash(&mut self.hash_buf);
+        self.lines += 1;
+        self.quantity += u64::from(h.quantity);
+        if h.serial.is_some() {
+            self.serial_count += 1;
+        }
+        let state = State::of(h.status, h.expires, self.as_of);
+        *self
+            .agg
+            .entry((
+                type_id,
+                h.owner.as_ref().map(|o| o.as_str().to_string()),
+                state,
+                h.notice_hours,
+            ))
+            .or_insert(0) += i64::from(h.quantity);
+
+        let mut occurrence = 0u32;
+        let key = loop {
+            let key = line_key(hash, occurrence);
+            if let Ok(i) = self.live.binary_search_by_key(&key, |v| v.key) {
+                if !self.seen[i] {
+                    self.seen[i] = true;
+                    return Ok(());
+                }
+            } else if !self.new_keys.contains(&key) {
+                break key;
+            }
+            occurrence += 1;
+        };
+        self.new_keys.insert(key);
+
+        let ending = self.ending.remove(&key);
+        let beginning = self.beginning.remove(&key);
+        match (ending, beginning) {
+            (Some(e), Some((b, b_to))) => {
+                conn.prepare_cached("DELETE FROM holding_version WHERE id = ?1")?
+                    .execute([b])?;
+                set_valid_to(conn, e, to_text(b_to).as_deref())?;
+            }
+            (Some(e), None) => set_valid_to(conn, e, self.next_text.as_deref())?,
+            (None, Some((b, _))) => {
+                conn.prepare_cached("UPDATE holding_version SET valid_from = ?1 WHERE id = ?2")?
+                    .execute(params![self.as_of_text, b])?;
+            }
+            (None, None) => {
+                conn.prepare_cached(
+                    "INSERT INTO holding_version (depot_id, content_hash, type_id, status, quantity,
+                        serial, owner, notice_hours, lot, expires, last_inspected, remarks,
+                        valid_from, valid_to, opened_by)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                )?
+                .execute(params![
+                    self.depot_id,
+                    key,
+                    type_id,
+                    h.status,
+                    h.quantity,
+                    h.serial,
+                    h.owner,
+                    h.notice_hours,
+                    h.lot,
+                    expires,
+                    last_inspected,
+                    h.remarks,
+                    self.as_of_text,
+                    self.next_text,
+                    ledger_id
+                ])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes what the snapshot lacks, records the snapshot, and rebuilds the
+    /// depot's readiness aggregates when it is the depot's current state.
+    pub fn finish(
+        self,
+        conn: &Connection,
+        ledger_id: i64,
+        replace: bool,
+    ) -> rusqlite::Result<SnapshotRecord> {
+        let mut keys: Vec<i64> = self
+            .live
+            .iter()
+            .zip(&self.seen)
+            .filter(|(_, seen)| **seen)
+            .map(|(v, _)| v.key)
+            .chain(self.new_keys.iter().copied())
+            .collect();
+        let digest = snapshot_digest(&mut keys);
+        let mut record = SnapshotRecord {
+            depot: self.depot.as_str().to_string(),
+            as_of: self.as_of_text.clone(),
+            lines: self.lines,
+            quantity: self.quantity,
+            digest: digest.clone(),
+            outcome: Outcome::Created,
+            replaces_ledger: None,
+            existing_file: None,
+        };
+        if let Some(existing) = &self.existing {
+            if existing.digest == digest {
+                record.outcome = Outcome::Unchanged;
+                return Ok(record);
+            }
+            if !replace {
+                record.outcome = Outcome::Conflict;
+                record.existing_file = Some(existing.file.clone());
+                return Ok(record);
+            }
+        }
+
+        let d = day(self.as_of);
+        let n = self.next.map(day);
+        for (v, _) in self.live.iter().zip(&self.seen).filter(|(_, seen)| !**seen) {
+            let runs_past_next = n.is_some_and(|n| v.to > n);
+            if v.from == d {
+                if runs_past_next {
+                    conn.prepare_cached(
+                        "UPDATE holding_version SET valid_from = ?1 WHERE id = ?2",
+                    )?
+                    .execute(params![self.next_text, v.id])?;
+                } else {
+                    conn.prepare_cached("DELETE FROM holding_version WHERE id = ?1")?
+                        .execute([v.id])?;
+                }
+            } else {
+                set_valid_to(conn, v.id, Some(&self.as_of_text))?;
+                if runs_past_next {
+                    conn.prepare_cached(
+                        "INSERT INTO holding_version (depot_id, content_hash, type_id, status, quantity,
+                            serial, owner, notice_hours, lot, expires, last_inspected, remarks,
+                            valid_from, valid_to, opened_by)
+                         SELECT depot_id, content_hash, type_id, status, quantity,
+                            serial, owner, notice_hours, lot, expires, last_inspected, remarks,
+                            ?1, ?2, opened_by FROM holding_version WHERE id = ?3",
+                    )?
+                    .execute(params![self.next_text, to_text(v.to), v.id])?;
+                }
+            }
+        }
+
+        match &self.existing {
+            Some(existing) => {
+                conn.prepare_cached(
+                    "UPDATE snapshot SET ledger_id = ?1, line_count = ?2, quantity = ?3, digest = ?4 WHERE id = ?5",
+                )?
+                .execute(params![ledger_id, self.lines as i64, self.quantity as i64, digest, existing.id])?;
+                record.outcome = Outcome::Replaced;
+                record.replaces_ledger = Some(existing.ledger_id);
+            }
+            None => {
+                conn.prepare_cached(
+                    "INSERT INTO snapshot (depot_id, as_of, ledger_id, line_count, quantity, digest)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![self.depot_id, self.as_of_text, ledger_id, self.lines as i64, self.quantity as i64, digest])?;
+                record.outcome = if self.becomes_current {
+                    Outcome::Created
+                } else {
+                    Outcome::History
+                };
+            }
+        }
+        if self.becomes_current {
+            write_aggregates(conn, self.depot_id, &self.agg)?;
+        }
+        Ok(record)
+    }
+}
+
+fn to_text(day: i32) -> Option<String> {
+    (day != OPEN_END).then(|| iso(NaiveDate::from_num_days_from_ce_opt(day).expect("stored date")))
+}
+
+fn set_valid_to(conn: &Connection, id: i64, valid_to: Option<&str>) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE holding_version SET valid_to = ?1 WHERE id = ?2")?
+        .execute(params![valid_to, id])?;
+    Ok(())
+}
+
+/// Replaces a depot's rows of `readiness_current`, written in key order.
+fn write_aggregates(
+    conn: &Connection,
+    depot_id: i64,
+    agg: &HashMap<AggKey, i64>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM readiness_current WHERE depot_id = ?1")?
+        .execute([depot_id])?;
+    let mut rows: Vec<(&AggKey, &i64)> = agg.iter().filter(|(_, q)| **q > 0).collect();
+    rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO readiness_current (depot_id, type_id, owner, state, notice_hours, quantity)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for ((type_id, owner, state, notice), quantity) in rows {
+        stmt.execute(params![
+            depot_id,
+            type_id,
+            owner,
+            state.as_str(),
+            notice,
+            quantity
+        ])?;
+    }
+    Ok(())
+}
+
+/// Serials of a depot's snapshot that another depot also holds on that date.
+pub fn shared_serials(
+    conn: &Connection,
+    depot_id: i64,
+    as_of: &str,
+    limit: usize,
+) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.serial, od.code FROM holding_version a
+         JOIN holding_version b ON b.serial = a.serial AND b.depot_id <> a.depot_id
+         JOIN depot od ON od.id = b.depot_id
+         WHERE a.depot_id = ?1 AND a.serial IS NOT NULL
+           AND a.valid_from <= ?2 AND (a.valid_to IS NULL OR a.valid_to > ?2)
+           AND b.valid_from <= ?2 AND (b.valid_to IS NULL OR b.valid_to > ?2)
+           AND EXISTS (SELECT 1 FROM snapshot s WHERE s.depot_id = b.depot_id AND s.as_of <= ?2)
+         LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![depot_id, as_of, limit as i64], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    rows.collect()
+}
+
+/// A ledger entry is opened before any row is written (holdings reference
+/// it) and sealed with its content and chain hash once the file is done.
+pub fn open_ledger_entry(
+    conn: &Connection,
+    file_name: &str,
+    sha256: &str,
+    imported_at: &str,
+    os_user: &str,
+) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO import_ledger (file_name, file_sha256, imported_at, os_user, content, prev_hash, entry_hash)
+         VALUES (?1, ?2, ?3, ?4, '', '', 'pending:' || ?2 || ':' || ?3)",
+    )?
+    .execute(params![file_name, sha256, imported_at, os_user])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn seal_ledger_entry(conn: &Connection, id: i64, content: &str) -> rusqlite::Result<String> {
+    let prev: String = conn
+        .query_row(
+            "SELECT entry_hash FROM import_ledger WHERE id < ?1 ORDER BY id DESC LIMIT 1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or_else(|| GENESIS.to_string());
+    let (file_name, sha, at, user): (String, String, String, String) = conn.query_row(
+        "SELECT file_name, file_sha256, imported_at, os_user FROM import_ledger WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let id_text = id.to_string();
+    let hash = ledger_entry_hash(&prev, &[&id_text, &file_name, &sha, &at, &user, content]);
+    conn.execute(
+        "UPDATE import_ledger SET content = ?1, prev_hash = ?2, entry_hash = ?3 WHERE id = ?4",
+        params![content, prev, hash, id],
+    )?;
+    Ok(hash)
+}

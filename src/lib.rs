@@ -1,0 +1,14 @@
+//! stockpile: an inventory database for prepositioned heavy-weapons
+//! stockpiles. Depot CSV exports flow one way: decoded text → records →
+//! validated holdings → versioned snapshots → readiness figures → output.
+
+pub mod cli;
+pub mod cmd;
+pub mod content;
+pub mod db;
+pub mod error;
+pub mod import;
+pub mod model;
+pub mod output;
+pub mod readiness;
+pub mod state;

@@ -1,0 +1,81 @@
+//! The `stockpile` binary: parse arguments, run the command, map its error
+//! to an exit code. Everything else lives in the library.
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use stockpile::cli::{Cli, ColorChoice};
+use stockpile::cmd::{self, Context};
+use stockpile::error::exit;
+use stockpile::output::Style;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version to stdout (exit 0), usage errors
+            // to stderr (exit 2).
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
+        }
+    };
+    let stdout_tty = io::stdout().is_terminal();
+    let color = match cli.global.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let width = if stdout_tty { terminal_width() } else { None };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut err = io::stderr();
+    let mut ctx = Context {
+        db: cli.global.db.clone(),
+        format: cli.global.format,
+        quiet: cli.global.quiet,
+        style: Style { color, width },
+        progress: !cli.global.quiet && io::stderr().is_terminal(),
+        out: &mut out,
+        err: &mut err,
+    };
+    let result = cmd::run(cli, &mut ctx).and_then(|()| ctx.out.flush().map_err(Into::into));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = out.flush();
+            if !matches!(
+                e,
+                stockpile::error::Error::SomeFilesFailed { .. }
+                    | stockpile::error::Error::CheckFailed(_)
+            ) || !ctx_quiet_errors(&e)
+            {
+                let _ = writeln!(io::stderr(), "error: {e}");
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Errors already printed in detail still get their one-line summary.
+fn ctx_quiet_errors(_e: &stockpile::error::Error) -> bool {
+    false
+}
+
+fn terminal_width() -> Option<u16> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or_else(|| comfy_table_width())
+}
+
+fn comfy_table_width() -> Option<u16> {
+    None
+}

@@ -1,0 +1,461 @@
+//! Domain values. Each parses itself from export text and can only hold a
+//! valid value, so the store never sees an unchecked string.
+//!
+//! Parse errors are the human half of a row error: the caller adds the file,
+//! line and column.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+
+fn is_code_char(c: char, extra: &[char]) -> bool {
+    c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_' || extra.contains(&c)
+}
+
+macro_rules! code_type {
+    ($name:ident, $max:expr, $extra:expr, $what:expr, $allowed:expr) => {
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(text: &str) -> Result<Self, String> {
+                let code = text.trim().to_ascii_uppercase();
+                let len = code.chars().count();
+                if len == 0 || len > $max || !code.chars().all(|c| is_code_char(c, $extra)) {
+                    return Err(format!(
+                        "\"{}\" is not a {} (expected 1–{} characters of {})",
+                        text, $what, $max, $allowed
+                    ));
+                }
+                Ok($name(code))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::from(self.0.as_str()))
+            }
+        }
+    };
+}
+
+code_type!(DepotCode, 32, &[], "depot code", "A–Z, 0–9, - and _");
+code_type!(
+    TypeCode,
+    40,
+    &['.', '/'],
+    "type code",
+    "A–Z, 0–9, - _ . and /"
+);
+
+/// The key used to spot a likely typo between two codes: separators dropped
+/// and leading zeros of each number removed, so `PL-POW-1`, `PLPOW01` and
+/// `PL-POW-01` meet, while `PL-POW-02` stays apart.
+pub fn near_miss_key(code: &str) -> String {
+    let mut key = String::with_capacity(code.len());
+    let mut chars = code.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            let mut number = String::from(c);
+            while let Some(d) = chars.next_if(|d| d.is_ascii_digit()) {
+                number.push(d);
+            }
+            let trimmed = number.trim_start_matches('0');
+            key.push_str(if trimmed.is_empty() { "0" } else { trimmed });
+        } else if c.is_alphanumeric() {
+            key.extend(c.to_uppercase());
+        }
+    }
+    key
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Category {
+    Mbt,
+    Ifv,
+    Apc,
+    Sph,
+    Tah,
+    Mlrs,
+    Ad,
+    Eng,
+    Rec,
+    Log,
+    Ammo,
+    Other,
+}
+
+impl Category {
+    pub const ALL: [Category; 12] = [
+        Category::Mbt,
+        Category::Ifv,
+        Category::Apc,
+        Category::Sph,
+        Category::Tah,
+        Category::Mlrs,
+        Category::Ad,
+        Category::Eng,
+        Category::Rec,
+        Category::Log,
+        Category::Ammo,
+        Category::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Mbt => "MBT",
+            Category::Ifv => "IFV",
+            Category::Apc => "APC",
+            Category::Sph => "SPH",
+            Category::Tah => "TAH",
+            Category::Mlrs => "MLRS",
+            Category::Ad => "AD",
+            Category::Eng => "ENG",
+            Category::Rec => "REC",
+            Category::Log => "LOG",
+            Category::Ammo => "AMMO",
+            Category::Other => "OTHER",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let upper = text.trim().to_ascii_uppercase();
+        Category::ALL
+            .into_iter()
+            .find(|c| c.as_str() == upper)
+            .ok_or_else(|| {
+                format!(
+                    "\"{text}\" is not a category (expected one of MBT, IFV, APC, SPH, TAH, MLRS, AD, ENG, REC, LOG, AMMO, OTHER)"
+                )
+            })
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ToSql for Category {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for Category {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        Category::parse(value.as_str()?).map_err(|e| FromSqlError::Other(e.into()))
+    }
+}
+
+/// NATO Stock Number, stored hyphenated `NNNN-NN-NNN-NNNN`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Nsn(String);
+
+impl Nsn {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let digits: String = text.trim().chars().filter(|c| *c != '-').collect();
+        if digits.len() != 13 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "\"{text}\" is not an NSN (expected 13 digits, written NNNN-NN-NNN-NNNN or without hyphens)"
+            ));
+        }
+        Ok(Nsn(format!(
+            "{}-{}-{}-{}",
+            &digits[0..4],
+            &digits[4..6],
+            &digits[6..9],
+            &digits[9..13]
+        )))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl ToSql for Nsn {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.0.as_str()))
+    }
+}
+
+/// The owning nation, an ISO 3166-1 alpha-3 code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Nation(String);
+
+impl Nation {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let code = text.trim().to_ascii_uppercase();
+        if code.len() == 3 && isocountry::CountryCode::for_alpha3(&code).is_ok() {
+            Ok(Nation(code))
+        } else {
+            Err(format!(
+                "\"{text}\" is not a nation (expected an ISO 3166-1 alpha-3 code such as FRA, DEU, POL)"
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl ToSql for Nation {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.0.as_str()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    Fmc,
+    Pmc,
+    Nmcm,
+    Nmcs,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Fmc => "FMC",
+            Status::Pmc => "PMC",
+            Status::Nmcm => "NMCM",
+            Status::Nmcs => "NMCS",
+        }
+    }
+
+    /// Accepts the codes and their long forms in any case; dashes, hyphens
+    /// and runs of spaces between words do not matter.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let words: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| w.to_lowercase())
+            .collect();
+        let status = match words.join(" ").as_str() {
+            "fmc" | "fully mission capable" => Some(Status::Fmc),
+            "pmc" | "partially mission capable" => Some(Status::Pmc),
+            "nmcm" | "not mission capable maintenance" => Some(Status::Nmcm),
+            "nmcs" | "not mission capable supply" => Some(Status::Nmcs),
+            _ => None,
+        };
+        status.ok_or_else(|| {
+            format!("\"{text}\" is not a readiness status (expected FMC, PMC, NMCM or NMCS)")
+        })
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ToSql for Status {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for Status {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        Status::parse(value.as_str()?).map_err(|e| FromSqlError::Other(e.into()))
+    }
+}
+
+/// What a holding counts as in readiness figures: its reported status, or
+/// `Expired` for an ammunition lot past its date on the snapshot date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum State {
+    Reported(Status),
+    Expired,
+}
+
+impl State {
+    pub fn of(status: Status, expires: Option<NaiveDate>, as_of: NaiveDate) -> State {
+        match expires {
+            Some(date) if date < as_of => State::Expired,
+            _ => State::Reported(status),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Reported(s) => s.as_str(),
+            State::Expired => "EXPIRED",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<State> {
+        if text == "EXPIRED" {
+            Some(State::Expired)
+        } else {
+            Status::parse(text).ok().map(State::Reported)
+        }
+    }
+}
+
+/// Upper bound of notice-to-move: one year.
+pub const MAX_NOTICE_HOURS: u32 = 8760;
+
+/// Parses a duration in whole hours: `36`, `36h`, `3d` (days of 24 hours).
+pub fn parse_hours(text: &str, max: u32) -> Result<u32, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let (digits, factor) = if let Some(d) = t.strip_suffix('d') {
+        (d.trim_end(), 24u64)
+    } else if let Some(h) = t.strip_suffix('h') {
+        (h.trim_end(), 1u64)
+    } else {
+        (t.as_str(), 1u64)
+    };
+    let hours = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse::<u64>().ok().map(|n| n.saturating_mul(factor))
+    } else {
+        None
+    };
+    match hours {
+        Some(h) if h <= u64::from(max) => Ok(h as u32),
+        _ => Err(format!(
+            "\"{text}\" is not a number of hours (expected a whole number 0–{max}, or a form like 36h or 3d)"
+        )),
+    }
+}
+
+/// Dates are ISO unless a format is given; ISO is always accepted because it
+/// is never ambiguous. Nothing else is guessed.
+pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, String> {
+    let t = text.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        if t.len() == 10 {
+            return Ok(d);
+        }
+    }
+    if let Some(fmt) = format {
+        if let Ok(d) = NaiveDate::parse_from_str(t, fmt) {
+            return Ok(d);
+        }
+        return Err(format!(
+            "\"{text}\" is not a date in the format {fmt} (nor an ISO date YYYY-MM-DD)"
+        ));
+    }
+    Err(format!(
+        "\"{text}\" is not an ISO date (expected YYYY-MM-DD; other forms need --date-format, e.g. %d.%m.%Y, and are never guessed)"
+    ))
+}
+
+/// Checks that a strftime-style format can describe a date, so that a typo in
+/// `--date-format` is reported once instead of as an error on every row.
+pub fn check_date_format(format: &str) -> Result<(), String> {
+    use chrono::format::{Item, StrftimeItems};
+    let items: Vec<Item> = StrftimeItems::new(format).collect();
+    if items.iter().any(|i| matches!(i, Item::Error)) {
+        return Err(format!("\"{format}\" is not a valid date format"));
+    }
+    let has = |spec: &[&str]| spec.iter().any(|s| format.contains(s));
+    if !(has(&["%Y", "%y", "%C"]) && has(&["%m", "%b", "%B", "%h"]) && has(&["%d", "%e"]))
+        && !has(&["%F", "%D", "%x"])
+    {
+        return Err(format!(
+            "\"{format}\" does not name a day, a month and a year (e.g. %d.%m.%Y)"
+        ));
+    }
+    Ok(())
+}
+
+pub fn iso(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_miss_keys_meet_only_for_typos() {
+        assert_eq!(near_miss_key("PL-POW-1"), near_miss_key("PL-POW-01"));
+        assert_eq!(near_miss_key("PLPOW01"), near_miss_key("PL-POW-01"));
+        assert_ne!(near_miss_key("PL-POW-02"), near_miss_key("PL-POW-01"));
+        assert_ne!(near_miss_key("PL-POW-10"), near_miss_key("PL-POW-01"));
+        assert_eq!(near_miss_key("X-0"), near_miss_key("X-00"));
+    }
+
+    #[test]
+    fn statuses_long_and_short() {
+        assert_eq!(Status::parse("fmc").unwrap(), Status::Fmc);
+        assert_eq!(
+            Status::parse("Not mission capable – maintenance").unwrap(),
+            Status::Nmcm
+        );
+        assert_eq!(
+            Status::parse(" partially  mission capable ").unwrap(),
+            Status::Pmc
+        );
+        let err = Status::parse("FMCC").unwrap_err();
+        assert_eq!(
+            err,
+            "\"FMCC\" is not a readiness status (expected FMC, PMC, NMCM or NMCS)"
+        );
+    }
+
+    #[test]
+    fn hours_forms() {
+        assert_eq!(parse_hours("36h", MAX_NOTICE_HOURS), Ok(36));
+        assert_eq!(parse_hours("3d", MAX_NOTICE_HOURS), Ok(72));
+        assert_eq!(parse_hours(" 12 ", MAX_NOTICE_HOURS), Ok(12));
+        assert!(parse_hours("8761", MAX_NOTICE_HOURS).is_err());
+        assert!(parse_hours("-1", MAX_NOTICE_HOURS).is_err());
+        assert!(parse_hours("1.5", MAX_NOTICE_HOURS).is_err());
+        assert!(parse_hours("99999999999999999999d", MAX_NOTICE_HOURS).is_err());
+    }
+
+    #[test]
+    fn dates_are_never_guessed() {
+        assert!(parse_date("12/10/2026", None).is_err());
+        assert_eq!(
+            parse_date("12/10/2026", Some("%d/%m/%Y")).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 10, 12).unwrap()
+        );
+        assert!(parse_date("2026-2-3", None).is_err());
+        assert!(parse_date("2026-02-30", None).is_err());
+        assert!(check_date_format("%d/%m").is_err());
+        assert!(check_date_format("%d.%m.%Y").is_ok());
+    }
+
+    #[test]
+    fn nsn_and_nation() {
+        assert_eq!(
+            Nsn::parse("2350142223333").unwrap().as_str(),
+            "2350-14-222-3333"
+        );
+        assert!(Nsn::parse("2350-14-222-333").is_err());
+        assert_eq!(Nation::parse("fra").unwrap().as_str(), "FRA");
+        assert!(Nation::parse("XYZ").is_err());
+        assert!(Nation::parse("FR").is_err());
+    }
+
+    #[test]
+    fn codes() {
+        assert_eq!(
+            DepotCode::parse(" pl-pow-01 ").unwrap().as_str(),
+            "PL-POW-01"
+        );
+        assert!(DepotCode::parse("PL POW").is_err());
+        assert!(DepotCode::parse("").is_err());
+        assert!(DepotCode::parse(&"A".repeat(33)).is_err());
+        assert!(TypeCode::parse("155MM-HE-M795").is_ok());
+        assert!(TypeCode::parse("M1A2/SEP.V3").is_ok());
+    }
+}
