@@ -73,7 +73,7 @@ fn terminal_width() -> Option<u16> {
     std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
-        .or_else(|| comfy_table_width())
+        .or_else(comfy_table_width)
 }
 
 fn comfy_table_width() -> Option<u16> {

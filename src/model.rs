@@ -338,10 +338,10 @@ pub fn parse_hours(text: &str, max: u32) -> Result<u32, String> {
 /// is never ambiguous. Nothing else is guessed.
 pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, String> {
     let t = text.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        if t.len() == 10 {
-            return Ok(d);
-        }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        && t.len() == 10
+    {
+        return Ok(d);
     }
     if let Some(fmt) = format {
         if let Ok(d) = NaiveDate::parse_from_str(t, fmt) {
@@ -365,9 +365,9 @@ pub fn check_date_format(format: &str) -> Result<(), String> {
         return Err(format!("\"{format}\" is not a valid date format"));
     }
     let has = |spec: &[&str]| spec.iter().any(|s| format.contains(s));
-    if !(has(&["%Y", "%y", "%C"]) && has(&["%m", "%b", "%B", "%h"]) && has(&["%d", "%e"]))
-        && !has(&["%F", "%D", "%x"])
-    {
+    let names_all_parts =
+        has(&["%Y", "%y", "%C"]) && has(&["%m", "%b", "%B", "%h"]) && has(&["%d", "%e"]);
+    if !names_all_parts && !has(&["%F", "%D", "%x"]) {
         return Err(format!(
             "\"{format}\" does not name a day, a month and a year (e.g. %d.%m.%Y)"
         ));

@@ -229,11 +229,10 @@ pub struct Deployable {
     pub deployable: i64,
 }
 
-pub fn deployable(
-    facts: &[Fact],
-    by: &[Key],
-    within: u32,
-) -> (Vec<(Vec<Option<String>>, Deployable)>, Deployable) {
+/// Group keys with their figures.
+pub type DeployableGroup = (Vec<Option<String>>, Deployable);
+
+pub fn deployable(facts: &[Fact], by: &[Key], within: u32) -> (Vec<DeployableGroup>, Deployable) {
     let mut groups: BTreeMap<Vec<Option<String>>, Deployable> = BTreeMap::new();
     let mut total = Deployable::default();
     for f in facts {

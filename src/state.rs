@@ -1,6 +1,8 @@
 //! Reading the stockpile's state for reports: the current state from the
 //! import-time aggregates, a past date's state from the versioned holdings.
 
+use std::collections::HashSet;
+
 use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 
@@ -137,4 +139,37 @@ pub fn snapshot_dates(
             })
         })
         .collect()
+}
+
+/// Depots that had reported by `date` (any snapshot on or before it; any at
+/// all when `date` is None). Requirements count only for them, so that a
+/// depot that had not yet reported does not show as empty on a past date.
+pub fn reporting_depots(
+    conn: &Connection,
+    date: Option<NaiveDate>,
+) -> rusqlite::Result<HashSet<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT d.code FROM snapshot s JOIN depot d ON d.id = s.depot_id
+         WHERE ?1 IS NULL OR s.as_of <= ?1",
+    )?;
+    let codes = stmt.query_map(params![date.map(iso)], |r| r.get(0))?;
+    codes.collect()
+}
+
+/// The requirements that apply on `date`, or None when the grouping or the
+/// filters split depot × type pairs by owner (requirements are set per pair,
+/// so no owner's share of them can be told).
+pub fn applicable_requirements(
+    conn: &Connection,
+    filters: &Filters,
+    by_owner: bool,
+    date: Option<NaiveDate>,
+) -> rusqlite::Result<Option<Vec<Requirement>>> {
+    if by_owner || !filters.owners.is_empty() {
+        return Ok(None);
+    }
+    let reporting = reporting_depots(conn, date)?;
+    let mut reqs = requirements(conn, filters)?;
+    reqs.retain(|r| reporting.contains(&r.depot));
+    Ok(Some(reqs))
 }

@@ -15,17 +15,14 @@ pub fn run(args: &HistoryArgs, ctx: &mut Context) -> Result<()> {
     let filters = filters(&args.selection)?;
     let until = as_of(&args.selection)?;
     let conn = db::open(&ctx.db, Access::Read)?;
-    let reqs = if by.contains(&Key::Owner) || !filters.owners.is_empty() {
-        None
-    } else {
-        Some(state::requirements(&conn, &filters)?)
-    };
     let mut columns = vec!["as_of"];
     columns.extend(by.iter().map(|k| k.name()));
     columns.extend(FIGURES);
     let mut report = Report::new(&columns, by.len() + 1);
     for date in state::snapshot_dates(&conn, until)? {
         let facts = state::facts_as_of(&conn, date, &filters)?;
+        let reqs =
+            state::applicable_requirements(&conn, &filters, by.contains(&Key::Owner), Some(date))?;
         let (groups, total) = summarize(&facts, reqs.as_deref(), &by);
         if by.is_empty() {
             if facts.is_empty() {

@@ -66,13 +66,7 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
         Some(d) => state::facts_as_of(&conn, d, &filters)?,
         None => state::current_facts(&conn, &filters)?,
     };
-    // Requirements are per depot × type: an owner split or filter cannot
-    // say which owner's items fill them.
-    let reqs = if by.contains(&Key::Owner) || !filters.owners.is_empty() {
-        None
-    } else {
-        Some(state::requirements(&conn, &filters)?)
-    };
+    let reqs = state::applicable_requirements(&conn, &filters, by.contains(&Key::Owner), date)?;
     let (groups, total) = summarize(&facts, reqs.as_deref(), &by);
 
     let mut columns: Vec<&str> = by.iter().map(|k| k.name()).collect();

@@ -180,10 +180,10 @@ impl ColumnMap {
                 .collect();
             let mut message = format!("missing required column(s): {}", names.join(", "));
             for (name, suggestion) in &map.unknown {
-                if let Some(s) = suggestion {
-                    if missing.iter().any(|c| c.name() == *s) {
-                        message.push_str(&format!("; \"{name}\" — did you mean \"{s}\"?"));
-                    }
+                if let Some(s) = suggestion
+                    && missing.iter().any(|c| c.name() == *s)
+                {
+                    message.push_str(&format!("; \"{name}\" — did you mean \"{s}\"?"));
                 }
             }
             message.push_str(&format!(

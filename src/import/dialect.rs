@@ -104,16 +104,17 @@ pub fn probe(
             utf8.first_error.unwrap_or(0)
         )));
     }
-    if let Some(bom) = bom_encoding {
-        if bom != encoding && !encoding_detected {
-            return Err(DialectError::Invalid(format!(
-                "--encoding {} contradicts the file's byte-order mark, which says {}",
-                encoding.name(),
-                bom.name()
-            )));
-        }
+    if let Some(bom) = bom_encoding
+        && bom != encoding
+        && !encoding_detected
+    {
+        return Err(DialectError::Invalid(format!(
+            "--encoding {} contradicts the file's byte-order mark, which says {}",
+            encoding.name(),
+            bom.name()
+        )));
     }
-    if utf16 && size % 2 != 0 {
+    if utf16 && !size.is_multiple_of(2) {
         return Err(DialectError::Invalid(format!(
             "the file is not valid {}: it has an odd number of bytes",
             encoding.name()

@@ -272,11 +272,11 @@ fn attempt(
             continue;
         }
         run.out.rows_read += 1;
-        if let Some(p) = progress {
-            if run.out.rows_read % 8192 == 0 {
-                let byte = record.position().map_or(0, |p| p.byte());
-                p.set_position(scale_position(byte, &probe.dialect));
-            }
+        if let Some(p) = progress
+            && run.out.rows_read.is_multiple_of(8192)
+        {
+            let byte = record.position().map_or(0, |p| p.byte());
+            p.set_position(scale_position(byte, &probe.dialect));
         }
         match validator.validate(&record, line) {
             Err(errors) => run.reject(errors, &record)?,

@@ -91,30 +91,30 @@ impl Registry {
         let Some(info) = self.types.get(h.type_code.as_str()) else {
             return Ok(());
         };
-        if let (Some(known), Some(given)) = (&info.nsn, &h.nsn) {
-            if known != given.as_str() {
-                return Err(RowError {
-                    line,
-                    column: "nsn".into(),
-                    message: format!(
-                        "\"{}\" differs from NSN {known} already recorded for type {} (a type keeps one NSN)",
-                        given.as_str(),
-                        h.type_code
-                    ),
-                });
-            }
+        if let (Some(known), Some(given)) = (&info.nsn, &h.nsn)
+            && known != given.as_str()
+        {
+            return Err(RowError {
+                line,
+                column: "nsn".into(),
+                message: format!(
+                    "\"{}\" differs from NSN {known} already recorded for type {} (a type keeps one NSN)",
+                    given.as_str(),
+                    h.type_code
+                ),
+            });
         }
-        if let (Some(known), Some(given)) = (info.category, h.category) {
-            if known != given {
-                return Err(RowError {
-                    line,
-                    column: "category".into(),
-                    message: format!(
-                        "\"{given}\" differs from category {known} already recorded for type {} (a type keeps one category)",
-                        h.type_code
-                    ),
-                });
-            }
+        if let (Some(known), Some(given)) = (info.category, h.category)
+            && known != given
+        {
+            return Err(RowError {
+                line,
+                column: "category".into(),
+                message: format!(
+                    "\"{given}\" differs from category {known} already recorded for type {} (a type keeps one category)",
+                    h.type_code
+                ),
+            });
         }
         Ok(())
     }

@@ -1,4 +1,7 @@
 //! Integration tests: one binary (`autotests = false`), one module per
-//! command, each test in its own temp dir driving the real `stockpile`.
+//! area, each test in its own temp dir driving the real `stockpile`.
 
+mod import;
+mod readiness;
+mod snapshots;
 mod util;
