@@ -22,12 +22,13 @@ Every command has examples in its --help.";
 /// depot CSV exports and ask how ready the stockpile is, where, of what, and
 /// what can move within N hours.
 #[derive(Debug, Parser)]
-#[command(name = "stockpile", version, after_help = OVERVIEW, arg_required_else_help = true)]
+#[command(name = "stockpile", version, after_help = OVERVIEW)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// Without a command, the overview is printed.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,11 @@ fn main() -> ExitCode {
             });
         }
     };
+    let Some(command) = cli.command else {
+        // No command: the overview of the workflow, as `--help` shows it.
+        let _ = <Cli as clap::CommandFactory>::command().write_long_help(&mut io::stderr());
+        return ExitCode::from(exit::USAGE);
+    };
     let stdout_tty = io::stdout().is_terminal();
     let color = match cli.global.color {
         ColorChoice::Always => true,
@@ -37,7 +42,7 @@ fn main() -> ExitCode {
     let mut out = io::BufWriter::new(stdout.lock());
     let mut err = io::stderr();
     let mut ctx = Context {
-        db: cli.global.db.clone(),
+        db: cli.global.db,
         format: cli.global.format,
         quiet: cli.global.quiet,
         style: Style { color, width },
@@ -45,37 +50,19 @@ fn main() -> ExitCode {
         out: &mut out,
         err: &mut err,
     };
-    let result = cmd::run(cli, &mut ctx).and_then(|()| ctx.out.flush().map_err(Into::into));
+    let result = cmd::run(command, &mut ctx).and_then(|()| ctx.out.flush().map_err(Into::into));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             let _ = out.flush();
-            if !matches!(
-                e,
-                stockpile::error::Error::SomeFilesFailed { .. }
-                    | stockpile::error::Error::CheckFailed(_)
-            ) || !ctx_quiet_errors(&e)
-            {
-                let _ = writeln!(io::stderr(), "error: {e}");
-            }
+            let _ = writeln!(io::stderr(), "error: {e}");
             ExitCode::from(e.exit_code())
         }
     }
 }
 
-/// Errors already printed in detail still get their one-line summary.
-fn ctx_quiet_errors(_e: &stockpile::error::Error) -> bool {
-    false
-}
-
+/// An explicit `COLUMNS` wins; otherwise the table asks the terminal.
 fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .or_else(comfy_table_width)
-}
-
-fn comfy_table_width() -> Option<u16> {
-    None
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
 }

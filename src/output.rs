@@ -182,13 +182,8 @@ fn render_table(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resu
     // A rule under the header and nothing else: figures, not boxes.
     table.load_style(TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')));
     table.set_content_arrangement(ContentArrangement::Dynamic);
-    match style.width {
-        Some(w) => {
-            table.set_width(w);
-        }
-        None => {
-            table.force_no_tty();
-        }
+    if let Some(w) = style.width {
+        table.set_width(w);
     }
     if style.color {
         table.enforce_styling();

@@ -43,8 +43,8 @@ impl Context<'_> {
     }
 }
 
-pub fn run(cli: Cli, ctx: &mut Context) -> Result<()> {
-    match cli.command {
+pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
+    match command {
         Command::Import(args) => import::run(&args, ctx),
         Command::Report(args) => report::run(&args, ctx),
         Command::Deployable(args) => deployable::run(&args, ctx),

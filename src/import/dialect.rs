@@ -93,6 +93,16 @@ pub fn probe(
     let encoding_detected = encoding.is_none();
     let encoding = encoding.unwrap_or(detected);
     let utf16 = encoding == UTF_16LE || encoding == UTF_16BE;
+    if let Some(bom) = bom_encoding
+        && bom != encoding
+        && !encoding_detected
+    {
+        return Err(DialectError::Invalid(format!(
+            "--encoding {} contradicts the file's byte-order mark, which says {}",
+            encoding.name(),
+            bom.name()
+        )));
+    }
     if has_nul && !utf16 {
         return Err(DialectError::Invalid(
             "the file contains NUL bytes: it is binary, or UTF-16 without a byte-order mark (then give --encoding utf-16le or utf-16be)".into(),
@@ -102,16 +112,6 @@ pub fn probe(
         return Err(DialectError::Invalid(format!(
             "the file is not valid UTF-8 (first bad byte at offset {}); it may be Windows-1252: try --encoding windows-1252",
             utf8.first_error.unwrap_or(0)
-        )));
-    }
-    if let Some(bom) = bom_encoding
-        && bom != encoding
-        && !encoding_detected
-    {
-        return Err(DialectError::Invalid(format!(
-            "--encoding {} contradicts the file's byte-order mark, which says {}",
-            encoding.name(),
-            bom.name()
         )));
     }
     if utf16 && !size.is_multiple_of(2) {

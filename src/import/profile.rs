@@ -117,8 +117,11 @@ impl Profile {
     }
 }
 
+/// Status words compare like the built-in ones: case, dashes and spacing
+/// between words do not matter.
 fn status_key(word: &str) -> String {
-    word.split_whitespace()
+    word.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()

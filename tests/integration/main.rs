@@ -1,7 +1,10 @@
 //! Integration tests: one binary (`autotests = false`), one module per
 //! area, each test in its own temp dir driving the real `stockpile`.
 
+mod cli;
+mod dialects;
 mod import;
 mod readiness;
 mod snapshots;
+mod trust;
 mod util;

@@ -1,0 +1,137 @@
+//! The command line: global options anywhere, help that teaches, output
+//! formats, exit codes, completions.
+
+use crate::util::{Work, export};
+
+fn small() -> Work {
+    let w = Work::new();
+    w.import(&w.write(
+        "a.csv",
+        export(&[
+            "A-1,2026-11-01,T,OTHER,,,3,FMC,FRA,1,,,",
+            "B-1,2026-11-01,T,OTHER,,,1,NMCM,FRA,1,,,",
+        ]),
+    ))
+    .ok();
+    w
+}
+
+#[test]
+fn global_options_stand_before_or_after_the_command() {
+    let w = small();
+    let after = w.run(["report", "--format", "json"]).ok().stdout;
+    let before = w.run(["--format", "json", "report"]).ok().stdout;
+    assert_eq!(after, before);
+    let r = w
+        .run(["report", "--quiet", "--format", "csv", "--color", "never"])
+        .ok();
+    assert!(r.stdout.starts_with("depot,on_hand,fmc"), "{}", r.stdout);
+}
+
+#[test]
+fn the_database_path_comes_from_the_environment_too() {
+    let w = small();
+    let mut cmd = assert_cmd::Command::cargo_bin("stockpile").unwrap();
+    let out = cmd
+        .env("STOCKPILE_DB", w.db())
+        .args(["report", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["total"]["on_hand"], 4);
+}
+
+#[test]
+fn table_csv_and_json_carry_the_same_figures() {
+    let w = small();
+    let table = w.run(["report"]).ok().stdout;
+    assert!(table.contains("TOTAL"), "{table}");
+    assert!(table.contains("75.0%"), "rates as percentages: {table}");
+    let csv = w.run(["report", "--format", "csv"]).ok().stdout;
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "depot,on_hand,fmc,pmc,nmcm,nmcs,expired,mc,mc_rate,r_level,required,fill_rate,s_level,level"
+    );
+    assert_eq!(lines.next().unwrap(), "A-1,3,3,0,0,0,0,3,1,R1,,,,1");
+    assert_eq!(lines.next().unwrap(), "B-1,1,0,0,1,0,0,0,0,R4,,,,4");
+    assert_eq!(lines.next(), None, "csv has no totals row");
+    let json = w.json(&["report"]);
+    assert_eq!(json["total"]["mc_rate"], 0.75);
+    assert!(json["total"]["required"].is_null());
+}
+
+#[test]
+fn usage_errors_exit_2_and_missing_inputs_66() {
+    let w = small();
+    w.run(["report", "--by", "colour"]).code(2);
+    w.run(["report", "--category", "TANKS"]).code(2);
+    w.run(["report", "--as-of", "yesterday"]).code(2);
+    w.run(["deployable"]).code(2);
+    w.run(["deployable", "--within", "soon"]).code(2);
+    w.run(["nonsense"]).code(2);
+    w.run(["import"]).code(2);
+    w.run(["requirements", "import", "missing.csv"]).code(66);
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    let w = Work::new();
+    let r = w.run(["--help"]).ok();
+    assert!(r.stdout.contains("Workflow:"), "{}", r.stdout);
+    for cmd in [
+        "import",
+        "report",
+        "deployable",
+        "history",
+        "export",
+        "query",
+        "completions",
+    ] {
+        let r = w.run([cmd, "--help"]).ok();
+        assert!(
+            r.stdout.contains("Example"),
+            "{cmd} --help has no example: {}",
+            r.stdout
+        );
+    }
+    let r = w.run(Vec::<&str>::new());
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("Workflow:") || r.stdout.contains("Workflow:"));
+}
+
+#[test]
+fn completions_for_each_shell() {
+    let w = Work::new();
+    for shell in ["bash", "zsh", "fish"] {
+        let r = w.run(["completions", shell]).ok();
+        assert!(r.stdout.contains("deployable"), "{shell}");
+    }
+    w.run(["completions", "tcsh"]).code(2);
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let w = small();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("stockpile"))
+        .args(["--db", w.db().to_str().unwrap(), "query", "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) SELECT i FROM n"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(status.success(), "exit {status:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

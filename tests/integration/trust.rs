@@ -1,0 +1,276 @@
+//! Trust: read-only query, tamper-evident ledger and check, safe export,
+//! private database files, clear errors on foreign or newer databases.
+
+use rusqlite::Connection;
+
+use crate::util::{Work, export, fixtures};
+
+fn with_fixtures() -> Work {
+    let w = Work::new();
+    w.run(["import", fixtures().join("exports").to_str().unwrap()])
+        .ok();
+    w.run([
+        "requirements",
+        "import",
+        fixtures().join("requirements.csv").to_str().unwrap(),
+    ])
+    .ok();
+    w
+}
+
+#[test]
+fn query_reads_in_every_format() {
+    let w = with_fixtures();
+    let sql = "SELECT depot, count(*) AS lines, sum(quantity) AS quantity FROM current_holdings GROUP BY depot ORDER BY depot";
+    let j = w.json(&["query", sql]);
+    assert_eq!(j["rows"][0]["depot"], "DE-AUG-01");
+    assert!(j["rows"][0]["lines"].as_i64().unwrap() > 100);
+    let c = w.run(["query", "--format", "csv", sql]).ok();
+    assert!(
+        c.stdout.starts_with("depot,lines,quantity\nDE-AUG-01,"),
+        "{}",
+        c.stdout
+    );
+    let t = w.run(["query", sql]).ok();
+    assert!(t.stdout.contains("DE-AUG-01"), "{}", t.stdout);
+}
+
+#[test]
+fn query_never_writes() {
+    let w = with_fixtures();
+    let before = w.state();
+    let attached = w.path("other.db");
+    for sql in [
+        "DELETE FROM holding_version".to_string(),
+        "DROP TABLE depot".to_string(),
+        "UPDATE depot SET code = 'X'".to_string(),
+        "INSERT INTO depot (code) VALUES ('X')".to_string(),
+        format!("ATTACH DATABASE '{}' AS other", attached.display()),
+        "PRAGMA user_version = 99".to_string(),
+        "PRAGMA journal_mode = DELETE".to_string(),
+        "VACUUM".to_string(),
+        "SELECT 1; DELETE FROM depot".to_string(),
+        "CREATE TABLE t (x)".to_string(),
+        "CREATE TEMP TABLE t (x)".to_string(),
+        "BEGIN IMMEDIATE".to_string(),
+        format!("VACUUM INTO '{}'", attached.display()),
+    ] {
+        let r = w.run(["query", &sql]).code(2);
+        assert!(r.stderr.contains("query:"), "{sql}: {}", r.stderr);
+    }
+    assert_eq!(w.state(), before);
+    assert!(!attached.exists(), "no statement may create a file");
+    w.run(["check"]).ok();
+}
+
+#[test]
+fn check_passes_on_an_honest_database() {
+    let w = with_fixtures();
+    let r = w.run(["check"]).ok();
+    assert!(r.stdout.contains("chain intact"), "{}", r.stdout);
+    let j = w.json(&["check"]);
+    assert!(
+        j["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["result"] == "ok")
+    );
+}
+
+fn tamper(w: &Work, sql: &str) {
+    Connection::open(w.db())
+        .unwrap()
+        .execute_batch(sql)
+        .unwrap();
+}
+
+#[test]
+fn check_detects_an_edited_holding() {
+    let w = with_fixtures();
+    tamper(
+        &w,
+        "UPDATE holding_version SET status = 'FMC' WHERE id = (SELECT min(id) FROM holding_version WHERE status = 'NMCM' AND valid_to IS NULL)",
+    );
+    let r = w.run(["check"]).code(65);
+    assert!(
+        r.stdout.contains("holdings were edited outside stockpile"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("imported from"),
+        "names the file: {}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("readiness figures differ"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn check_detects_added_and_deleted_holdings() {
+    let w = with_fixtures();
+    tamper(
+        &w,
+        "DELETE FROM holding_version WHERE id = (SELECT max(id) FROM holding_version)",
+    );
+    let r = w.run(["check"]).code(65);
+    assert!(r.stdout.contains("lines stored"), "{}", r.stdout);
+}
+
+#[test]
+fn check_detects_a_deleted_or_reordered_ledger_entry() {
+    let w = with_fixtures();
+    tamper(
+        &w,
+        "PRAGMA foreign_keys = OFF; DELETE FROM import_ledger WHERE id = 3",
+    );
+    let r = w.run(["check"]).code(65);
+    assert!(r.stdout.contains("entry 4"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("deleted, inserted or reordered"),
+        "{}",
+        r.stdout
+    );
+
+    let w = with_fixtures();
+    tamper(
+        &w,
+        "PRAGMA foreign_keys = OFF;
+         UPDATE import_ledger SET id = -1 WHERE id = 2;
+         UPDATE import_ledger SET id = 2 WHERE id = 3;
+         UPDATE import_ledger SET id = 3 WHERE id = -1;",
+    );
+    let r = w.run(["check"]).code(65);
+    assert!(r.stdout.contains("FAILED"), "{}", r.stdout);
+    assert!(r.stdout.contains("ledger"), "{}", r.stdout);
+
+    let w = with_fixtures();
+    tamper(
+        &w,
+        "UPDATE import_ledger SET os_user = 'someone-else' WHERE id = 5",
+    );
+    let r = w.run(["check"]).code(65);
+    assert!(r.stdout.contains("entry 5"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("altered after it was written"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn export_raw_then_import_reproduces_every_report() {
+    let w = with_fixtures();
+    let csv = w.run(["export", "--raw"]).ok().stdout;
+    let copy = Work::new();
+    copy.import(&copy.write("all.csv", &csv)).ok();
+    copy.run([
+        "requirements",
+        "import",
+        fixtures().join("requirements.csv").to_str().unwrap(),
+    ])
+    .ok();
+    for by in [
+        "depot",
+        "type",
+        "category",
+        "owner",
+        "depot,type,category,owner",
+    ] {
+        assert_eq!(
+            copy.json(&["report", "--by", by]),
+            w.json(&["report", "--by", by]),
+            "--by {by}"
+        );
+    }
+    assert_eq!(
+        copy.json(&["deployable", "--within", "48h"]),
+        w.json(&["deployable", "--within", "48h"])
+    );
+    assert_eq!(copy.json(&["types"]), w.json(&["types"]));
+    let past = w
+        .run(["export", "--raw", "--as-of", "2026-10-15"])
+        .ok()
+        .stdout;
+    assert!(past.lines().count() > 1);
+}
+
+#[test]
+fn export_neutralises_formulas_unless_raw() {
+    let w = Work::new();
+    w.import(&w.write(
+        "f.csv",
+        export(&[
+            "A-1,2026-11-01,T,OTHER,,=HYPERLINK(\"x\"),1,FMC,FRA,1,,,@SUM(A1)",
+            "A-1,2026-11-01,T,OTHER,,+1,1,FMC,FRA,1,,,-2",
+        ]),
+    ))
+    .ok();
+    let safe = w.run(["export"]).ok().stdout;
+    assert!(safe.contains("'=HYPERLINK"), "{safe}");
+    assert!(safe.contains("'@SUM(A1)"), "{safe}");
+    assert!(safe.contains(",'+1,"), "{safe}");
+    assert!(safe.contains(",'-2"), "{safe}");
+    let raw = w.run(["export", "--raw"]).ok().stdout;
+    assert!(raw.contains("\"=HYPERLINK(\"\"x\"\")\""), "{raw}");
+    assert!(!raw.contains('\''), "{raw}");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_database_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = with_fixtures();
+    let mode = std::fs::metadata(w.db()).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn foreign_newer_and_missing_databases_are_refused_clearly() {
+    let w = Work::new();
+    let r = w.run(["report"]).code(66);
+    assert!(r.stderr.contains("no such database"), "{}", r.stderr);
+    assert!(!w.db().exists(), "a read must not create the database");
+
+    std::fs::write(w.db(), b"this is not a database at all, just text....................................................................").unwrap();
+    let r = w.run(["report"]).code(65);
+    assert!(
+        r.stderr.contains("not a stockpile database"),
+        "{}",
+        r.stderr
+    );
+    std::fs::remove_file(w.db()).unwrap();
+
+    Connection::open(w.db())
+        .unwrap()
+        .execute_batch("CREATE TABLE x (y)")
+        .unwrap();
+    let r = w
+        .import(&w.write(
+            "a.csv",
+            export(&["A-1,2026-11-01,T,OTHER,,,1,FMC,FRA,1,,,"]),
+        ))
+        .code(65);
+    assert!(
+        r.stderr.contains("not a stockpile database"),
+        "{}",
+        r.stderr
+    );
+    std::fs::remove_file(w.db()).unwrap();
+
+    w.import(&w.path("a.csv")).ok();
+    Connection::open(w.db())
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 99")
+        .unwrap();
+    let r = w.run(["report"]).code(65);
+    assert!(
+        r.stderr.contains("newer than this stockpile understands"),
+        "{}",
+        r.stderr
+    );
+}
