@@ -92,8 +92,12 @@ pub enum ImportError {
         line: u64,
         message: String,
     },
-    #[error("{file}: {message}")]
-    Encoding { file: String, message: String },
+    #[error("{file}:{line}: {message}")]
+    Encoding {
+        file: String,
+        line: u64,
+        message: String,
+    },
     #[error("{file}:{line}: {message}")]
     Profile {
         file: String,

@@ -165,11 +165,20 @@ fn render_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
+/// A CSV writer's error as the I/O error beneath it, so that a closed pipe
+/// stays recognisable as one.
+pub fn csv_io(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
 fn render_csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(&report.columns)?;
+    w.write_record(&report.columns).map_err(csv_io)?;
     for row in &report.rows {
-        w.write_record(row.iter().map(Value::plain))?;
+        w.write_record(row.iter().map(Value::plain)).map_err(csv_io)?;
     }
     w.flush()
 }

@@ -39,7 +39,7 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
     )?;
     let mut w = csv::Writer::from_writer(&mut *ctx.out);
     w.write_record(Column::ALL.map(Column::name))
-        .map_err(std::io::Error::from)?;
+        .map_err(crate::output::csv_io)?;
     let mut rows = stmt.query([date.map(iso)])?;
     let mut cells: Vec<String> = Vec::with_capacity(14);
     while let Some(r) = rows.next()? {
@@ -77,10 +77,10 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
             cells.push(r.get::<_, Option<String>>(i)?.unwrap_or_default());
         }
         if args.raw {
-            w.write_record(&cells).map_err(std::io::Error::from)?;
+            w.write_record(&cells).map_err(crate::output::csv_io)?;
         } else {
             w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))
-                .map_err(std::io::Error::from)?;
+                .map_err(crate::output::csv_io)?;
         }
     }
     w.flush()?;

@@ -259,7 +259,7 @@ fn print_machine(summaries: &[FileSummary], ctx: &mut Context) -> Result<()> {
                 "rows_per_sec",
                 "changed",
             ])
-            .map_err(std::io::Error::from)?;
+            .map_err(crate::output::csv_io)?;
             for s in summaries {
                 w.write_record([
                     s.file.clone(),
@@ -279,7 +279,7 @@ fn print_machine(summaries: &[FileSummary], ctx: &mut Context) -> Result<()> {
                     s.rows_per_sec.to_string(),
                     s.changed.to_string(),
                 ])
-                .map_err(std::io::Error::from)?;
+                .map_err(crate::output::csv_io)?;
             }
             w.flush()?;
         }

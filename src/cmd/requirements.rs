@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::Context;
 use crate::db::{self, Access};
@@ -39,13 +39,14 @@ pub fn run(path: &Path, ctx: &mut Context) -> Result<()> {
             path: path.to_path_buf(),
             source,
         },
-        DialectError::Invalid(message) => ImportError::Encoding {
+        DialectError::Invalid(line, message) => ImportError::Encoding {
             file: file.clone(),
+            line,
             message,
         }
         .into(),
     })?;
-    let mut reader = open_csv(path, &probe.dialect).map_err(|source| Error::NoInput {
+    let (mut reader, _) = open_csv(path, &probe.dialect).map_err(|source| Error::NoInput {
         path: path.to_path_buf(),
         source,
     })?;
@@ -149,6 +150,19 @@ pub fn run(path: &Path, ctx: &mut Context) -> Result<()> {
     }
 
     let mut conn = db::open(&ctx.db, Access::Write)?;
+    let earlier: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM import_ledger WHERE file_sha256 = ?1 ORDER BY id LIMIT 1",
+            [&probe.sha256],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = earlier {
+        if !ctx.quiet {
+            writeln!(ctx.out, "{file}: already imported (ledger entry {id}, same SHA-256); nothing changed")?;
+        }
+        return Ok(());
+    }
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| db::classify(&ctx.db, e))?;

@@ -103,8 +103,8 @@ pub struct ColumnMap {
     index: [Option<usize>; Column::ALL.len()],
     /// The file's own header names, as written.
     pub header: Vec<String>,
-    /// Columns that mean nothing here, each with the closest canonical name.
-    pub unknown: Vec<(String, Option<&'static str>)>,
+    /// Columns that mean nothing here, as written.
+    pub unknown: Vec<String>,
 }
 
 impl ColumnMap {
@@ -152,7 +152,7 @@ impl ColumnMap {
                     }
                     map.index[c as usize] = Some(i);
                 }
-                None => map.unknown.push((raw.to_string(), closest(&name))),
+                None => map.unknown.push(raw.to_string()),
             }
         }
         let mut missing = Vec::new();
@@ -179,21 +179,30 @@ impl ColumnMap {
                 })
                 .collect();
             let mut message = format!("missing required column(s): {}", names.join(", "));
-            for (name, suggestion) in &map.unknown {
-                if let Some(s) = suggestion
-                    && missing.iter().any(|c| c.name() == *s)
+            // Only a few names are compared: a hostile header may have 100k.
+            for name in map.unknown.iter().take(50) {
+                if let Some(s) = suggest(name)
+                    && missing.iter().any(|c| c.name() == s)
                 {
                     message.push_str(&format!("; \"{name}\" — did you mean \"{s}\"?"));
                 }
             }
-            message.push_str(&format!(
-                "; the header read was: {}",
-                map.header.join(" | ")
-            ));
+            let shown: Vec<&str> = map.header.iter().take(20).map(String::as_str).collect();
+            let more = if map.header.len() > 20 {
+                format!(" | … ({} columns in all)", map.header.len())
+            } else {
+                String::new()
+            };
+            message.push_str(&format!("; the header read was: {}{more}", shown.join(" | ")));
             return Err(message);
         }
         Ok(map)
     }
+}
+
+/// The canonical column a misspelt header name probably meant.
+pub fn suggest(name: &str) -> Option<&'static str> {
+    closest(&normalize(name))
 }
 
 /// The canonical name nearest to an unknown one, when it is near enough to

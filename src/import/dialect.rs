@@ -47,8 +47,9 @@ pub struct Probe {
 pub enum DialectError {
     #[error("{0}")]
     Io(#[from] io::Error),
-    #[error("{0}")]
-    Invalid(String),
+    /// The line of the file where the problem is, and what it is.
+    #[error("{1}")]
+    Invalid(u64, String),
 }
 
 /// Reads the file once: SHA-256 of its bytes, its encoding, its delimiter.
@@ -63,7 +64,11 @@ pub fn probe(
     let mut buf = vec![0u8; 256 * 1024];
     let mut utf8 = Utf8Scan::default();
     let mut size = 0u64;
-    let mut has_nul = false;
+    // Line (1-based) of the first NUL byte and of the first byte that is not
+    // UTF-8, so that an encoding error names its place like any other.
+    let mut nul_line: Option<u64> = None;
+    let mut bad_utf8_line: Option<u64> = None;
+    let mut lines_before = 0u64;
     loop {
         let n = match file.read(&mut buf) {
             Ok(0) => break,
@@ -77,8 +82,16 @@ pub fn probe(
             let take = (SAMPLE_BYTES - sample.len()).min(n);
             sample.extend_from_slice(&chunk[..take]);
         }
-        has_nul |= chunk.contains(&0);
+        let line_at = |i: usize| lines_before + memchr_count(&chunk[..i]) + 1;
+        if nul_line.is_none() {
+            nul_line = chunk.iter().position(|&b| b == 0).map(line_at);
+        }
+        let had_error = utf8.first_error.is_some();
         utf8.feed(chunk);
+        if let (false, Some(offset)) = (had_error, utf8.first_error) {
+            bad_utf8_line = Some(line_at(offset.saturating_sub(size).min(n as u64) as usize));
+        }
+        lines_before += memchr_count(chunk);
         size += n as u64;
     }
     let whole_file_sampled = size as usize == sample.len();
@@ -97,32 +110,39 @@ pub fn probe(
         && bom != encoding
         && !encoding_detected
     {
-        return Err(DialectError::Invalid(format!(
+        return Err(DialectError::Invalid(1, format!(
             "--encoding {} contradicts the file's byte-order mark, which says {}",
             encoding.name(),
             bom.name()
         )));
     }
-    if has_nul && !utf16 {
+    if encoding == UTF_8 && bom_encoding == Some(UTF_8) && !utf8.valid() {
+        return Err(DialectError::Invalid(bad_utf8_line.unwrap_or(1), format!(
+            "the file starts with a UTF-8 byte-order mark but is not valid UTF-8 (first bad byte at offset {})",
+            utf8.first_error.unwrap_or(size)
+        )));
+    }
+    if let (Some(line), false) = (nul_line, utf16) {
         return Err(DialectError::Invalid(
+            line,
             "the file contains NUL bytes: it is binary, or UTF-16 without a byte-order mark (then give --encoding utf-16le or utf-16be)".into(),
         ));
     }
     if !encoding_detected && encoding == UTF_8 && bom_encoding.is_none() && !utf8.valid() {
-        return Err(DialectError::Invalid(format!(
+        return Err(DialectError::Invalid(bad_utf8_line.unwrap_or(1), format!(
             "the file is not valid UTF-8 (first bad byte at offset {}); it may be Windows-1252: try --encoding windows-1252",
             utf8.first_error.unwrap_or(0)
         )));
     }
     if utf16 && !size.is_multiple_of(2) {
-        return Err(DialectError::Invalid(format!(
+        return Err(DialectError::Invalid(lines_before + 1, format!(
             "the file is not valid {}: it has an odd number of bytes",
             encoding.name()
         )));
     }
     let text = decode_sample(encoding, &sample);
     if utf16 && text.contains('\u{FFFD}') {
-        return Err(DialectError::Invalid(format!(
+        return Err(DialectError::Invalid(1, format!(
             "the file is not valid {} text",
             encoding.name()
         )));
@@ -145,8 +165,8 @@ pub fn probe(
 }
 
 /// The file as UTF-8 text, decoded while streaming (no whole-file buffer),
-/// without its byte-order mark.
-pub fn open_decoded(path: &Path, dialect: &Dialect) -> io::Result<Box<dyn Read>> {
+/// without its byte-order mark, and a count of the quote characters read.
+pub fn open_decoded(path: &Path, dialect: &Dialect) -> io::Result<(Box<dyn Read>, QuoteCount)> {
     let file = BufReader::with_capacity(256 * 1024, File::open(path)?);
     let reader = DecodeReaderBytesBuilder::new()
         .encoding(Some(dialect.encoding))
@@ -154,7 +174,40 @@ pub fn open_decoded(path: &Path, dialect: &Dialect) -> io::Result<Box<dyn Read>>
         .utf8_passthru(true)
         .strip_bom(true)
         .build(file);
-    Ok(Box::new(reader))
+    let count = QuoteCount::default();
+    let counting = Counting {
+        inner: reader,
+        count: count.clone(),
+    };
+    Ok((Box::new(counting), count))
+}
+
+/// How many `"` the CSV parser was given. Well-formed CSV has an even
+/// number (each quoted field opens and closes, inner quotes are doubled); an
+/// odd count at the end means a quote was never closed, and the CSV reader,
+/// which reads such a field to the end of the file, swallowed the rows after
+/// it into one cell.
+#[derive(Debug, Clone, Default)]
+pub struct QuoteCount(std::rc::Rc<std::cell::Cell<u64>>);
+
+impl QuoteCount {
+    pub fn is_odd(&self) -> bool {
+        self.0.get() % 2 == 1
+    }
+}
+
+struct Counting<R> {
+    inner: R,
+    count: QuoteCount,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let quotes = buf[..n].iter().filter(|&&b| b == b'"').count() as u64;
+        self.count.0.set(self.count.0.get() + quotes);
+        Ok(n)
+    }
 }
 
 /// Parses an `--encoding` value: any WHATWG label (utf-8, utf-16le,
@@ -221,6 +274,10 @@ fn sniff_delimiter(text: &str, complete: bool) -> u8 {
         }
     }
     best.2
+}
+
+fn memchr_count(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 /// Incremental UTF-8 validation across chunk boundaries.

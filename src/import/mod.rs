@@ -94,8 +94,9 @@ pub fn import_file(
             path: path.to_path_buf(),
             source,
         },
-        DialectError::Invalid(message) => ImportError::Encoding {
+        DialectError::Invalid(line, message) => ImportError::Encoding {
             file: file.clone(),
+            line,
             message,
         }
         .into(),
@@ -198,7 +199,7 @@ fn attempt(
         &imported_at,
         &os_user(),
     )?;
-    let mut reader = open_csv(path, &probe.dialect).map_err(|source| Error::NoInput {
+    let (mut reader, quotes) = open_csv(path, &probe.dialect).map_err(|source| Error::NoInput {
         path: path.to_path_buf(),
         source,
     })?;
@@ -242,8 +243,15 @@ fn attempt(
         rejects: rejects.as_mut(),
     };
     let mut warnings_unknown = Vec::new();
-    for (name, suggestion) in &map.unknown {
-        warnings_unknown.push(match suggestion {
+    if map.unknown.len() > SHOWN_WARNINGS {
+        warnings_unknown.push(format!(
+            "{file}:1: {} unknown columns ignored; the first: {}",
+            map.unknown.len(),
+            map.unknown.iter().take(5).map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    for name in map.unknown.iter().take(if map.unknown.len() > SHOWN_WARNINGS { 0 } else { SHOWN_WARNINGS }) {
+        warnings_unknown.push(match columns::suggest(name) {
             Some(s) => {
                 format!("{file}:1: unknown column \"{name}\" ignored — did you mean \"{s}\"?")
             }
@@ -259,6 +267,7 @@ fn attempt(
         )?;
     }
     let mut record = csv::StringRecord::new();
+    let mut last_multiline: Option<u64> = None;
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
@@ -268,6 +277,7 @@ fn attempt(
             }
         }
         let line = record.position().map_or(0, |p| p.line());
+        last_multiline = record.iter().any(|f| f.contains('\n')).then_some(line);
         if is_blank(&record) {
             continue;
         }
@@ -299,6 +309,14 @@ fn attempt(
                 }
             }
         }
+    }
+    if let (true, Some(line)) = (quotes.is_odd(), last_multiline) {
+        return Err(ImportError::Malformed {
+            file: file.to_string(),
+            line,
+            message: "a quoted field opened on this line is never closed: it runs to the end of the file and would swallow the rows after it".into(),
+        }
+        .into());
     }
     if staged {
         let mut stmt =
@@ -339,6 +357,14 @@ fn attempt(
             errors,
             total: error_rows,
         })
+        .into());
+    }
+    if out.rows_read == 0 {
+        return Err(ImportError::Malformed {
+            file: file.to_string(),
+            line: 1,
+            message: "no holding rows after the header: an empty export cannot say which depot holds nothing, so it is refused".into(),
+        }
         .into());
     }
     if let Some(c) = out
@@ -550,15 +576,16 @@ impl RejectsWriter {
 pub(crate) fn open_csv(
     path: &Path,
     dialect: &Dialect,
-) -> io::Result<csv::Reader<Box<dyn io::Read>>> {
-    let input = dialect::open_decoded(path, dialect)?;
-    Ok(csv::ReaderBuilder::new()
+) -> io::Result<(csv::Reader<Box<dyn io::Read>>, dialect::QuoteCount)> {
+    let (input, quotes) = dialect::open_decoded(path, dialect)?;
+    let reader = csv::ReaderBuilder::new()
         .delimiter(dialect.delimiter)
         .flexible(true)
         .trim(csv::Trim::All)
         .has_headers(true)
         .buffer_capacity(256 * 1024)
-        .from_reader(input))
+        .from_reader(input);
+    Ok((reader, quotes))
 }
 
 pub(crate) fn csv_error(file: &str, e: &csv::Error) -> Error {

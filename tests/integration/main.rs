@@ -3,6 +3,7 @@
 
 mod cli;
 mod dialects;
+mod hostile;
 mod import;
 mod readiness;
 mod snapshots;
