@@ -178,7 +178,8 @@ fn render_csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(&report.columns).map_err(csv_io)?;
     for row in &report.rows {
-        w.write_record(row.iter().map(Value::plain)).map_err(csv_io)?;
+        w.write_record(row.iter().map(Value::plain))
+            .map_err(csv_io)?;
     }
     w.flush()
 }

@@ -159,7 +159,10 @@ pub fn run(path: &Path, ctx: &mut Context) -> Result<()> {
         .optional()?;
     if let Some(id) = earlier {
         if !ctx.quiet {
-            writeln!(ctx.out, "{file}: already imported (ledger entry {id}, same SHA-256); nothing changed")?;
+            writeln!(
+                ctx.out,
+                "{file}: already imported (ledger entry {id}, same SHA-256); nothing changed"
+            )?;
         }
         return Ok(());
     }

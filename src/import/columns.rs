@@ -193,7 +193,10 @@ impl ColumnMap {
             } else {
                 String::new()
             };
-            message.push_str(&format!("; the header read was: {}{more}", shown.join(" | ")));
+            message.push_str(&format!(
+                "; the header read was: {}{more}",
+                shown.join(" | ")
+            ));
             return Err(message);
         }
         Ok(map)

@@ -110,17 +110,23 @@ pub fn probe(
         && bom != encoding
         && !encoding_detected
     {
-        return Err(DialectError::Invalid(1, format!(
-            "--encoding {} contradicts the file's byte-order mark, which says {}",
-            encoding.name(),
-            bom.name()
-        )));
+        return Err(DialectError::Invalid(
+            1,
+            format!(
+                "--encoding {} contradicts the file's byte-order mark, which says {}",
+                encoding.name(),
+                bom.name()
+            ),
+        ));
     }
     if encoding == UTF_8 && bom_encoding == Some(UTF_8) && !utf8.valid() {
-        return Err(DialectError::Invalid(bad_utf8_line.unwrap_or(1), format!(
-            "the file starts with a UTF-8 byte-order mark but is not valid UTF-8 (first bad byte at offset {})",
-            utf8.first_error.unwrap_or(size)
-        )));
+        return Err(DialectError::Invalid(
+            bad_utf8_line.unwrap_or(1),
+            format!(
+                "the file starts with a UTF-8 byte-order mark but is not valid UTF-8 (first bad byte at offset {})",
+                utf8.first_error.unwrap_or(size)
+            ),
+        ));
     }
     if let (Some(line), false) = (nul_line, utf16) {
         return Err(DialectError::Invalid(
@@ -129,23 +135,29 @@ pub fn probe(
         ));
     }
     if !encoding_detected && encoding == UTF_8 && bom_encoding.is_none() && !utf8.valid() {
-        return Err(DialectError::Invalid(bad_utf8_line.unwrap_or(1), format!(
-            "the file is not valid UTF-8 (first bad byte at offset {}); it may be Windows-1252: try --encoding windows-1252",
-            utf8.first_error.unwrap_or(0)
-        )));
+        return Err(DialectError::Invalid(
+            bad_utf8_line.unwrap_or(1),
+            format!(
+                "the file is not valid UTF-8 (first bad byte at offset {}); it may be Windows-1252: try --encoding windows-1252",
+                utf8.first_error.unwrap_or(0)
+            ),
+        ));
     }
     if utf16 && !size.is_multiple_of(2) {
-        return Err(DialectError::Invalid(lines_before + 1, format!(
-            "the file is not valid {}: it has an odd number of bytes",
-            encoding.name()
-        )));
+        return Err(DialectError::Invalid(
+            lines_before + 1,
+            format!(
+                "the file is not valid {}: it has an odd number of bytes",
+                encoding.name()
+            ),
+        ));
     }
     let text = decode_sample(encoding, &sample);
     if utf16 && text.contains('\u{FFFD}') {
-        return Err(DialectError::Invalid(1, format!(
-            "the file is not valid {} text",
-            encoding.name()
-        )));
+        return Err(DialectError::Invalid(
+            1,
+            format!("the file is not valid {} text", encoding.name()),
+        ));
     }
     let delimiter_detected = delimiter.is_none();
     let delimiter = match delimiter {

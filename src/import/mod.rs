@@ -247,10 +247,23 @@ fn attempt(
         warnings_unknown.push(format!(
             "{file}:1: {} unknown columns ignored; the first: {}",
             map.unknown.len(),
-            map.unknown.iter().take(5).map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+            map.unknown
+                .iter()
+                .take(5)
+                .map(|n| format!("\"{n}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
-    for name in map.unknown.iter().take(if map.unknown.len() > SHOWN_WARNINGS { 0 } else { SHOWN_WARNINGS }) {
+    for name in map
+        .unknown
+        .iter()
+        .take(if map.unknown.len() > SHOWN_WARNINGS {
+            0
+        } else {
+            SHOWN_WARNINGS
+        })
+    {
         warnings_unknown.push(match columns::suggest(name) {
             Some(s) => {
                 format!("{file}:1: unknown column \"{name}\" ignored — did you mean \"{s}\"?")

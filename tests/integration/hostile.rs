@@ -9,17 +9,36 @@ use crate::util::{Work, bad_inputs, export};
 
 fn base() -> Work {
     let w = Work::new();
-    w.import(&w.write("base.csv", export(&["DE-AUG-01,2026-11-01,LEOPARD-2A6,MBT,,L-1,1,FMC,DEU,24,,,"])))
-        .ok();
+    w.import(&w.write(
+        "base.csv",
+        export(&["DE-AUG-01,2026-11-01,LEOPARD-2A6,MBT,,L-1,1,FMC,DEU,24,,,"]),
+    ))
+    .ok();
     w
 }
 
 #[track_caller]
 fn refused(w: &Work, file: &std::path::Path, before: &str) -> String {
     let r = w.import(file);
-    assert_eq!(r.code, 65, "{}: expected exit 65, got {}\n{}", file.display(), r.code, r.stderr);
-    let place = Regex::new(&format!("{}:[0-9]+: ", regex_lite::escape(&file.display().to_string()))).unwrap();
-    assert!(place.is_match(&r.stderr), "{}: no FILE:LINE in\n{}", file.display(), r.stderr);
+    assert_eq!(
+        r.code,
+        65,
+        "{}: expected exit 65, got {}\n{}",
+        file.display(),
+        r.code,
+        r.stderr
+    );
+    let place = Regex::new(&format!(
+        "{}:[0-9]+: ",
+        regex_lite::escape(&file.display().to_string())
+    ))
+    .unwrap();
+    assert!(
+        place.is_match(&r.stderr),
+        "{}: no FILE:LINE in\n{}",
+        file.display(),
+        r.stderr
+    );
     assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     assert_eq!(w.state(), before, "{} changed the database", file.display());
@@ -46,10 +65,17 @@ fn every_file_of_the_corpus_is_refused_cleanly() {
 fn a_ten_megabyte_field_is_refused() {
     let w = base();
     let before = w.state();
-    let big = format!("DE-AUG-01,2026-11-02,LEOPARD-2A6,MBT,,L-1,1,FMC,DEU,24,,,\"{}\"", "x".repeat(10 << 20));
+    let big = format!(
+        "DE-AUG-01,2026-11-02,LEOPARD-2A6,MBT,,L-1,1,FMC,DEU,24,,,\"{}\"",
+        "x".repeat(10 << 20)
+    );
     let f = w.write("big.csv", export(&[&big]));
     let err = refused(&w, &f, &before);
-    assert!(err.contains("remarks: is longer than 4000 characters"), "{}", &err[..err.len().min(500)]);
+    assert!(
+        err.contains("remarks: is longer than 4000 characters"),
+        "{}",
+        &err[..err.len().min(500)]
+    );
 }
 
 #[test]
@@ -58,9 +84,16 @@ fn a_hundred_thousand_columns_are_refused() {
     let before = w.state();
     let header: Vec<String> = (0..100_000).map(|i| format!("c{i}")).collect();
     let row = vec!["1"; 100_000];
-    let f = w.write("wide.csv", format!("{}\n{}\n", header.join(","), row.join(",")));
+    let f = w.write(
+        "wide.csv",
+        format!("{}\n{}\n", header.join(","), row.join(",")),
+    );
     let err = refused(&w, &f, &before);
-    assert!(err.len() < 5000, "the message stays readable: {} bytes", err.len());
+    assert!(
+        err.len() < 5000,
+        "the message stays readable: {} bytes",
+        err.len()
+    );
     assert!(err.contains("100000 columns in all"), "{err}");
 }
 
