@@ -166,19 +166,27 @@ pub struct Nsn(String);
 
 impl Nsn {
     pub fn parse(text: &str) -> Result<Self, String> {
-        let digits: String = text.trim().chars().filter(|c| *c != '-').collect();
-        if digits.len() != 13 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        let mut out = String::with_capacity(16);
+        let mut digits = 0;
+        for c in text.trim().chars() {
+            match c {
+                '-' => {}
+                '0'..='9' if digits < 13 => {
+                    if matches!(digits, 4 | 6 | 9) {
+                        out.push('-');
+                    }
+                    out.push(c);
+                    digits += 1;
+                }
+                _ => digits = 99,
+            }
+        }
+        if digits != 13 {
             return Err(format!(
                 "\"{text}\" is not an NSN (expected 13 digits, written NNNN-NN-NNN-NNNN or without hyphens)"
             ));
         }
-        Ok(Nsn(format!(
-            "{}-{}-{}-{}",
-            &digits[0..4],
-            &digits[4..6],
-            &digits[6..9],
-            &digits[9..13]
-        )))
+        Ok(Nsn(out))
     }
 
     pub fn as_str(&self) -> &str {
@@ -338,9 +346,7 @@ pub fn parse_hours(text: &str, max: u32) -> Result<u32, String> {
 /// is never ambiguous. Nothing else is guessed.
 pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, String> {
     let t = text.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        && t.len() == 10
-    {
+    if let Some(d) = parse_iso(t) {
         return Ok(d);
     }
     if let Some(fmt) = format {
@@ -354,6 +360,21 @@ pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, String>
     Err(format!(
         "\"{text}\" is not an ISO date (expected YYYY-MM-DD; other forms need --date-format, e.g. %d.%m.%Y, and are never guessed)"
     ))
+}
+
+/// `YYYY-MM-DD` exactly, read by hand: chrono's `parse_from_str` parses its
+/// pattern on every call, and the import loop reads up to three dates a row.
+fn parse_iso(t: &str) -> Option<NaiveDate> {
+    let b = t.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
 /// Checks that a strftime-style format can describe a date, so that a typo in
@@ -376,7 +397,21 @@ pub fn check_date_format(format: &str) -> Result<(), String> {
 }
 
 pub fn iso(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
+    use chrono::Datelike;
+    // Not `format("%Y-%m-%d")`: that parses the pattern on every call, and the
+    // import loop formats two dates per row.
+    let (y, m, d) = (date.year().clamp(0, 9999) as u32, date.month(), date.day());
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let mut s = String::with_capacity(10);
+    s.extend([
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        '-',
+    ]);
+    s.extend([digit(m / 10), digit(m), '-', digit(d / 10), digit(d)]);
+    s
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod columns;
 pub mod dialect;
 pub mod profile;
 pub mod row;
+pub mod serials;
 pub mod store;
 
 use std::collections::HashSet;
@@ -224,10 +225,11 @@ fn attempt(
             profile: opts.profile.as_ref(),
         },
     };
-    let mut rejects = match &opts.rejects {
+    let rejects = match &opts.rejects {
         Some(p) if opts.skip_invalid => Some(RejectsWriter::create(p, &header)?),
         _ => None,
     };
+    let mut insert = store::VersionInsert::new(&tx)?;
     let mut run = Run {
         conn: &tx,
         file,
@@ -235,12 +237,13 @@ fn attempt(
         replace: opts.replace,
         skip_invalid: opts.skip_invalid,
         registry: Registry::load(&tx)?,
+        serials: serials::SerialBook::default(),
         writer: None,
         finished: HashSet::new(),
         out: Outcomes::default(),
         errors: Vec::new(),
         error_rows: 0,
-        rejects: rejects.as_mut(),
+        rejects,
     };
     let mut warnings_unknown = Vec::new();
     if map.unknown.len() > SHOWN_WARNINGS {
@@ -314,9 +317,8 @@ fn attempt(
                     ])?;
             }
             Ok(h) => {
-                if !run.route(h, line, &record)? {
-                    drop(run);
-                    drop(rejects);
+                if !run.route(&mut insert, h, line, &record)? {
+                    drop((run, insert));
                     tx.rollback()?;
                     return Ok(Attempt::NeedsStaging);
                 }
@@ -343,7 +345,7 @@ fn attempt(
             match validator.validate(&record, line) {
                 Err(errors) => run.reject(errors, &record)?,
                 Ok(h) => {
-                    let routed = run.route(h, line, &record)?;
+                    let routed = run.route(&mut insert, h, line, &record)?;
                     debug_assert!(routed);
                 }
             }
@@ -354,13 +356,30 @@ fn attempt(
         p.set_position(probe.size);
     }
 
+    if run.errors.is_empty() {
+        for (serial, depot_id, other, date) in run.serials.held_elsewhere(&tx, 11)? {
+            let depot = run
+                .registry
+                .depot_code(depot_id)
+                .unwrap_or_default()
+                .to_string();
+            run.warn(format!(
+                "{file}: serial {serial} of {depot} as of {} is also held by {other} on that date (possible double count)",
+                crate::model::iso(date)
+            ));
+        }
+    }
     let Run {
         mut out,
         errors,
         error_rows,
         registry,
+        rejects,
         ..
     } = run;
+    // The held statement borrows the transaction, which must be free again
+    // to commit or roll back.
+    drop(insert);
     if let Some(r) = rejects {
         r.close()?;
     }
@@ -428,12 +447,13 @@ struct Run<'a> {
     replace: bool,
     skip_invalid: bool,
     registry: Registry,
+    serials: serials::SerialBook,
     writer: Option<SnapshotWriter>,
     finished: HashSet<(DepotCode, NaiveDate)>,
     out: Outcomes,
     errors: Vec<RowError>,
     error_rows: usize,
-    rejects: Option<&'a mut RejectsWriter>,
+    rejects: Option<RejectsWriter>,
 }
 
 impl Run<'_> {
@@ -441,7 +461,7 @@ impl Run<'_> {
         self.error_rows += 1;
         if self.skip_invalid {
             self.out.rows_rejected += 1;
-            if let Some(r) = self.rejects.as_deref_mut() {
+            if let Some(r) = self.rejects.as_mut() {
                 r.write(&errors, record)?;
             }
             for e in errors {
@@ -468,7 +488,13 @@ impl Run<'_> {
 
     /// Sends a valid row to its snapshot. Returns false when the row belongs
     /// to a snapshot already finished earlier in the file.
-    fn route(&mut self, h: Holding, line: u64, record: &csv::StringRecord) -> Result<bool, Error> {
+    fn route(
+        &mut self,
+        insert: &mut store::VersionInsert<'_>,
+        h: Holding,
+        line: u64,
+        record: &csv::StringRecord,
+    ) -> Result<bool, Error> {
         if let Err(e) = self.registry.check_type(&h, line) {
             self.reject(vec![e], record)?;
             return Ok(true);
@@ -496,9 +522,18 @@ impl Run<'_> {
             )?);
         }
         let writer = self.writer.as_mut().expect("opened above");
-        if let Err(e) = writer.check_serial(&h, line) {
-            self.reject(vec![e], record)?;
-            return Ok(true);
+        if let Some(serial) = &h.serial {
+            match self
+                .serials
+                .record(serial, writer.depot_id, h.depot.as_str(), h.as_of, line)
+            {
+                Err(e) => {
+                    self.reject(vec![e], record)?;
+                    return Ok(true);
+                }
+                Ok(Some(w)) => self.warn(format!("{}:{}", self.file, w)),
+                Ok(None) => {}
+            }
         }
         let (type_id, warning) = self.registry.type_id(
             self.conn,
@@ -511,7 +546,7 @@ impl Run<'_> {
             self.warn(format!("{}:{}: type: {}", self.file, line, w));
         }
         let writer = self.writer.as_mut().expect("opened above");
-        writer.add(self.conn, &h, type_id, self.ledger_id)?;
+        writer.add(self.conn, insert, &h, type_id, self.ledger_id)?;
         self.out.rows_imported += 1;
         Ok(true)
     }
@@ -521,22 +556,7 @@ impl Run<'_> {
             return Ok(());
         };
         self.finished.insert((writer.depot.clone(), writer.as_of));
-        let depot_id = writer.depot_id;
-        let has_serials = writer.serial_count > 0;
         let record = writer.finish(self.conn, self.ledger_id, self.replace)?;
-        if has_serials
-            && matches!(
-                record.outcome,
-                Outcome::Created | Outcome::History | Outcome::Replaced
-            )
-        {
-            for (serial, other) in store::shared_serials(self.conn, depot_id, &record.as_of, 11)? {
-                self.warn(format!(
-                    "{}: serial {serial} of {} as of {} is also held by {other} on that date (possible double count)",
-                    self.file, record.depot, record.as_of
-                ));
-            }
-        }
         self.out.snapshots.push(record);
         Ok(())
     }
@@ -594,7 +614,8 @@ pub(crate) fn open_csv(
     let reader = csv::ReaderBuilder::new()
         .delimiter(dialect.delimiter)
         .flexible(true)
-        .trim(csv::Trim::All)
+        // No csv-level trimming: it copies every record; the validator trims
+        // the fields it reads, without copying.
         .has_headers(true)
         .buffer_capacity(256 * 1024)
         .from_reader(input);

@@ -4,7 +4,9 @@
 //!
 //! All of it runs inside the one transaction of the file being imported.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use chrono::{Datelike, NaiveDate};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -83,6 +85,13 @@ impl Registry {
             new_depots: Vec::new(),
             new_types: Vec::new(),
         })
+    }
+
+    pub fn depot_code(&self, id: i64) -> Option<&str> {
+        self.depots
+            .iter()
+            .find(|(_, v)| **v == id)
+            .map(|(k, _)| k.as_str())
     }
 
     /// A row whose NSN or category contradicts what its type already has is
@@ -189,6 +198,22 @@ fn near_miss(keys: &mut HashMap<String, String>, code: &str, what: &str) -> Opti
     }
 }
 
+/// The import loop's one per-row statement, prepared once per file rather
+/// than looked up in the statement cache for every row.
+pub struct VersionInsert<'c>(rusqlite::Statement<'c>);
+
+impl<'c> VersionInsert<'c> {
+    pub fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
+        conn.prepare(
+            "INSERT INTO holding_version (depot_id, content_hash, type_id, status, quantity,
+                serial, owner, notice_hours, lot, expires, last_inspected, remarks,
+                valid_from, valid_to, opened_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        )
+        .map(VersionInsert)
+    }
+}
+
 /// A version live on the snapshot date, in memory: 24 bytes, sorted by key.
 #[derive(Clone, Copy)]
 struct LiveVersion {
@@ -261,14 +286,12 @@ pub struct SnapshotWriter {
     existing: Option<Existing>,
     live: Vec<LiveVersion>,
     seen: Vec<bool>,
-    ending: HashMap<i64, i64>,
-    beginning: HashMap<i64, (i64, i32)>,
-    new_keys: HashSet<i64>,
-    serials: HashMap<u64, u64>,
-    agg: HashMap<AggKey, i64>,
+    ending: FxHashMap<i64, i64>,
+    beginning: FxHashMap<i64, (i64, i32)>,
+    new_keys: FxHashSet<i64>,
+    agg: FxHashMap<AggKey, i64>,
     lines: u64,
     quantity: u64,
-    pub serial_count: u64,
     hash_buf: Vec<u8>,
 }
 
@@ -309,8 +332,8 @@ impl SnapshotWriter {
         let newest = latest.is_none_or(|l| d > l);
 
         let mut live = Vec::new();
-        let mut ending = HashMap::new();
-        let mut beginning = HashMap::new();
+        let mut ending = FxHashMap::default();
+        let mut beginning = FxHashMap::default();
         {
             // Versions live at d: the current ones when d is the newest date.
             let sql = if newest {
@@ -385,39 +408,18 @@ impl SnapshotWriter {
             seen,
             ending,
             beginning,
-            new_keys: HashSet::new(),
-            serials: HashMap::new(),
-            agg: HashMap::new(),
+            new_keys: FxHashSet::default(),
+            agg: FxHashMap::default(),
             lines: 0,
             quantity: 0,
-            serial_count: 0,
             hash_buf: Vec::with_capacity(256),
         })
-    }
-
-    /// A serial may appear once per snapshot.
-    pub fn check_serial(&mut self, h: &Holding, line: u64) -> Result<(), RowError> {
-        let Some(serial) = &h.serial else {
-            return Ok(());
-        };
-        let key = xxhash_rust::xxh3::xxh3_64(serial.as_bytes());
-        if let Some(&first) = self.serials.get(&key) {
-            return Err(RowError {
-                line,
-                column: "serial".into(),
-                message: format!(
-                    "\"{serial}\" is already held by line {first} of this snapshot ({} as of {}); a serial is unique within a snapshot",
-                    self.depot, self.as_of_text
-                ),
-            });
-        }
-        self.serials.insert(key, line);
-        Ok(())
     }
 
     pub fn add(
         &mut self,
         conn: &Connection,
+        insert: &mut VersionInsert<'_>,
         h: &Holding,
         type_id: i64,
         ledger_id: i64,
@@ -439,9 +441,6 @@ impl SnapshotWriter {
         let hash = content.hash(&mut self.hash_buf);
         self.lines += 1;
         self.quantity += u64::from(h.quantity);
-        if h.serial.is_some() {
-            self.serial_count += 1;
-        }
         let state = State::of(h.status, h.expires, self.as_of);
         *self
             .agg
@@ -482,13 +481,7 @@ impl SnapshotWriter {
                     .execute(params![self.as_of_text, b])?;
             }
             (None, None) => {
-                conn.prepare_cached(
-                    "INSERT INTO holding_version (depot_id, content_hash, type_id, status, quantity,
-                        serial, owner, notice_hours, lot, expires, last_inspected, remarks,
-                        valid_from, valid_to, opened_by)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                )?
-                .execute(params![
+                insert.0.execute(params![
                     self.depot_id,
                     key,
                     type_id,
@@ -622,7 +615,7 @@ fn set_valid_to(conn: &Connection, id: i64, valid_to: Option<&str>) -> rusqlite:
 fn write_aggregates(
     conn: &Connection,
     depot_id: i64,
-    agg: &HashMap<AggKey, i64>,
+    agg: &FxHashMap<AggKey, i64>,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM readiness_current WHERE depot_id = ?1")?
         .execute([depot_id])?;
@@ -643,29 +636,6 @@ fn write_aggregates(
         ])?;
     }
     Ok(())
-}
-
-/// Serials of a depot's snapshot that another depot also holds on that date.
-pub fn shared_serials(
-    conn: &Connection,
-    depot_id: i64,
-    as_of: &str,
-    limit: usize,
-) -> rusqlite::Result<Vec<(String, String)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.serial, od.code FROM holding_version a
-         JOIN holding_version b ON b.serial = a.serial AND b.depot_id <> a.depot_id
-         JOIN depot od ON od.id = b.depot_id
-         WHERE a.depot_id = ?1 AND a.serial IS NOT NULL
-           AND a.valid_from <= ?2 AND (a.valid_to IS NULL OR a.valid_to > ?2)
-           AND b.valid_from <= ?2 AND (b.valid_to IS NULL OR b.valid_to > ?2)
-           AND EXISTS (SELECT 1 FROM snapshot s WHERE s.depot_id = b.depot_id AND s.as_of <= ?2)
-         LIMIT ?3",
-    )?;
-    let rows = stmt.query_map(params![depot_id, as_of, limit as i64], |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })?;
-    rows.collect()
 }
 
 /// A ledger entry is opened before any row is written (holdings reference
