@@ -27,6 +27,8 @@ struct Seen {
 #[derive(Default)]
 pub struct SerialBook {
     by_date: FxHashMap<NaiveDate, FxHashMap<u64, Seen>>,
+    /// The depots of this file with serials, per date.
+    depots: FxHashMap<NaiveDate, rustc_hash::FxHashSet<i64>>,
 }
 
 impl SerialBook {
@@ -41,6 +43,7 @@ impl SerialBook {
         line: u64,
     ) -> Result<Option<String>, RowError> {
         use std::collections::hash_map::Entry;
+        self.depots.entry(as_of).or_default().insert(depot_id);
         let seen = self.by_date.entry(as_of).or_default();
         match seen.entry(xxh3_64(serial.as_bytes())) {
             Entry::Occupied(first) if i64::from(first.get().depot_id) == depot_id => {
@@ -71,36 +74,39 @@ impl SerialBook {
     }
 
     /// Serials of this file that other depots already stored hold on the same
-    /// date: (serial, this file's depot, the other depot, date).
+    /// date: (serial, this file's depot, the other depot, date). Only the
+    /// other depots' versions live on that date are read, through the
+    /// (depot, valid_to) index.
     pub fn held_elsewhere(
         &self,
         conn: &Connection,
         limit: usize,
     ) -> rusqlite::Result<Vec<(String, i64, String, NaiveDate)>> {
         let mut found = Vec::new();
-        let mut stmt = conn.prepare(
-            "SELECT h.serial, h.depot_id, d.code FROM holding_version h JOIN depot d ON d.id = h.depot_id
-             WHERE h.serial IS NOT NULL AND h.valid_from <= ?1 AND (h.valid_to IS NULL OR h.valid_to > ?1)",
+        let mut others = conn.prepare(
+            "SELECT DISTINCT s.depot_id, d.code FROM snapshot s JOIN depot d ON d.id = s.depot_id
+             WHERE s.as_of <= ?1",
+        )?;
+        let mut serials = conn.prepare(
+            "SELECT serial FROM holding_version
+             WHERE depot_id = ?1 AND (valid_to IS NULL OR valid_to > ?2) AND valid_from <= ?2
+               AND serial IS NOT NULL",
         )?;
         for (date, seen) in &self.by_date {
-            if seen.is_empty() {
-                continue;
-            }
-            let mut rows = stmt.query(params![iso(*date)])?;
-            while let Some(r) = rows.next()? {
-                let serial = r.get_ref(0)?.as_str()?;
-                let depot_id: i64 = r.get(1)?;
-                if let Some(first) = seen.get(&xxh3_64(serial.as_bytes()))
-                    && i64::from(first.depot_id) != depot_id
-                {
-                    found.push((
-                        serial.to_string(),
-                        i64::from(first.depot_id),
-                        r.get(2)?,
-                        *date,
-                    ));
-                    if found.len() >= limit {
-                        return Ok(found);
+            let mine = &self.depots[date];
+            let day = iso(*date);
+            let depots: Vec<(i64, String)> = others
+                .query_map(params![day], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (other_id, other) in depots.into_iter().filter(|(id, _)| !mine.contains(id)) {
+                let mut rows = serials.query(params![other_id, day])?;
+                while let Some(r) = rows.next()? {
+                    let serial = r.get_ref(0)?.as_str()?;
+                    if let Some(first) = seen.get(&xxh3_64(serial.as_bytes())) {
+                        found.push((serial.to_string(), i64::from(first.depot_id), other.clone(), *date));
+                        if found.len() >= limit {
+                            return Ok(found);
+                        }
                     }
                 }
             }

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Benchmarks stockpile against the sqlite3 shell on generated exports.
+#
+#   benches/run.sh            100k and 1M rows
+#   ROWS="100000" benches/run.sh
+#
+# Each timing is the best of RUNS (default 3) whole-process runs; peak RSS is
+# from /usr/bin/time. Needs sqlite3 and GNU time; installs them with apt-get
+# when missing. Work files go to $BENCH_DIR (default /tmp/stockpile-bench).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROWS=${ROWS:-"100000 1000000"}
+RUNS=${RUNS:-3}
+DIR=${BENCH_DIR:-/tmp/stockpile-bench}
+mkdir -p "$DIR"
+
+need() { command -v "$1" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
+need sqlite3 sqlite3
+[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
+
+cargo build --release --quiet --bin stockpile --example generate
+BIN=$PWD/target/release/stockpile
+GEN=$PWD/target/release/examples/generate
+
+# best TIMES_FILE: the lowest wall time (s) and the RSS (KB) of that run.
+measure() { # measure SETUP_CMD RUN_CMD...  → "seconds max_rss_kb"
+  local setup=$1; shift
+  local best="" rss=""
+  for _ in $(seq "$RUNS"); do
+    eval "$setup"
+    /usr/bin/time -f "%e %M" -o "$DIR/time.out" "$@" >/dev/null 2>"$DIR/stderr.out" || { cat "$DIR/stderr.out"; exit 1; }
+    read -r t m < "$DIR/time.out"
+    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; rss=$m; fi
+  done
+  echo "$best $rss"
+}
+ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
+
+printf '%-9s %-46s %9s %9s %s\n' rows measure seconds rss_MB note
+for n in $ROWS; do
+  "$GEN" --rows "$n" --week 0 > "$DIR/w0-$n.csv"
+  "$GEN" --rows "$n" --week 1 > "$DIR/w1-$n.csv"
+  mb=$(du -m "$DIR/w0-$n.csv" | cut -f1)
+
+  cat > "$DIR/ref.sql" <<EOF
+PRAGMA journal_mode=WAL;
+CREATE TABLE holding (depot TEXT, as_of TEXT, type TEXT, category TEXT, nsn TEXT, serial TEXT,
+  quantity INTEGER, status TEXT, owner TEXT, notice_hours INTEGER, lot TEXT, expires TEXT,
+  last_inspected TEXT, remarks TEXT);
+CREATE INDEX holding_depot ON holding(depot, as_of);
+.import --csv --skip 1 $DIR/w0-$n.csv holding
+EOF
+  read -r ts ms < <(measure "rm -f $DIR/ref.db*" sh -c "sqlite3 $DIR/ref.db < $DIR/ref.sql")
+  printf '%-9s %-46s %9s %9s %s\n' "$n" "sqlite3 .import (typed, 1 index, no checks)" "$ts" "$((ms / 1024))" "${mb} MB file"
+
+  read -r t0 m0 < <(measure "rm -f $DIR/s.db*" "$BIN" --db "$DIR/s.db" -q import "$DIR/w0-$n.csv")
+  printf '%-9s %-46s %9s %9s %s\n' "$n" "stockpile import, empty db" "$t0" "$((m0 / 1024))" "ratio to sqlite3: $(ratio "$t0" "$ts")"
+
+  rm -f "$DIR"/s.db*; "$BIN" --db "$DIR/s.db" -q import "$DIR/w0-$n.csv"; cp "$DIR/s.db" "$DIR/base.db"
+  read -r t1 m1 < <(measure "cp $DIR/base.db $DIR/s.db; rm -f $DIR/s.db-wal $DIR/s.db-shm" "$BIN" --db "$DIR/s.db" -q import "$DIR/w1-$n.csv")
+  printf '%-9s %-46s %9s %9s %s\n' "$n" "stockpile import, next week (1% changed)" "$t1" "$((m1 / 1024))" "ratio to first: $(ratio "$t1" "$t0")"
+
+  for cmd in "report --by depot" "report --by type" "deployable --within 48h"; do
+    # shellcheck disable=SC2086
+    read -r tr mr < <(measure ":" "$BIN" --db "$DIR/s.db" $cmd --format json)
+    printf '%-9s %-46s %9s %9s\n' "$n" "$cmd" "$tr" "$((mr / 1024))"
+  done
+  read -r ta ma < <(measure ":" "$BIN" --db "$DIR/s.db" report --as-of 2026-01-05 --format json)
+  printf '%-9s %-46s %9s %9s\n' "$n" "report --as-of (a past date)" "$ta" "$((ma / 1024))"
+
+  # Storage: 13 weekly exports of the same state, 1 % changing each week.
+  if [ "${STORAGE:-1}" = 1 ]; then
+    rm -f "$DIR"/w.db*
+    "$BIN" --db "$DIR/w.db" -q import "$DIR/w0-$n.csv"
+    one=$(sqlite3 "$DIR/w.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null; du -k "$DIR/w.db" | cut -f1)
+    for week in $(seq 1 12); do
+      "$GEN" --rows "$n" --week "$week" > "$DIR/wk.csv"
+      "$BIN" --db "$DIR/w.db" -q import "$DIR/wk.csv"
+    done
+    sqlite3 "$DIR/w.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+    all=$(du -k "$DIR/w.db" | cut -f1)
+    printf '%-9s %-46s %9s %9s %s\n' "$n" "storage: 13 weekly snapshots vs 1 (MB)" "$((all / 1024))" "$((one / 1024))" "ratio: $(ratio "$all" "$one")"
+  fi
+done
