@@ -82,10 +82,18 @@ fn main() -> io::Result<()> {
             // Each line's base content depends only on (seed, depot, line).
             let mut rng = Rng(seed ^ (d << 32) ^ i.wrapping_mul(0x9E37_79B9));
             let ammo = rng.below(100) < 15;
-            let t = if ammo {
-                rng.below(45)
+            // A depot holds a limited set of types: 6 ammunition and 24
+            // vehicle types of its own, drawn from the force's 300.
+            let slot = if ammo {
+                rng.below(6)
             } else {
-                45 + rng.below(types - 45)
+                6 + rng.below(24)
+            };
+            let mut pick = Rng(seed ^ 0x5EED ^ (d << 16) ^ slot);
+            let t = if ammo {
+                pick.below(45)
+            } else {
+                45 + pick.below(types - 45)
             };
             let category = match (ammo, CATEGORIES[(t % 11) as usize]) {
                 (true, _) => "AMMO",
@@ -100,8 +108,11 @@ fn main() -> io::Result<()> {
                 t,
                 t * 13 % 10000
             );
-            let owner = NATIONS[rng.below(12) as usize];
-            let notice = NOTICE[rng.below(6) as usize];
+            // Owner and notice-to-move belong to the depot's stock of a type,
+            // with a few items lent by another nation or on longer notice.
+            let owner =
+                NATIONS[((d + if rng.below(10) == 0 { 1 + slot % 3 } else { 0 }) % 12) as usize];
+            let notice = NOTICE[((slot + if rng.below(10) == 0 { 1 } else { 0 }) % 6) as usize];
             let mut status = STATUSES[[0, 0, 0, 0, 0, 0, 0, 1, 2, 3][rng.below(10) as usize]];
             let mut quantity = if ammo { 24 * (1 + rng.below(40)) } else { 1 };
             // The weekly churn: about 1 % of lines differ from week 0 in a

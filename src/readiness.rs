@@ -4,17 +4,19 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::model::{State, Status};
 
-/// Holdings summed by everything a report can group or filter on.
+/// Holdings summed by a report's group keys (in the order of its `--by`),
+/// state and, for `deployable`, notice hours.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fact {
-    pub depot: String,
-    pub type_code: String,
-    pub category: Option<String>,
-    pub owner: Option<String>,
+    pub keys: Vec<Option<String>>,
     pub state: State,
     pub notice_hours: Option<u32>,
     pub quantity: i64,
 }
+
+/// On-hand quantity of each depot × type pair, which requirements are
+/// compared with.
+pub type PairOnHand = HashMap<(String, String), i64>;
 
 /// The authorised level of one depot × type pair.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,15 +67,6 @@ impl Key {
         // Grouping runs in the contract's order whatever order was typed.
         keys.sort();
         Ok(keys)
-    }
-
-    fn of_fact(self, f: &Fact) -> Option<String> {
-        match self {
-            Key::Depot => Some(f.depot.clone()),
-            Key::Type => Some(f.type_code.clone()),
-            Key::Category => f.category.clone(),
-            Key::Owner => f.owner.clone(),
-        }
     }
 
     fn of_requirement(self, r: &Requirement) -> Option<String> {
@@ -188,22 +181,25 @@ pub struct Group {
 /// grouping and filters do not split a pair by owner.
 pub fn summarize(
     facts: &[Fact],
-    requirements: Option<&[Requirement]>,
+    requirements: Option<(&[Requirement], &PairOnHand)>,
     by: &[Key],
 ) -> (Vec<Group>, Figures) {
     let mut groups: BTreeMap<Vec<Option<String>>, Figures> = BTreeMap::new();
     let mut total = Figures::default();
-    let mut pair_on_hand: HashMap<(&str, &str), i64> = HashMap::new();
     for f in facts {
-        let keys: Vec<Option<String>> = by.iter().map(|k| k.of_fact(f)).collect();
-        groups.entry(keys).or_default().add(f.state, f.quantity);
+        match groups.get_mut(&f.keys) {
+            Some(g) => g.add(f.state, f.quantity),
+            None => groups
+                .entry(f.keys.clone())
+                .or_default()
+                .add(f.state, f.quantity),
+        }
         total.add(f.state, f.quantity);
-        *pair_on_hand.entry((&f.depot, &f.type_code)).or_insert(0) += f.quantity;
     }
-    if let Some(reqs) = requirements {
+    if let Some((reqs, pair_on_hand)) = requirements {
         for r in reqs {
             let on_hand = pair_on_hand
-                .get(&(r.depot.as_str(), r.type_code.as_str()))
+                .get(&(r.depot.clone(), r.type_code.clone()))
                 .copied()
                 .unwrap_or(0);
             let keys: Vec<Option<String>> = by.iter().map(|k| k.of_requirement(r)).collect();
@@ -232,12 +228,11 @@ pub struct Deployable {
 /// Group keys with their figures.
 pub type DeployableGroup = (Vec<Option<String>>, Deployable);
 
-pub fn deployable(facts: &[Fact], by: &[Key], within: u32) -> (Vec<DeployableGroup>, Deployable) {
+pub fn deployable(facts: &[Fact], within: u32) -> (Vec<DeployableGroup>, Deployable) {
     let mut groups: BTreeMap<Vec<Option<String>>, Deployable> = BTreeMap::new();
     let mut total = Deployable::default();
     for f in facts {
-        let keys: Vec<Option<String>> = by.iter().map(|k| k.of_fact(f)).collect();
-        let g = groups.entry(keys).or_default();
+        let g = groups.entry(f.keys.clone()).or_default();
         if matches!(f.state, State::Reported(Status::Fmc | Status::Pmc)) {
             let ready = f.notice_hours.is_some_and(|n| n <= within);
             for d in [&mut *g, &mut total] {
@@ -257,10 +252,7 @@ mod tests {
 
     fn fact(depot: &str, ty: &str, state: State, q: i64) -> Fact {
         Fact {
-            depot: depot.into(),
-            type_code: ty.into(),
-            category: Some("MBT".into()),
-            owner: Some("POL".into()),
+            keys: vec![Some(depot.into()), Some(ty.into())],
             state,
             notice_hours: Some(24),
             quantity: q,
@@ -299,8 +291,13 @@ mod tests {
                 required: 10,
             },
         ];
-        let (groups, total) = summarize(&facts, Some(&reqs), &[Key::Depot]);
-        assert_eq!(groups.len(), 1);
+        let on_hand: PairOnHand = [
+            (("A".into(), "T1".into()), 20),
+            (("A".into(), "T2".into()), 5),
+        ]
+        .into();
+        let (groups, total) = summarize(&facts, Some((&reqs, &on_hand)), &[Key::Depot, Key::Type]);
+        assert_eq!(groups.len(), 2);
         assert_eq!(total.required, Some(20));
         assert_eq!(total.filled, 15);
         assert_eq!(total.fill_rate(), Some(0.75));
@@ -335,7 +332,7 @@ mod tests {
             none,
             fact("A", "T", State::Expired, 9),
         ];
-        let (_, total) = deployable(&facts, &[Key::Type], 48);
+        let (_, total) = deployable(&facts, 48);
         assert_eq!(
             total,
             Deployable {

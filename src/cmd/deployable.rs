@@ -16,11 +16,8 @@ pub fn run(args: &DeployableArgs, ctx: &mut Context) -> Result<()> {
     let filters = filters(&args.selection)?;
     let date = as_of(&args.selection)?;
     let conn = db::open(&ctx.db, Access::Read)?;
-    let facts = match date {
-        Some(d) => state::facts_as_of(&conn, d, &filters)?,
-        None => state::current_facts(&conn, &filters)?,
-    };
-    let (groups, total) = deployable(&facts, &by, within);
+    let facts = state::facts(&conn, &by, &filters, date, true)?;
+    let (groups, total) = deployable(&facts, within);
     let mut columns: Vec<&str> = by.iter().map(|k| k.name()).collect();
     columns.extend(["mc", "deployable"]);
     let mut report = Report::new(&columns, by.len());

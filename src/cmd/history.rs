@@ -20,10 +20,10 @@ pub fn run(args: &HistoryArgs, ctx: &mut Context) -> Result<()> {
     columns.extend(FIGURES);
     let mut report = Report::new(&columns, by.len() + 1);
     for date in state::snapshot_dates(&conn, until)? {
-        let facts = state::facts_as_of(&conn, date, &filters)?;
+        let facts = state::facts(&conn, &by, &filters, Some(date), false)?;
         let reqs =
             state::applicable_requirements(&conn, &filters, by.contains(&Key::Owner), Some(date))?;
-        let (groups, total) = summarize(&facts, reqs.as_deref(), &by);
+        let (groups, total) = summarize(&facts, reqs.as_ref().map(|(r, p)| (r.as_slice(), p)), &by);
         if by.is_empty() {
             if facts.is_empty() {
                 continue;

@@ -62,12 +62,9 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
     let date = as_of(&args.selection)?;
     let threshold = args.fail_below.as_deref().map(parse_level).transpose()?;
     let conn = db::open(&ctx.db, Access::Read)?;
-    let facts = match date {
-        Some(d) => state::facts_as_of(&conn, d, &filters)?,
-        None => state::current_facts(&conn, &filters)?,
-    };
+    let facts = state::facts(&conn, &by, &filters, date, false)?;
     let reqs = state::applicable_requirements(&conn, &filters, by.contains(&Key::Owner), date)?;
-    let (groups, total) = summarize(&facts, reqs.as_deref(), &by);
+    let (groups, total) = summarize(&facts, reqs.as_ref().map(|(r, p)| (r.as_slice(), p)), &by);
 
     let mut columns: Vec<&str> = by.iter().map(|k| k.name()).collect();
     columns.extend(FIGURES);

@@ -103,7 +103,12 @@ impl SerialBook {
                 while let Some(r) = rows.next()? {
                     let serial = r.get_ref(0)?.as_str()?;
                     if let Some(first) = seen.get(&xxh3_64(serial.as_bytes())) {
-                        found.push((serial.to_string(), i64::from(first.depot_id), other.clone(), *date));
+                        found.push((
+                            serial.to_string(),
+                            i64::from(first.depot_id),
+                            other.clone(),
+                            *date,
+                        ));
                         if found.len() >= limit {
                             return Ok(found);
                         }
