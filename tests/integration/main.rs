@@ -2,6 +2,7 @@
 //! area, each test in its own temp dir driving the real `stockpile`.
 
 mod cli;
+mod crash;
 mod dialects;
 mod hostile;
 mod import;
