@@ -15,8 +15,16 @@ pub const SCHEMA: &str = include_str!("../schema.sql");
 pub const SCHEMA_VERSION: i64 = 1;
 /// `PRAGMA application_id`: marks a file as a stockpile database ("STKP").
 pub const APPLICATION_ID: i64 = 0x53544b50;
-/// How long a writer waits for another one before giving up with exit 75.
+/// How long a writer waits for another one before giving up with exit 75,
+/// unless `STOCKPILE_BUSY_TIMEOUT` (seconds) says otherwise.
 pub const BUSY_TIMEOUT_SECS: u64 = 60;
+
+pub fn busy_timeout_secs() -> u64 {
+    std::env::var("STOCKPILE_BUSY_TIMEOUT")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(BUSY_TIMEOUT_SECS)
+}
 
 /// What a command needs from the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +51,7 @@ pub fn open(path: &Path, access: Access) -> Result<Connection, DbError> {
         _ => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     };
     let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
-    conn.busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECS))?;
+    conn.busy_timeout(Duration::from_secs(busy_timeout_secs()))?;
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| classify(path, e))?;
@@ -167,7 +175,7 @@ fn open_error(path: &Path, e: rusqlite::Error) -> DbError {
 pub fn classify(path: &Path, e: rusqlite::Error) -> DbError {
     use rusqlite::ErrorCode as C;
     if is_busy(&e) {
-        return DbError::Busy(path.to_path_buf(), BUSY_TIMEOUT_SECS);
+        return DbError::Busy(path.to_path_buf(), busy_timeout_secs());
     }
     match e.sqlite_error_code() {
         Some(C::NotADatabase) => DbError::NotStockpile(path.to_path_buf()),

@@ -183,37 +183,16 @@ fn print_summary(s: &FileSummary, out: &mut dyn Write) -> Result<()> {
             .map(|x| format!("{} {}", x.depot, x.as_of))
             .collect();
         if !list.is_empty() {
-            let shown: Vec<&str> = list.iter().take(8).map(String::as_str).collect();
-            let more = if list.len() > 8 {
-                format!(", … {} more", list.len() - 8)
-            } else {
-                String::new()
-            };
-            parts.push(format!(
-                "{} {label} ({}{more})",
-                list.len(),
-                shown.join(", ")
-            ));
+            parts.push(format!("{} {label} ({})", list.len(), shorten(&list, 8)));
         }
     }
     if !parts.is_empty() {
         writeln!(out, "  snapshots: {}", parts.join("; "))?;
     }
-    if !s.new_depots.is_empty() {
-        writeln!(
-            out,
-            "  new depots ({}): {}",
-            s.new_depots.len(),
-            s.new_depots.join(", ")
-        )?;
-    }
-    if !s.new_types.is_empty() {
-        writeln!(
-            out,
-            "  new types ({}): {}",
-            s.new_types.len(),
-            s.new_types.join(", ")
-        )?;
+    for (label, codes) in [("new depots", &s.new_depots), ("new types", &s.new_types)] {
+        if !codes.is_empty() {
+            writeln!(out, "  {label} ({}): {}", codes.len(), shorten(codes, 20))?;
+        }
     }
     let status = if s.dry_run {
         "dry run: nothing written".to_string()
@@ -230,6 +209,16 @@ fn print_summary(s: &FileSummary, out: &mut dyn Write) -> Result<()> {
         s.rows_per_sec
     )?;
     Ok(())
+}
+
+/// The first `n` codes, then how many more: a force-wide file may register
+/// hundreds.
+fn shorten(codes: &[String], n: usize) -> String {
+    let shown: Vec<&str> = codes.iter().take(n).map(String::as_str).collect();
+    match codes.len().saturating_sub(n) {
+        0 => shown.join(", "),
+        more => format!("{}, … {more} more", shown.join(", ")),
+    }
 }
 
 fn print_machine(summaries: &[FileSummary], ctx: &mut Context) -> Result<()> {

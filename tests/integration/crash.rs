@@ -182,3 +182,30 @@ fn concurrent_importers_queue_and_readers_see_whole_files() {
     }
     w.run(["check"]).ok();
 }
+
+#[test]
+fn a_writer_gives_up_with_75_only_after_the_busy_timeout() {
+    let w = Work::new();
+    w.import(&w.write("a.csv", big_export("A-1", "2026-11-01", 5)))
+        .ok();
+    let lock = Connection::open(w.db()).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let f = w.write("b.csv", big_export("B-1", "2026-11-01", 5));
+    let started = Instant::now();
+    let out = Command::new(assert_cmd::cargo::cargo_bin("stockpile"))
+        .env("STOCKPILE_BUSY_TIMEOUT", "2")
+        .arg("--db")
+        .arg(w.db())
+        .args(["import", f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let waited = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(75), "{stderr}");
+    assert!(waited >= Duration::from_secs(2), "gave up after {waited:?}");
+    assert!(stderr.contains("busy"), "{stderr}");
+    // Readers are not blocked by a writer.
+    w.run(["report"]).ok();
+    lock.execute_batch("ROLLBACK").unwrap();
+    w.import(&f).ok();
+}
