@@ -83,6 +83,7 @@ Examples:
   stockpile report --by depot,type --depot PL-POW-01
   stockpile report --as-of 2026-10-01      the state on a past date
   stockpile report --fail-below 2          exit 1 if any depot is at level 3 or 4
+  stockpile report --html brief.html       a one-page brief to print or send
 
 Levels: R1 MC rate >= 90 %, R2 >= 70 %, R3 >= 60 %, R4 below. S1 fill >= 90 %,
 S2 >= 80 %, S3 >= 65 %, S4 below. Overall level: the worse of the two.")]
@@ -139,6 +140,11 @@ Examples:
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print the manual page (roff), e.g. stockpile manpage > stockpile.1
+    #[command(after_help = "\
+Example:
+  stockpile manpage > /usr/local/share/man/man1/stockpile.1 && man stockpile")]
+    Manpage,
 }
 
 #[derive(Debug, Args)]
@@ -208,6 +214,9 @@ pub struct ReportArgs {
     /// Exit 1 when any group's overall level is worse than LEVEL (1-4)
     #[arg(long, value_name = "LEVEL")]
     pub fail_below: Option<String>,
+    /// Write a one-page readiness brief (self-contained HTML) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ pub mod cmd;
 pub mod content;
 pub mod db;
 pub mod error;
+pub mod html;
 pub mod import;
 pub mod model;
 pub mod output;

@@ -37,7 +37,7 @@ fn main() -> ExitCode {
             stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
-    let width = if stdout_tty { terminal_width() } else { None };
+    let width = terminal_width(stdout_tty);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut err = io::stderr();
@@ -63,6 +63,17 @@ fn main() -> ExitCode {
 }
 
 /// An explicit `COLUMNS` wins; otherwise the table asks the terminal.
-fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
+/// An explicit `COLUMNS` wins; otherwise the terminal's own width, and no
+/// limit when output goes to a file or a pipe.
+fn terminal_width(tty: bool) -> Option<u16> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or_else(|| {
+            if tty {
+                comfy_table::Table::new().width()
+            } else {
+                None
+            }
+        })
 }

@@ -28,6 +28,8 @@ pub enum Value {
     Real(f64),
     /// A fraction 0–1, shown as a percentage in tables.
     Rate(f64),
+    /// A rate that tables also draw as a bar, so weak rows show at a glance.
+    RateBar(f64),
     Text(String),
     RLevel(u8),
     SLevel(u8),
@@ -46,7 +48,9 @@ impl Value {
             Value::Null => Json::Null,
             Value::Int(i) => Json::from(*i),
             Value::Real(r) => serde_json::Number::from_f64(*r).map_or(Json::Null, Json::Number),
-            Value::Rate(r) => serde_json::Number::from_f64(*r).map_or(Json::Null, Json::Number),
+            Value::Rate(r) | Value::RateBar(r) => {
+                serde_json::Number::from_f64(*r).map_or(Json::Null, Json::Number)
+            }
             Value::Text(s) => Json::from(s.as_str()),
             Value::RLevel(l) => Json::from(format!("R{l}")),
             Value::SLevel(l) => Json::from(format!("S{l}")),
@@ -59,7 +63,7 @@ impl Value {
             Value::Null => String::new(),
             Value::Int(i) => i.to_string(),
             Value::Real(r) => r.to_string(),
-            Value::Rate(r) => format!("{}", round(*r, 6)),
+            Value::Rate(r) | Value::RateBar(r) => format!("{}", round(*r, 6)),
             Value::Text(s) => s.clone(),
             Value::RLevel(l) => format!("R{l}"),
             Value::SLevel(l) => format!("S{l}"),
@@ -81,6 +85,7 @@ impl Value {
             Value::Rate(r) => {
                 Cell::new(format!("{:.1}%", r * 100.0)).set_alignment(CellAlignment::Right)
             }
+            Value::RateBar(r) => Cell::new(format!("{:>6.1}% {}", r * 100.0, bar(*r, 8))),
             Value::Text(s) => Cell::new(s),
             Value::RLevel(l) | Value::SLevel(l) | Value::Level(l) => {
                 let cell = Cell::new(self.plain()).set_alignment(CellAlignment::Center);
@@ -92,6 +97,17 @@ impl Value {
             }
         }
     }
+}
+
+/// A bar of `width` cells in eighth blocks: 0.925 of 8 → "███████▍".
+fn bar(rate: f64, width: usize) -> String {
+    const PARTS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+    let eighths = (rate.clamp(0.0, 1.0) * (width * 8) as f64).round() as usize;
+    let mut s: String = "█".repeat(eighths / 8);
+    if !eighths.is_multiple_of(8) {
+        s.push(PARTS[eighths % 8]);
+    }
+    format!("{s:<width$}")
 }
 
 fn round(x: f64, digits: i32) -> f64 {
@@ -122,6 +138,9 @@ pub struct Report {
     pub keys: usize,
     pub rows: Vec<Vec<Value>>,
     pub total: Option<Vec<Value>>,
+    /// Columns a table may leave out, first to last, when the terminal is
+    /// too narrow for all of them (CSV and JSON always carry every column).
+    pub optional: Vec<usize>,
 }
 
 impl Report {
@@ -184,10 +203,51 @@ fn render_csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     w.flush()
 }
 
+/// The columns that fit `width`: optional ones are left out, in order,
+/// until the natural width of the rest fits.
+fn visible_columns(report: &Report, width: Option<u16>) -> Vec<usize> {
+    let all: Vec<usize> = (0..report.columns.len()).collect();
+    let Some(width) = width else { return all };
+    let cell_width = |i: usize| -> usize {
+        let rows = report.rows.iter().chain(report.total.iter());
+        let content = rows
+            .filter_map(|r| r.get(i))
+            .map(|v| match v {
+                Value::RateBar(_) => 15,
+                Value::Int(n) => group_thousands(*n).len(),
+                other => other.plain().chars().count(),
+            })
+            .max()
+            .unwrap_or(0);
+        let header = report.columns[i].chars().count();
+        // Padding on both sides and the column's share of the borders.
+        content.max(header) + 3
+    };
+    let mut shown = all;
+    for drop in &report.optional {
+        let total: usize = shown.iter().map(|&i| cell_width(i)).sum::<usize>() + 1;
+        if total <= usize::from(width) {
+            break;
+        }
+        shown.retain(|i| i != drop);
+    }
+    shown
+}
+
 fn render_table(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     if report.rows.is_empty() {
         return writeln!(out, "(no rows)");
     }
+    let shown = visible_columns(report, style.width);
+    let pick = |row: &[Value]| -> Vec<Value> { shown.iter().map(|&i| row[i].clone()).collect() };
+    let narrowed = Report {
+        columns: shown.iter().map(|&i| report.columns[i].clone()).collect(),
+        keys: shown.iter().filter(|&&i| i < report.keys).count(),
+        rows: report.rows.iter().map(|r| pick(r)).collect(),
+        total: report.total.as_ref().map(|t| pick(t)),
+        optional: Vec::new(),
+    };
+    let report = &narrowed;
     let mut table = Table::new();
     // A rule under the header and nothing else: figures, not boxes.
     table.load_style(TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')));

@@ -57,6 +57,11 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
         Command::Export(args) => export::run(&args, ctx),
         Command::Query(args) => query::run(&args, ctx),
         Command::Check => check::run(ctx),
+        Command::Manpage => {
+            let command = <crate::cli::Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command).render(ctx.out)?;
+            Ok(())
+        }
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "stockpile", ctx.out);

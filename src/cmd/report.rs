@@ -4,8 +4,9 @@ use super::{Context, as_of, filters};
 use crate::cli::ReportArgs;
 use crate::db::{self, Access};
 use crate::error::{Error, Result};
+use crate::html;
 use crate::output::{Report, Value, render};
-use crate::readiness::{Figures, Key, Level, summarize};
+use crate::readiness::{self, Figures, Group, Key, Level, summarize};
 use crate::state;
 
 /// The figure names of SPEC §4, in the order every report prints them.
@@ -35,7 +36,7 @@ pub fn figure_values(f: &Figures) -> Vec<Value> {
         Value::Int(f.nmcs),
         Value::Int(f.expired),
         Value::Int(f.mc()),
-        f.mc_rate().map_or(Value::Null, Value::Rate),
+        f.mc_rate().map_or(Value::Null, Value::RateBar),
         opt_level(f.r_level(), Value::RLevel),
         f.required.map_or(Value::Null, Value::Int),
         f.fill_rate().map_or(Value::Null, Value::Rate),
@@ -56,12 +57,90 @@ pub fn parse_level(text: &str) -> Result<Level> {
     }
 }
 
+/// Everything the one-page brief shows, from the same figures as the tables.
+fn brief(
+    conn: &rusqlite::Connection,
+    filters: &state::Filters,
+    date: Option<chrono::NaiveDate>,
+) -> Result<html::Brief> {
+    let summary = |by: &[Key], with_reqs: bool| -> Result<(Vec<Group>, Figures)> {
+        let facts = state::facts(conn, by, filters, date, false)?;
+        let reqs = if with_reqs {
+            state::applicable_requirements(conn, filters, by.contains(&Key::Owner), date)?
+        } else {
+            None
+        };
+        Ok(summarize(
+            &facts,
+            reqs.as_ref().map(|(r, p)| (r.as_slice(), p)),
+            by,
+        ))
+    };
+    let (by_depot, total) = summary(&[Key::Depot], true)?;
+    let (by_depot_category, _) = summary(&[Key::Depot, Key::Category], true)?;
+    let (pairs, _) = summary(&[Key::Depot, Key::Type], true)?;
+    let mut expired: Vec<Group> = summary(&[Key::Depot, Key::Type], false)?
+        .0
+        .into_iter()
+        .filter(|g| g.figures.expired > 0)
+        .collect();
+    expired.sort_by_key(|g| std::cmp::Reverse(g.figures.expired));
+    let mut worst = pairs;
+    worst.sort_by(|a, b| {
+        let rate = |g: &Group| g.figures.mc_rate().or(g.figures.fill_rate()).unwrap_or(0.0);
+        b.figures
+            .level()
+            .cmp(&a.figures.level())
+            .then(rate(a).total_cmp(&rate(b)))
+    });
+    worst.truncate(10);
+    let facts = state::facts(conn, &[Key::Category], filters, date, true)?;
+    let deployable = [
+        ("within 24 h", 24),
+        ("within 72 h", 72),
+        ("within 7 days", 168),
+    ]
+    .into_iter()
+    .map(|(label, hours)| {
+        let (groups, total) = readiness::deployable(&facts, hours);
+        let rows = groups
+            .into_iter()
+            .map(|(k, d)| (k.into_iter().next().flatten(), d))
+            .collect();
+        (label.to_string(), rows, total)
+    })
+    .collect();
+    Ok(html::Brief {
+        as_of: date.map_or("current state".into(), |d| {
+            format!("state on {}", crate::model::iso(d))
+        }),
+        generated: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        total,
+        by_depot,
+        by_depot_category,
+        deployable,
+        expired,
+        worst,
+    })
+}
+
 pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
     let by = Key::parse_list(&args.by).map_err(|m| Error::Usage(format!("--by: {m}")))?;
     let filters = filters(&args.selection)?;
     let date = as_of(&args.selection)?;
     let threshold = args.fail_below.as_deref().map(parse_level).transpose()?;
     let conn = db::open(&ctx.db, Access::Read)?;
+    if let Some(path) = &args.html {
+        let page = html::render(&brief(&conn, &filters, date)?);
+        std::fs::write(path, page).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        if !ctx.quiet {
+            writeln!(ctx.err, "wrote the readiness brief to {}", path.display())?;
+        }
+        return Ok(());
+    }
     let facts = state::facts(&conn, &by, &filters, date, false)?;
     let reqs = state::applicable_requirements(&conn, &filters, by.contains(&Key::Owner), date)?;
     let (groups, total) = summarize(&facts, reqs.as_ref().map(|(r, p)| (r.as_slice(), p)), &by);
@@ -69,6 +148,9 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
     let mut columns: Vec<&str> = by.iter().map(|k| k.name()).collect();
     columns.extend(FIGURES);
     let mut report = Report::new(&columns, by.len());
+    // On a narrow terminal the status breakdown goes first, then the rest
+    // of the detail; the rates and levels always stay.
+    report.optional = [1, 2, 3, 4, 5, 6, 9].iter().map(|i| by.len() + i).collect();
     for g in &groups {
         let mut row: Vec<Value> = g.keys.iter().cloned().map(Value::from).collect();
         row.extend(figure_values(&g.figures));

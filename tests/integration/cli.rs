@@ -135,3 +135,76 @@ fn a_closed_pipe_is_not_an_error() {
     assert!(status.success(), "exit {status:?}: {err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+fn wide() -> Work {
+    let w = Work::new();
+    w.run([
+        "import",
+        crate::util::fixtures().join("exports").to_str().unwrap(),
+    ])
+    .ok();
+    w
+}
+
+fn run_width(w: &Work, columns: &str, args: &[&str]) -> String {
+    let mut cmd = assert_cmd::Command::cargo_bin("stockpile").unwrap();
+    let out = cmd
+        .env("COLUMNS", columns)
+        .env("NO_COLOR", "1")
+        .arg("--db")
+        .arg(w.db())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn tables_fit_80_and_120_columns() {
+    let w = wide();
+    let narrow = run_width(&w, "80", &["report"]);
+    assert!(narrow.lines().all(|l| l.chars().count() <= 80), "{narrow}");
+    assert!(
+        narrow.contains("PL-POW-01") && narrow.contains("TOTAL") && narrow.contains("level"),
+        "{narrow}"
+    );
+    assert!(
+        !narrow.contains(" fmc "),
+        "the status breakdown gives way first: {narrow}"
+    );
+    let medium = run_width(&w, "120", &["report", "--by", "category"]);
+    assert!(medium.lines().all(|l| l.chars().count() <= 120), "{medium}");
+    let full = run_width(&w, "200", &["report"]);
+    assert!(full.contains(" fmc ") && full.contains("█"), "{full}");
+    assert!(!full.contains('\u{1b}'), "no colour when NO_COLOR is set");
+}
+
+#[test]
+fn colour_can_be_forced_and_is_never_in_csv() {
+    let w = wide();
+    let r = w.run(["report", "--color", "always"]).ok();
+    assert!(
+        r.stdout.contains("\u{1b}["),
+        "levels are coloured: {}",
+        r.stdout
+    );
+    let r = w
+        .run(["report", "--color", "always", "--format", "csv"])
+        .ok();
+    assert!(!r.stdout.contains('\u{1b}'));
+    let r = w.run(["report"]).ok();
+    assert!(!r.stdout.contains('\u{1b}'), "piped output is plain");
+}
+
+#[test]
+fn the_manual_page_renders() {
+    let w = Work::new();
+    let r = w.run(["manpage"]).ok();
+    assert!(
+        r.stdout.starts_with(".ie") || r.stdout.contains(".TH stockpile 1"),
+        "{}",
+        &r.stdout[..200.min(r.stdout.len())]
+    );
+    assert!(r.stdout.contains("deployable"));
+}

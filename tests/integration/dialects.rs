@@ -184,10 +184,7 @@ fn overrides_win_and_wrong_overrides_say_so() {
     let w = Work::new();
     let latin = w.write(
         "latin.csv",
-        encoding_rs::WINDOWS_1252
-            .encode(&text(';', "\n", false))
-            .0
-            .into_owned(),
+        &encoding_rs::WINDOWS_1252.encode(&text(';', "\n", false)).0,
     );
     let r = w
         .run(["import", "--encoding", "utf-8", latin.to_str().unwrap()])

@@ -1,0 +1,265 @@
+//! `report --html FILE`: one self-contained page for a readiness brief —
+//! inline CSS and SVG, no scripts, no network, readable when printed.
+
+use std::fmt::Write as _;
+
+use crate::readiness::{Deployable, Figures, Group};
+
+/// What can move within one window: (label, per category, total).
+pub type Window = (String, Vec<(Option<String>, Deployable)>, Deployable);
+
+/// Everything the page shows, gathered by the report command.
+pub struct Brief {
+    /// "current state" or "state on 2026-10-01".
+    pub as_of: String,
+    pub generated: String,
+    pub total: Figures,
+    pub by_depot: Vec<Group>,
+    /// Groups keyed (depot, category).
+    pub by_depot_category: Vec<Group>,
+    pub deployable: Vec<Window>,
+    /// Groups keyed (depot, type) holding expired lots.
+    pub expired: Vec<Group>,
+    /// The ten worst depot × type pairs.
+    pub worst: Vec<Group>,
+}
+
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn pct(rate: Option<f64>) -> String {
+    rate.map_or("–".into(), |r| format!("{:.1}%", r * 100.0))
+}
+
+fn level_class(level: Option<u8>) -> &'static str {
+    match level {
+        Some(1) => "l1",
+        Some(2) => "l2",
+        Some(3) => "l3",
+        Some(_) => "l4",
+        None => "",
+    }
+}
+
+fn key(g: &Group, i: usize) -> String {
+    g.keys
+        .get(i)
+        .cloned()
+        .flatten()
+        .unwrap_or_else(|| "(none)".into())
+}
+
+fn figures_row(out: &mut String, keys: &[String], f: &Figures) {
+    out.push_str(if keys.first().is_some_and(|k| k == "TOTAL") {
+        "<tr class=\"total\">"
+    } else {
+        "<tr>"
+    });
+    for k in keys {
+        let _ = write!(out, "<th scope=\"row\">{}</th>", esc(k));
+    }
+    let level = f.level();
+    let _ = write!(
+        out,
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"lvl {}\">{}</td></tr>",
+        f.on_hand,
+        f.mc(),
+        f.expired,
+        pct(f.mc_rate()),
+        level_class(f.r_level()),
+        f.r_level().map_or("–".into(), |l| format!("R{l}")),
+        f.required.map_or("–".into(), |r| r.to_string()),
+        pct(f.fill_rate()),
+        level_class(f.s_level()),
+        f.s_level().map_or("–".into(), |l| format!("S{l}")),
+        level_class(level),
+        level.map_or("–".into(), |l| l.to_string()),
+    );
+}
+
+const HEAD: &str = "<th>on hand</th><th>mc</th><th>expired</th><th>mc rate</th><th>R</th><th>required</th><th>fill</th><th>S</th><th>level</th>";
+
+/// A horizontal bar per depot: MC rate, coloured by R-level, with the 60,
+/// 70 and 90 % thresholds drawn.
+fn chart(groups: &[Group]) -> String {
+    let row_h = 22;
+    let label_w = 130;
+    let bar_w = 480;
+    let height = row_h * groups.len() + 30;
+    let mut svg = format!(
+        "<svg role=\"img\" aria-label=\"MC rate by depot\" viewBox=\"0 0 {} {height}\" width=\"100%\">",
+        label_w + bar_w + 70
+    );
+    for t in [60, 70, 90] {
+        let x = label_w + bar_w * t / 100;
+        let _ = write!(
+            svg,
+            "<line x1=\"{x}\" y1=\"0\" x2=\"{x}\" y2=\"{}\" class=\"th\"/><text x=\"{x}\" y=\"{}\" class=\"tick\">{t}%</text>",
+            height - 18,
+            height - 4
+        );
+    }
+    for (i, g) in groups.iter().enumerate() {
+        let y = i * row_h;
+        let rate = g.figures.mc_rate().unwrap_or(0.0);
+        let w = (rate * bar_w as f64).round() as usize;
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" class=\"lab\">{}</text><rect x=\"{label_w}\" y=\"{}\" width=\"{w}\" height=\"{}\" class=\"bar {}\"/><text x=\"{}\" y=\"{}\" class=\"val\">{}</text>",
+            label_w - 6,
+            y + 15,
+            esc(&key(g, 0)),
+            y + 3,
+            row_h - 6,
+            level_class(g.figures.r_level()),
+            label_w + w + 6,
+            y + 15,
+            pct(g.figures.mc_rate())
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+pub fn render(b: &Brief) -> String {
+    let mut out = String::with_capacity(64 * 1024);
+    let t = &b.total;
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Stockpile readiness — {as_of}</title>\n<style>{CSS}</style></head><body>\n\
+         <header><h1>Stockpile readiness</h1><p>{as_of} · generated {generated} by stockpile</p></header>\n\
+         <section class=\"headline\">\
+         <div class=\"card lvl {lc}\"><span>overall level</span><b id=\"level\">{level}</b></div>\
+         <div class=\"card {rc}\"><span>MC rate</span><b id=\"mc-rate\">{mc_rate}</b><small>{r}</small></div>\
+         <div class=\"card {sc}\"><span>fill</span><b id=\"fill-rate\">{fill}</b><small>{s}</small></div>\
+         <div class=\"card\"><span>on hand</span><b id=\"on-hand\">{on_hand}</b><small>mc <span id=\"mc\">{mc}</span> · expired <span id=\"expired\">{expired}</span></small></div>\
+         </section>\n",
+        as_of = esc(&b.as_of),
+        generated = esc(&b.generated),
+        CSS = CSS,
+        lc = level_class(t.level()),
+        level = t.level().map_or("–".into(), |l| l.to_string()),
+        rc = level_class(t.r_level()),
+        mc_rate = pct(t.mc_rate()),
+        r = t.r_level().map_or(String::new(), |l| format!("R{l}")),
+        sc = level_class(t.s_level()),
+        fill = pct(t.fill_rate()),
+        s = t
+            .s_level()
+            .map_or("no requirements loaded".into(), |l| format!("S{l}")),
+        on_hand = t.on_hand,
+        mc = t.mc(),
+        expired = t.expired,
+    );
+
+    out.push_str("<section><h2>MC rate by depot</h2>");
+    out.push_str(&chart(&b.by_depot));
+    out.push_str("</section>\n");
+
+    let _ = write!(
+        out,
+        "<section><h2>Readiness by depot</h2><table id=\"by-depot\"><thead><tr><th>depot</th>{HEAD}</tr></thead><tbody>"
+    );
+    for g in &b.by_depot {
+        figures_row(&mut out, &[key(g, 0)], &g.figures);
+    }
+    figures_row(&mut out, &["TOTAL".into()], t);
+    out.push_str("</tbody></table></section>\n");
+
+    let _ = write!(
+        out,
+        "<section class=\"page\"><h2>By depot and category</h2><table id=\"by-depot-category\"><thead><tr><th>depot</th><th>category</th>{HEAD}</tr></thead><tbody>"
+    );
+    for g in &b.by_depot_category {
+        figures_row(&mut out, &[key(g, 0), key(g, 1)], &g.figures);
+    }
+    out.push_str("</tbody></table></section>\n");
+
+    out.push_str(
+        "<section><h2>Deployable</h2><table id=\"deployable\"><thead><tr><th>category</th>",
+    );
+    for (label, _, _) in &b.deployable {
+        let _ = write!(out, "<th>{}</th>", esc(label));
+    }
+    out.push_str("</tr></thead><tbody>");
+    if let Some((_, first, _)) = b.deployable.first() {
+        for (i, (category, d)) in first.iter().enumerate() {
+            let _ = write!(
+                out,
+                "<tr><th scope=\"row\">{}</th>",
+                esc(category.as_deref().unwrap_or("(none)"))
+            );
+            for (_, rows, _) in &b.deployable {
+                let v = rows.get(i).map_or(0, |r| r.1.deployable);
+                let _ = write!(out, "<td>{v} <small>of {}</small></td>", d.mc);
+            }
+            out.push_str("</tr>");
+        }
+        out.push_str("<tr class=\"total\"><th scope=\"row\">TOTAL</th>");
+        for (_, _, total) in &b.deployable {
+            let _ = write!(
+                out,
+                "<td>{} <small>of {}</small></td>",
+                total.deployable, total.mc
+            );
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table></section>\n");
+
+    out.push_str("<section><h2>Expired ammunition</h2>");
+    if b.expired.is_empty() {
+        out.push_str("<p>No expired lots.</p>");
+    } else {
+        out.push_str("<table id=\"expired\"><thead><tr><th>depot</th><th>type</th><th>expired</th><th>of on hand</th></tr></thead><tbody>");
+        for g in &b.expired {
+            let _ = write!(
+                out,
+                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&key(g, 0)),
+                esc(&key(g, 1)),
+                g.figures.expired,
+                g.figures.on_hand
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    out.push_str("</section>\n");
+
+    let _ = write!(
+        out,
+        "<section><h2>Worst ten depot × type pairs</h2><table id=\"worst\"><thead><tr><th>depot</th><th>type</th>{HEAD}</tr></thead><tbody>"
+    );
+    for g in &b.worst {
+        figures_row(&mut out, &[key(g, 0), key(g, 1)], &g.figures);
+    }
+    out.push_str("</tbody></table></section>\n");
+    out.push_str("<footer><p>Levels: R1 MC rate ≥ 90 %, R2 ≥ 70 %, R3 ≥ 60 %, R4 below · S1 fill ≥ 90 %, S2 ≥ 80 %, S3 ≥ 65 %, S4 below · overall: the worse of the two.</p></footer>\n</body></html>\n");
+    out
+}
+
+const CSS: &str = "\
+body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1b1f24;margin:2rem auto;max-width:1000px;padding:0 1rem}\
+h1{margin:0;font-size:1.6rem}h2{font-size:1.15rem;margin:1.6rem 0 .5rem;border-bottom:1px solid #ccd;padding-bottom:.2rem}\
+header p{color:#555;margin:.2rem 0 1rem}\
+.headline{display:flex;gap:.8rem;flex-wrap:wrap}.card{border:1px solid #ccd;border-radius:6px;padding:.6rem 1rem;min-width:150px}\
+.card>span{display:block;color:#555;font-size:.8rem;text-transform:uppercase}.card b{font-size:1.6rem}.card small{display:block;color:#555}\
+table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{padding:.25rem .5rem;border-bottom:1px solid #e3e6ea;text-align:right}\
+th:first-child,thead th,th[scope=row]{text-align:left}thead th{background:#f3f5f7}tr.total th,tr.total td{font-weight:600;border-top:2px solid #8c959f}\
+.l1{color:#1a7f37}.l2{color:#9a6700}.l3{color:#bc4c00}.l4{color:#cf222e}.lvl{font-weight:700}\
+.bar.l1{fill:#2da44e}.bar.l2{fill:#d4a72c}.bar.l3{fill:#e16f24}.bar.l4{fill:#cf222e}.bar{fill:#8c959f}\
+.lab{text-anchor:end;font-size:12px}.val{font-size:12px}.tick{font-size:10px;text-anchor:middle;fill:#555}.th{stroke:#999;stroke-dasharray:3 3}\
+footer{margin-top:2rem;color:#555;font-size:.85rem}\
+@media print{body{margin:0;max-width:none;font-size:11px}.page{break-before:page}section{break-inside:avoid}}";
