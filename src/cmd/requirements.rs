@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{TransactionBehavior, params};
 
 use super::Context;
 use crate::db::{self, Access};
@@ -150,13 +150,7 @@ pub fn run(path: &Path, ctx: &mut Context) -> Result<()> {
     }
 
     let mut conn = db::open(&ctx.db, Access::Write)?;
-    let earlier: Option<i64> = conn
-        .query_row(
-            "SELECT id FROM import_ledger WHERE file_sha256 = ?1 ORDER BY id LIMIT 1",
-            [&probe.sha256],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let earlier = store::ledger_entry_for(&conn, &probe.sha256)?;
     if let Some(id) = earlier {
         if !ctx.quiet {
             writeln!(

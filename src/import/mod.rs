@@ -16,7 +16,7 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use encoding_rs::Encoding;
 use indicatif::ProgressBar;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 use serde::Serialize;
 
 use crate::db;
@@ -106,13 +106,7 @@ pub fn import_file(
         p.set_length(probe.size);
     }
 
-    let earlier: Option<i64> = conn
-        .query_row(
-            "SELECT id FROM import_ledger WHERE file_sha256 = ?1 ORDER BY id LIMIT 1",
-            [&probe.sha256],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let earlier = store::ledger_entry_for(conn, &probe.sha256)?;
     let mut summary = FileSummary {
         file: file.clone(),
         encoding: probe.dialect.encoding.name().to_string(),

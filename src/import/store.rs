@@ -638,6 +638,17 @@ fn write_aggregates(
     Ok(())
 }
 
+/// The first ledger entry of a file with these bytes: importing it again
+/// would change nothing.
+pub fn ledger_entry_for(conn: &Connection, sha256: &str) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT id FROM import_ledger WHERE file_sha256 = ?1 ORDER BY id LIMIT 1",
+        [sha256],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
 /// A ledger entry is opened before any row is written (holdings reference
 /// it) and sealed with its content and chain hash once the file is done.
 pub fn open_ledger_entry(

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::util::{Work, fixtures};
+use crate::util::with_fixtures;
 
 fn chromium() -> Option<String> {
     ["chromium", "chromium-browser", "google-chrome"]
@@ -15,19 +15,6 @@ fn chromium() -> Option<String> {
                 .is_ok_and(|o| o.status.success())
         })
         .map(String::from)
-}
-
-fn with_fixtures() -> Work {
-    let w = Work::new();
-    w.run(["import", fixtures().join("exports").to_str().unwrap()])
-        .ok();
-    w.run([
-        "requirements",
-        "import",
-        fixtures().join("requirements.csv").to_str().unwrap(),
-    ])
-    .ok();
-    w
 }
 
 #[test]

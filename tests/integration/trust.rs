@@ -3,20 +3,7 @@
 
 use rusqlite::Connection;
 
-use crate::util::{Work, export, fixtures};
-
-fn with_fixtures() -> Work {
-    let w = Work::new();
-    w.run(["import", fixtures().join("exports").to_str().unwrap()])
-        .ok();
-    w.run([
-        "requirements",
-        "import",
-        fixtures().join("requirements.csv").to_str().unwrap(),
-    ])
-    .ok();
-    w
-}
+use crate::util::{Work, export, fixtures, with_fixtures};
 
 #[test]
 fn query_reads_in_every_format() {

@@ -176,3 +176,17 @@ pub fn row<'a>(report: &'a Value, key: &str, value: &str) -> &'a Value {
         .find(|r| r[key] == value)
         .unwrap_or_else(|| panic!("no row with {key} = {value} in {report:#}"))
 }
+
+/// A work dir holding the shipped fixtures and their requirements.
+pub fn with_fixtures() -> Work {
+    let w = Work::new();
+    w.run(["import", fixtures().join("exports").to_str().unwrap()])
+        .ok();
+    w.run([
+        "requirements",
+        "import",
+        fixtures().join("requirements.csv").to_str().unwrap(),
+    ])
+    .ok();
+    w
+}
