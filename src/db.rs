@@ -80,6 +80,12 @@ pub fn open(path: &Path, access: Access) -> Result<Connection, DbError> {
     if access == Access::ReadOnly {
         conn.pragma_update(None, "query_only", "ON")?;
     }
+    if access != Access::Write {
+        // A reading command runs several queries (names, figures,
+        // requirements); one read transaction makes them all see the same
+        // committed state even while an import commits in between.
+        conn.execute_batch("BEGIN DEFERRED")?;
+    }
     Ok(conn)
 }
 
