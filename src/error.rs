@@ -108,9 +108,13 @@ pub enum ImportError {
 
 #[derive(Debug, Error)]
 pub enum DbError {
-    #[error("{0}: no such database (run `stockpile import` first, or give --db PATH)")]
+    #[error(
+        "{0}: no such database\nhint: import exports first (stockpile import FILE…), or point --db or STOCKPILE_DB at the database"
+    )]
     Missing(PathBuf),
-    #[error("{0}: not a stockpile database")]
+    #[error(
+        "{0}: not a stockpile database\nhint: check --db (or STOCKPILE_DB); stockpile never changes a file it did not create"
+    )]
     NotStockpile(PathBuf),
     #[error(
         "{path}: database schema version {found} is newer than this stockpile understands ({supported}); use a newer stockpile"

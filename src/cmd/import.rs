@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::import::dialect::{parse_delimiter, parse_encoding};
 use crate::import::profile::Profile;
 use crate::import::store::Outcome;
-use crate::import::{FileSummary, ImportOptions, import_file};
+use crate::import::{FileSummary, ImportOptions, WarningGroup, import_file};
 use crate::model::{DepotCode, check_date_format, parse_date};
 use crate::output::Format;
 
@@ -34,8 +34,8 @@ pub fn run(args: &ImportArgs, ctx: &mut Context) -> Result<()> {
         }
         match result {
             Ok(summary) => {
-                for w in &summary.warnings {
-                    ctx.warn(w);
+                for group in &summary.warnings {
+                    print_warnings(group, ctx);
                 }
                 if !ctx.quiet && ctx.format == Format::Table {
                     print_summary(&summary, ctx.out)?;
@@ -51,6 +51,9 @@ pub fn run(args: &ImportArgs, ctx: &mut Context) -> Result<()> {
     }
     if !ctx.quiet && ctx.format != Format::Table {
         print_machine(&summaries, ctx)?;
+    }
+    if !ctx.quiet && ctx.format == Format::Table && files.len() > 1 {
+        print_table(&summaries, files.len() - summaries.len(), ctx)?;
     }
     match failed.first() {
         Some(&code) => Err(Error::SomeFilesFailed {
@@ -204,11 +207,109 @@ fn print_summary(s: &FileSummary, out: &mut dyn Write) -> Result<()> {
     writeln!(
         out,
         "  {} warnings; {} ms, {} rows/s; {status}",
-        s.warnings.len(),
+        s.warning_count(),
         s.elapsed_ms,
         s.rows_per_sec
     )?;
     Ok(())
+}
+
+/// One line per file and a total, after the per-file details.
+fn print_table(summaries: &[FileSummary], failed: usize, ctx: &mut Context) -> Result<()> {
+    use crate::output::{Report, Value, render};
+    let mut report = Report::new(
+        &[
+            "file",
+            "rows",
+            "imported",
+            "rejected",
+            "snapshots",
+            "new_depots",
+            "new_types",
+            "warnings",
+            "rows_per_s",
+            "result",
+        ],
+        1,
+    );
+    let mut total = [0i64; 7];
+    for s in summaries {
+        let snapshots = s
+            .snapshots
+            .iter()
+            .filter(|x| x.outcome != Outcome::Unchanged)
+            .count();
+        let figures = [
+            s.rows_read as i64,
+            s.rows_imported as i64,
+            s.rows_rejected as i64,
+            snapshots as i64,
+            s.new_depots.len() as i64,
+            s.new_types.len() as i64,
+            s.warning_count() as i64,
+        ];
+        for (t, f) in total.iter_mut().zip(figures) {
+            *t += f;
+        }
+        let result = if s.already_imported.is_some() {
+            "already imported"
+        } else if s.dry_run {
+            "dry run"
+        } else if s.changed {
+            "imported"
+        } else {
+            "unchanged"
+        };
+        let name = std::path::Path::new(&s.file)
+            .file_name()
+            .map_or(s.file.clone(), |n| n.to_string_lossy().into_owned());
+        let mut row = vec![Value::Text(name)];
+        row.extend(figures.map(Value::Int));
+        row.extend([
+            Value::Int(s.rows_per_sec as i64),
+            Value::Text(result.into()),
+        ]);
+        report.rows.push(row);
+    }
+    let mut row = vec![Value::Null];
+    row.extend(total.map(Value::Int));
+    row.extend([
+        Value::Null,
+        Value::Text(if failed > 0 {
+            format!("{failed} failed")
+        } else {
+            "all ok".into()
+        }),
+    ]);
+    report.total = Some(row);
+    render(&report, Format::Table, &ctx.style, ctx.out)?;
+    Ok(())
+}
+
+/// One kind of warning: each of a few, or a count with examples.
+fn print_warnings(group: &WarningGroup, ctx: &mut Context) {
+    if group.count as usize <= group.examples.len() {
+        for e in &group.examples {
+            ctx.warn(e);
+        }
+        return;
+    }
+    ctx.warn(&format!(
+        "{} {} warnings, the first {}:",
+        group.count,
+        group.kind.label(),
+        group.examples.len()
+    ));
+    if !ctx.quiet {
+        for e in &group.examples {
+            let _ = writeln!(ctx.err, "  {e}");
+        }
+        let _ = writeln!(
+            ctx.err,
+            "  … and {} more",
+            group.count as usize - group.examples.len()
+        );
+    }
 }
 
 /// The first `n` codes, then how many more: a force-wide file may register
@@ -263,7 +364,7 @@ fn print_machine(summaries: &[FileSummary], ctx: &mut Context) -> Result<()> {
                     s.count(Outcome::Unchanged).to_string(),
                     s.new_depots.len().to_string(),
                     s.new_types.len().to_string(),
-                    s.warnings.len().to_string(),
+                    s.warning_count().to_string(),
                     s.elapsed_ms.to_string(),
                     s.rows_per_sec.to_string(),
                     s.changed.to_string(),

@@ -43,6 +43,39 @@ pub struct ImportOptions {
     pub profile: Option<Profile>,
 }
 
+/// The kinds of warning an import gives, so that a file with thousands of
+/// them prints a count and a few examples per kind rather than a flood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    UnknownColumn,
+    LikelyTypo,
+    DoubleCount,
+    RejectedRow,
+}
+
+impl WarningKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            WarningKind::UnknownColumn => "unknown column",
+            WarningKind::LikelyTypo => "likely typo",
+            WarningKind::DoubleCount => "possible double count",
+            WarningKind::RejectedRow => "rejected row",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WarningGroup {
+    pub kind: WarningKind,
+    pub count: u64,
+    /// The first few, in the order found.
+    pub examples: Vec<String>,
+}
+
+/// Examples kept per kind of warning.
+pub const WARNING_EXAMPLES: usize = 5;
+
 /// What an import did, per file: the summary of SPEC §3.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileSummary {
@@ -55,7 +88,7 @@ pub struct FileSummary {
     pub snapshots: Vec<SnapshotRecord>,
     pub new_depots: Vec<String>,
     pub new_types: Vec<String>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<WarningGroup>,
     pub elapsed_ms: u64,
     pub rows_per_sec: u64,
     /// The ledger entry of an earlier import of the byte-identical file.
@@ -66,6 +99,10 @@ pub struct FileSummary {
 }
 
 impl FileSummary {
+    pub fn warning_count(&self) -> u64 {
+        self.warnings.iter().map(|w| w.count).sum()
+    }
+
     pub fn count(&self, outcome: Outcome) -> usize {
         self.snapshots
             .iter()
@@ -167,12 +204,10 @@ struct Outcomes {
     snapshots: Vec<SnapshotRecord>,
     new_depots: Vec<String>,
     new_types: Vec<String>,
-    warnings: Vec<String>,
+    warnings: Vec<WarningGroup>,
     ledger_id: Option<i64>,
     changed: bool,
 }
-
-const SHOWN_WARNINGS: usize = 20;
 
 fn attempt(
     conn: &mut Connection,
@@ -239,36 +274,21 @@ fn attempt(
         error_rows: 0,
         rejects,
     };
-    let mut warnings_unknown = Vec::new();
-    if map.unknown.len() > SHOWN_WARNINGS {
-        warnings_unknown.push(format!(
-            "{file}:1: {} unknown columns ignored; the first: {}",
-            map.unknown.len(),
-            map.unknown
-                .iter()
-                .take(5)
-                .map(|n| format!("\"{n}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+    for (i, name) in map.unknown.iter().enumerate() {
+        // Suggestions only for the few shown: a hostile header may have 100k.
+        let suggestion = (i < WARNING_EXAMPLES)
+            .then(|| columns::suggest(name))
+            .flatten();
+        run.warn(
+            WarningKind::UnknownColumn,
+            match suggestion {
+                Some(s) => {
+                    format!("{file}:1: unknown column \"{name}\" ignored — did you mean \"{s}\"?")
+                }
+                None => format!("{file}:1: unknown column \"{name}\" ignored"),
+            },
+        );
     }
-    for name in map
-        .unknown
-        .iter()
-        .take(if map.unknown.len() > SHOWN_WARNINGS {
-            0
-        } else {
-            SHOWN_WARNINGS
-        })
-    {
-        warnings_unknown.push(match columns::suggest(name) {
-            Some(s) => {
-                format!("{file}:1: unknown column \"{name}\" ignored — did you mean \"{s}\"?")
-            }
-            None => format!("{file}:1: unknown column \"{name}\" ignored"),
-        });
-    }
-    run.out.warnings.extend(warnings_unknown);
 
     if staged {
         tx.execute_batch(
@@ -357,7 +377,7 @@ fn attempt(
                 .depot_code(depot_id)
                 .unwrap_or_default()
                 .to_string();
-            run.warn(format!(
+            run.warn(WarningKind::DoubleCount, format!(
                 "{file}: serial {serial} of {depot} as of {} is also held by {other} on that date (possible double count)",
                 crate::model::iso(date)
             ));
@@ -459,10 +479,13 @@ impl Run<'_> {
                 r.write(&errors, record)?;
             }
             for e in errors {
-                self.warn(format!(
-                    "{}:{}: {}: {} (row rejected)",
-                    self.file, e.line, e.column, e.message
-                ));
+                self.warn(
+                    WarningKind::RejectedRow,
+                    format!(
+                        "{}:{}: {}: {} (row rejected)",
+                        self.file, e.line, e.column, e.message
+                    ),
+                );
             }
         } else if self.errors.len() < RowErrors::SHOWN {
             self.errors.extend(errors);
@@ -470,13 +493,21 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn warn(&mut self, message: String) {
-        if self.out.warnings.len() < SHOWN_WARNINGS {
-            self.out.warnings.push(message);
-        } else if self.out.warnings.len() == SHOWN_WARNINGS {
-            self.out
-                .warnings
-                .push("… further warnings not shown".to_string());
+    fn warn(&mut self, kind: WarningKind, message: String) {
+        let group = match self.out.warnings.iter_mut().position(|g| g.kind == kind) {
+            Some(i) => &mut self.out.warnings[i],
+            None => {
+                self.out.warnings.push(WarningGroup {
+                    kind,
+                    count: 0,
+                    examples: Vec::new(),
+                });
+                self.out.warnings.last_mut().expect("just pushed")
+            }
+        };
+        group.count += 1;
+        if group.examples.len() < WARNING_EXAMPLES {
+            group.examples.push(message);
         }
     }
 
@@ -506,7 +537,10 @@ impl Run<'_> {
                 self.registry
                     .depot_id(self.conn, &h.depot, self.ledger_id)?;
             if let Some(w) = warning {
-                self.warn(format!("{}:{}: depot: {}", self.file, line, w));
+                self.warn(
+                    WarningKind::LikelyTypo,
+                    format!("{}:{}: depot: {}", self.file, line, w),
+                );
             }
             self.writer = Some(SnapshotWriter::open(
                 self.conn,
@@ -525,7 +559,7 @@ impl Run<'_> {
                     self.reject(vec![e], record)?;
                     return Ok(true);
                 }
-                Ok(Some(w)) => self.warn(format!("{}:{}", self.file, w)),
+                Ok(Some(w)) => self.warn(WarningKind::DoubleCount, format!("{}:{}", self.file, w)),
                 Ok(None) => {}
             }
         }
@@ -537,7 +571,10 @@ impl Run<'_> {
             self.ledger_id,
         )?;
         if let Some(w) = warning {
-            self.warn(format!("{}:{}: type: {}", self.file, line, w));
+            self.warn(
+                WarningKind::LikelyTypo,
+                format!("{}:{}: type: {}", self.file, line, w),
+            );
         }
         let writer = self.writer.as_mut().expect("opened above");
         writer.add(self.conn, insert, &h, type_id, self.ledger_id)?;

@@ -503,3 +503,68 @@ fn fixtures_import_cleanly_with_their_requirements() {
         "two snapshot dates"
     );
 }
+
+#[test]
+fn many_warnings_are_grouped_and_quiet_prints_only_errors() {
+    let w = Work::new();
+    let extra: Vec<String> = (0..40).map(|i| format!("extra{i}")).collect();
+    let header = format!("depot,as_of,type,status,{}", extra.join(","));
+    let row = format!("A-1,2026-11-01,T,FMC,{}", vec!["x"; 40].join(","));
+    let f = w.write("wide.csv", format!("{header}\n{row}\n"));
+    let r = w.import(&f).ok();
+    assert!(
+        r.stderr
+            .contains("40 unknown column warnings, the first 5:"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("… and 35 more"), "{}", r.stderr);
+    assert!(r.stderr.lines().count() < 10, "{}", r.stderr);
+    let g = w.write(
+        "quiet.csv",
+        format!("{header}\n{}\n", row.replace("A-1", "B-1")),
+    );
+    let r = w.run(["import", "--quiet", g.to_str().unwrap()]).ok();
+    assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("", ""));
+    let bad = w.write(
+        "bad.csv",
+        "depot,as_of,type,status\nC-1,2026-11-01,T,NOPE\n",
+    );
+    let r = w.run(["import", "--quiet", bad.to_str().unwrap()]).code(65);
+    assert!(
+        r.stderr.contains("status"),
+        "errors still print: {}",
+        r.stderr
+    );
+}
+
+#[test]
+fn several_files_end_with_one_table() {
+    let w = Work::new();
+    std::fs::create_dir(w.path("in")).unwrap();
+    w.write(
+        "in/a.csv",
+        export(&["A-1,2026-11-01,T,OTHER,,,1,FMC,FRA,1,,,"]),
+    );
+    w.write(
+        "in/b.csv",
+        export(&[
+            "B-1,2026-11-01,T,OTHER,,,1,FMC,FRA,1,,,",
+            "B-1,2026-11-01,T,OTHER,,,2,PMC,FRA,1,,,",
+        ]),
+    );
+    let r = w.run(["import", w.path("in").to_str().unwrap()]).ok();
+    let table: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains("a.csv") || l.contains("TOTAL"))
+        .collect();
+    assert!(
+        table
+            .iter()
+            .any(|l| l.contains("TOTAL") && l.contains("all ok")),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("rows per s"), "{}", r.stdout);
+}
