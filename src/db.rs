@@ -2,7 +2,7 @@
 //! schema creation and the schema-version check.
 
 use std::fs::OpenOptions;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
@@ -194,12 +194,6 @@ pub fn classify(path: &Path, e: rusqlite::Error) -> DbError {
         Some(C::CannotOpen) | Some(C::PermissionDenied) => open_error(path, e),
         _ => DbError::Sqlite(e),
     }
-}
-
-/// Where the database lives: `--db`, then `STOCKPILE_DB`, then the working
-/// directory (resolved by clap; this only names the default).
-pub fn default_path() -> PathBuf {
-    PathBuf::from("stockpile.db")
 }
 
 /// A throw-away in-memory database with the schema, for `--dry-run` against

@@ -162,14 +162,6 @@ fn level(part: i64, whole: i64, thresholds: [i64; 3]) -> Option<Level> {
     )
 }
 
-pub fn r_label(level: Level) -> String {
-    format!("R{level}")
-}
-
-pub fn s_label(level: Level) -> String {
-    format!("S{level}")
-}
-
 #[derive(Debug, Clone)]
 pub struct Group {
     pub keys: Vec<Option<String>>,
