@@ -76,7 +76,7 @@ pub fn open(path: &Path, access: Access) -> Result<Connection, DbError> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Large imports spill their sort and staging data to temporary files
     // rather than memory, keeping the process small.
-    conn.pragma_update(None, "cache_size", -16000)?;
+    conn.pragma_update(None, "cache_size", -8000)?;
     if access == Access::ReadOnly {
         conn.pragma_update(None, "query_only", "ON")?;
     }

@@ -219,6 +219,25 @@ impl Nation {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The code packed into an integer, to sum by owner without allocating.
+    pub fn packed(&self) -> u32 {
+        pack_nation(self.0.as_bytes())
+    }
+}
+
+/// Three ASCII bytes in an integer; 0 is kept for "no owner".
+pub fn pack_nation(code: &[u8]) -> u32 {
+    code.iter().take(3).fold(0, |n, &b| (n << 8) | u32::from(b)) | 0x0100_0000
+}
+
+pub fn unpack_nation(packed: u32) -> Option<String> {
+    (packed != 0).then(|| {
+        let bytes = [(packed >> 16) as u8, (packed >> 8) as u8, packed as u8];
+        String::from_utf8_lossy(&bytes)
+            .trim_start_matches('\0')
+            .to_string()
+    })
 }
 
 impl ToSql for Nation {

@@ -10,7 +10,7 @@ use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, params, params_from_iter};
 use rustc_hash::FxHashMap;
 
-use crate::model::{State, Status, iso};
+use crate::model::{State, Status, iso, pack_nation, unpack_nation};
 use crate::readiness::{Fact, Key, PairOnHand, Requirement};
 
 /// The `--depot`, `--type`, `--category` and `--owner` filters; each list
@@ -122,7 +122,7 @@ pub fn facts(
         let depot: i64 = r.get(0)?;
         let type_id: i64 = r.get(1)?;
         let owner = match r.get_ref(2)? {
-            ValueRef::Text(t) => pack_owner(t),
+            ValueRef::Text(t) => pack_nation(t),
             _ => 0,
         };
         let state = match r.get_ref(3)? {
@@ -165,7 +165,7 @@ pub fn facts(
                         Key::Depot => names.depot(depot),
                         Key::Type => names.type_code(type_id),
                         Key::Category => names.category(category),
-                        Key::Owner => unpack_owner(owner),
+                        Key::Owner => unpack_nation(owner),
                     })
                     .collect(),
                 state: STATES[state as usize],
@@ -189,21 +189,6 @@ fn state_code(text: &[u8]) -> Option<u8> {
         .iter()
         .position(|s| s.as_str().as_bytes() == text)
         .map(|i| i as u8)
-}
-
-/// An alpha-3 code packed into an integer (0 for none), to group without
-/// allocating.
-fn pack_owner(text: &[u8]) -> u32 {
-    text.iter().take(3).fold(0, |n, &b| (n << 8) | u32::from(b)) | 0x0100_0000
-}
-
-fn unpack_owner(owner: u32) -> Option<String> {
-    (owner != 0).then(|| {
-        let bytes = [(owner >> 16) as u8, (owner >> 8) as u8, owner as u8];
-        String::from_utf8_lossy(&bytes)
-            .trim_start_matches('\0')
-            .to_string()
-    })
 }
 
 /// Depot and type names by id, loaded once per report.

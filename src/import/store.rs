@@ -15,7 +15,9 @@ use serde::Serialize;
 use super::row::Holding;
 use crate::content::{GENESIS, LineContent, ledger_entry_hash, line_key, snapshot_digest};
 use crate::error::RowError;
-use crate::model::{Category, DepotCode, Nsn, State, TypeCode, iso, near_miss_key};
+use crate::model::{
+    Category, DepotCode, Nation, Nsn, State, TypeCode, iso, near_miss_key, unpack_nation,
+};
 
 /// Day number of a date, for compact comparisons in memory.
 fn day(d: NaiveDate) -> i32 {
@@ -214,16 +216,18 @@ impl<'c> VersionInsert<'c> {
     }
 }
 
-/// A version live on the snapshot date, in memory: 24 bytes, sorted by key.
+/// A version live on the snapshot date, in memory: 16 bytes, sorted by key.
+/// Its validity interval is kept (in `spans`) only when the snapshot is not
+/// the depot's newest: for the newest, every live version began before it
+/// and is still open.
 #[derive(Clone, Copy)]
 struct LiveVersion {
     key: i64,
     id: i64,
-    from: i32,
-    to: i32,
 }
 
-type AggKey = (i64, Option<String>, State, Option<u32>);
+/// (type, owner packed by `Nation::packed`, state, notice hours).
+type AggKey = (i64, u32, State, Option<u32>);
 
 /// What became of a snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -285,10 +289,16 @@ pub struct SnapshotWriter {
     becomes_current: bool,
     existing: Option<Existing>,
     live: Vec<LiveVersion>,
+    spans: FxHashMap<i64, (i32, i32)>,
     seen: Vec<bool>,
     ending: FxHashMap<i64, i64>,
     beginning: FxHashMap<i64, (i64, i32)>,
-    new_keys: FxHashSet<i64>,
+    /// Keys of the lines this snapshot adds, for its digest.
+    new_keys: Vec<i64>,
+    /// The same for lines without a serial, the only ones that can repeat
+    /// identically within a snapshot (a serial is unique in it): a small set
+    /// instead of one entry per vehicle.
+    repeatable: FxHashSet<i64>,
     agg: FxHashMap<AggKey, i64>,
     lines: u64,
     quantity: u64,
@@ -332,6 +342,7 @@ impl SnapshotWriter {
         let newest = latest.is_none_or(|l| d > l);
 
         let mut live = Vec::new();
+        let mut spans = FxHashMap::default();
         let mut ending = FxHashMap::default();
         let mut beginning = FxHashMap::default();
         {
@@ -350,16 +361,19 @@ impl SnapshotWriter {
                 stmt.query(params![depot_id, as_of_text])?
             };
             while let Some(r) = rows.next()? {
-                let to: Option<String> = r.get(3)?;
-                live.push(LiveVersion {
+                let version = LiveVersion {
                     key: r.get(0)?,
                     id: r.get(1)?,
-                    from: day_of_text(&r.get::<_, String>(2)?)?,
-                    to: match to {
+                };
+                if !newest {
+                    let from = day_of_text(&r.get::<_, String>(2)?)?;
+                    let to = match r.get::<_, Option<String>>(3)? {
                         Some(t) => day_of_text(&t)?,
                         None => OPEN_END,
-                    },
-                });
+                    };
+                    spans.insert(version.id, (from, to));
+                }
+                live.push(version);
             }
         }
         live.sort_unstable_by_key(|v| v.key);
@@ -405,10 +419,12 @@ impl SnapshotWriter {
             becomes_current: latest.is_none_or(|l| d >= l),
             existing,
             live,
+            spans,
             seen,
             ending,
             beginning,
-            new_keys: FxHashSet::default(),
+            new_keys: Vec::new(),
+            repeatable: FxHashSet::default(),
             agg: FxHashMap::default(),
             lines: 0,
             quantity: 0,
@@ -446,7 +462,7 @@ impl SnapshotWriter {
             .agg
             .entry((
                 type_id,
-                h.owner.as_ref().map(|o| o.as_str().to_string()),
+                h.owner.as_ref().map_or(0, Nation::packed),
                 state,
                 h.notice_hours,
             ))
@@ -460,12 +476,15 @@ impl SnapshotWriter {
                     self.seen[i] = true;
                     return Ok(());
                 }
-            } else if !self.new_keys.contains(&key) {
+            } else if h.serial.is_some() || !self.repeatable.contains(&key) {
                 break key;
             }
             occurrence += 1;
         };
-        self.new_keys.insert(key);
+        self.new_keys.push(key);
+        if h.serial.is_none() {
+            self.repeatable.insert(key);
+        }
 
         let ending = self.ending.remove(&key);
         let beginning = self.beginning.remove(&key);
@@ -545,8 +564,13 @@ impl SnapshotWriter {
         let d = day(self.as_of);
         let n = self.next.map(day);
         for (v, _) in self.live.iter().zip(&self.seen).filter(|(_, seen)| !**seen) {
-            let runs_past_next = n.is_some_and(|n| v.to > n);
-            if v.from == d {
+            let (from, to) = self
+                .spans
+                .get(&v.id)
+                .copied()
+                .unwrap_or((i32::MIN, OPEN_END));
+            let runs_past_next = n.is_some_and(|n| to > n);
+            if from == d {
                 if runs_past_next {
                     conn.prepare_cached(
                         "UPDATE holding_version SET valid_from = ?1 WHERE id = ?2",
@@ -567,7 +591,7 @@ impl SnapshotWriter {
                             serial, owner, notice_hours, lot, expires, last_inspected, remarks,
                             ?1, ?2, opened_by FROM holding_version WHERE id = ?3",
                     )?
-                    .execute(params![self.next_text, to_text(v.to), v.id])?;
+                    .execute(params![self.next_text, to_text(to), v.id])?;
                 }
             }
         }
@@ -629,7 +653,7 @@ fn write_aggregates(
         stmt.execute(params![
             depot_id,
             type_id,
-            owner,
+            unpack_nation(*owner),
             state.as_str(),
             notice,
             quantity
