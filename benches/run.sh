@@ -68,6 +68,16 @@ EOF
   read -r ta ma < <(measure ":" "$BIN" --db "$DIR/s.db" report --as-of 2026-01-05 --format json)
   printf '%-9s %-46s %9s %9s\n' "$n" "report --as-of (a past date)" "$ta" "$((ma / 1024))"
 
+  # Memory's worst case: the whole file is one depot's snapshot, so all of
+  # its diff state is held at once.
+  "$GEN" --rows "$n" --depots 1 --week 0 > "$DIR/one0.csv"
+  "$GEN" --rows "$n" --depots 1 --week 1 > "$DIR/one1.csv"
+  read -r to mo < <(measure "rm -f $DIR/o.db*" "$BIN" --db "$DIR/o.db" -q import "$DIR/one0.csv")
+  printf '%-9s %-46s %9s %9s\n' "$n" "one depot's snapshot: import" "$to" "$((mo / 1024))"
+  rm -f "$DIR"/o.db*; "$BIN" --db "$DIR/o.db" -q import "$DIR/one0.csv"; cp "$DIR/o.db" "$DIR/obase.db"
+  read -r to1 mo1 < <(measure "cp $DIR/obase.db $DIR/o.db; rm -f $DIR/o.db-wal $DIR/o.db-shm" "$BIN" --db "$DIR/o.db" -q import "$DIR/one1.csv")
+  printf '%-9s %-46s %9s %9s\n' "$n" "one depot's snapshot: next week" "$to1" "$((mo1 / 1024))"
+
   # Storage: 13 weekly exports of the same state, 1 % changing each week.
   if [ "${STORAGE:-1}" = 1 ]; then
     rm -f "$DIR"/w.db*
