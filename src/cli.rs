@@ -107,8 +107,16 @@ Examples:
     #[command(subcommand)]
     Requirements(RequirementsCommand),
     /// Depots with their latest snapshot, on-hand quantity and MC rate
+    #[command(after_help = "\
+Examples:
+  stockpile depots
+  stockpile depots --format csv > depots.csv")]
     Depots,
     /// Equipment types with category, NSN, on-hand quantity and MC rate
+    #[command(after_help = "\
+Examples:
+  stockpile types
+  stockpile types --format json")]
     Types,
     /// Write holdings as canonical CSV (re-importable)
     #[command(after_help = "\
@@ -129,6 +137,14 @@ Examples:
 The database is opened read-only: statements that would write are refused.")]
     Query(QueryArgs),
     /// Verify the database and the import ledger (tamper evidence)
+    #[command(after_help = "\
+Examples:
+  stockpile check                 exit 0 when everything matches, 65 when anything does not
+  stockpile check --format json
+
+Runs SQLite's integrity and foreign-key checks, walks the ledger's hash chain,
+recomputes every snapshot's digest from the stored holdings, and recomputes
+the readiness aggregates. Each problem is named by depot, date and file.")]
     Check,
     /// Print a shell completion script
     #[command(after_help = "\

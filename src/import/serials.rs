@@ -24,11 +24,18 @@ struct Seen {
     line: u32,
 }
 
+/// The serials of one snapshot date in this file.
+struct DateBook {
+    date: NaiveDate,
+    seen: FxHashMap<u64, Seen>,
+    /// The depots of this file with serials on this date.
+    depots: rustc_hash::FxHashSet<i64>,
+}
+
+/// A file holds few dates: a short vector beats hashing the date per row.
 #[derive(Default)]
 pub struct SerialBook {
-    by_date: FxHashMap<NaiveDate, FxHashMap<u64, Seen>>,
-    /// The depots of this file with serials, per date.
-    depots: FxHashMap<NaiveDate, rustc_hash::FxHashSet<i64>>,
+    dates: Vec<DateBook>,
 }
 
 impl SerialBook {
@@ -43,9 +50,19 @@ impl SerialBook {
         line: u64,
     ) -> Result<Option<String>, RowError> {
         use std::collections::hash_map::Entry;
-        self.depots.entry(as_of).or_default().insert(depot_id);
-        let seen = self.by_date.entry(as_of).or_default();
-        match seen.entry(xxh3_64(serial.as_bytes())) {
+        let book = match self.dates.iter().position(|b| b.date == as_of) {
+            Some(i) => &mut self.dates[i],
+            None => {
+                self.dates.push(DateBook {
+                    date: as_of,
+                    seen: FxHashMap::default(),
+                    depots: Default::default(),
+                });
+                self.dates.last_mut().expect("just pushed")
+            }
+        };
+        book.depots.insert(depot_id);
+        match book.seen.entry(xxh3_64(serial.as_bytes())) {
             Entry::Occupied(first) if i64::from(first.get().depot_id) == depot_id => {
                 Err(RowError {
                     line,
@@ -92,8 +109,8 @@ impl SerialBook {
              WHERE depot_id = ?1 AND (valid_to IS NULL OR valid_to > ?2) AND valid_from <= ?2
                AND serial IS NOT NULL",
         )?;
-        for (date, seen) in &self.by_date {
-            let mine = &self.depots[date];
+        for book in &self.dates {
+            let (date, seen, mine) = (&book.date, &book.seen, &book.depots);
             let day = iso(*date);
             let depots: Vec<(i64, String)> = others
                 .query_map(params![day], |r| Ok((r.get(0)?, r.get(1)?)))?

@@ -88,6 +88,10 @@ fn help_teaches_with_examples() {
         "export",
         "query",
         "completions",
+        "depots",
+        "types",
+        "check",
+        "manpage",
     ] {
         let r = w.run([cmd, "--help"]).ok();
         assert!(

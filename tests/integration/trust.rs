@@ -261,3 +261,31 @@ fn foreign_newer_and_missing_databases_are_refused_clearly() {
         r.stderr
     );
 }
+
+#[test]
+fn an_unwritable_database_path_is_a_clear_error() {
+    let w = Work::new();
+    let f = w.write(
+        "a.csv",
+        export(&["A-1,2026-11-01,T,OTHER,,,1,FMC,FRA,1,,,"]),
+    );
+    for db in [
+        w.path("no/such/folder/s.db"),
+        std::path::PathBuf::from("/proc/stockpile-test.db"),
+    ] {
+        let out = assert_cmd::Command::cargo_bin("stockpile")
+            .unwrap()
+            .arg("--db")
+            .arg(&db)
+            .args(["import", f.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(74), "{}: {stderr}", db.display());
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains("cannot create the database"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("panicked"));
+    }
+}
