@@ -325,8 +325,20 @@ fn shorten(codes: &[String], n: usize) -> String {
 fn print_machine(summaries: &[FileSummary], ctx: &mut Context) -> Result<()> {
     match ctx.format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *ctx.out, &serde_json::json!({ "files": summaries }))
-                .map_err(std::io::Error::from)?;
+            // The shape every command's JSON has: rows, then a total.
+            let sum = |f: fn(&FileSummary) -> u64| summaries.iter().map(f).sum::<u64>();
+            let total = serde_json::json!({
+                "files": summaries.len(),
+                "rows_read": sum(|s| s.rows_read),
+                "rows_imported": sum(|s| s.rows_imported),
+                "rows_rejected": sum(|s| s.rows_rejected),
+                "warnings": sum(|s| s.warning_count()),
+            });
+            serde_json::to_writer_pretty(
+                &mut *ctx.out,
+                &serde_json::json!({ "rows": summaries, "total": total }),
+            )
+            .map_err(std::io::Error::from)?;
             writeln!(ctx.out)?;
         }
         _ => {

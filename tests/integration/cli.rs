@@ -212,3 +212,42 @@ fn the_manual_page_renders() {
     );
     assert!(r.stdout.contains("deployable"));
 }
+
+#[test]
+fn import_summaries_are_machine_readable() {
+    let w = Work::new();
+    let f = w.write(
+        "a.csv",
+        export(&[
+            "A-1,2026-11-01,T,OTHER,,,3,FMC,FRA,1,,,",
+            "A-1,2026-11-01,T,OTHER,,,1,NMCM,FRA,1,,,",
+        ]),
+    );
+    let j = w
+        .run(["import", "--format", "json", f.to_str().unwrap()])
+        .ok()
+        .json();
+    assert_eq!(j["rows"][0]["rows_imported"], 2);
+    assert_eq!(j["rows"][0]["encoding"], "UTF-8");
+    assert_eq!(j["rows"][0]["snapshots"][0]["outcome"], "created");
+    assert_eq!(j["total"]["rows_read"], 2);
+    let g = w.write(
+        "b.csv",
+        export(&["B-1,2026-11-01,T,OTHER,,,1,FMC,FRA,1,,,"]),
+    );
+    let c = w
+        .run(["import", "--format", "csv", g.to_str().unwrap()])
+        .ok();
+    let mut lines = c.stdout.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("file,encoding,delimiter,rows_read,rows_imported")
+    );
+    assert!(
+        lines.next().unwrap().contains(",1,1,0,1,0,0,0,"),
+        "{}",
+        c.stdout
+    );
+}
