@@ -712,3 +712,115 @@ pub fn seal_ledger_entry(conn: &Connection, id: i64, content: &str) -> rusqlite:
     )?;
     Ok(hash)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::row::Holding;
+    use crate::model::{Status, TypeCode};
+
+    fn holding(depot: &DepotCode, as_of: NaiveDate, serial: &str, status: Status) -> Holding {
+        Holding {
+            depot: depot.clone(),
+            as_of,
+            type_code: TypeCode::parse("T").unwrap(),
+            nsn: None,
+            category: None,
+            status,
+            quantity: 1,
+            serial: Some(serial.into()),
+            owner: None,
+            notice_hours: Some(24),
+            lot: None,
+            expires: None,
+            last_inspected: None,
+            remarks: None,
+        }
+    }
+
+    /// Puts one snapshot of depot D and returns what became of it.
+    fn put(conn: &Connection, day: u32, lines: &[(&str, Status)], replace: bool) -> Outcome {
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM import_ledger", [], |r| r.get(0))
+            .unwrap();
+        let ledger = open_ledger_entry(conn, "t.csv", &format!("sha{n}"), "now", "me").unwrap();
+        let mut registry = Registry::load(conn).unwrap();
+        let depot = DepotCode::parse("D").unwrap();
+        let (depot_id, _) = registry.depot_id(conn, &depot, ledger).unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 10, day).unwrap();
+        let mut insert = VersionInsert::new(conn).unwrap();
+        let mut w = SnapshotWriter::open(conn, depot_id, depot.clone(), date).unwrap();
+        for (serial, status) in lines {
+            let h = holding(&depot, date, serial, *status);
+            let (type_id, _) = registry
+                .type_id(conn, &h.type_code, None, None, ledger)
+                .unwrap();
+            w.add(conn, &mut insert, &h, type_id, ledger).unwrap();
+        }
+        drop(insert);
+        w.finish(conn, ledger, replace).unwrap().outcome
+    }
+
+    fn versions(conn: &Connection) -> Vec<(String, String, Option<String>)> {
+        let mut stmt = conn
+            .prepare("SELECT serial || ':' || status, valid_from, valid_to FROM holding_version ORDER BY 1, 2")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_late_snapshot_splits_history_without_touching_the_current_state() {
+        let conn = crate::db::open_scratch().unwrap();
+        use Status::*;
+        assert_eq!(
+            put(&conn, 1, &[("A", Fmc), ("B", Fmc)], false),
+            Outcome::Created
+        );
+        assert_eq!(
+            put(&conn, 20, &[("A", Fmc), ("B", Nmcm)], false),
+            Outcome::Created
+        );
+        // October 10 arrives last: B was already broken then.
+        assert_eq!(
+            put(&conn, 10, &[("A", Fmc), ("B", Nmcm)], false),
+            Outcome::History
+        );
+        let d = |n: u32| Some(format!("2026-10-{n:02}"));
+        assert_eq!(
+            versions(&conn),
+            vec![
+                ("A:FMC".into(), "2026-10-01".into(), None),
+                ("B:FMC".into(), "2026-10-01".into(), d(10)),
+                ("B:NMCM".into(), "2026-10-10".into(), None),
+            ]
+        );
+        // The same date again: unchanged, or a conflict unless replaced.
+        assert_eq!(
+            put(&conn, 10, &[("A", Fmc), ("B", Nmcm)], false),
+            Outcome::Unchanged
+        );
+        assert_eq!(
+            put(&conn, 10, &[("A", Pmc), ("B", Nmcm)], false),
+            Outcome::Conflict
+        );
+    }
+
+    #[test]
+    fn replacing_a_snapshot_rejoins_the_versions_around_it() {
+        let conn = crate::db::open_scratch().unwrap();
+        use Status::*;
+        put(&conn, 1, &[("A", Fmc)], false);
+        put(&conn, 10, &[("A", Nmcs)], false);
+        put(&conn, 20, &[("A", Fmc)], false);
+        assert_eq!(versions(&conn).len(), 3);
+        // October 10 was wrong: A was FMC all along, one version again.
+        assert_eq!(put(&conn, 10, &[("A", Fmc)], true), Outcome::Replaced);
+        assert_eq!(
+            versions(&conn),
+            vec![("A:FMC".into(), "2026-10-01".into(), None)]
+        );
+    }
+}
