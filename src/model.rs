@@ -353,6 +353,7 @@ pub fn parse_hours(text: &str, max: u32) -> Result<u32, String> {
     } else {
         (t.as_str(), 1u64)
     };
+    let digits = whole_number(digits);
     let hours = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         digits.parse::<u64>().ok().map(|n| n.saturating_mul(factor))
     } else {
@@ -366,11 +367,24 @@ pub fn parse_hours(text: &str, max: u32) -> Result<u32, String> {
     }
 }
 
+/// A whole number as a spreadsheet may write it: `48` or `48.0` (a number
+/// cell formatted with decimals). `48.5` stays invalid.
+pub fn whole_number(text: &str) -> &str {
+    match text.split_once('.') {
+        Some((int, frac))
+            if !int.is_empty() && !frac.is_empty() && frac.bytes().all(|b| b == b'0') =>
+        {
+            int
+        }
+        _ => text,
+    }
+}
+
 /// Dates are ISO unless a format is given; ISO is always accepted because it
 /// is never ambiguous. Nothing else is guessed.
 pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, String> {
     let t = text.trim();
-    if let Some(d) = parse_iso(t) {
+    if let Some(d) = parse_iso(t).or_else(|| parse_iso_midnight(t)) {
         return Ok(d);
     }
     if let Some(fmt) = format {
@@ -399,6 +413,18 @@ fn parse_iso(t: &str) -> Option<NaiveDate> {
         })
     };
     NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
+/// `2026-11-01T00:00:00` or `2026-11-01 00:00` as spreadsheets write a date
+/// cell: the date, when the time is exactly midnight (any other time is not
+/// a date and is refused).
+fn parse_iso_midnight(t: &str) -> Option<NaiveDate> {
+    let (date, time) = (t.get(..10)?, t.get(10..)?);
+    let time = time.strip_prefix(['T', ' '])?;
+    let time = time.strip_suffix('Z').unwrap_or(time);
+    matches!(time, "00:00" | "00:00:00" | "00:00:00.000")
+        .then(|| parse_iso(date))
+        .flatten()
 }
 
 /// Checks that a strftime-style format can describe a date, so that a typo in
@@ -478,6 +504,18 @@ mod tests {
         assert!(parse_hours("-1", MAX_NOTICE_HOURS).is_err());
         assert!(parse_hours("1.5", MAX_NOTICE_HOURS).is_err());
         assert!(parse_hours("99999999999999999999d", MAX_NOTICE_HOURS).is_err());
+    }
+
+    #[test]
+    fn spreadsheet_numbers_and_midnight_dates() {
+        assert_eq!(parse_hours("48.0", MAX_NOTICE_HOURS), Ok(48));
+        assert!(parse_hours("48.5", MAX_NOTICE_HOURS).is_err());
+        assert!(parse_hours(".0", MAX_NOTICE_HOURS).is_err());
+        let d = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        assert_eq!(parse_date("2026-11-01T00:00:00", None), Ok(d));
+        assert_eq!(parse_date("2026-11-01 00:00", None), Ok(d));
+        assert!(parse_date("2026-11-01 13:00", None).is_err());
+        assert!(parse_date("2026-11-01x", None).is_err());
     }
 
     #[test]

@@ -76,7 +76,7 @@ impl Validator<'_> {
                 .get(c)
                 .and_then(|i| record.get(i))
                 .map(str::trim)
-                .filter(|s| !s.is_empty())
+                .filter(|s| !s.is_empty() && !(is_optional_code(c) && is_null_marker(s)))
         };
         let mut check = |column: Column, result: Result<(), String>| {
             if let Err(message) = result {
@@ -260,12 +260,38 @@ impl Validator<'_> {
     }
 }
 
-fn parse_quantity(text: &str) -> Result<u32, String> {
+/// Optional columns whose cells exports fill with a placeholder when there
+/// is nothing to say.
+fn is_optional_code(c: Column) -> bool {
+    matches!(
+        c,
+        Column::Serial
+            | Column::Nsn
+            | Column::Category
+            | Column::Owner
+            | Column::NoticeHours
+            | Column::Lot
+            | Column::Expires
+            | Column::LastInspected
+    )
+}
+
+/// `-`, `N/A`, `none`, `null`: "nothing here" in many national systems. Never
+/// used for required columns or quantity, where it would hide a real gap.
+fn is_null_marker(text: &str) -> bool {
+    matches!(text, "-" | "–" | "—")
+        || ["n/a", "na", "none", "null"]
+            .iter()
+            .any(|m| text.eq_ignore_ascii_case(m))
+}
+
+fn parse_quantity(raw: &str) -> Result<u32, String> {
+    let text = crate::model::whole_number(raw);
     let ok = !text.is_empty() && text.len() <= 10 && text.bytes().all(|b| b.is_ascii_digit());
     match text.parse::<u32>() {
         Ok(q) if ok && (1..=MAX_QUANTITY).contains(&q) => Ok(q),
         _ => Err(format!(
-            "\"{text}\" is not a quantity (expected a whole number from 1 to 1000000000)"
+            "\"{raw}\" is not a quantity (expected a whole number from 1 to 1000000000)"
         )),
     }
 }

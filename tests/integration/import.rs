@@ -568,3 +568,44 @@ fn several_files_end_with_one_table() {
     );
     assert!(r.stdout.contains("rows per s"), "{}", r.stdout);
 }
+
+#[test]
+fn spreadsheet_habits_are_understood_without_guessing() {
+    let w = Work::new();
+    let f = w.write(
+        "sheet.csv",
+        "depot,as_of,type,status,quantity,serial,nsn,owner,notice_hours,lot,expires\n\
+         A-1,2026-11-01T00:00:00,SHELL,FMC,24.0,N/A,-,n/a,48.0,L1,2027-01-01 00:00\n\
+         A-1,2026-11-01T00:00:00,TANK,PMC,1,T-1,none,FRA,-,,\n",
+    );
+    w.import(&f).ok();
+    let r = w.json(&["deployable", "--within", "48h", "--by", "type"]);
+    assert_eq!(row(&r, "type", "SHELL")["deployable"], 24);
+    assert_eq!(
+        row(&r, "type", "TANK")["deployable"],
+        0,
+        "no notice: never deployable"
+    );
+    // A placeholder never stands in for a required value or a quantity.
+    let g = w.write(
+        "bad.csv",
+        "depot,as_of,type,status,quantity\nA-1,2026-11-02,SHELL,N/A,-\n",
+    );
+    let e = w.import(&g).code(65);
+    assert!(
+        e.stderr
+            .contains("status: \"N/A\" is not a readiness status"),
+        "{}",
+        e.stderr
+    );
+    assert!(
+        e.stderr.contains("quantity: \"-\" is not a quantity"),
+        "{}",
+        e.stderr
+    );
+    let h = w.write(
+        "time.csv",
+        "depot,as_of,type,status\nA-1,2026-11-02 13:30,SHELL,FMC\n",
+    );
+    w.import(&h).code(65);
+}
