@@ -76,7 +76,7 @@ impl Validator<'_> {
                 .get(c)
                 .and_then(|i| record.get(i))
                 .map(str::trim)
-                .filter(|s| !s.is_empty() && !(is_optional_code(c) && is_null_marker(s)))
+                .filter(|s| !is_absent(c, s))
         };
         let mut check = |column: Column, result: Result<(), String>| {
             if let Err(message) = result {
@@ -258,6 +258,11 @@ impl Validator<'_> {
             _ => column.name().to_string(),
         }
     }
+}
+
+/// An empty cell, or a placeholder in an optional column.
+fn is_absent(column: Column, text: &str) -> bool {
+    text.is_empty() || (is_optional_code(column) && is_null_marker(text))
 }
 
 /// Optional columns whose cells exports fill with a placeholder when there
