@@ -285,30 +285,23 @@ fn check_aggregates(
         .prepare("SELECT id, code FROM depot")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut bad: BTreeMap<String, ()> = BTreeMap::new();
-    for (k, q) in &stored {
-        if recomputed.get(k) != Some(q) {
-            bad.insert(
-                depots
-                    .get(&k.0)
-                    .cloned()
-                    .unwrap_or_else(|| format!("depot #{}", k.0)),
-                (),
-            );
-        }
-    }
-    for (k, q) in &recomputed {
-        if stored.get(k) != Some(q) {
-            bad.insert(
-                depots
-                    .get(&k.0)
-                    .cloned()
-                    .unwrap_or_else(|| format!("depot #{}", k.0)),
-                (),
-            );
-        }
-    }
-    for depot in bad.keys() {
+    // A key whose sum differs in either direction names its depot once.
+    let bad: std::collections::BTreeSet<String> = stored
+        .iter()
+        .filter(|(k, q)| recomputed.get(*k) != Some(*q))
+        .chain(
+            recomputed
+                .iter()
+                .filter(|(k, q)| stored.get(*k) != Some(*q)),
+        )
+        .map(|(k, _)| {
+            depots
+                .get(&k.0)
+                .cloned()
+                .unwrap_or_else(|| format!("depot #{}", k.0))
+        })
+        .collect();
+    for depot in &bad {
         fail(
             "aggregates",
             format!("{depot}: readiness figures differ from its current holdings"),

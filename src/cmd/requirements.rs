@@ -11,7 +11,7 @@ use crate::error::{Error, ImportError, Result, RowError, RowErrors};
 use crate::import::columns::normalize;
 use crate::import::dialect::{self, DialectError};
 use crate::import::store::{self, Registry};
-use crate::import::{csv_error, file_name, open_csv, os_user};
+use crate::import::{csv_error, open_csv, os_user};
 use crate::model::{DepotCode, TypeCode};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -164,13 +164,7 @@ pub fn run(path: &Path, ctx: &mut Context) -> Result<()> {
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| db::classify(&ctx.db, e))?;
     let imported_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let ledger_id = store::open_ledger_entry(
-        &tx,
-        &file_name(path),
-        &probe.sha256,
-        &imported_at,
-        &os_user(),
-    )?;
+    let ledger_id = store::open_ledger_entry(&tx, &file, &probe.sha256, &imported_at, &os_user())?;
     let mut registry = Registry::load(&tx)?;
     for (depot, type_code, required) in &rows {
         let (depot_id, w1) = registry.depot_id(&tx, depot, ledger_id)?;

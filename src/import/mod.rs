@@ -222,13 +222,7 @@ fn attempt(
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| db::classify(path, e))?;
     let imported_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let ledger_id = store::open_ledger_entry(
-        &tx,
-        &file_name(path),
-        &probe.sha256,
-        &imported_at,
-        &os_user(),
-    )?;
+    let ledger_id = store::open_ledger_entry(&tx, file, &probe.sha256, &imported_at, &os_user())?;
     let (mut reader, quotes) = open_csv(path, &probe.dialect).map_err(|source| Error::NoInput {
         path: path.to_path_buf(),
         source,
@@ -676,10 +670,6 @@ fn scale_position(decoded_byte: u64, dialect: &Dialect) -> u64 {
     } else {
         decoded_byte
     }
-}
-
-pub(crate) fn file_name(path: &Path) -> String {
-    path.display().to_string()
 }
 
 pub(crate) fn os_user() -> String {
