@@ -14,6 +14,7 @@ Workflow:
   3. stockpile report --by depot             readiness: R-level, S-level, overall level
   4. stockpile deployable --within 48h       what can move within a window
   5. stockpile history                       the trend, per snapshot date
+  6. stockpile package check force.toml      can this force be issued, from where, how fast
 
 The database is ./stockpile.db unless --db PATH or STOCKPILE_DB says otherwise.
 Every command has examples in its --help.";
@@ -84,6 +85,7 @@ Examples:
   stockpile report --as-of 2026-10-01      the state on a past date
   stockpile report --fail-below 2          exit 1 if any depot is at level 3 or 4
   stockpile report --html brief.html       a one-page brief to print or send
+  stockpile report --html brief.html --packages fixtures/packages/
 
 Levels: R1 MC rate >= 90 %, R2 >= 70 %, R3 >= 60 %, R4 below. S1 fill >= 90 %,
 S2 >= 80 %, S3 >= 65 %, S4 below. Overall level: the worse of the two.")]
@@ -146,6 +148,9 @@ Runs SQLite's integrity and foreign-key checks, walks the ledger's hash chain,
 recomputes every snapshot's digest from the stored holdings, and recomputes
 the readiness aggregates. Each problem is named by depot, date and file.")]
     Check,
+    /// Force packages: can the stockpile issue this force within a window?
+    #[command(subcommand)]
+    Package(PackageCommand),
     /// Print a shell completion script
     #[command(after_help = "\
 Examples:
@@ -233,6 +238,9 @@ pub struct ReportArgs {
     /// Write a one-page readiness brief (self-contained HTML) to FILE
     #[arg(long, value_name = "FILE")]
     pub html: Option<std::path::PathBuf>,
+    /// With --html: add each force package in DIR (*.toml) with its fill and ready time
+    #[arg(long, value_name = "DIR", requires = "html")]
+    pub packages: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -266,6 +274,68 @@ Example:
         /// CSV file with depot,type,required
         file: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PackageCommand {
+    /// Allocate holdings to a package's lines: fill, shortfall, sources, ready time
+    #[command(after_help = "\
+Examples:
+  stockpile package check fixtures/packages/spearhead-company-team.toml
+  stockpile package check battlegroup.toml --within 72h --owner DEU,NLD
+  stockpile package check battlegroup.toml --as-of 2026-10-01 --format json
+  stockpile package check battlegroup.toml --fail-below 90     exit 1 below 90 % fill
+
+A holding serves a line when its type is one of the line's, it is FMC or PMC
+(not an expired lot) and its notice to move is set and within the window. The
+allocation fills as much as possible over all lines (lines that share types
+compete), then prefers shorter notice, then each line's order of preference,
+then larger depots. The package fill is its weakest line's fill.")]
+    Check(PackageCheckArgs),
+    /// Every package in a folder with its fill and ready time, worst first
+    #[command(after_help = "\
+Examples:
+  stockpile package list fixtures/packages/
+  stockpile package list fixtures/packages/ --within 48h --fail-below 100")]
+    List(PackageListArgs),
+}
+
+/// What `package check` and `package list` share.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PackageArgs {
+    /// Window (48h, 3d); overrides the file's `within`
+    #[arg(long, value_name = "DURATION")]
+    pub within: Option<String>,
+    /// The state on this date (each depot's latest snapshot on or before it)
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Only holdings of these depots (repeatable, or comma-separated)
+    #[arg(long, value_delimiter = ',')]
+    pub depot: Vec<String>,
+    /// Only items owned by these nations: national release (ISO alpha-3)
+    #[arg(long, value_delimiter = ',')]
+    pub owner: Vec<String>,
+    /// Exit 1 when a package's fill is below PCT percent (for monitoring)
+    #[arg(long, value_name = "PCT")]
+    pub fail_below: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PackageCheckArgs {
+    /// Package file (TOML: name, within, [[line]] tables)
+    #[arg(value_name = "FILE.toml")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub options: PackageArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PackageListArgs {
+    /// Folder of package files (every *.toml inside)
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub options: PackageArgs,
 }
 
 #[derive(Debug, Args)]

@@ -159,6 +159,13 @@ pub enum Error {
     },
     #[error("threshold breached: {0}")]
     Threshold(String),
+    /// A malformed package file (SPEC §7).
+    #[error("{file}:{line}: {message}")]
+    Package {
+        file: String,
+        line: usize,
+        message: String,
+    },
     #[error("check found {0} problem(s)")]
     CheckFailed(usize),
     #[error("output: {0}")]
@@ -180,7 +187,7 @@ impl From<io::Error> for Error {
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Import(_) | Error::Data(_) => exit::DATA,
+            Error::Import(_) | Error::Data(_) | Error::Package { .. } => exit::DATA,
             Error::SomeFilesFailed { code, .. } => *code,
             Error::CheckFailed(_) => exit::DATA,
             Error::Db(DbError::Missing(_)) | Error::NoInput { .. } => exit::NO_INPUT,

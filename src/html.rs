@@ -22,6 +22,8 @@ pub struct Brief {
     pub expired: Vec<Group>,
     /// The ten worst depot × type pairs.
     pub worst: Vec<Group>,
+    /// Force packages checked (`--packages DIR`), worst first.
+    pub packages: Vec<crate::package::Evaluation>,
 }
 
 fn esc(text: &str) -> String {
@@ -93,16 +95,26 @@ const HEAD: &str = "<th>on hand</th><th>mc</th><th>expired</th><th>mc rate</th><
 
 /// A horizontal bar per depot: MC rate, coloured by R-level, with the 60,
 /// 70 and 90 % thresholds drawn.
-fn chart(groups: &[Group]) -> String {
+/// One bar of a chart: label, rate 0–1, CSS level class, value text.
+struct Bar {
+    label: String,
+    rate: f64,
+    class: &'static str,
+    value: String,
+}
+
+/// A horizontal bar chart in inline SVG, with dashed lines at `ticks` %.
+fn bar_chart(aria: &str, bars: &[Bar], label_w: usize, value_w: usize, ticks: &[usize]) -> String {
     let row_h = 22;
-    let label_w = 130;
     let bar_w = 480;
-    let height = row_h * groups.len() + 30;
+    let axis = if ticks.is_empty() { 8 } else { 30 };
+    let height = row_h * bars.len() + axis;
     let mut svg = format!(
-        "<svg role=\"img\" aria-label=\"MC rate by depot\" viewBox=\"0 0 {} {height}\" width=\"100%\">",
-        label_w + bar_w + 70
+        "<svg role=\"img\" aria-label=\"{}\" viewBox=\"0 0 {} {height}\" width=\"100%\">",
+        esc(aria),
+        label_w + bar_w + value_w
     );
-    for t in [60, 70, 90] {
+    for &t in ticks {
         let x = label_w + bar_w * t / 100;
         let _ = write!(
             svg,
@@ -111,26 +123,64 @@ fn chart(groups: &[Group]) -> String {
             height - 4
         );
     }
-    for (i, g) in groups.iter().enumerate() {
+    for (i, b) in bars.iter().enumerate() {
         let y = i * row_h;
-        let rate = g.figures.mc_rate().unwrap_or(0.0);
-        let w = (rate * bar_w as f64).round() as usize;
+        let w = (b.rate.clamp(0.0, 1.0) * bar_w as f64).round() as usize;
         let _ = write!(
             svg,
             "<text x=\"{}\" y=\"{}\" class=\"lab\">{}</text><rect x=\"{label_w}\" y=\"{}\" width=\"{w}\" height=\"{}\" class=\"bar {}\"/><text x=\"{}\" y=\"{}\" class=\"val\">{}</text>",
             label_w - 6,
             y + 15,
-            esc(&key(g, 0)),
+            esc(&b.label),
             y + 3,
             row_h - 6,
-            level_class(g.figures.r_level()),
+            b.class,
             label_w + w + 6,
             y + 15,
-            pct(g.figures.mc_rate())
+            esc(&b.value)
         );
     }
     svg.push_str("</svg>");
     svg
+}
+
+fn chart(groups: &[Group]) -> String {
+    let bars: Vec<Bar> = groups
+        .iter()
+        .map(|g| Bar {
+            label: key(g, 0),
+            rate: g.figures.mc_rate().unwrap_or(0.0),
+            class: level_class(g.figures.r_level()),
+            value: pct(g.figures.mc_rate()),
+        })
+        .collect();
+    bar_chart("MC rate by depot", &bars, 130, 70, &[60, 70, 90])
+}
+
+/// Each package's fill as a bar, worst first, with its ready time.
+fn package_chart(packages: &[crate::package::Evaluation]) -> String {
+    let bars: Vec<Bar> = packages
+        .iter()
+        .map(|p| {
+            let fill = p.fill_rate();
+            let ready = match (p.complete(), p.ready_within_hours) {
+                (true, Some(h)) => format!("ready in {h} h"),
+                _ => format!("short within {} h", p.within_hours),
+            };
+            Bar {
+                label: p.name.clone(),
+                rate: fill,
+                class: match fill {
+                    _ if p.complete() => "l1",
+                    f if f >= 0.8 => "l2",
+                    f if f >= 0.65 => "l3",
+                    _ => "l4",
+                },
+                value: format!("{} · {ready}", pct(Some(fill))),
+            }
+        })
+        .collect();
+    bar_chart("Package fill", &bars, 230, 190, &[])
 }
 
 pub fn render(b: &Brief) -> String {
@@ -237,6 +287,21 @@ pub fn render(b: &Brief) -> String {
         out.push_str("</tbody></table>");
     }
     out.push_str("</section>\n");
+
+    if !b.packages.is_empty() {
+        out.push_str("<section><h2>Force packages</h2>");
+        out.push_str(&package_chart(&b.packages));
+        out.push_str("<ul id=\"packages\">");
+        for p in &b.packages {
+            let _ = write!(
+                out,
+                "<li><b>{}</b>: {}</li>",
+                esc(&p.name),
+                esc(&p.verdict())
+            );
+        }
+        out.push_str("</ul></section>\n");
+    }
 
     let _ = write!(
         out,

@@ -11,5 +11,6 @@ pub mod html;
 pub mod import;
 pub mod model;
 pub mod output;
+pub mod package;
 pub mod readiness;
 pub mod state;

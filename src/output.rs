@@ -34,6 +34,10 @@ pub enum Value {
     RLevel(u8),
     SLevel(u8),
     Level(u8),
+    /// A quantity missing: red on a colour terminal when above zero.
+    Shortfall(i64),
+    /// Nothing to show here (a source row under its line); null in JSON.
+    Blank,
 }
 
 impl From<Option<String>> for Value {
@@ -55,13 +59,15 @@ impl Value {
             Value::RLevel(l) => Json::from(format!("R{l}")),
             Value::SLevel(l) => Json::from(format!("S{l}")),
             Value::Level(l) => Json::from(*l),
+            Value::Shortfall(n) => Json::from(*n),
+            Value::Blank => Json::Null,
         }
     }
 
     fn plain(&self) -> String {
         match self {
-            Value::Null => String::new(),
-            Value::Int(i) => i.to_string(),
+            Value::Null | Value::Blank => String::new(),
+            Value::Int(i) | Value::Shortfall(i) => i.to_string(),
             Value::Real(r) => r.to_string(),
             Value::Rate(r) | Value::RateBar(r) => format!("{}", round(*r, 6)),
             Value::Text(s) => s.clone(),
@@ -81,6 +87,15 @@ impl Value {
         match self {
             Value::Null => Cell::new("–").set_alignment(CellAlignment::Right),
             Value::Int(i) => Cell::new(group_thousands(*i)).set_alignment(CellAlignment::Right),
+            Value::Shortfall(i) => {
+                let cell = Cell::new(group_thousands(*i)).set_alignment(CellAlignment::Right);
+                if style.color && *i > 0 {
+                    cell.fg(Color::Red)
+                } else {
+                    cell
+                }
+            }
+            Value::Blank => Cell::new(""),
             Value::Real(r) => Cell::new(r).set_alignment(CellAlignment::Right),
             Value::Rate(r) => {
                 Cell::new(format!("{:.1}%", r * 100.0)).set_alignment(CellAlignment::Right)
@@ -115,7 +130,7 @@ fn round(x: f64, digits: i32) -> f64 {
     (x * f).round() / f
 }
 
-fn group_thousands(n: i64) -> String {
+pub fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
     if n < 0 {
@@ -141,6 +156,9 @@ pub struct Report {
     /// Columns a table may leave out, first to last, when the terminal is
     /// too narrow for all of them (CSV and JSON always carry every column).
     pub optional: Vec<usize>,
+    /// Text columns a table may cut short with `…` when they are still too
+    /// wide (free-text names; codes are never cut).
+    pub shortenable: Vec<usize>,
 }
 
 impl Report {
@@ -203,29 +221,36 @@ fn render_csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     w.flush()
 }
 
+/// Width of column `i` as printed: its widest cell or header, plus the
+/// padding on both sides and its share of the borders.
+fn column_width(report: &Report, i: usize) -> usize {
+    let rows = report.rows.iter().chain(report.total.iter());
+    let content = rows
+        .filter_map(|r| r.get(i))
+        .map(|v| match v {
+            Value::RateBar(_) => 15,
+            Value::Int(n) | Value::Shortfall(n) => group_thousands(*n).len(),
+            Value::Rate(_) => 6,
+            other => other.plain().chars().count(),
+        })
+        .max()
+        .unwrap_or(0);
+    let header = report.columns[i].chars().count();
+    content.max(header) + 3
+}
+
 /// The columns that fit `width`: optional ones are left out, in order,
 /// until the natural width of the rest fits.
 fn visible_columns(report: &Report, width: Option<u16>) -> Vec<usize> {
     let all: Vec<usize> = (0..report.columns.len()).collect();
     let Some(width) = width else { return all };
-    let cell_width = |i: usize| -> usize {
-        let rows = report.rows.iter().chain(report.total.iter());
-        let content = rows
-            .filter_map(|r| r.get(i))
-            .map(|v| match v {
-                Value::RateBar(_) => 15,
-                Value::Int(n) => group_thousands(*n).len(),
-                other => other.plain().chars().count(),
-            })
-            .max()
-            .unwrap_or(0);
-        let header = report.columns[i].chars().count();
-        // Padding on both sides and the column's share of the borders.
-        content.max(header) + 3
-    };
     let mut shown = all;
     for drop in &report.optional {
-        let total: usize = shown.iter().map(|&i| cell_width(i)).sum::<usize>() + 1;
+        let total: usize = shown
+            .iter()
+            .map(|&i| column_width(report, i))
+            .sum::<usize>()
+            + 1;
         if total <= usize::from(width) {
             break;
         }
@@ -234,27 +259,111 @@ fn visible_columns(report: &Report, width: Option<u16>) -> Vec<usize> {
     shown
 }
 
+/// Words in lines of at most `width` characters (a longer word stands alone).
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// None when the report is wider than `width`, else the spare columns.
+fn fits(report: &Report, width: u16) -> Option<usize> {
+    let total: usize = (0..report.columns.len())
+        .map(|i| column_width(report, i))
+        .sum::<usize>()
+        + 1;
+    usize::from(width).checked_sub(total)
+}
+
+/// When the columns left still do not fit, the widest text column is cut
+/// short with `…` (never wrapped: a cell split over two lines reads as two
+/// rows). Names are cut rather than figures, which are never altered.
+fn shorten_text(report: &mut Report, width: u16) {
+    const SHORTEST: usize = 8;
+    loop {
+        let widths: Vec<usize> = (0..report.columns.len())
+            .map(|i| column_width(report, i))
+            .collect();
+        let total: usize = widths.iter().sum::<usize>() + 1;
+        let Some(excess) = total.checked_sub(usize::from(width)).filter(|&e| e > 0) else {
+            return;
+        };
+        let widest = report
+            .shortenable
+            .iter()
+            .copied()
+            .map(|i| (widths[i] - 3, i))
+            .filter(|&(w, i)| w > SHORTEST.max(report.columns[i].chars().count()))
+            .max();
+        let Some((content, i)) = widest else { return };
+        let header = report.columns[i].chars().count();
+        let limit = content.saturating_sub(excess).max(SHORTEST).max(header);
+        for row in report.rows.iter_mut().chain(report.total.iter_mut()) {
+            if let Some(Value::Text(t)) = row.get_mut(i)
+                && t.chars().count() > limit
+            {
+                let cut: String = t.chars().take(limit - 1).collect();
+                *t = format!("{}…", cut.trim_end());
+            }
+        }
+    }
+}
+
 fn render_table(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     if report.rows.is_empty() {
         return writeln!(out, "(no rows)");
     }
-    let shown = visible_columns(report, style.width);
-    let pick = |row: &[Value]| -> Vec<Value> { shown.iter().map(|&i| row[i].clone()).collect() };
-    let narrowed = Report {
+    let mut shown = visible_columns(report, style.width);
+    let pick = |shown: &[usize]| Report {
         columns: shown.iter().map(|&i| report.columns[i].clone()).collect(),
         keys: shown.iter().filter(|&&i| i < report.keys).count(),
-        rows: report.rows.iter().map(|r| pick(r)).collect(),
-        total: report.total.as_ref().map(|t| pick(t)),
+        rows: report
+            .rows
+            .iter()
+            .map(|r| shown.iter().map(|&i| r[i].clone()).collect())
+            .collect(),
+        total: report
+            .total
+            .as_ref()
+            .map(|t| shown.iter().map(|&i| t[i].clone()).collect()),
         optional: Vec::new(),
+        shortenable: (0..shown.len())
+            .filter(|&k| report.shortenable.contains(&shown[k]))
+            .collect(),
     };
+    let mut narrowed = pick(&shown);
+    if let Some(w) = style.width {
+        shorten_text(&mut narrowed, w);
+        // Last resort, so that no row ever wraps: figures from the right,
+        // never the group keys.
+        while fits(&narrowed, w).is_none() && shown.len() > report.keys.max(1) {
+            shown.pop();
+            narrowed = pick(&shown);
+            shorten_text(&mut narrowed, w);
+        }
+    }
+    let hidden: Vec<String> = (0..report.columns.len())
+        .filter(|i| !shown.contains(i))
+        .map(|i| report.columns[i].replace('_', " "))
+        .collect();
     let report = &narrowed;
     let mut table = Table::new();
     // A rule under the header and nothing else: figures, not boxes.
     table.load_style(TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')));
-    table.set_content_arrangement(ContentArrangement::Dynamic);
-    if let Some(w) = style.width {
-        table.set_width(w);
-    }
+    // Never wrap: the columns were already chosen and cut to fit.
+    table.set_content_arrangement(ContentArrangement::Disabled);
     if style.color {
         table.enforce_styling();
     }
@@ -278,7 +387,23 @@ fn render_table(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resu
         }
         table.add_row(cells);
     }
-    writeln!(out, "{table}")
+    writeln!(out, "{table}")?;
+    if !hidden.is_empty() {
+        let note = format!(
+            "({} hidden to fit {} columns: {}; --format csv or a wider terminal shows them)",
+            if hidden.len() == 1 {
+                "1 column"
+            } else {
+                "columns"
+            },
+            style.width.unwrap_or(0),
+            hidden.join(", ")
+        );
+        for line in wrap_words(&note, usize::from(style.width.unwrap_or(80))) {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -250,6 +250,82 @@ impl Names {
     }
 }
 
+/// Mission-capable quantity (FMC or PMC, not an expired lot) with a notice
+/// of at most `within` hours, as (depot, type, notice, quantity): what a
+/// force package can draw on. Filtered in SQL before anything is summed,
+/// since a package names a few dozen of the stockpile's types.
+pub fn issuable(
+    conn: &Connection,
+    filters: &Filters,
+    date: Option<NaiveDate>,
+    within: u32,
+) -> rusqlite::Result<Vec<(String, String, u32, i64)>> {
+    let names = Names::load(conn)?;
+    let ids = |map: &FxHashMap<i64, String>, codes: &[String]| -> Vec<SqlValue> {
+        map.iter()
+            .filter(|(_, code)| codes.contains(code))
+            .map(|(&id, _)| SqlValue::Integer(id))
+            .collect()
+    };
+    let type_codes: FxHashMap<i64, String> = names
+        .types
+        .iter()
+        .map(|(&id, (code, _))| (id, code.clone()))
+        .collect();
+    let mut params = Vec::new();
+    let with = source(date, &mut params);
+    params.push(SqlValue::Integer(i64::from(within)));
+    let mut sql = format!(
+        "{with}
+         SELECT src.depot_id, src.type_id, src.notice_hours, sum(src.quantity) FROM src
+         WHERE (src.state = 'FMC' OR src.state = 'PMC')
+           AND src.notice_hours IS NOT NULL AND src.notice_hours <= ?{}",
+        params.len()
+    );
+    // Ids, not codes, in the filters: the rows are compared as integers
+    // before any join.
+    for (column, wanted, values) in [
+        (
+            "src.type_id",
+            !filters.types.is_empty(),
+            ids(&type_codes, &filters.types),
+        ),
+        (
+            "src.depot_id",
+            !filters.depots.is_empty(),
+            ids(&names.depots, &filters.depots),
+        ),
+        (
+            "src.owner",
+            !filters.owners.is_empty(),
+            filters.owners.iter().cloned().map(SqlValue::Text).collect(),
+        ),
+    ] {
+        if !wanted {
+            continue;
+        }
+        let marks: Vec<String> = values
+            .into_iter()
+            .map(|v| {
+                params.push(v);
+                format!("?{}", params.len())
+            })
+            .collect();
+        sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
+    }
+    sql.push_str(" GROUP BY src.depot_id, src.type_id, src.notice_hours");
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(params_from_iter(params))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let (depot, type_id): (i64, i64) = (r.get(0)?, r.get(1)?);
+        if let (Some(d), Some(t)) = (names.depot(depot), names.type_code(type_id)) {
+            out.push((d, t, r.get(2)?, r.get(3)?));
+        }
+    }
+    Ok(out)
+}
+
 /// On-hand quantity per depot × type, for the fill rate.
 pub fn pair_on_hand(
     conn: &Connection,

@@ -1,6 +1,6 @@
 //! `stockpile history`: readiness on every snapshot date.
 
-use super::report::{FIGURES, figure_values};
+use super::report::{FIGURES, figure_values, optional_figures};
 use super::{Context, as_of, filters};
 use crate::cli::HistoryArgs;
 use crate::db::{self, Access};
@@ -19,6 +19,7 @@ pub fn run(args: &HistoryArgs, ctx: &mut Context) -> Result<()> {
     columns.extend(by.iter().map(|k| k.name()));
     columns.extend(FIGURES);
     let mut report = Report::new(&columns, by.len() + 1);
+    report.optional = optional_figures(by.len() + 1);
     for date in state::snapshot_dates(&conn, until)? {
         let facts = state::facts(&conn, &by, &filters, Some(date), false)?;
         let reqs =

@@ -6,6 +6,7 @@ pub mod deployable;
 pub mod export;
 pub mod history;
 pub mod import;
+pub mod package;
 pub mod query;
 pub mod reference;
 pub mod report;
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
-use crate::cli::{Cli, Command, RequirementsCommand, Selection};
+use crate::cli::{Cli, Command, PackageCommand, RequirementsCommand, Selection};
 use crate::error::{Error, Result};
 use crate::model::{Category, DepotCode, Nation, TypeCode, parse_date};
 use crate::output::{Format, Style};
@@ -57,6 +58,8 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
         Command::Export(args) => export::run(&args, ctx),
         Command::Query(args) => query::run(&args, ctx),
         Command::Check => check::run(ctx),
+        Command::Package(PackageCommand::Check(args)) => package::check(&args, ctx),
+        Command::Package(PackageCommand::List(args)) => package::list(&args, ctx),
         Command::Manpage => {
             let command = <crate::cli::Cli as clap::CommandFactory>::command();
             clap_mangen::Man::new(command).render(ctx.out)?;

@@ -45,6 +45,16 @@ pub fn figure_values(f: &Figures) -> Vec<Value> {
     ]
 }
 
+/// On a narrow terminal the status breakdown goes first, then the rest of
+/// the detail, then the R- and S-levels and the fill rate; on hand, the MC
+/// rate and the overall level always stay.
+pub fn optional_figures(keys: usize) -> Vec<usize> {
+    [1, 2, 3, 4, 5, 6, 9, 8, 11, 10]
+        .iter()
+        .map(|i| keys + i)
+        .collect()
+}
+
 pub fn parse_level(text: &str) -> Result<Level> {
     let digits = text
         .trim()
@@ -121,6 +131,7 @@ fn brief(
         deployable,
         expired,
         worst,
+        packages: Vec::new(),
     })
 }
 
@@ -131,7 +142,22 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
     let threshold = args.fail_below.as_deref().map(parse_level).transpose()?;
     let conn = db::open(&ctx.db, Access::Read)?;
     if let Some(path) = &args.html {
-        let page = html::render(&brief(&conn, &filters, date)?);
+        let mut brief = brief(&conn, &filters, date)?;
+        if let Some(dir) = &args.packages {
+            let options = crate::package::Options {
+                as_of: date,
+                ..Default::default()
+            };
+            let (evaluations, failed) = super::package::evaluate_dir(&conn, dir, &options)?;
+            if let Some(e) = failed.into_iter().next() {
+                return Err(e);
+            }
+            for w in evaluations.iter().flat_map(|e| &e.warnings) {
+                ctx.warn(w);
+            }
+            brief.packages = evaluations;
+        }
+        let page = html::render(&brief);
         std::fs::write(path, page).map_err(|source| Error::Io {
             path: path.clone(),
             source,
@@ -148,9 +174,7 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
     let mut columns: Vec<&str> = by.iter().map(|k| k.name()).collect();
     columns.extend(FIGURES);
     let mut report = Report::new(&columns, by.len());
-    // On a narrow terminal the status breakdown goes first, then the rest
-    // of the detail; the rates and levels always stay.
-    report.optional = [1, 2, 3, 4, 5, 6, 9].iter().map(|i| by.len() + i).collect();
+    report.optional = optional_figures(by.len());
     for g in &groups {
         let mut row: Vec<Value> = g.keys.iter().cloned().map(Value::from).collect();
         row.extend(figure_values(&g.figures));

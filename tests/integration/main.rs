@@ -7,6 +7,7 @@ mod crash;
 mod dialects;
 mod hostile;
 mod import;
+mod packages;
 mod readiness;
 mod snapshots;
 mod trust;

@@ -1,0 +1,329 @@
+//! Reading a package file. Every error names the line of the file it is
+//! on (`FILE:LINE: message`), from the spans the `toml` crate keeps.
+//!
+//! ```toml
+//! name = "Spearhead company team"
+//! within = "48h"
+//! [[line]]
+//! name = "Main battle tanks"
+//! types = ["LEOPARD-2A6", "LEOPARD-2A4"]   # preferred first
+//! quantity = 10
+//! [[line]]
+//! name = "120 mm rounds"
+//! category = "AMMO"
+//! types = ["120MM-DM11"]
+//! per = "Main battle tanks"
+//! each = 42
+//! ```
+
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::Error;
+use crate::model::{Category, MAX_NOTICE_HOURS, TypeCode, parse_hours};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Package {
+    pub name: String,
+    /// The file as named on the command line, for messages.
+    pub file: String,
+    /// The default window; None when the file gives none.
+    pub within: Option<u32>,
+    pub lines: Vec<Line>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub name: String,
+    /// Where the line's table starts in the file.
+    pub line: usize,
+    /// Interchangeable types, preferred first, each with its line number.
+    pub types: Vec<(TypeCode, usize)>,
+    pub category: Option<Category>,
+    /// The quantity needed: `quantity`, or `each` × the needed quantity of
+    /// the line named by `per`.
+    pub needed: i64,
+}
+
+impl Package {
+    pub fn type_codes(&self) -> Vec<String> {
+        let mut codes: Vec<String> = self
+            .lines
+            .iter()
+            .flat_map(|l| l.types.iter().map(|(t, _)| t.as_str().to_string()))
+            .collect();
+        codes.sort();
+        codes.dedup();
+        codes
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPackage {
+    name: Option<String>,
+    #[allow(dead_code)]
+    description: Option<String>,
+    within: Option<Spanned<toml::Value>>,
+    #[serde(default, rename = "line")]
+    lines: Vec<Spanned<RawLine>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLine {
+    name: Spanned<String>,
+    types: Spanned<Vec<Spanned<String>>>,
+    quantity: Option<Spanned<i64>>,
+    per: Option<Spanned<String>>,
+    each: Option<Spanned<i64>>,
+    category: Option<Spanned<String>>,
+}
+
+/// The largest quantity a line may ask for, as for one holding line.
+const MAX_QUANTITY: i64 = 1_000_000_000;
+
+pub fn load(path: &Path) -> Result<Package, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::NoInput {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text, &path.display().to_string())
+}
+
+pub fn parse(text: &str, file: &str) -> Result<Package, Error> {
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let err = |offset: usize, message: String| Error::Package {
+        file: file.to_string(),
+        line: line_of(offset),
+        message,
+    };
+    let raw: RawPackage = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        err(offset, e.message().trim_end().to_string())
+    })?;
+    let within = raw
+        .within
+        .map(|w| {
+            let text = match w.get_ref() {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                other => other.to_string(),
+            };
+            parse_hours(&text, MAX_NOTICE_HOURS)
+                .map_err(|m| err(w.span().start, format!("within: {m}")))
+        })
+        .transpose()?;
+    if raw.lines.is_empty() {
+        return Err(err(
+            text.len(),
+            "the package has no lines (expected [[line]] tables with name, types and quantity)"
+                .into(),
+        ));
+    }
+
+    let mut lines: Vec<Line> = Vec::new();
+    // (index, per-line name, its span, each) of lines still to resolve.
+    let mut per_lines = Vec::new();
+    for raw_line in &raw.lines {
+        let start = raw_line.span().start;
+        let l = raw_line.get_ref();
+        let name = l.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            return Err(err(l.name.span().start, "line name is empty".into()));
+        }
+        if let Some(first) = lines.iter().find(|x| x.name == name) {
+            return Err(err(
+                l.name.span().start,
+                format!(
+                    "a line named \"{name}\" already stands on line {}",
+                    first.line
+                ),
+            ));
+        }
+        if l.types.get_ref().is_empty() {
+            return Err(err(
+                l.types.span().start,
+                format!("line \"{name}\": types is empty (expected at least one type code)"),
+            ));
+        }
+        let mut types = Vec::new();
+        for t in l.types.get_ref() {
+            let code = TypeCode::parse(t.get_ref())
+                .map_err(|m| err(t.span().start, format!("line \"{name}\": {m}")))?;
+            if types.iter().any(|(c, _)| *c == code) {
+                return Err(err(
+                    t.span().start,
+                    format!("line \"{name}\": type {code} is listed twice"),
+                ));
+            }
+            types.push((code, line_of(t.span().start)));
+        }
+        let category = l
+            .category
+            .as_ref()
+            .map(|c| {
+                Category::parse(c.get_ref())
+                    .map_err(|m| err(c.span().start, format!("line \"{name}\": {m}")))
+            })
+            .transpose()?;
+        let positive = |v: &Spanned<i64>, what: &str| -> Result<i64, Error> {
+            match *v.get_ref() {
+                q @ 1..=MAX_QUANTITY => Ok(q),
+                q => Err(err(
+                    v.span().start,
+                    format!("line \"{name}\": {what} {q} is not a whole number 1–{MAX_QUANTITY}"),
+                )),
+            }
+        };
+        let needed = match (&l.quantity, &l.per, &l.each) {
+            (Some(q), None, None) => positive(q, "quantity")?,
+            (None, Some(per), Some(each)) => {
+                per_lines.push((lines.len(), per.clone(), positive(each, "each")?));
+                0
+            }
+            (Some(q), Some(_), _) | (Some(q), _, Some(_)) => {
+                return Err(err(
+                    q.span().start,
+                    format!("line \"{name}\": give either quantity, or per and each, not both"),
+                ));
+            }
+            (None, Some(per), None) => {
+                return Err(err(
+                    per.span().start,
+                    format!(
+                        "line \"{name}\": per needs each (how many per unit of \"{}\")",
+                        per.get_ref()
+                    ),
+                ));
+            }
+            (None, None, Some(each)) => {
+                return Err(err(
+                    each.span().start,
+                    format!("line \"{name}\": each needs per (the line it counts per unit of)"),
+                ));
+            }
+            (None, None, None) => {
+                return Err(err(
+                    start,
+                    format!(
+                        "line \"{name}\": no quantity (expected quantity = N, or per = \"LINE\" and each = N)"
+                    ),
+                ));
+            }
+        };
+        lines.push(Line {
+            name,
+            line: line_of(start),
+            types,
+            category,
+            needed,
+        });
+    }
+
+    // `per` chains resolve in any order; a cycle or an unknown name is an
+    // error at the line that names it.
+    let mut pending = per_lines;
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut still = Vec::new();
+        for (i, per, each) in pending {
+            let target = per.get_ref().trim();
+            let Some(t) = lines.iter().position(|x| x.name == target) else {
+                let names: Vec<&str> = lines.iter().map(|x| x.name.as_str()).collect();
+                return Err(err(
+                    per.span().start,
+                    format!(
+                        "line \"{}\": per = \"{target}\" names no line of this package (lines: {})",
+                        lines[i].name,
+                        names.join(", ")
+                    ),
+                ));
+            };
+            // A line counted `per` another still unresolved waits a round.
+            if lines[t].needed == 0 {
+                still.push((i, per, each));
+                continue;
+            }
+            lines[i].needed = lines[t].needed.saturating_mul(each);
+            if lines[i].needed > MAX_QUANTITY {
+                return Err(err(
+                    per.span().start,
+                    format!(
+                        "line \"{}\": {each} × {} is more than {MAX_QUANTITY}",
+                        lines[i].name, lines[t].needed
+                    ),
+                ));
+            }
+        }
+        if still.len() == before {
+            let (i, per, _) = &still[0];
+            return Err(err(
+                per.span().start,
+                format!(
+                    "line \"{}\": per forms a cycle (\"{}\" is counted per a line that is counted per it)",
+                    lines[*i].name,
+                    per.get_ref()
+                ),
+            ));
+        }
+        pending = still;
+    }
+
+    Ok(Package {
+        name: raw.name.unwrap_or_else(|| file.to_string()),
+        file: file.to_string(),
+        within,
+        lines,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        parse(text, "p.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn per_lines_multiply_in_any_order() {
+        let p = parse(
+            "name = \"x\"\nwithin = \"3d\"\n[[line]]\nname = \"ammo\"\ntypes = [\"A\"]\nper = \"tanks\"\neach = 42\n[[line]]\nname = \"tanks\"\ntypes = [\"T\", \"u\"]\nquantity = 28\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(p.within, Some(72));
+        assert_eq!(p.lines[0].needed, 1176);
+        assert_eq!(p.lines[0].line, 3);
+        assert_eq!(p.lines[1].types[1].0.as_str(), "U");
+    }
+
+    #[test]
+    fn errors_name_their_line() {
+        assert!(
+            error("name = \"x\"\n[[line]]\nname = \"a\"\ntypes = [\"A\"]\nquantity = 0\n")
+                .starts_with("p.toml:5: ")
+        );
+        assert!(
+            error("[[line]]\nname = \"a\"\ntypes = [\"A B\"]\nquantity = 1\n")
+                .starts_with("p.toml:3: ")
+        );
+        assert!(
+            error("[[line]]\nname = \"a\"\ntypes = [\"A\"]\nper = \"b\"\neach = 2\n")
+                .starts_with("p.toml:4: ")
+        );
+        assert!(
+            error("[[line]]\nname = \"a\"\ntypes = [\"A\"]\nquantity = 1\ncolour = 2\n")
+                .starts_with("p.toml:5: ")
+        );
+        assert!(error("name = \"x\"\nwithin = \"soon\"\n[[line]]\nname = \"a\"\ntypes = [\"A\"]\nquantity = 1\n").starts_with("p.toml:2: "));
+        assert!(error("name = \"x\n").starts_with("p.toml:1: "));
+        let cycle = error(
+            "[[line]]\nname = \"a\"\ntypes = [\"A\"]\nper = \"b\"\neach = 2\n[[line]]\nname = \"b\"\ntypes = [\"B\"]\nper = \"a\"\neach = 2\n",
+        );
+        assert!(cycle.contains("cycle"), "{cycle}");
+    }
+}
