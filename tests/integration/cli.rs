@@ -251,3 +251,49 @@ fn import_summaries_are_machine_readable() {
         c.stdout
     );
 }
+
+#[test]
+fn every_table_command_fits_80_and_120_columns_without_wrapping() {
+    let w = crate::util::with_fixtures();
+    let packages = crate::util::fixtures().join("packages");
+    let brigade = packages.join("armoured-brigade-set.toml");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["report"],
+        vec!["report", "--by", "depot,type"],
+        vec!["report", "--by", "depot,category,owner"],
+        vec!["history"],
+        vec!["history", "--by", "depot,category"],
+        vec!["deployable", "--within", "48h", "--by", "depot,type,owner"],
+        vec!["depots"],
+        vec!["types"],
+        vec!["check"],
+        vec!["package", "check", brigade.to_str().unwrap()],
+        vec!["package", "list", packages.to_str().unwrap()],
+    ];
+    for width in ["80", "120"] {
+        let limit: usize = width.parse().unwrap();
+        for args in &commands {
+            let text = run_width(&w, width, args);
+            for line in text.lines() {
+                assert!(
+                    line.chars().count() <= limit,
+                    "{args:?} at {width}: {line:?}\n{text}"
+                );
+            }
+            // A wrapped cell would add a line: the table has exactly one
+            // line per CSV row, plus its header, rule and TOTAL.
+            if args[0] != "package" && args[0] != "check" {
+                let mut csv_args = args.clone();
+                csv_args.extend(["--format", "csv"]);
+                let csv_rows = run_width(&w, width, &csv_args).lines().count() - 1;
+                let table: Vec<&str> = text.lines().take_while(|l| !l.starts_with('(')).collect();
+                let totals = table.iter().filter(|l| l.starts_with(" TOTAL")).count();
+                assert_eq!(
+                    table.len() - 2 - totals,
+                    csv_rows,
+                    "{args:?} at {width}: rows wrapped\n{text}"
+                );
+            }
+        }
+    }
+}
