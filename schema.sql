@@ -1,8 +1,9 @@
--- stockpile database, schema version 1.
+-- stockpile database, schema version 2.
 --
 -- This file is the one definition of the database; the binary compiles it in
--- and runs it once, when it creates a new file. Later changes are appended as
--- numbered migration steps in src/db.rs, never made by editing this file.
+-- and runs it once, when it creates a new file. Later changes are appended at
+-- the end as `-- migration N:` steps, never made by editing what is above
+-- them: a database of an older version runs only the steps it lacks.
 --
 -- Dates are ISO text (YYYY-MM-DD), so they sort and compare as dates.
 
@@ -134,3 +135,31 @@ JOIN equipment_type t ON t.id = h.type_id
 JOIN snapshot s       ON s.depot_id = h.depot_id
                      AND s.as_of = (SELECT max(as_of) FROM snapshot WHERE depot_id = h.depot_id)
 WHERE h.valid_to IS NULL;
+
+-- migration 2: provenance, and the versions that begin on a date.
+-- A database of version 1 runs only the statements from this line on;
+-- a new one runs the whole file.
+
+-- The line of the export file where the record of each version starts (the
+-- file is the ledger entry `opened_by`): what `stockpile trace` shows. It is
+-- the line of the snapshot the version begins with; later snapshots that
+-- repeat the line confirm it. NULL for versions stored before version 2.
+ALTER TABLE holding_version ADD COLUMN source_line INTEGER
+    CHECK (source_line IS NULL OR source_line > 0);
+
+-- The versions that begin on a date: with the (depot, valid_to) index, what
+-- changed between two snapshots of a depot is read without scanning it.
+CREATE INDEX holding_version_by_depot_start ON holding_version(depot_id, valid_from);
+
+-- The mission-capable quantity of each snapshot (FMC and PMC, lots expired
+-- on its date left out), beside its on-hand `quantity`: `changes` compares
+-- two snapshots' MC rates without summing their holdings. Filled in for the
+-- snapshots stored before version 2.
+ALTER TABLE snapshot ADD COLUMN mc INTEGER CHECK (mc IS NULL OR mc >= 0);
+UPDATE snapshot SET mc = (
+    SELECT coalesce(sum(h.quantity), 0) FROM holding_version h
+    WHERE h.depot_id = snapshot.depot_id
+      AND h.valid_from <= snapshot.as_of
+      AND (h.valid_to IS NULL OR h.valid_to > snapshot.as_of)
+      AND (h.status = 'FMC' OR h.status = 'PMC')
+      AND (h.expires IS NULL OR h.expires >= snapshot.as_of));

@@ -14,6 +14,7 @@ Workflow:
   3. stockpile report --by depot             readiness: R-level, S-level, overall level
   4. stockpile deployable --within 48h       what can move within a window
   5. stockpile history                       the trend, per snapshot date
+     stockpile changes / watch / trace       what changed, what needs attention, where a figure came from
   6. stockpile package check force.toml      can this force be issued, from where, how fast
 
 The database is ./stockpile.db unless --db PATH or STOCKPILE_DB says otherwise.
@@ -148,6 +149,40 @@ Runs SQLite's integrity and foreign-key checks, walks the ledger's hash chain,
 recomputes every snapshot's digest from the stored holdings, and recomputes
 the readiness aggregates. Each problem is named by depot, date and file.")]
     Check,
+    /// What changed since the last snapshot: per depot, or item by item
+    #[command(after_help = "\
+Examples:
+  stockpile changes                            each depot's latest snapshot against the one before
+  stockpile changes --items                    every serial and lot that changed
+  stockpile changes --since 2026-10-01 --depot PL-POW-01 --items
+  stockpile changes --as-of 2026-11-01 --format csv
+
+Items come in the order a maintenance meeting reads them: newly not mission
+capable, returned to service, moves between depots, arrivals, departures
+(a serial no depot reports any more is flagged), quantity changes.")]
+    Changes(ChangesArgs),
+    /// What needs attention: expired and expiring lots, overdue inspections, stale depots
+    #[command(after_help = "\
+Examples:
+  stockpile watch
+  stockpile watch --expiring 30d --inspection 365d --stale 7d
+  stockpile watch --depot PL-POW-01 --format csv
+  stockpile watch --fail-on-any > /dev/null || mail-the-duty-officer
+
+Lots are judged against today (--today DATE to choose another day), a last
+inspection against its snapshot's date, a depot against today.")]
+    Watch(WatchArgs),
+    /// Where a figure came from: the export lines behind a depot × type
+    #[command(after_help = "\
+Examples:
+  stockpile trace --depot DE-AUG-01 --type LEOPARD-2A6
+  stockpile trace --depot DE-AUG-01 --type LEOPARD-2A6 --serial DE-LEOPAR-0004
+  stockpile trace --depot PL-POW-01 --type 155MM-HE-M795 --as-of 2026-10-01 --format json
+
+Each line shows the file and line it was read from, the import (ledger entry,
+SHA-256 of the file, time, OS user) and the later snapshots that repeated it
+unchanged.")]
+    Trace(TraceArgs),
     /// Force packages: can the stockpile issue this force within a window?
     #[command(subcommand)]
     Package(PackageCommand),
@@ -205,9 +240,19 @@ pub struct ImportArgs {
     pub map: Option<PathBuf>,
 }
 
-/// Which holdings a report looks at.
+/// Which holdings a report looks at: the filters and a date.
 #[derive(Debug, Args, Clone, Default)]
 pub struct Selection {
+    #[command(flatten)]
+    pub filter: Filter,
+    /// The state on this date (each depot's latest snapshot on or before it)
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+}
+
+/// The `--depot`, `--type`, `--category` and `--owner` filters.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Filter {
     /// Only these depots (repeatable, or comma-separated)
     #[arg(long, value_delimiter = ',')]
     pub depot: Vec<String>,
@@ -220,9 +265,6 @@ pub struct Selection {
     /// Only items owned by these nations (ISO alpha-3)
     #[arg(long, value_delimiter = ',')]
     pub owner: Vec<String>,
-    /// The state on this date (each depot's latest snapshot on or before it)
-    #[arg(long, value_name = "DATE")]
-    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -274,6 +316,55 @@ Example:
         /// CSV file with depot,type,required
         file: PathBuf,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ChangesArgs {
+    /// Compare with each depot's snapshot on or before this date (default: the one before)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// One row per changed serial or lot instead of one per depot
+    #[arg(long)]
+    pub items: bool,
+    #[command(flatten)]
+    pub selection: Selection,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The day to judge by (default: today's date on this machine)
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
+    /// Lots expiring within this window are listed
+    #[arg(long, value_name = "DURATION", default_value = "90d")]
+    pub expiring: String,
+    /// An inspection older than this before its snapshot is overdue
+    #[arg(long, value_name = "DURATION", default_value = "180d")]
+    pub inspection: String,
+    /// A depot whose latest snapshot is older than this is stale
+    #[arg(long, value_name = "DURATION", default_value = "14d")]
+    pub stale: String,
+    /// Exit 1 when anything is listed (for cron)
+    #[arg(long)]
+    pub fail_on_any: bool,
+    #[command(flatten)]
+    pub filter: Filter,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The depot of the figure
+    #[arg(long)]
+    pub depot: String,
+    /// The type of the figure
+    #[arg(long = "type", value_name = "TYPE")]
+    pub type_code: String,
+    /// Only this serial
+    #[arg(long)]
+    pub serial: Option<String>,
+    /// The state on this date (the depot's latest snapshot on or before it)
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,7 +12,7 @@ use crate::error::{DbError, is_busy};
 /// The schema compiled into the binary.
 pub const SCHEMA: &str = include_str!("../schema.sql");
 /// `PRAGMA user_version` of a database made by this build.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 /// `PRAGMA application_id`: marks a file as a stockpile database ("STKP").
 pub const APPLICATION_ID: i64 = 0x53544b50;
 /// How long a writer waits for another one before giving up with exit 75,
@@ -65,6 +65,9 @@ pub fn open(path: &Path, access: Access) -> Result<Connection, DbError> {
         create_schema(&conn, path)?;
     } else {
         check_identity(&conn, path, version)?;
+        if version < SCHEMA_VERSION && access != Access::ReadOnly {
+            migrate(&conn, path)?;
+        }
     }
     if access != Access::ReadOnly {
         conn.pragma_update(None, "journal_mode", "WAL")
@@ -146,6 +149,43 @@ fn create_schema(conn: &Connection, path: &Path) -> Result<(), DbError> {
             let _ = conn.execute_batch("ROLLBACK");
             Err(DbError::NotStockpile(path.to_path_buf()))
         }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(classify(path, e))
+        }
+    }
+}
+
+/// The statements of `schema.sql` from its `-- migration N:` line on.
+fn migration(step: i64) -> Option<&'static str> {
+    let marker = format!("\n-- migration {step}:");
+    SCHEMA.find(&marker).map(|at| {
+        let rest = &SCHEMA[at + 1..];
+        let next = rest[1..]
+            .find("\n-- migration ")
+            .map_or(rest.len(), |n| n + 1);
+        &rest[..next]
+    })
+}
+
+/// Brings a database of an older version up to this one, step by step, in
+/// one exclusive transaction: another stockpile either sees it all done or
+/// not begun.
+fn migrate(conn: &Connection, path: &Path) -> Result<(), DbError> {
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| classify(path, e))?;
+    let result = (|| {
+        let mut version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        while version < SCHEMA_VERSION {
+            version += 1;
+            let step = migration(version).expect("every version has its migration in schema.sql");
+            conn.execute_batch(step)?;
+            conn.pragma_update(None, "user_version", version)?;
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => conn.execute_batch("COMMIT").map_err(|e| classify(path, e)),
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
             Err(classify(path, e))

@@ -24,7 +24,16 @@ pub struct Brief {
     pub worst: Vec<Group>,
     /// Force packages checked (`--packages DIR`), worst first.
     pub packages: Vec<crate::package::Evaluation>,
+    /// Each depot's latest snapshot against the one before.
+    pub changes: crate::changes::Comparison,
+    /// What needs attention, and the day it was judged by.
+    pub attention: Vec<crate::attention::Attention>,
+    pub today: String,
 }
+
+/// How many rows of each list the page shows (the full lists are a
+/// command away: `changes --items`, `watch`).
+const LISTED: usize = 15;
 
 fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -183,6 +192,153 @@ fn package_chart(packages: &[crate::package::Evaluation]) -> String {
     bar_chart("Package fill", &bars, 230, 190, &[])
 }
 
+fn signed(n: i64) -> String {
+    match n {
+        n if n > 0 => format!("+{n}"),
+        n if n < 0 => format!("−{}", -n),
+        _ => "0".into(),
+    }
+}
+
+fn rate(mc: i64, on_hand: i64) -> String {
+    pct((on_hand > 0).then(|| mc as f64 / on_hand as f64))
+}
+
+/// Per depot: Δ on hand, Δ MC and the MC rate on both dates, then the items
+/// that went down since.
+fn since_last_snapshot(out: &mut String, c: &crate::changes::Comparison) {
+    use crate::changes::Change;
+    out.push_str("<section><h2>Since the last snapshot</h2><table id=\"changes\"><thead><tr><th>depot</th><th>from</th><th>to</th><th>Δ on hand</th><th>Δ MC</th><th>MC rate</th><th>newly NMC</th><th>back in service</th></tr></thead><tbody>");
+    for d in &c.depots {
+        let _ = write!(out, "<tr><th scope=\"row\">{}</th>", esc(&d.depot));
+        match &d.from {
+            Some(f) => {
+                let _ = write!(
+                    out,
+                    "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
+                    crate::model::iso(f.as_of),
+                    crate::model::iso(d.to.as_of),
+                    signed(d.to.quantity - f.quantity),
+                    signed(d.to.mc - f.mc),
+                    rate(f.mc, f.quantity),
+                    rate(d.to.mc, d.to.quantity),
+                    d.count(Change::BecameNmc),
+                    d.count(Change::ReturnedToMc)
+                );
+            }
+            None => {
+                let _ = write!(
+                    out,
+                    "<td>–</td><td>{}</td><td colspan=\"6\">one snapshot only: nothing to compare</td></tr>",
+                    crate::model::iso(d.to.as_of)
+                );
+            }
+        }
+    }
+    out.push_str("</tbody></table>");
+    let down: Vec<&crate::changes::Item> = c
+        .items
+        .iter()
+        .filter(|i| i.change == Change::BecameNmc)
+        .collect();
+    if down.is_empty() {
+        out.push_str("<p>Nothing became not mission capable.</p>");
+    } else {
+        let _ = write!(
+            out,
+            "<h3>Newly not mission capable ({})</h3><table id=\"became-nmc\"><thead><tr><th>depot</th><th>type</th><th>serial or lot</th><th>was</th><th>now</th></tr></thead><tbody>",
+            down.len()
+        );
+        let side = |s: &Option<crate::changes::Side>| match s {
+            Some(crate::changes::Side::Text(t)) => esc(t),
+            Some(crate::changes::Side::Quantity(q)) => q.to_string(),
+            None => "–".into(),
+        };
+        for i in down.iter().take(LISTED) {
+            let _ = write!(
+                out,
+                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&i.depot),
+                esc(&i.type_code),
+                esc(i.serial.as_deref().or(i.lot.as_deref()).unwrap_or("–")),
+                side(&i.from),
+                side(&i.to)
+            );
+        }
+        out.push_str("</tbody></table>");
+        if down.len() > LISTED {
+            let _ = write!(
+                out,
+                "<p>… and {} more: <code>stockpile changes --items</code></p>",
+                down.len() - LISTED
+            );
+        }
+    }
+    out.push_str("</section>\n");
+}
+
+/// Stale depots, expired and expiring lots, overdue inspections.
+fn attention(out: &mut String, rows: &[crate::attention::Attention], today: &str) {
+    use crate::attention::Kind;
+    let _ = write!(
+        out,
+        "<section><h2>Needs attention</h2><p>Judged on {}.</p>",
+        esc(today)
+    );
+    if rows.is_empty() {
+        out.push_str("<p>Nothing needs attention.</p></section>\n");
+        return;
+    }
+    for (kind, title, date_label, days_label) in [
+        (
+            Kind::StaleDepot,
+            "Depots not reporting",
+            "latest snapshot",
+            "days since",
+        ),
+        (Kind::Expired, "Expired lots", "expired", "days past"),
+        (Kind::Expiring, "Lots expiring soon", "expires", "days left"),
+        (
+            Kind::InspectionOverdue,
+            "Inspections overdue",
+            "last inspected",
+            "days since",
+        ),
+    ] {
+        let list: Vec<_> = rows.iter().filter(|a| a.kind == kind).collect();
+        if list.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            out,
+            "<h3>{title} ({})</h3><table id=\"{}\"><thead><tr><th>depot</th><th>type</th><th>serial or lot</th><th>quantity</th><th>{date_label}</th><th>{days_label}</th></tr></thead><tbody>",
+            list.len(),
+            kind.as_str()
+        );
+        for a in list.iter().take(LISTED) {
+            let _ = write!(
+                out,
+                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&a.depot),
+                esc(a.type_code.as_deref().unwrap_or("–")),
+                esc(a.serial.as_deref().or(a.lot.as_deref()).unwrap_or("–")),
+                a.quantity.map_or("–".into(), |q| q.to_string()),
+                a.date.map_or("never".into(), crate::model::iso),
+                a.days.map_or("–".into(), |d| d.to_string())
+            );
+        }
+        out.push_str("</tbody></table>");
+        if list.len() > LISTED {
+            let _ = write!(
+                out,
+                "<p>… and {} more: <code>stockpile watch</code></p>",
+                list.len() - LISTED
+            );
+        }
+    }
+    out.push_str("</section>\n");
+}
+
 pub fn render(b: &Brief) -> String {
     let mut out = String::with_capacity(64 * 1024);
     let t = &b.total;
@@ -227,6 +383,24 @@ pub fn render(b: &Brief) -> String {
     }
     figures_row(&mut out, &["TOTAL".into()], t);
     out.push_str("</tbody></table></section>\n");
+
+    since_last_snapshot(&mut out, &b.changes);
+    attention(&mut out, &b.attention, &b.today);
+
+    if !b.packages.is_empty() {
+        out.push_str("<section><h2>Force packages</h2>");
+        out.push_str(&package_chart(&b.packages));
+        out.push_str("<ul id=\"packages\">");
+        for p in &b.packages {
+            let _ = write!(
+                out,
+                "<li><b>{}</b>: {}</li>",
+                esc(&p.name),
+                esc(&p.verdict())
+            );
+        }
+        out.push_str("</ul></section>\n");
+    }
 
     let _ = write!(
         out,
@@ -288,21 +462,6 @@ pub fn render(b: &Brief) -> String {
     }
     out.push_str("</section>\n");
 
-    if !b.packages.is_empty() {
-        out.push_str("<section><h2>Force packages</h2>");
-        out.push_str(&package_chart(&b.packages));
-        out.push_str("<ul id=\"packages\">");
-        for p in &b.packages {
-            let _ = write!(
-                out,
-                "<li><b>{}</b>: {}</li>",
-                esc(&p.name),
-                esc(&p.verdict())
-            );
-        }
-        out.push_str("</ul></section>\n");
-    }
-
     let _ = write!(
         out,
         "<section><h2>Worst ten depot × type pairs</h2><table id=\"worst\"><thead><tr><th>depot</th><th>type</th>{HEAD}</tr></thead><tbody>"
@@ -317,7 +476,7 @@ pub fn render(b: &Brief) -> String {
 
 const CSS: &str = "\
 body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1b1f24;margin:2rem auto;max-width:1000px;padding:0 1rem}\
-h1{margin:0;font-size:1.6rem}h2{font-size:1.15rem;margin:1.6rem 0 .5rem;border-bottom:1px solid #ccd;padding-bottom:.2rem}\
+h1{margin:0;font-size:1.6rem}h3{font-size:1rem;margin:1rem 0 .3rem}h2{font-size:1.15rem;margin:1.6rem 0 .5rem;border-bottom:1px solid #ccd;padding-bottom:.2rem}\
 header p{color:#555;margin:.2rem 0 1rem}\
 .headline{display:flex;gap:.8rem;flex-wrap:wrap}.card{border:1px solid #ccd;border-radius:6px;padding:.6rem 1rem;min-width:150px}\
 .card>span{display:block;color:#555;font-size:.8rem;text-transform:uppercase}.card b{font-size:1.6rem}.card small{display:block;color:#555}\

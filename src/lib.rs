@@ -2,6 +2,8 @@
 //! stockpiles. Depot CSV exports flow one way: decoded text → records →
 //! validated holdings → versioned snapshots → readiness figures → output.
 
+pub mod attention;
+pub mod changes;
 pub mod cli;
 pub mod cmd;
 pub mod content;
@@ -12,5 +14,6 @@ pub mod import;
 pub mod model;
 pub mod output;
 pub mod package;
+pub mod provenance;
 pub mod readiness;
 pub mod state;

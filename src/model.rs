@@ -331,6 +331,11 @@ impl State {
         }
     }
 
+    /// Mission capable: FMC or PMC, and not an expired lot.
+    pub fn is_mc(self) -> bool {
+        matches!(self, State::Reported(Status::Fmc | Status::Pmc))
+    }
+
     pub fn parse(text: &str) -> Option<State> {
         if text == "EXPIRED" {
             Some(State::Expired)

@@ -36,6 +36,8 @@ pub enum Value {
     Level(u8),
     /// A quantity missing: red on a colour terminal when above zero.
     Shortfall(i64),
+    /// A change: shown with its sign in tables (+3, −5, 0).
+    Delta(i64),
     /// Nothing to show here (a source row under its line); null in JSON.
     Blank,
 }
@@ -59,7 +61,7 @@ impl Value {
             Value::RLevel(l) => Json::from(format!("R{l}")),
             Value::SLevel(l) => Json::from(format!("S{l}")),
             Value::Level(l) => Json::from(*l),
-            Value::Shortfall(n) => Json::from(*n),
+            Value::Shortfall(n) | Value::Delta(n) => Json::from(*n),
             Value::Blank => Json::Null,
         }
     }
@@ -67,7 +69,7 @@ impl Value {
     fn plain(&self) -> String {
         match self {
             Value::Null | Value::Blank => String::new(),
-            Value::Int(i) | Value::Shortfall(i) => i.to_string(),
+            Value::Int(i) | Value::Shortfall(i) | Value::Delta(i) => i.to_string(),
             Value::Real(r) => r.to_string(),
             Value::Rate(r) | Value::RateBar(r) => format!("{}", round(*r, 6)),
             Value::Text(s) => s.clone(),
@@ -96,6 +98,7 @@ impl Value {
                 }
             }
             Value::Blank => Cell::new(""),
+            Value::Delta(i) => Cell::new(signed(*i)).set_alignment(CellAlignment::Right),
             Value::Real(r) => Cell::new(r).set_alignment(CellAlignment::Right),
             Value::Rate(r) => {
                 Cell::new(format!("{:.1}%", r * 100.0)).set_alignment(CellAlignment::Right)
@@ -128,6 +131,15 @@ fn bar(rate: f64, width: usize) -> String {
 fn round(x: f64, digits: i32) -> f64 {
     let f = 10f64.powi(digits);
     (x * f).round() / f
+}
+
+/// +1,234 or −5 (a true minus sign), 0 bare.
+fn signed(n: i64) -> String {
+    match n {
+        0 => "0".into(),
+        n if n > 0 => format!("+{}", group_thousands(n)),
+        n => format!("−{}", group_thousands(-n)),
+    }
 }
 
 pub fn group_thousands(n: i64) -> String {

@@ -35,8 +35,9 @@ impl Filters {
     }
 
     /// `AND column IN (?, ?, …)` for each non-empty filter, with its values
-    /// bound (never spliced into the SQL).
-    fn sql(&self, params: &mut Vec<SqlValue>) -> String {
+    /// bound (never spliced into the SQL). The query names its depot `d`,
+    /// its type `t` and its holdings `src`.
+    pub fn sql(&self, params: &mut Vec<SqlValue>) -> String {
         let mut sql = String::new();
         for (column, values) in [
             ("d.code", &self.depots),

@@ -73,6 +73,7 @@ fn verify(conn: &Connection) -> Result<Vec<Finding>> {
     let ledger = check_ledger(conn, &mut fail)?;
     let snapshots = check_snapshots(conn, &ledger, &mut fail)?;
     let depots = check_aggregates(conn, &mut fail)?;
+    let traced = check_provenance(conn, &ledger, &mut fail)?;
 
     if findings.is_empty() {
         findings.push(Finding {
@@ -95,12 +96,27 @@ fn verify(conn: &Connection) -> Result<Vec<Finding>> {
             ok: true,
             detail: format!("readiness of {depots} depots matches their current holdings"),
         });
+        findings.push(Finding {
+            check: "provenance",
+            ok: true,
+            detail: format!("{traced} holding versions name a line of the file that recorded them"),
+        });
     }
     Ok(findings)
 }
 
-/// Ledger entries by id: (file name, snapshot digests it recorded).
-type Ledger = BTreeMap<i64, (String, HashMap<(String, String), String>)>;
+/// What a ledger entry recorded.
+struct Entry {
+    file: String,
+    /// Snapshot digests by (depot, as_of).
+    digests: HashMap<(String, String), String>,
+    /// The line where the file's last imported record starts (entries
+    /// written since provenance is kept).
+    last_line: Option<i64>,
+}
+
+/// Ledger entries by id.
+type Ledger = BTreeMap<i64, Entry>;
 
 fn check_ledger(conn: &Connection, fail: &mut impl FnMut(&'static str, String)) -> Result<Ledger> {
     let mut stmt = conn.prepare(
@@ -146,7 +162,17 @@ fn check_ledger(conn: &Connection, fail: &mut impl FnMut(&'static str, String)) 
                 }
             }
         }
-        ledger.insert(id, (file.clone(), digests));
+        let last_line = serde_json::from_str::<serde_json::Value>(&fields[4])
+            .ok()
+            .and_then(|c| c["last_line"].as_i64());
+        ledger.insert(
+            id,
+            Entry {
+                file: file.clone(),
+                digests,
+                last_line,
+            },
+        );
     }
     Ok(ledger)
 }
@@ -157,10 +183,11 @@ fn check_snapshots(
     fail: &mut impl FnMut(&'static str, String),
 ) -> Result<usize> {
     let mut stmt = conn.prepare(
-        "SELECT s.depot_id, d.code, s.as_of, s.ledger_id, s.digest, s.line_count FROM snapshot s
-         JOIN depot d ON d.id = s.depot_id ORDER BY d.code, s.as_of",
+        "SELECT s.depot_id, d.code, s.as_of, s.ledger_id, s.digest, s.line_count, s.quantity, s.mc
+         FROM snapshot s JOIN depot d ON d.id = s.depot_id ORDER BY d.code, s.as_of",
     )?;
-    let snapshots: Vec<(i64, String, String, i64, String, i64)> = stmt
+    type Row = (i64, String, String, i64, String, i64, i64, Option<i64>);
+    let snapshots: Vec<Row> = stmt
         .query_map([], |r| {
             Ok((
                 r.get(0)?,
@@ -169,6 +196,8 @@ fn check_snapshots(
                 r.get(3)?,
                 r.get(4)?,
                 r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -179,15 +208,15 @@ fn check_snapshots(
          WHERE h.depot_id = ?1 AND h.valid_from <= ?2 AND (h.valid_to IS NULL OR h.valid_to > ?2)",
     )?;
     let mut buf = Vec::new();
-    for (depot_id, depot, as_of, ledger_id, digest, line_count) in &snapshots {
+    for (depot_id, depot, as_of, ledger_id, digest, line_count, quantity, mc) in &snapshots {
         let file = ledger
             .get(ledger_id)
-            .map_or("(missing ledger entry)", |l| l.0.as_str());
+            .map_or("(missing ledger entry)", |l| l.file.as_str());
         let place =
             format!("{depot} as of {as_of} (imported from {file}, ledger entry {ledger_id})");
         match ledger
             .get(ledger_id)
-            .and_then(|l| l.1.get(&(depot.clone(), as_of.clone())))
+            .and_then(|l| l.digests.get(&(depot.clone(), as_of.clone())))
         {
             Some(recorded) if recorded == digest => {}
             Some(_) => fail(
@@ -201,9 +230,19 @@ fn check_snapshots(
         }
         let mut stored = Vec::new();
         let mut hashes = Vec::new();
+        let (mut on_hand, mut mission_capable) = (0i64, 0i64);
         let mut rows = lines.query(rusqlite::params![depot_id, as_of])?;
         while let Some(r) = rows.next()? {
             stored.push(r.get::<_, i64>(0)?);
+            let q: i64 = r.get(3)?;
+            on_hand += q;
+            let status: String = r.get(2)?;
+            let expired = r
+                .get::<_, Option<String>>(8)?
+                .is_some_and(|e| e.as_str() < as_of.as_str());
+            if (status == "FMC" || status == "PMC") && !expired {
+                mission_capable += q;
+            }
             let strings: Vec<Option<String>> = [1, 2, 4, 5, 7, 8, 9, 10]
                 .iter()
                 .map(|&i| r.get::<_, Option<String>>(i))
@@ -231,6 +270,15 @@ fn check_snapshots(
                 ),
             );
         }
+        if on_hand != *quantity || mc.is_some_and(|mc| mc != mission_capable) {
+            fail(
+                "snapshots",
+                format!(
+                    "{place}: its recorded totals (on hand {quantity}, MC {}) differ from its holdings (on hand {on_hand}, MC {mission_capable})",
+                    mc.map_or("–".into(), |m| m.to_string())
+                ),
+            );
+        }
         let mut recomputed = keys_from_hashes(hashes);
         if snapshot_digest(&mut recomputed) != *digest {
             fail(
@@ -247,6 +295,53 @@ fn check_snapshots(
         }
     }
     Ok(snapshots.len())
+}
+
+/// Every version names the line of its file (`source_line`), within the
+/// lines its ledger entry recorded; versions stored before provenance was
+/// kept (entries without `last_line`) may have none.
+fn check_provenance(
+    conn: &Connection,
+    ledger: &Ledger,
+    fail: &mut impl FnMut(&'static str, String),
+) -> Result<i64> {
+    let mut stmt = conn.prepare(
+        "SELECT opened_by, count(*), count(source_line), min(source_line), max(source_line)
+         FROM holding_version GROUP BY opened_by",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut traced = 0;
+    while let Some(r) = rows.next()? {
+        let (entry, versions, with_line): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let (min, max): (Option<i64>, Option<i64>) = (r.get(3)?, r.get(4)?);
+        traced += with_line;
+        let Some(e) = ledger.get(&entry) else {
+            continue; // a missing entry is the foreign-key check's finding
+        };
+        let Some(last) = e.last_line else { continue };
+        if with_line < versions {
+            fail(
+                "provenance",
+                format!(
+                    "{} holding versions recorded by {} (ledger entry {entry}) have lost their line number",
+                    versions - with_line,
+                    e.file
+                ),
+            );
+        }
+        if min.is_some_and(|m| m < 1) || max.is_some_and(|m| m > last) {
+            fail(
+                "provenance",
+                format!(
+                    "holding versions recorded by {} (ledger entry {entry}) name lines {}–{}, but its records end on line {last}",
+                    e.file,
+                    min.unwrap_or(0),
+                    max.unwrap_or(0)
+                ),
+            );
+        }
+    }
+    Ok(traced)
 }
 
 type Aggregate = BTreeMap<(i64, i64, Option<String>, String, Option<i64>), i64>;

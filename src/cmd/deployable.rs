@@ -13,7 +13,7 @@ pub fn run(args: &DeployableArgs, ctx: &mut Context) -> Result<()> {
     let within = parse_hours(&args.within, MAX_NOTICE_HOURS)
         .map_err(|m| Error::Usage(format!("--within: {m}")))?;
     let by = Key::parse_list(&args.by).map_err(|m| Error::Usage(format!("--by: {m}")))?;
-    let filters = filters(&args.selection)?;
+    let filters = filters(&args.selection.filter)?;
     let date = as_of(&args.selection)?;
     let conn = db::open(&ctx.db, Access::Read)?;
     let facts = state::facts(&conn, &by, &filters, date, true)?;

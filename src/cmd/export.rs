@@ -18,7 +18,7 @@ fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 }
 
 pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
-    let filters = filters(&args.selection)?;
+    let filters = filters(&args.selection.filter)?;
     let date = as_of(&args.selection)?;
     let conn = db::open(&ctx.db, Access::Read)?;
     // Each depot's snapshot in force on the date (or its latest), and the

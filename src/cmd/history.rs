@@ -12,7 +12,7 @@ use crate::state;
 
 pub fn run(args: &HistoryArgs, ctx: &mut Context) -> Result<()> {
     let by = Key::parse_list(&args.by).map_err(|m| Error::Usage(format!("--by: {m}")))?;
-    let filters = filters(&args.selection)?;
+    let filters = filters(&args.selection.filter)?;
     let until = as_of(&args.selection)?;
     let conn = db::open(&ctx.db, Access::Read)?;
     let mut columns = vec!["as_of"];

@@ -1,6 +1,7 @@
 //! One module per subcommand, each with one `run`; this module dispatches
 //! and holds what they share.
 
+pub mod changes;
 pub mod check;
 pub mod deployable;
 pub mod export;
@@ -11,13 +12,15 @@ pub mod query;
 pub mod reference;
 pub mod report;
 pub mod requirements;
+pub mod trace;
+pub mod watch;
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
-use crate::cli::{Cli, Command, PackageCommand, RequirementsCommand, Selection};
+use crate::cli::{Cli, Command, Filter, PackageCommand, RequirementsCommand, Selection};
 use crate::error::{Error, Result};
 use crate::model::{Category, DepotCode, Nation, TypeCode, parse_date};
 use crate::output::{Format, Style};
@@ -58,6 +61,9 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
         Command::Export(args) => export::run(&args, ctx),
         Command::Query(args) => query::run(&args, ctx),
         Command::Check => check::run(ctx),
+        Command::Changes(args) => changes::run(&args, ctx),
+        Command::Watch(args) => watch::run(&args, ctx),
+        Command::Trace(args) => trace::run(&args, ctx),
         Command::Package(PackageCommand::Check(args)) => package::check(&args, ctx),
         Command::Package(PackageCommand::List(args)) => package::list(&args, ctx),
         Command::Manpage => {
@@ -75,7 +81,7 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
 
 /// The filters of a report, each value checked so that a typo is an error
 /// rather than an empty report.
-pub fn filters(selection: &Selection) -> Result<Filters> {
+pub fn filters(selection: &Filter) -> Result<Filters> {
     let usage = |m: String| Error::Usage(m);
     Ok(Filters {
         depots: selection

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value as Json, json};
 
 use super::{Context, as_of, filters};
-use crate::cli::{PackageArgs, PackageCheckArgs, PackageListArgs, Selection};
+use crate::cli::{Filter, PackageArgs, PackageCheckArgs, PackageListArgs, Selection};
 use crate::db::{self, Access};
 use crate::error::{Error, Result};
 use crate::model::{MAX_NOTICE_HOURS, parse_hours};
@@ -17,12 +17,14 @@ use crate::package::{self, Evaluation, Options, file};
 /// The checked options, and the `--fail-below` threshold as a fraction.
 fn options(args: &PackageArgs) -> Result<(Options, Option<f64>)> {
     let selection = Selection {
-        depot: args.depot.clone(),
-        owner: args.owner.clone(),
+        filter: Filter {
+            depot: args.depot.clone(),
+            owner: args.owner.clone(),
+            ..Filter::default()
+        },
         as_of: args.as_of.clone(),
-        ..Selection::default()
     };
-    let checked = filters(&selection)?;
+    let checked = filters(&selection.filter)?;
     let limit = args.fail_below.as_deref().map(parse_percent).transpose()?;
     let options = Options {
         within: args

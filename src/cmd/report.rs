@@ -86,6 +86,19 @@ fn brief(
             by,
         ))
     };
+    // The day the attention list is judged by: the date asked for, or today.
+    let today = date.unwrap_or_else(|| chrono::Local::now().date_naive());
+    let mut changes = crate::changes::compare(
+        conn,
+        crate::changes::Window {
+            since: None,
+            as_of: date,
+        },
+    )?;
+    let shown =
+        |depot: &str| filters.depots.is_empty() || filters.depots.iter().any(|d| d == depot);
+    changes.depots.retain(|d| shown(&d.depot));
+    changes.items.retain(|i| shown(&i.depot));
     let (by_depot, total) = summary(&[Key::Depot], true)?;
     let (by_depot_category, _) = summary(&[Key::Depot, Key::Category], true)?;
     let (pairs, _) = summary(&[Key::Depot, Key::Type], true)?;
@@ -132,12 +145,19 @@ fn brief(
         expired,
         worst,
         packages: Vec::new(),
+        changes,
+        attention: crate::attention::watch(
+            conn,
+            filters,
+            crate::attention::Limits::default_windows(today),
+        )?,
+        today: crate::model::iso(today),
     })
 }
 
 pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
     let by = Key::parse_list(&args.by).map_err(|m| Error::Usage(format!("--by: {m}")))?;
-    let filters = filters(&args.selection)?;
+    let filters = filters(&args.selection.filter)?;
     let date = as_of(&args.selection)?;
     let threshold = args.fail_below.as_deref().map(parse_level).transpose()?;
     let conn = db::open(&ctx.db, Access::Read)?;

@@ -46,11 +46,14 @@ pub fn run(path: &Path, ctx: &mut Context) -> Result<()> {
         }
         .into(),
     })?;
-    let (mut reader, _) = open_csv(path, &probe.dialect).map_err(|source| Error::NoInput {
+    let (mut reader, counts) = open_csv(path, &probe.dialect).map_err(|source| Error::NoInput {
         path: path.to_path_buf(),
         source,
     })?;
-    let header = reader.headers().map_err(|e| csv_error(&file, &e))?.clone();
+    let header = reader
+        .headers()
+        .map_err(|e| csv_error(&file, &counts, &e))?
+        .clone();
     let mut index = [None; 3];
     for (i, name) in header.iter().enumerate() {
         if let Some(c) = column(name) {
@@ -84,12 +87,12 @@ pub fn run(path: &Path, ctx: &mut Context) -> Result<()> {
     let mut record = csv::StringRecord::new();
     while reader
         .read_record(&mut record)
-        .map_err(|e| csv_error(&file, &e))?
+        .map_err(|e| csv_error(&file, &counts, &e))?
     {
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| counts.line_at(p.byte()));
         let mut row_errors = Vec::new();
         let mut err = |column: &str, message: String| {
             row_errors.push(RowError {

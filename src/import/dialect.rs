@@ -177,8 +177,9 @@ pub fn probe(
 }
 
 /// The file as UTF-8 text, decoded while streaming (no whole-file buffer),
-/// without its byte-order mark, and a count of the quote characters read.
-pub fn open_decoded(path: &Path, dialect: &Dialect) -> io::Result<(Box<dyn Read>, QuoteCount)> {
+/// without its byte-order mark, with what the CSV reader cannot tell: the
+/// quotes it was given and the lines as a text editor counts them.
+pub fn open_decoded(path: &Path, dialect: &Dialect) -> io::Result<(Box<dyn Read>, TextCounts)> {
     let file = BufReader::with_capacity(256 * 1024, File::open(path)?);
     let reader = DecodeReaderBytesBuilder::new()
         .encoding(Some(dialect.encoding))
@@ -186,38 +187,103 @@ pub fn open_decoded(path: &Path, dialect: &Dialect) -> io::Result<(Box<dyn Read>
         .utf8_passthru(true)
         .strip_bom(true)
         .build(file);
-    let count = QuoteCount::default();
+    let counts = TextCounts::default();
     let counting = Counting {
         inner: reader,
-        count: count.clone(),
+        counts: counts.clone(),
+        offset: 0,
+        after_cr: false,
     };
-    Ok((Box::new(counting), count))
+    Ok((Box::new(counting), counts))
 }
 
-/// How many `"` the CSV parser was given. Well-formed CSV has an even
-/// number (each quoted field opens and closes, inner quotes are doubled); an
-/// odd count at the end means a quote was never closed, and the CSV reader,
-/// which reads such a field to the end of the file, swallowed the rows after
-/// it into one cell.
+/// What the decoded text held as it streamed past the CSV reader.
+///
+/// Quotes: well-formed CSV has an even number (each quoted field opens and
+/// closes, inner quotes are doubled); an odd count at the end means a quote
+/// was never closed, and the CSV reader, which reads such a field to the end
+/// of the file, swallowed the rows after it into one cell.
+///
+/// Lines: the CSV reader's own line count takes CRLF for two line ends and
+/// a lone CR for none (rust-csv issue 395), so a Windows export's errors
+/// would name the line above, and a classic-Mac one line 1 throughout. Here
+/// CRLF, LF and CR each end one line, as every text editor counts them.
 #[derive(Debug, Clone, Default)]
-pub struct QuoteCount(std::rc::Rc<std::cell::Cell<u64>>);
+pub struct TextCounts(std::rc::Rc<std::cell::RefCell<Tally>>);
 
-impl QuoteCount {
+#[derive(Debug, Default)]
+struct Tally {
+    quotes: u64,
+    /// Line ends read ahead of the CSV reader, not yet passed: (offset,
+    /// length: 2 for CRLF).
+    ends: std::collections::VecDeque<(u64, u64)>,
+    /// Line ends already passed.
+    passed: u64,
+}
+
+impl TextCounts {
     pub fn is_odd(&self) -> bool {
-        self.0.get() % 2 == 1
+        self.0.borrow().quotes % 2 == 1
+    }
+
+    /// The line (from 1) on which the record at `offset` starts. Offsets
+    /// must come in order, as records do. The CSV reader places a record
+    /// that follows blank lines at the first of them; its text starts after.
+    pub fn line_at(&self, offset: u64) -> u64 {
+        let mut t = self.0.borrow_mut();
+        let mut start = offset;
+        while let Some(&(end, len)) = t.ends.front() {
+            if end > start {
+                break;
+            }
+            // A record placed at (or inside the CRLF of) a line end starts
+            // on the next line.
+            if start < end + len {
+                start = end + len;
+            }
+            t.ends.pop_front();
+            t.passed += 1;
+        }
+        t.passed + 1
     }
 }
 
 struct Counting<R> {
     inner: R,
-    count: QuoteCount,
+    counts: TextCounts,
+    offset: u64,
+    after_cr: bool,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let quotes = buf[..n].iter().filter(|&&b| b == b'"').count() as u64;
-        self.count.0.set(self.count.0.get() + quotes);
+        let mut t = self.counts.0.borrow_mut();
+        for (i, &b) in buf[..n].iter().enumerate() {
+            let at = self.offset + i as u64;
+            match b {
+                b'"' => t.quotes += 1,
+                b'\r' => t.ends.push_back((at, 1)),
+                b'\n' => {
+                    let after_cr = if i == 0 {
+                        self.after_cr
+                    } else {
+                        buf[i - 1] == b'\r'
+                    };
+                    match t.ends.back_mut() {
+                        // The LF of a CRLF ends the line its CR already ended.
+                        Some(last) if after_cr && last.0 + 1 == at => last.1 = 2,
+                        _ if after_cr => {}
+                        _ => t.ends.push_back((at, 1)),
+                    }
+                }
+                _ => {}
+            }
+        }
+        if n > 0 {
+            self.after_cr = buf[n - 1] == b'\r';
+        }
+        self.offset += n as u64;
         Ok(n)
     }
 }

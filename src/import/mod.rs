@@ -207,6 +207,9 @@ struct Outcomes {
     warnings: Vec<WarningGroup>,
     ledger_id: Option<i64>,
     changed: bool,
+    /// The line where the last imported record starts: the ledger keeps
+    /// it, so that `check` can tell whether a stored line number is possible.
+    last_line: u64,
 }
 
 fn attempt(
@@ -223,11 +226,14 @@ fn attempt(
         .map_err(|e| db::classify(path, e))?;
     let imported_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let ledger_id = store::open_ledger_entry(&tx, file, &probe.sha256, &imported_at, &os_user())?;
-    let (mut reader, quotes) = open_csv(path, &probe.dialect).map_err(|source| Error::NoInput {
+    let (mut reader, counts) = open_csv(path, &probe.dialect).map_err(|source| Error::NoInput {
         path: path.to_path_buf(),
         source,
     })?;
-    let header = reader.headers().map_err(|e| csv_error(file, &e))?.clone();
+    let header = reader
+        .headers()
+        .map_err(|e| csv_error(file, &counts, &e))?
+        .clone();
     let map = ColumnMap::from_header(
         header.iter(),
         opts.profile.as_ref(),
@@ -297,10 +303,10 @@ fn attempt(
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                return Err(csv_error(file, &e));
+                return Err(csv_error(file, &counts, &e));
             }
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| counts.line_at(p.byte()));
         last_multiline = record.iter().any(|f| f.contains('\n')).then_some(line);
         if is_blank(&record) {
             continue;
@@ -333,7 +339,7 @@ fn attempt(
             }
         }
     }
-    if let (true, Some(line)) = (quotes.is_odd(), last_multiline) {
+    if let (true, Some(line)) = (counts.is_odd(), last_multiline) {
         return Err(ImportError::Malformed {
             file: file.to_string(),
             line,
@@ -439,6 +445,7 @@ fn attempt(
         "rows_read": out.rows_read,
         "rows_imported": out.rows_imported,
         "rows_rejected": out.rows_rejected,
+        "last_line": out.last_line,
     })
     .to_string();
     store::seal_ledger_entry(&tx, ledger_id, &content)?;
@@ -571,7 +578,8 @@ impl Run<'_> {
             );
         }
         let writer = self.writer.as_mut().expect("opened above");
-        writer.add(self.conn, insert, &h, type_id, self.ledger_id)?;
+        writer.add(self.conn, insert, &h, type_id, self.ledger_id, line)?;
+        self.out.last_line = self.out.last_line.max(line);
         self.out.rows_imported += 1;
         Ok(true)
     }
@@ -634,8 +642,8 @@ impl RejectsWriter {
 pub(crate) fn open_csv(
     path: &Path,
     dialect: &Dialect,
-) -> io::Result<(csv::Reader<Box<dyn io::Read>>, dialect::QuoteCount)> {
-    let (input, quotes) = dialect::open_decoded(path, dialect)?;
+) -> io::Result<(csv::Reader<Box<dyn io::Read>>, dialect::TextCounts)> {
+    let (input, counts) = dialect::open_decoded(path, dialect)?;
     let reader = csv::ReaderBuilder::new()
         .delimiter(dialect.delimiter)
         .flexible(true)
@@ -644,11 +652,11 @@ pub(crate) fn open_csv(
         .has_headers(true)
         .buffer_capacity(256 * 1024)
         .from_reader(input);
-    Ok((reader, quotes))
+    Ok((reader, counts))
 }
 
-pub(crate) fn csv_error(file: &str, e: &csv::Error) -> Error {
-    let line = e.position().map_or(0, |p| p.line());
+pub(crate) fn csv_error(file: &str, counts: &dialect::TextCounts, e: &csv::Error) -> Error {
+    let line = e.position().map_or(0, |p| counts.line_at(p.byte()));
     let message = match e.kind() {
         csv::ErrorKind::Io(io) => format!("cannot read the file: {io}"),
         csv::ErrorKind::Utf8 { .. } => {

@@ -209,8 +209,8 @@ impl<'c> VersionInsert<'c> {
         conn.prepare(
             "INSERT INTO holding_version (depot_id, content_hash, type_id, status, quantity,
                 serial, owner, notice_hours, lot, expires, last_inspected, remarks,
-                valid_from, valid_to, opened_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                valid_from, valid_to, opened_by, source_line)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )
         .map(VersionInsert)
     }
@@ -295,6 +295,10 @@ pub struct SnapshotWriter {
     beginning: FxHashMap<i64, (i64, i32)>,
     /// Keys of the lines this snapshot adds, for its digest.
     new_keys: Vec<i64>,
+    /// When replacing: versions that began on this date and that the new
+    /// file repeats, with the line it repeats them on (their provenance
+    /// moves to the file now in force).
+    repeated: Vec<(i64, u64)>,
     /// The same for lines without a serial, the only ones that can repeat
     /// identically within a snapshot (a serial is unique in it): a small set
     /// instead of one entry per vehicle.
@@ -424,6 +428,7 @@ impl SnapshotWriter {
             ending,
             beginning,
             new_keys: Vec::new(),
+            repeated: Vec::new(),
             repeatable: FxHashSet::default(),
             agg: FxHashMap::default(),
             lines: 0,
@@ -432,6 +437,7 @@ impl SnapshotWriter {
         })
     }
 
+    /// Adds one holding, read from `line` of the file being imported.
     pub fn add(
         &mut self,
         conn: &Connection,
@@ -439,6 +445,7 @@ impl SnapshotWriter {
         h: &Holding,
         type_id: i64,
         ledger_id: i64,
+        line: u64,
     ) -> rusqlite::Result<()> {
         let expires = h.expires.map(iso);
         let last_inspected = h.last_inspected.map(iso);
@@ -474,6 +481,12 @@ impl SnapshotWriter {
             if let Ok(i) = self.live.binary_search_by_key(&key, |v| v.key) {
                 if !self.seen[i] {
                     self.seen[i] = true;
+                    let id = self.live[i].id;
+                    if self.existing.is_some()
+                        && self.spans.get(&id).is_some_and(|s| s.0 == day(self.as_of))
+                    {
+                        self.repeated.push((id, line));
+                    }
                     return Ok(());
                 }
             } else if h.serial.is_some() || !self.repeatable.contains(&key) {
@@ -496,8 +509,13 @@ impl SnapshotWriter {
             }
             (Some(e), None) => set_valid_to(conn, e, self.next_text.as_deref())?,
             (None, Some((b, _))) => {
-                conn.prepare_cached("UPDATE holding_version SET valid_from = ?1 WHERE id = ?2")?
-                    .execute(params![self.as_of_text, b])?;
+                // The version now begins with this (older) snapshot, whose
+                // file is where it was first recorded.
+                conn.prepare_cached(
+                    "UPDATE holding_version SET valid_from = ?1, opened_by = ?2, source_line = ?3
+                     WHERE id = ?4",
+                )?
+                .execute(params![self.as_of_text, ledger_id, line as i64, b])?;
             }
             (None, None) => {
                 insert.0.execute(params![
@@ -515,7 +533,8 @@ impl SnapshotWriter {
                     h.remarks,
                     self.as_of_text,
                     self.next_text,
-                    ledger_id
+                    ledger_id,
+                    line as i64
                 ])?;
             }
         }
@@ -586,31 +605,44 @@ impl SnapshotWriter {
                     conn.prepare_cached(
                         "INSERT INTO holding_version (depot_id, content_hash, type_id, status, quantity,
                             serial, owner, notice_hours, lot, expires, last_inspected, remarks,
-                            valid_from, valid_to, opened_by)
+                            valid_from, valid_to, opened_by, source_line)
                          SELECT depot_id, content_hash, type_id, status, quantity,
                             serial, owner, notice_hours, lot, expires, last_inspected, remarks,
-                            ?1, ?2, opened_by FROM holding_version WHERE id = ?3",
+                            ?1, ?2, opened_by, source_line FROM holding_version WHERE id = ?3",
                     )?
                     .execute(params![self.next_text, to_text(to), v.id])?;
                 }
             }
         }
 
+        let mc: i64 = self
+            .agg
+            .iter()
+            .filter(|((_, _, state, _), _)| state.is_mc())
+            .map(|(_, q)| *q)
+            .sum();
         match &self.existing {
             Some(existing) => {
                 conn.prepare_cached(
-                    "UPDATE snapshot SET ledger_id = ?1, line_count = ?2, quantity = ?3, digest = ?4 WHERE id = ?5",
+                    "UPDATE snapshot SET ledger_id = ?1, line_count = ?2, quantity = ?3, digest = ?4, mc = ?5
+                     WHERE id = ?6",
                 )?
-                .execute(params![ledger_id, self.lines as i64, self.quantity as i64, digest, existing.id])?;
+                .execute(params![ledger_id, self.lines as i64, self.quantity as i64, digest, mc, existing.id])?;
                 record.outcome = Outcome::Replaced;
                 record.replaces_ledger = Some(existing.ledger_id);
+                let mut moved = conn.prepare_cached(
+                    "UPDATE holding_version SET opened_by = ?1, source_line = ?2 WHERE id = ?3",
+                )?;
+                for (id, line) in &self.repeated {
+                    moved.execute(params![ledger_id, *line as i64, id])?;
+                }
             }
             None => {
                 conn.prepare_cached(
-                    "INSERT INTO snapshot (depot_id, as_of, ledger_id, line_count, quantity, digest)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO snapshot (depot_id, as_of, ledger_id, line_count, quantity, digest, mc)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?
-                .execute(params![self.depot_id, self.as_of_text, ledger_id, self.lines as i64, self.quantity as i64, digest])?;
+                .execute(params![self.depot_id, self.as_of_text, ledger_id, self.lines as i64, self.quantity as i64, digest, mc])?;
                 record.outcome = if self.becomes_current {
                     Outcome::Created
                 } else {
@@ -750,12 +782,12 @@ mod tests {
         let date = NaiveDate::from_ymd_opt(2026, 10, day).unwrap();
         let mut insert = VersionInsert::new(conn).unwrap();
         let mut w = SnapshotWriter::open(conn, depot_id, depot.clone(), date).unwrap();
-        for (serial, status) in lines {
+        for (line, (serial, status)) in (2..).zip(lines) {
             let h = holding(&depot, date, serial, *status);
             let (type_id, _) = registry
                 .type_id(conn, &h.type_code, None, None, ledger)
                 .unwrap();
-            w.add(conn, &mut insert, &h, type_id, ledger).unwrap();
+            w.add(conn, &mut insert, &h, type_id, ledger, line).unwrap();
         }
         drop(insert);
         w.finish(conn, ledger, replace).unwrap().outcome

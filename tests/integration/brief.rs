@@ -52,6 +52,77 @@ fn the_brief_is_one_self_contained_page_with_the_reports_figures() {
     }
     assert!(html.contains("id=\"expired\""), "expired ammunition table");
     assert!(html.matches("<tr").count() > 20);
+
+    // Since the last snapshot: the same counts as `changes`.
+    let changes = w.json(&["changes"]);
+    for d in changes["rows"].as_array().unwrap() {
+        let depot = d["depot"].as_str().unwrap();
+        let row = html
+            .split("id=\"changes\"")
+            .nth(1)
+            .and_then(|t| t.split(&format!(">{depot}</th>")).nth(1))
+            .and_then(|t| t.split("</tr>").next())
+            .unwrap_or_else(|| panic!("no changes row for {depot}"));
+        match d["became_nmc"].as_i64() {
+            Some(n) => assert!(
+                row.ends_with(&format!("<td>{n}</td><td>{}</td>", d["returned_to_mc"])),
+                "{depot}: {row}"
+            ),
+            None => assert!(row.contains("nothing to compare"), "{depot}: {row}"),
+        }
+    }
+    // Needs attention: the lists `watch` gives on the same day.
+    let today = chrono_today();
+    let watch = w.json(&["watch", "--today", &today]);
+    for kind in ["stale_depot", "expired", "expiring", "inspection_overdue"] {
+        let n = watch["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["kind"] == kind)
+            .count();
+        assert_eq!(html.contains(&format!("id=\"{kind}\"")), n > 0, "{kind}");
+    }
+}
+
+/// Today's date as the brief judges it (the machine's local date).
+fn chrono_today() -> String {
+    let out = Command::new("date").arg("+%Y-%m-%d").output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn the_brief_shows_each_package_worst_first() {
+    let w = with_fixtures();
+    let page = w.path("brief.html");
+    let packages = crate::util::fixtures().join("packages");
+    w.run([
+        "report",
+        "--html",
+        page.to_str().unwrap(),
+        "--packages",
+        packages.to_str().unwrap(),
+    ])
+    .ok();
+    let html = std::fs::read_to_string(&page).unwrap();
+    let section = html
+        .split("<h2>Force packages</h2>")
+        .nth(1)
+        .expect("package section");
+    let order: Vec<usize> = [
+        "Armoured brigade set",
+        "Mechanised battlegroup",
+        "Spearhead company team",
+    ]
+    .iter()
+    .map(|p| section.find(p).unwrap_or_else(|| panic!("{p} missing")))
+    .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "worst first: {order:?}"
+    );
+    assert!(section.contains("47.7% · short within 168 h"), "{section}");
+    assert!(section.contains("100.0% · ready in 48 h"));
 }
 
 #[test]

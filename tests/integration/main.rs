@@ -7,6 +7,8 @@ mod crash;
 mod dialects;
 mod hostile;
 mod import;
+mod lines;
+mod morning;
 mod packages;
 mod readiness;
 mod snapshots;

@@ -1,0 +1,197 @@
+//! What needs attention (SPEC §8 `watch`): lots expired or about to, items
+//! whose inspection is overdue, depots that have stopped reporting.
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, params_from_iter, types::Value as SqlValue};
+
+use crate::changes::date;
+use crate::model::iso;
+use crate::state::Filters;
+
+/// The kinds, in the order they are listed: a silent depot first (nothing
+/// it holds can be trusted), then what has expired, what will, and what is
+/// due for inspection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    StaleDepot,
+    Expired,
+    Expiring,
+    InspectionOverdue,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::StaleDepot => "stale_depot",
+            Kind::Expired => "expired",
+            Kind::Expiring => "expiring",
+            Kind::InspectionOverdue => "inspection_overdue",
+        }
+    }
+}
+
+/// The windows of `watch`, in days.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub today: NaiveDate,
+    pub expiring: i64,
+    pub inspection: i64,
+    pub stale: i64,
+}
+
+impl Limits {
+    /// SPEC §8's defaults: 90 days for expiry, 180 for inspections, 14 for
+    /// a depot's silence.
+    pub fn default_windows(today: NaiveDate) -> Limits {
+        Limits {
+            today,
+            expiring: 90,
+            inspection: 180,
+            stale: 14,
+        }
+    }
+}
+
+/// One row of `watch`. `days` counts from `date` to the day it is judged
+/// by: days past an expiry, left to one, since the last inspection (on the
+/// snapshot's date), since the last snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attention {
+    pub kind: Kind,
+    pub depot: String,
+    pub type_code: Option<String>,
+    pub serial: Option<String>,
+    pub lot: Option<String>,
+    pub quantity: Option<i64>,
+    pub date: Option<NaiveDate>,
+    pub days: Option<i64>,
+}
+
+pub fn watch(
+    conn: &Connection,
+    filters: &Filters,
+    limits: Limits,
+) -> rusqlite::Result<Vec<Attention>> {
+    let today = iso(limits.today);
+    let mut rows = Vec::new();
+
+    // Depots whose latest snapshot (as of today) is older than the window.
+    let mut params: Vec<SqlValue> = vec![SqlValue::Text(today.clone())];
+    let depot_only = Filters {
+        depots: filters.depots.clone(),
+        ..Filters::default()
+    };
+    let sql = format!(
+        "SELECT d.code, max(s.as_of) FROM snapshot s JOIN depot d ON d.id = s.depot_id
+         WHERE s.as_of <= ?1 {} GROUP BY d.code ORDER BY d.code",
+        depot_only.sql(&mut params)
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut found = stmt.query(params_from_iter(params))?;
+    while let Some(r) = found.next()? {
+        let latest = date(&r.get::<_, String>(1)?)?;
+        let age = (limits.today - latest).num_days();
+        if age > limits.stale {
+            rows.push(Attention {
+                kind: Kind::StaleDepot,
+                depot: r.get(0)?,
+                type_code: None,
+                serial: None,
+                lot: None,
+                quantity: None,
+                date: Some(latest),
+                days: Some(age),
+            });
+        }
+    }
+
+    // Lines of each depot's snapshot in force today that expire within the
+    // window, or whose inspection is older than the window before their
+    // snapshot (or missing on a serialized item).
+    let expiring_limit = iso(limits.today + chrono::Duration::days(limits.expiring));
+    let mut params: Vec<SqlValue> = vec![
+        SqlValue::Text(today),
+        SqlValue::Text(expiring_limit),
+        SqlValue::Text(format!("-{} days", limits.inspection)),
+    ];
+    let sql = format!(
+        "WITH effective AS (
+             SELECT depot_id, max(as_of) AS as_of FROM snapshot WHERE as_of <= ?1 GROUP BY depot_id
+         )
+         SELECT d.code, t.code, src.serial, src.lot, src.quantity, src.expires,
+                src.last_inspected, e.as_of
+         FROM effective e
+         JOIN holding_version src ON src.depot_id = e.depot_id
+              AND src.valid_from <= e.as_of AND (src.valid_to IS NULL OR src.valid_to > e.as_of)
+         JOIN depot d ON d.id = src.depot_id
+         JOIN equipment_type t ON t.id = src.type_id
+         WHERE ((src.expires IS NOT NULL AND src.expires <= ?2)
+             OR (src.last_inspected IS NOT NULL AND src.last_inspected < date(e.as_of, ?3))
+             OR (src.serial IS NOT NULL AND src.last_inspected IS NULL)) {}",
+        filters.sql(&mut params)
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut found = stmt.query(params_from_iter(params))?;
+    while let Some(r) = found.next()? {
+        let row = |kind, date: Option<NaiveDate>, days| -> rusqlite::Result<Attention> {
+            Ok(Attention {
+                kind,
+                depot: r.get(0)?,
+                type_code: Some(r.get(1)?),
+                serial: r.get(2)?,
+                lot: r.get(3)?,
+                quantity: Some(r.get(4)?),
+                date,
+                days,
+            })
+        };
+        let snapshot_date = date(&r.get::<_, String>(7)?)?;
+        if let Some(expires) = r.get::<_, Option<String>>(5)? {
+            let expires = date(&expires)?;
+            let left = (expires - limits.today).num_days();
+            if left < 0 {
+                rows.push(row(Kind::Expired, Some(expires), Some(-left))?);
+            } else if left <= limits.expiring {
+                rows.push(row(Kind::Expiring, Some(expires), Some(left))?);
+            }
+        }
+        match r.get::<_, Option<String>>(6)? {
+            Some(inspected) => {
+                let inspected = date(&inspected)?;
+                let age = (snapshot_date - inspected).num_days();
+                if age > limits.inspection {
+                    rows.push(row(Kind::InspectionOverdue, Some(inspected), Some(age))?);
+                }
+            }
+            None if r.get::<_, Option<String>>(2)?.is_some() => {
+                rows.push(row(Kind::InspectionOverdue, None, None)?);
+            }
+            None => {}
+        }
+    }
+    rows.sort_by(|a, b| {
+        let urgency = |x: &Attention| match x.kind {
+            // Soonest expiry first; otherwise the longest overdue first,
+            // an inspection never recorded before any.
+            Kind::Expiring => x.days.unwrap_or(0),
+            _ => -x.days.unwrap_or(i64::MAX),
+        };
+        (
+            a.kind,
+            urgency(a),
+            &a.depot,
+            &a.type_code,
+            &a.serial,
+            &a.lot,
+        )
+            .cmp(&(
+                b.kind,
+                urgency(b),
+                &b.depot,
+                &b.type_code,
+                &b.serial,
+                &b.lot,
+            ))
+    });
+    Ok(rows)
+}

@@ -1,0 +1,154 @@
+//! `stockpile trace`: the export lines behind a depot × type figure.
+
+use serde_json::json;
+
+use super::Context;
+use crate::cli::TraceArgs;
+use crate::db::{self, Access};
+use crate::error::{Error, Result};
+use crate::model::{DepotCode, TypeCode, iso, parse_date};
+use crate::output::{Format, Report, Value, render};
+use crate::provenance::{Lookup, Source, trace};
+
+pub fn run(args: &TraceArgs, ctx: &mut Context) -> Result<()> {
+    let usage = |flag: &str, m: String| Error::Usage(format!("{flag}: {m}"));
+    let depot = DepotCode::parse(&args.depot).map_err(|m| usage("--depot", m))?;
+    let type_code = TypeCode::parse(&args.type_code).map_err(|m| usage("--type", m))?;
+    let on = args
+        .as_of
+        .as_deref()
+        .map(|d| parse_date(d, None).map_err(|m| usage("--as-of", m)))
+        .transpose()?;
+    let serial = args.serial.as_deref().map(str::trim);
+    let conn = db::open(&ctx.db, Access::Read)?;
+    let found = match trace(&conn, depot.as_str(), type_code.as_str(), serial, on)? {
+        Lookup::Found(t) => t,
+        Lookup::NoDepot => {
+            return Err(usage(
+                "--depot",
+                format!("no depot {depot} in the database (see stockpile depots)"),
+            ));
+        }
+        Lookup::NoType => {
+            return Err(usage(
+                "--type",
+                format!("no type {type_code} in the database (see stockpile types)"),
+            ));
+        }
+        Lookup::NoSnapshot => {
+            return Err(Error::Data(format!(
+                "{depot} had not reported by {}: nothing to trace",
+                on.map_or("then".into(), iso)
+            )));
+        }
+    };
+    let on_hand: i64 = found.sources.iter().map(|s| s.quantity).sum();
+    if found.sources.is_empty() {
+        ctx.warn(&format!(
+            "{depot} holds no {type_code}{} in its snapshot of {}",
+            serial.map_or(String::new(), |s| format!(" with serial {s}")),
+            iso(found.as_of)
+        ));
+    }
+    match ctx.format {
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = found.sources.iter().map(source_json).collect();
+            let doc = json!({
+                "rows": rows,
+                "total": {
+                    "depot": depot.as_str(),
+                    "type": type_code.as_str(),
+                    "as_of": iso(found.as_of),
+                    "lines": found.sources.len(),
+                    "on_hand": on_hand,
+                }
+            });
+            serde_json::to_writer_pretty(&mut *ctx.out, &doc).map_err(std::io::Error::from)?;
+            writeln!(ctx.out)?;
+        }
+        format => {
+            if format == Format::Table {
+                writeln!(
+                    ctx.out,
+                    "{depot} × {type_code} in the snapshot of {}: {on_hand} on hand in {} lines",
+                    iso(found.as_of),
+                    found.sources.len()
+                )?;
+            }
+            render(&table(&found.sources), format, &ctx.style, ctx.out)?;
+        }
+    }
+    Ok(())
+}
+
+fn confirmations(s: &Source) -> String {
+    s.confirmed_by
+        .iter()
+        .map(|c| format!("{} (entry {})", iso(c.as_of), c.ledger_entry))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn table(sources: &[Source]) -> Report {
+    let mut report = Report::new(
+        &[
+            "serial",
+            "lot",
+            "status",
+            "quantity",
+            "file",
+            "line",
+            "ledger_entry",
+            "since",
+            "confirmed_by",
+            "imported_at",
+            "os_user",
+            "file_sha256",
+        ],
+        0,
+    );
+    // The digest and who imported go first, then the later confirmations;
+    // the file and line, which answer the question, stay.
+    report.optional = vec![11, 10, 9, 8, 1, 7];
+    report.shortenable = vec![4, 8];
+    for s in sources {
+        report.rows.push(vec![
+            Value::from(s.serial.clone()),
+            Value::from(s.lot.clone()),
+            Value::Text(s.status.clone()),
+            Value::Int(s.quantity),
+            Value::Text(s.file.clone()),
+            s.line.map_or(Value::Null, Value::Int),
+            Value::Int(s.ledger_entry),
+            Value::Text(iso(s.since)),
+            Value::Text(confirmations(s)),
+            Value::Text(s.imported_at.clone()),
+            Value::Text(s.os_user.clone()),
+            Value::Text(s.file_sha256.clone()),
+        ]);
+    }
+    report
+}
+
+fn source_json(s: &Source) -> serde_json::Value {
+    json!({
+        "serial": s.serial,
+        "lot": s.lot,
+        "status": s.status,
+        "quantity": s.quantity,
+        "notice_hours": s.notice_hours,
+        "expires": s.expires,
+        "since": iso(s.since),
+        "file": s.file,
+        "line": s.line,
+        "ledger_entry": s.ledger_entry,
+        "file_sha256": s.file_sha256,
+        "imported_at": s.imported_at,
+        "os_user": s.os_user,
+        "confirmed_by": s.confirmed_by.iter().map(|c| json!({
+            "as_of": iso(c.as_of),
+            "ledger_entry": c.ledger_entry,
+            "file": c.file,
+        })).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,65 @@
+//! `stockpile watch`: what needs attention, one row per item.
+
+use super::{Context, filters};
+use crate::attention::{Limits, watch};
+use crate::cli::WatchArgs;
+use crate::db::{self, Access};
+use crate::error::{Error, Result};
+use crate::model::{iso, parse_date, parse_hours};
+use crate::output::{Report, Value, render};
+
+/// A window in whole days: `90d`, or hours that make whole days (`48h`).
+fn days(flag: &str, text: &str) -> Result<i64> {
+    let usage = |m: String| Error::Usage(format!("{flag}: {m}"));
+    let hours = parse_hours(text, 100 * 366 * 24).map_err(usage)?;
+    if hours % 24 != 0 {
+        return Err(usage(format!(
+            "\"{text}\" is not a whole number of days (expected e.g. 90d, or 48h)"
+        )));
+    }
+    Ok(i64::from(hours / 24))
+}
+
+pub fn run(args: &WatchArgs, ctx: &mut Context) -> Result<()> {
+    let filters = filters(&args.filter)?;
+    let today = match &args.today {
+        Some(t) => parse_date(t, None).map_err(|m| Error::Usage(format!("--today: {m}")))?,
+        None => chrono::Local::now().date_naive(),
+    };
+    let limits = Limits {
+        today,
+        expiring: days("--expiring", &args.expiring)?,
+        inspection: days("--inspection", &args.inspection)?,
+        stale: days("--stale", &args.stale)?,
+    };
+    let conn = db::open(&ctx.db, Access::Read)?;
+    let rows = watch(&conn, &filters, limits)?;
+    let mut report = Report::new(
+        &[
+            "kind", "depot", "type", "serial", "lot", "quantity", "date", "days",
+        ],
+        0,
+    );
+    report.optional = vec![4, 5];
+    for a in &rows {
+        report.rows.push(vec![
+            Value::Text(a.kind.as_str().into()),
+            Value::Text(a.depot.clone()),
+            Value::from(a.type_code.clone()),
+            Value::from(a.serial.clone()),
+            Value::from(a.lot.clone()),
+            a.quantity.map_or(Value::Null, Value::Int),
+            a.date.map_or(Value::Null, |d| Value::Text(iso(d))),
+            a.days.map_or(Value::Null, Value::Int),
+        ]);
+    }
+    render(&report, ctx.format, &ctx.style, ctx.out)?;
+    if args.fail_on_any && !rows.is_empty() {
+        return Err(Error::Threshold(format!(
+            "{} item(s) need attention as of {}",
+            rows.len(),
+            iso(today)
+        )));
+    }
+    Ok(())
+}

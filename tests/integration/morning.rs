@@ -1,0 +1,456 @@
+//! The morning brief (SPEC §8): `changes`, `watch` and `trace` on exports
+//! designed so that every figure is known in advance.
+
+use serde_json::{Value, json};
+
+use crate::util::{Work, export};
+
+/// Week 1 and week 2 of depot AA-1, BB-1 (which receives a tank from AA-1)
+/// and CC-1 (one snapshot only). Every change kind happens exactly once.
+fn two_weeks() -> Work {
+    let w = Work::new();
+    let week1 = w.write(
+        "week1.csv",
+        export(&[
+            "AA-1,2026-11-01,T-1,MBT,,S-NMC,1,FMC,DEU,24,,,",
+            "AA-1,2026-11-01,T-1,MBT,,S-RTS,1,NMCS,DEU,24,,,",
+            "AA-1,2026-11-01,T-1,MBT,,S-MOVE,1,FMC,DEU,24,,,",
+            "AA-1,2026-11-01,T-1,MBT,,S-GONE,1,FMC,DEU,24,,,",
+            "AA-1,2026-11-01,T-1,MBT,,S-SAME,1,FMC,DEU,24,,,",
+            "AA-1,2026-11-01,T-1,MBT,,S-PMC,1,FMC,DEU,24,,,",
+            "AA-1,2026-11-01,R-1,AMMO,,,100,FMC,DEU,24,L1,2030-01-01,",
+            "AA-1,2026-11-01,R-1,AMMO,,,50,FMC,DEU,24,L-OLD,2030-01-01,",
+            "AA-1,2026-11-01,R-1,AMMO,,,40,FMC,DEU,24,L-SAME,2030-01-01,",
+            "BB-1,2026-11-01,T-2,MBT,,B-1,1,FMC,NLD,24,,,",
+            "CC-1,2026-11-08,T-2,MBT,,C-1,1,FMC,NLD,24,,,",
+        ]),
+    );
+    w.import(&week1).ok();
+    let week2 = w.write(
+        "week2.csv",
+        export(&[
+            "AA-1,2026-11-08,T-1,MBT,,S-NMC,1,NMCM,DEU,24,,,",
+            "AA-1,2026-11-08,T-1,MBT,,S-RTS,1,FMC,DEU,24,,,",
+            "AA-1,2026-11-08,T-1,MBT,,S-SAME,1,FMC,DEU,24,,,",
+            "AA-1,2026-11-08,T-1,MBT,,S-PMC,1,PMC,DEU,24,,,",
+            "AA-1,2026-11-08,T-1,MBT,,S-NEW,1,FMC,DEU,24,,,",
+            "AA-1,2026-11-08,R-1,AMMO,,,80,FMC,DEU,24,L1,2030-01-01,",
+            "AA-1,2026-11-08,R-1,AMMO,,,40,FMC,DEU,24,L-SAME,2030-01-01,",
+            "AA-1,2026-11-08,R-1,AMMO,,,30,FMC,DEU,24,L-NEW,2030-01-01,",
+            "BB-1,2026-11-08,T-2,MBT,,B-1,1,FMC,NLD,24,,,",
+            "BB-1,2026-11-08,T-1,MBT,,S-MOVE,1,FMC,DEU,24,,,",
+        ]),
+    );
+    w.import(&week2).ok();
+    w
+}
+
+fn depot<'a>(report: &'a Value, code: &str) -> &'a Value {
+    report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["depot"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {report:#}"))
+}
+
+#[test]
+fn a_designed_week_gives_each_change_kind_exactly_once() {
+    let w = two_weeks();
+    let items = w.json(&["changes", "--items"]);
+    let got: Vec<Value> = items["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            json!([
+                r["depot"],
+                r["serial"],
+                r["lot"],
+                r["change"],
+                r["from"],
+                r["to"]
+            ])
+        })
+        .collect();
+    let expected = vec![
+        json!(["AA-1", "S-NMC", null, "became_nmc", "FMC", "NMCM"]),
+        json!(["AA-1", "S-RTS", null, "returned_to_mc", "NMCS", "FMC"]),
+        json!(["AA-1", "S-MOVE", null, "moved_out", "AA-1", "BB-1"]),
+        json!(["BB-1", "S-MOVE", null, "moved_in", "AA-1", "BB-1"]),
+        json!(["AA-1", null, "L-NEW", "arrived", null, 30]),
+        json!(["AA-1", "S-NEW", null, "arrived", null, "FMC"]),
+        json!(["AA-1", null, "L-OLD", "departed", 50, null]),
+        json!(["AA-1", "S-GONE", null, "departed", "FMC", null]),
+        json!(["AA-1", null, "L1", "quantity", 100, 80]),
+        json!(["AA-1", "S-PMC", null, "status", "FMC", "PMC"]),
+    ];
+    assert_eq!(got, expected, "{items:#}");
+    // The serial no depot reports any more is flagged; the unchanged tank
+    // and lot never appear.
+    let gone = items["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["serial"] == "S-GONE")
+        .unwrap();
+    assert!(gone["note"].as_str().unwrap().contains("possibly lost"));
+    for r in items["rows"].as_array().unwrap() {
+        assert!(
+            r["serial"] != "S-SAME" && r["lot"] != "L-SAME" && r["serial"] != "B-1",
+            "an unchanged item is listed: {r}"
+        );
+    }
+
+    let summary = w.json(&["changes"]);
+    let aa = depot(&summary, "AA-1");
+    // On hand 196 → 155, MC 195 → 154 (S-RTS back, S-NMC down, PMC still MC).
+    let expected = json!({
+        "depot": "AA-1", "from_as_of": "2026-11-01", "to_as_of": "2026-11-08",
+        "on_hand_change": -41, "mc_change": -41,
+        "mc_rate_from": 195.0 / 196.0, "mc_rate_to": 154.0 / 155.0,
+        "became_nmc": 1, "returned_to_mc": 1, "arrived": 31, "departed": 51,
+        "moved_in": 0, "moved_out": 1,
+    });
+    for (k, v) in expected.as_object().unwrap() {
+        match v.as_f64() {
+            Some(x) if v.is_f64() => {
+                assert!((aa[k].as_f64().unwrap() - x).abs() < 1e-9, "{k}: {aa:#}")
+            }
+            _ => assert_eq!(&aa[k], v, "{k}: {aa:#}"),
+        }
+    }
+    assert_eq!(depot(&summary, "BB-1")["moved_in"], 1);
+    assert_eq!(depot(&summary, "BB-1")["on_hand_change"], 1);
+    // One snapshot only: listed with nothing to compare, and said so.
+    let cc = depot(&summary, "CC-1");
+    assert_eq!(cc["from_as_of"], Value::Null);
+    assert_eq!(cc["became_nmc"], Value::Null);
+    let r = w.run(["changes"]).ok();
+    assert!(
+        r.stderr
+            .contains("CC-1: one snapshot only (2026-11-08): nothing to compare"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn changes_windows_and_filters() {
+    let w = two_weeks();
+    // On the first date nothing has a snapshot before it.
+    let first = w.json(&["changes", "--as-of", "2026-11-01"]);
+    assert_eq!(depot(&first, "AA-1")["from_as_of"], Value::Null);
+    assert!(
+        first["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["depot"] != "CC-1")
+    );
+    // --since names the older side explicitly.
+    let since = w.json(&["changes", "--since", "2026-11-01", "--depot", "AA-1"]);
+    assert_eq!(since["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(depot(&since, "AA-1")["became_nmc"], 1);
+    // Item filters.
+    let ammo = w.json(&["changes", "--items", "--category", "AMMO"]);
+    assert_eq!(ammo["rows"].as_array().unwrap().len(), 3);
+    let moves = w.json(&["changes", "--items", "--depot", "BB-1"]);
+    assert_eq!(moves["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(moves["rows"][0]["change"], "moved_in");
+    // The summary compares whole depots: an item filter there is refused.
+    let r = w.run(["changes", "--type", "T-1"]).code(2);
+    assert!(r.stderr.contains("--items"), "{}", r.stderr);
+}
+
+#[test]
+fn watch_lists_what_needs_attention_on_hand_made_dates() {
+    let w = Work::new();
+    let f = w.write(
+        "watch.csv",
+        "depot,as_of,type,category,serial,quantity,status,lot,expires,last_inspected\n\
+         WW-1,2026-11-15,R-1,AMMO,,100,FMC,E-PAST,2026-10-15,2026-11-01\n\
+         WW-1,2026-11-15,R-1,AMMO,,60,FMC,E-SOON,2026-12-01,2026-11-01\n\
+         WW-1,2026-11-15,R-1,AMMO,,40,FMC,E-LATER,2027-06-01,2026-11-01\n\
+         WW-1,2026-11-15,T-1,MBT,I-OLD,1,FMC,,,2026-03-01\n\
+         WW-1,2026-11-15,T-1,MBT,I-FRESH,1,FMC,,,2026-10-01\n\
+         WW-1,2026-11-15,T-1,MBT,I-NEVER,1,FMC,,,\n\
+         OLD-1,2026-10-01,T-1,MBT,O-1,1,FMC,,,2026-09-01\n",
+    );
+    w.import(&f).ok();
+    let r = w.json(&["watch", "--today", "2026-11-20"]);
+    let got: Vec<Value> = r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            json!([
+                r["kind"],
+                r["depot"],
+                r["serial"],
+                r["lot"],
+                r["date"],
+                r["days"]
+            ])
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            json!(["stale_depot", "OLD-1", null, null, "2026-10-01", 50]),
+            json!(["expired", "WW-1", null, "E-PAST", "2026-10-15", 36]),
+            json!(["expiring", "WW-1", null, "E-SOON", "2026-12-01", 11]),
+            json!(["inspection_overdue", "WW-1", "I-NEVER", null, null, null]),
+            json!([
+                "inspection_overdue",
+                "WW-1",
+                "I-OLD",
+                null,
+                "2026-03-01",
+                259
+            ]),
+        ],
+        "{r:#}"
+    );
+    // Windows move what is listed.
+    let r = w.json(&[
+        "watch",
+        "--today",
+        "2026-11-20",
+        "--expiring",
+        "365d",
+        "--inspection",
+        "30d",
+        "--stale",
+        "60d",
+    ]);
+    let kinds: Vec<&str> = r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        // I-FRESH is now overdue too (45 days > 30); OLD-1 (50 days) is no
+        // longer stale, and its O-1 (30 days) not overdue.
+        [
+            "expired",
+            "expiring",
+            "expiring",
+            "inspection_overdue",
+            "inspection_overdue",
+            "inspection_overdue"
+        ],
+        "{r:#}"
+    );
+    // For cron: exit 1 when anything is listed, 0 when nothing is.
+    w.run(["watch", "--today", "2026-11-20", "--fail-on-any"])
+        .code(1);
+    w.run([
+        "watch",
+        "--today",
+        "2026-10-02",
+        "--depot",
+        "OLD-1",
+        "--fail-on-any",
+    ])
+    .ok();
+    w.run(["watch", "--today", "2026-11-20", "--stale", "soon"])
+        .code(2);
+}
+
+#[test]
+fn trace_follows_a_line_through_replace_and_a_late_snapshot() {
+    let w = Work::new();
+    // Week 2 first: S-1 on line 2, S-2 on line 3.
+    let week2 = w.write(
+        "week2.csv",
+        export(&[
+            "TR-1,2026-11-08,T-1,MBT,,S-1,1,FMC,DEU,24,,,",
+            "TR-1,2026-11-08,T-1,MBT,,S-2,1,FMC,DEU,24,,,",
+        ]),
+    );
+    w.import(&week2).ok();
+    // A corrected week 2 replaces it: S-2 is now NMCM, S-1 moved to line 3.
+    let fixed = w.write(
+        "week2-fixed.csv",
+        export(&[
+            "TR-1,2026-11-08,T-1,MBT,,S-2,1,NMCM,DEU,24,,,",
+            "TR-1,2026-11-08,T-1,MBT,,S-1,1,FMC,DEU,24,,,",
+        ]),
+    );
+    w.run(["import".as_ref(), "--replace".as_ref(), fixed.as_os_str()])
+        .ok();
+    let t = w.json(&["trace", "--depot", "TR-1", "--type", "T-1"]);
+    let rows = t["rows"].as_array().unwrap();
+    let s1 = rows.iter().find(|r| r["serial"] == "S-1").unwrap();
+    let s2 = rows.iter().find(|r| r["serial"] == "S-2").unwrap();
+    assert_eq!(
+        (
+            s1["file"].as_str().unwrap().ends_with("week2-fixed.csv"),
+            s1["line"].as_u64()
+        ),
+        (true, Some(3)),
+        "{t:#}"
+    );
+    assert_eq!(
+        (s2["line"].as_u64(), s2["ledger_entry"].as_u64()),
+        (Some(2), Some(2)),
+        "{t:#}"
+    );
+    assert_eq!(t["total"]["on_hand"], 2);
+
+    // A late week-1 export, S-1 on its line 4: S-1 now begins there, and
+    // the week-2 snapshot confirms it.
+    let week1 = w.write(
+        "week1.csv",
+        export(&[
+            "TR-1,2026-11-01,T-1,MBT,,S-0,1,FMC,DEU,24,,,",
+            "TR-1,2026-11-01,T-1,MBT,,S-2,1,FMC,DEU,24,,,",
+            "TR-1,2026-11-01,T-1,MBT,,S-1,1,FMC,DEU,24,,,",
+        ]),
+    );
+    w.import(&week1).ok();
+    let t = w.json(&[
+        "trace", "--depot", "TR-1", "--type", "T-1", "--serial", "S-1",
+    ]);
+    let s1 = &t["rows"][0];
+    assert!(s1["file"].as_str().unwrap().ends_with("week1.csv"), "{t:#}");
+    assert_eq!(s1["line"], 4);
+    assert_eq!(s1["ledger_entry"], 3);
+    assert_eq!(s1["since"], "2026-11-01");
+    assert_eq!(
+        s1["confirmed_by"],
+        json!([{"as_of": "2026-11-08", "ledger_entry": 2, "file": w.path("week2-fixed.csv").to_str().unwrap()}])
+    );
+    // On the late date the same line is behind the figure, unconfirmed yet.
+    let t = w.json(&[
+        "trace",
+        "--depot",
+        "TR-1",
+        "--type",
+        "T-1",
+        "--as-of",
+        "2026-11-01",
+    ]);
+    assert_eq!(t["total"]["as_of"], "2026-11-01");
+    assert_eq!(t["rows"].as_array().unwrap().len(), 3);
+    let s1 = t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["serial"] == "S-1")
+        .unwrap();
+    assert_eq!(
+        (
+            s1["line"].as_u64(),
+            s1["confirmed_by"].as_array().unwrap().len()
+        ),
+        (Some(4), 0)
+    );
+    // S-2 changed between the dates: each date has its own line.
+    let s2 = t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["serial"] == "S-2")
+        .unwrap();
+    assert_eq!(
+        (s2["line"].as_u64(), s2["ledger_entry"].as_u64()),
+        (Some(3), Some(3))
+    );
+    // Every stored line is within its file, as check verifies.
+    w.run(["check"]).ok();
+
+    // Unknown names are usage errors; a date before any snapshot is data.
+    w.run(["trace", "--depot", "NOPE-1", "--type", "T-1"])
+        .code(2);
+    w.run(["trace", "--depot", "TR-1", "--type", "NOPE"])
+        .code(2);
+    w.run([
+        "trace",
+        "--depot",
+        "TR-1",
+        "--type",
+        "T-1",
+        "--as-of",
+        "2026-01-01",
+    ])
+    .code(65);
+}
+
+#[test]
+fn check_names_a_line_number_edited_behind_its_back() {
+    let w = two_weeks();
+    w.run(["check"]).ok();
+    let conn = rusqlite::Connection::open(w.db()).unwrap();
+    conn.execute(
+        "UPDATE holding_version SET source_line = 999 WHERE serial = 'S-NEW'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let r = w.run(["check"]).code(65);
+    assert!(
+        r.stdout.contains("provenance") && r.stdout.contains("but its records end on line 11"),
+        "{}",
+        r.stdout
+    );
+    let conn = rusqlite::Connection::open(w.db()).unwrap();
+    conn.execute(
+        "UPDATE holding_version SET source_line = NULL WHERE serial = 'S-NEW'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let r = w.run(["check", "--format", "csv"]).code(65);
+    assert!(
+        r.stdout.contains("have lost their line number"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_version_1_database_is_upgraded_on_open() {
+    let w = two_weeks();
+    // Turn the database back into what version 1 wrote: no line numbers, no
+    // MC totals on snapshots, no index on the versions' start.
+    let conn = rusqlite::Connection::open(w.db()).unwrap();
+    conn.execute_batch(
+        "DROP INDEX holding_version_by_depot_start;
+         ALTER TABLE holding_version DROP COLUMN source_line;
+         ALTER TABLE snapshot DROP COLUMN mc;
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(conn);
+    let before = w.json(&["report"]);
+    let conn = rusqlite::Connection::open(w.db()).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+    drop(conn);
+    // The MC totals were rebuilt from the holdings; old lines have no number.
+    let aa = depot(&w.json(&["changes"]), "AA-1").clone();
+    assert_eq!(
+        (aa["mc_change"].as_i64(), aa["on_hand_change"].as_i64()),
+        (Some(-41), Some(-41))
+    );
+    let t = w.json(&[
+        "trace", "--depot", "AA-1", "--type", "T-1", "--serial", "S-NMC",
+    ]);
+    assert_eq!(t["rows"][0]["line"], Value::Null);
+    assert_eq!(w.json(&["report"]), before);
+    // These entries were written with line numbers (the ledger says up to
+    // which line), so check names the loss; entries of a true version 1
+    // database record no last line and are accepted without numbers.
+    let r = w.run(["check"]).code(65);
+    assert!(
+        r.stdout.contains("have lost their line number"),
+        "{}",
+        r.stdout
+    );
+}
