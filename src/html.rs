@@ -257,7 +257,7 @@ fn since_last_snapshot(out: &mut String, c: &crate::changes::Comparison) {
         for i in down.iter().take(LISTED) {
             let _ = write!(
                 out,
-                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><th scope=\"row\">{}</th><td class=\"t\">{}</td><td class=\"t\">{}</td><td class=\"t\">{}</td><td class=\"t\">{}</td></tr>",
                 esc(&i.depot),
                 esc(&i.type_code),
                 esc(i.serial.as_deref().or(i.lot.as_deref()).unwrap_or("–")),
@@ -318,7 +318,7 @@ fn attention(out: &mut String, rows: &[crate::attention::Attention], today: &str
         for a in list.iter().take(LISTED) {
             let _ = write!(
                 out,
-                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><th scope=\"row\">{}</th><td class=\"t\">{}</td><td class=\"t\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&a.depot),
                 esc(a.type_code.as_deref().unwrap_or("–")),
                 esc(a.serial.as_deref().or(a.lot.as_deref()).unwrap_or("–")),
@@ -481,7 +481,7 @@ header p{color:#555;margin:.2rem 0 1rem}\
 .headline{display:flex;gap:.8rem;flex-wrap:wrap}.card{border:1px solid #ccd;border-radius:6px;padding:.6rem 1rem;min-width:150px}\
 .card>span{display:block;color:#555;font-size:.8rem;text-transform:uppercase}.card b{font-size:1.6rem}.card small{display:block;color:#555}\
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{padding:.25rem .5rem;border-bottom:1px solid #e3e6ea;text-align:right}\
-th:first-child,thead th,th[scope=row]{text-align:left}thead th{background:#f3f5f7}tr.total th,tr.total td{font-weight:600;border-top:2px solid #8c959f}\
+th:first-child,thead th,th[scope=row],td.t{text-align:left}thead th{background:#f3f5f7}tr.total th,tr.total td{font-weight:600;border-top:2px solid #8c959f}\
 .l1{color:#1a7f37}.l2{color:#9a6700}.l3{color:#bc4c00}.l4{color:#cf222e}.lvl{font-weight:700}\
 .bar.l1{fill:#2da44e}.bar.l2{fill:#d4a72c}.bar.l3{fill:#e16f24}.bar.l4{fill:#cf222e}.bar{fill:#8c959f}\
 .lab{text-anchor:end;font-size:12px}.val{font-size:12px}.tick{font-size:10px;text-anchor:middle;fill:#555}.th{stroke:#999;stroke-dasharray:3 3}\

@@ -6,7 +6,7 @@ use crate::cli::ChangesArgs;
 use crate::db::{self, Access};
 use crate::error::{Error, Result};
 use crate::model::{iso, parse_date};
-use crate::output::{Report, Value, render};
+use crate::output::{Format, Report, Value, render, wrap_words};
 
 /// The item kinds counted in the summary, in its column order.
 const COUNTED: [Change; 6] = [
@@ -57,7 +57,7 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
         };
         ctx.warn(&format!("{}: {why}: nothing to compare", d.depot));
     }
-    let report = if args.items {
+    let mut report = if args.items {
         items_report(&comparison, |i| {
             wanted(&i.depot)
                 && (filters.types.is_empty() || filters.types.contains(&i.type_code))
@@ -71,8 +71,37 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
     } else {
         summary_report(&comparison, wanted)
     };
+    // In a table the notes follow it, one per item, rather than widen
+    // every row by a column most rows leave empty.
+    let mut notes = Vec::new();
+    if args.items && ctx.format == Format::Table {
+        for row in &mut report.rows {
+            if let Some(Value::Text(note)) = row.pop() {
+                let serial = match &row[2] {
+                    Value::Text(s) => s.clone(),
+                    _ => String::new(),
+                };
+                notes.push(format!("{} {} {serial}: {note}", row_text(&row[0]), row_text(&row[1])));
+            }
+        }
+        report.columns.pop();
+        report.optional.retain(|&c| c < report.columns.len());
+        report.shortenable.clear();
+    }
     render(&report, ctx.format, &ctx.style, ctx.out)?;
+    for note in notes {
+        for line in wrap_words(&note, ctx.style.width.map_or(usize::MAX, usize::from)) {
+            writeln!(ctx.out, "{line}")?;
+        }
+    }
     Ok(())
+}
+
+fn row_text(v: &Value) -> String {
+    match v {
+        Value::Text(t) => t.clone(),
+        _ => String::new(),
+    }
 }
 
 fn rate(mc: i64, on_hand: i64) -> Value {
@@ -95,8 +124,9 @@ fn summary_report(c: &Comparison, wanted: impl Fn(&str) -> bool) -> Report {
     ];
     columns.extend(COUNTED.map(Change::as_str));
     let mut report = Report::new(&columns, 1);
-    // On a narrow terminal the older side's figures give way first.
-    report.optional = vec![1, 5, 11, 12, 9, 10];
+    // On a narrow terminal the older side's figures give way first, then
+    // the rates; the counts of what happened stay longest.
+    report.optional = vec![1, 5, 6, 11, 12, 9, 10];
     let mut total = [0i64; 8];
     for d in c.depots.iter().filter(|d| wanted(&d.depot)) {
         let mut row = vec![
@@ -154,7 +184,7 @@ fn items_report(c: &Comparison, wanted: impl Fn(&crate::changes::Item) -> bool) 
         ],
         0,
     );
-    report.optional = vec![7, 3];
+    report.optional = vec![7];
     report.shortenable = vec![7];
     for i in c.items.iter().filter(|i| wanted(i)) {
         report.rows.push(vec![

@@ -7,7 +7,7 @@ use crate::cli::TraceArgs;
 use crate::db::{self, Access};
 use crate::error::{Error, Result};
 use crate::model::{DepotCode, TypeCode, iso, parse_date};
-use crate::output::{Format, Report, Value, render};
+use crate::output::{Format, Report, Value, group_thousands, render};
 use crate::provenance::{Lookup, Source, trace};
 
 pub fn run(args: &TraceArgs, ctx: &mut Context) -> Result<()> {
@@ -70,8 +70,9 @@ pub fn run(args: &TraceArgs, ctx: &mut Context) -> Result<()> {
             if format == Format::Table {
                 writeln!(
                     ctx.out,
-                    "{depot} × {type_code} in the snapshot of {}: {on_hand} on hand in {} lines",
+                    "{depot} × {type_code} in the snapshot of {}: {} on hand in {} lines",
                     iso(found.as_of),
+                    group_thousands(on_hand),
                     found.sources.len()
                 )?;
             }
@@ -107,9 +108,9 @@ fn table(sources: &[Source]) -> Report {
         ],
         0,
     );
-    // The digest and who imported go first, then the later confirmations;
-    // the file and line, which answer the question, stay.
-    report.optional = vec![11, 10, 9, 8, 1, 7];
+    // The digest and who imported go first, then the dates; the item, the
+    // file and the line, which answer the question, stay.
+    report.optional = vec![11, 10, 9, 8, 7, 6];
     report.shortenable = vec![4, 8];
     for s in sources {
         report.rows.push(vec![
