@@ -238,6 +238,9 @@ pub struct ImportArgs {
     /// Mapping profile (TOML) of a national export style
     #[arg(long, value_name = "FILE")]
     pub map: Option<PathBuf>,
+    /// Leave out a column that looks like a stockpile column but is not one (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub ignore_column: Vec<String>,
 }
 
 /// Which holdings a report looks at: the filters and a date.

@@ -236,6 +236,36 @@ pub fn classify(path: &Path, e: rusqlite::Error) -> DbError {
     }
 }
 
+/// Deletes a database this command created when nothing was imported into
+/// it (no ledger entry): checked under the write lock, so another importer
+/// that got there first keeps its work.
+pub fn remove_if_empty(conn: Connection, path: &Path) -> Result<(), DbError> {
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| classify(path, e))?;
+    let entries: i64 = conn
+        .query_row("SELECT count(*) FROM import_ledger", [], |r| r.get(0))
+        .map_err(|e| classify(path, e))?;
+    let _ = conn.execute_batch("ROLLBACK");
+    drop(conn);
+    if entries == 0 {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            match std::fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(DbError::Open {
+                        path: path.to_path_buf(),
+                        message: format!("cannot remove the empty database: {e}"),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A throw-away in-memory database with the schema, for `--dry-run` against
 /// a database that does not exist yet (creating the file would be a write).
 pub fn open_scratch() -> Result<Connection, DbError> {

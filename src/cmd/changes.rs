@@ -81,7 +81,11 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
                     Value::Text(s) => s.clone(),
                     _ => String::new(),
                 };
-                notes.push(format!("{} {} {serial}: {note}", row_text(&row[0]), row_text(&row[1])));
+                notes.push(format!(
+                    "{} {} {serial}: {note}",
+                    row_text(&row[0]),
+                    row_text(&row[1])
+                ));
             }
         }
         report.columns.pop();

@@ -9,6 +9,7 @@ use super::Context;
 use crate::cli::ImportArgs;
 use crate::db::{self, Access};
 use crate::error::{Error, Result};
+use crate::import::columns::normalize;
 use crate::import::dialect::{parse_delimiter, parse_encoding};
 use crate::import::profile::Profile;
 use crate::import::store::Outcome;
@@ -19,7 +20,8 @@ use crate::output::Format;
 pub fn run(args: &ImportArgs, ctx: &mut Context) -> Result<()> {
     let opts = options(args)?;
     let files = expand(&args.paths)?;
-    let mut conn = if args.dry_run && !ctx.db.exists() {
+    let created = !ctx.db.exists();
+    let mut conn = if args.dry_run && created {
         db::open_scratch()?
     } else {
         db::open(&ctx.db, Access::Write)?
@@ -46,7 +48,12 @@ pub fn run(args: &ImportArgs, ctx: &mut Context) -> Result<()> {
                 let _ = writeln!(ctx.err, "error: {e}");
                 failed.push(e.exit_code());
             }
-            Err(e) => return Err(e),
+            Err(e) => {
+                if created && !args.dry_run {
+                    db::remove_if_empty(conn, &ctx.db)?;
+                }
+                return Err(e);
+            }
         }
     }
     if !ctx.quiet && ctx.format != Format::Table {
@@ -54,6 +61,12 @@ pub fn run(args: &ImportArgs, ctx: &mut Context) -> Result<()> {
     }
     if !ctx.quiet && ctx.format == Format::Table && files.len() > 1 {
         print_table(&summaries, files.len() - summaries.len(), ctx)?;
+    }
+    // A first import that wrote nothing leaves no database behind: an empty
+    // one would make every report answer "(no rows)" instead of "no such
+    // database".
+    if created && !args.dry_run {
+        db::remove_if_empty(conn, &ctx.db)?;
     }
     match failed.first() {
         Some(&code) => Err(Error::SomeFilesFailed {
@@ -97,6 +110,7 @@ fn options(args: &ImportArgs) -> Result<ImportOptions> {
             .transpose()?,
         date_format: args.date_format.clone(),
         profile: args.map.as_deref().map(Profile::load).transpose()?,
+        ignore_columns: args.ignore_column.iter().map(|c| normalize(c)).collect(),
     })
 }
 

@@ -1,6 +1,9 @@
-//! Header row → canonical columns (SPEC §2): names matched case-insensitively
-//! after trimming, spaces and hyphens read as `_`, aliases and mapping
-//! profiles applied, unknown columns warned about, duplicates refused.
+//! Header row → canonical columns (SPEC §2): names read the way people write
+//! them (case, punctuation, `No`/`Nr`/`#`/`Number` suffixes and units in
+//! parentheses do not matter), aliases and mapping profiles applied. A column
+//! that resembles a canonical one but is not one is refused (a lost serial
+//! column is lost data) unless the user says to ignore it; a column that
+//! resembles nothing is warned about; duplicates are refused.
 
 use super::profile::Profile;
 
@@ -63,17 +66,31 @@ impl Column {
     fn aliases(self) -> &'static [&'static str] {
         match self {
             Column::Depot => &["depot_code", "site"],
-            Column::AsOf => &["date", "snapshot_date"],
+            Column::AsOf => &["date", "snapshot_date", "as_of_date", "report_date"],
             Column::Type => &["model", "equipment_type"],
             Column::Quantity => &["qty", "count"],
             Column::Serial => &["serial_number", "sn"],
             Column::Status => &["condition", "readiness"],
             Column::Owner => &["nation", "owner_nation"],
-            Column::NoticeHours => &["ntm_hours", "notice"],
+            Column::NoticeHours => &[
+                "ntm_hours",
+                "notice",
+                "ntm",
+                "notice_to_move",
+                "notice_to_move_hours",
+            ],
             Column::Lot => &["lot_number"],
-            Column::Expires => &["expiry", "expiry_date"],
+            Column::Expires => &["expiry", "expiry_date", "expires_on", "expiration_date"],
             Column::Remarks => &["comments", "notes"],
-            Column::Nsn | Column::Category | Column::LastInspected => &[],
+            Column::LastInspected => &[
+                "last_inspection",
+                "last_inspection_date",
+                "last_inspected_on",
+                "inspected",
+                "inspection_date",
+            ],
+            Column::Nsn => &["nato_stock_number"],
+            Column::Category => &[],
         }
     }
 
@@ -85,16 +102,33 @@ impl Column {
     }
 }
 
-/// How header names are compared: trimmed, lower case, spaces and hyphens
-/// read as `_`.
+/// How header names are compared: lower case; a part in parentheses or
+/// brackets (a unit: `Notice (h)`) left out; every run of spaces and
+/// punctuation read as one `_`; a trailing `No`, `Nr`, `Num`, `Number` or `#`
+/// left out (`Serial No.` is the serial, `Lot #` the lot).
 pub fn normalize(name: &str) -> String {
-    name.trim()
-        .trim_start_matches('\u{feff}')
-        .trim()
-        .to_lowercase()
-        .chars()
-        .map(|c| if c == ' ' || c == '-' { '_' } else { c })
-        .collect()
+    let mut out = String::with_capacity(name.len());
+    let mut depth = 0usize;
+    for c in name.trim_start_matches('\u{feff}').chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            '#' => out.push_str("_no_"),
+            c if c.is_alphanumeric() => out.extend(c.to_lowercase()),
+            _ => out.push('_'),
+        }
+    }
+    let mut words: Vec<&str> = out.split('_').filter(|w| !w.is_empty()).collect();
+    if words.len() > 1
+        && matches!(
+            words.last(),
+            Some(&("no" | "nr" | "num" | "number" | "nbr"))
+        )
+    {
+        words.pop();
+    }
+    words.join("_")
 }
 
 /// Where each canonical column sits in the file's records.
@@ -107,6 +141,10 @@ pub struct ColumnMap {
     pub unknown: Vec<String>,
 }
 
+/// Unknown columns compared with the canonical names: a hostile header may
+/// have 100,000, and past these the rest are simply reported unknown.
+const COMPARED: usize = 1000;
+
 impl ColumnMap {
     pub fn get(&self, column: Column) -> Option<usize> {
         self.index[column as usize]
@@ -118,9 +156,11 @@ impl ColumnMap {
 
     /// Maps a header row. Errors are messages without the place; the caller
     /// adds the file and line.
+    /// `ignore` holds normalised names the user said to leave out.
     pub fn from_header<'a>(
         header: impl IntoIterator<Item = &'a str>,
         profile: Option<&Profile>,
+        ignore: &[String],
         depot_given: bool,
         as_of_given: bool,
     ) -> Result<ColumnMap, String> {
@@ -152,6 +192,7 @@ impl ColumnMap {
                     }
                     map.index[c as usize] = Some(i);
                 }
+                None if ignore.contains(&name) || profile.is_some_and(|p| p.ignores(&name)) => {}
                 None => map.unknown.push(raw.to_string()),
             }
         }
@@ -179,7 +220,6 @@ impl ColumnMap {
                 })
                 .collect();
             let mut message = format!("missing required column(s): {}", names.join(", "));
-            // Only a few names are compared: a hostile header may have 100k.
             for name in map.unknown.iter().take(50) {
                 if let Some(s) = suggest(name)
                     && missing.iter().any(|c| c.name() == s)
@@ -199,6 +239,30 @@ impl ColumnMap {
             ));
             return Err(message);
         }
+        // A column that looks like a canonical one it is not is refused: its
+        // data would be lost without a word.
+        let lookalikes: Vec<String> = map
+            .unknown
+            .iter()
+            .take(COMPARED)
+            .filter_map(|name| {
+                let s = suggest(name)?;
+                let taken = Column::from_name(s).is_some_and(|c| map.has(c));
+                (!taken).then(|| format!("\"{name}\" looks like {s} but is not read as it"))
+            })
+            .collect();
+        if !lookalikes.is_empty() {
+            let first = map
+                .unknown
+                .iter()
+                .find(|n| suggest(n).is_some())
+                .cloned()
+                .unwrap_or_default();
+            return Err(format!(
+                "{}\nhint: rename the column to the name it stands for, or give --ignore-column \"{first}\" (repeatable) to import without it",
+                lookalikes.join("; ")
+            ));
+        }
         Ok(map)
     }
 }
@@ -208,16 +272,32 @@ pub fn suggest(name: &str) -> Option<&'static str> {
     closest(&normalize(name))
 }
 
-/// The canonical name nearest to an unknown one, when it is near enough to
-/// be a typo.
+/// The canonical name an unknown one resembles: a typo of it (one edit in a
+/// short name, two in a longer one), or a name built around it
+/// (`vehicle_serial`, `lot_id`).
 fn closest(name: &str) -> Option<&'static str> {
-    Column::ALL
-        .iter()
-        .flat_map(|c| std::iter::once(c.name()).chain(c.aliases().iter().copied()))
+    let candidates = || {
+        Column::ALL
+            .iter()
+            .flat_map(|c| std::iter::once(c.name()).chain(c.aliases().iter().copied()))
+    };
+    let canonical =
+        |candidate: &'static str| Column::from_name(candidate).map_or(candidate, |c| c.name());
+    let typo = candidates()
         .map(|candidate| (strsim::damerau_levenshtein(name, candidate), candidate))
-        .filter(|(d, candidate)| *d <= 2.max(candidate.len() / 4) && *d < candidate.len())
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, candidate)| Column::from_name(candidate).map_or(candidate, |c| c.name()))
+        .filter(|&(d, candidate)| d <= if candidate.len() <= 5 { 1 } else { 2 })
+        .min_by_key(|&(d, _)| d);
+    if let Some((_, candidate)) = typo {
+        return Some(canonical(candidate));
+    }
+    let words: Vec<&str> = name.split('_').collect();
+    candidates()
+        .filter(|candidate| candidate.len() >= 3)
+        .find(|candidate| {
+            let parts: Vec<&str> = candidate.split('_').collect();
+            words.windows(parts.len()).any(|w| w == parts.as_slice())
+        })
+        .map(canonical)
 }
 
 #[cfg(test)]
@@ -236,6 +316,7 @@ mod tests {
                 "foo",
             ],
             None,
+            &[],
             false,
             false,
         )
@@ -253,15 +334,59 @@ mod tests {
         let e = ColumnMap::from_header(
             ["depot", "site", "as_of", "type", "status"],
             None,
+            &[],
             false,
             false,
         )
         .unwrap_err();
         assert!(e.contains("repeats"), "{e}");
-        let e = ColumnMap::from_header(["depot", "as_of", "type", "stauts"], None, false, false)
-            .unwrap_err();
+        let e = ColumnMap::from_header(
+            ["depot", "as_of", "type", "stauts"],
+            None,
+            &[],
+            false,
+            false,
+        )
+        .unwrap_err();
         assert!(e.contains("status"), "{e}");
         assert!(e.contains("did you mean \"status\""), "{e}");
+    }
+
+    #[test]
+    fn names_as_people_write_them() {
+        for (written, column) in [
+            ("Serial No.", "serial"),
+            ("Serial #", "serial"),
+            ("Lot No", "lot"),
+            ("Lot Nr.", "lot"),
+            ("Lot Number", "lot"),
+            ("Notice (h)", "notice_hours"),
+            ("Notice to move [hours]", "notice_hours"),
+            ("Last Inspection", "last_inspected"),
+            ("Last inspected", "last_inspected"),
+            ("Expiry date", "expires"),
+            ("As-of date", "as_of"),
+            ("Quantity (pcs)", "quantity"),
+            ("  DEPOT  ", "depot"),
+        ] {
+            assert_eq!(
+                Column::from_name(&normalize(written)).map(Column::name),
+                Some(column),
+                "{written}"
+            );
+        }
+        assert_eq!(normalize("Number"), "number");
+    }
+
+    #[test]
+    fn a_lookalike_column_is_refused_unless_ignored() {
+        let header = ["depot", "as_of", "type", "status", "Serail", "Colour"];
+        let e = ColumnMap::from_header(header, None, &[], false, false).unwrap_err();
+        assert!(e.contains("\"Serail\" looks like serial"), "{e}");
+        assert!(e.contains("--ignore-column \"Serail\""), "{e}");
+        assert!(!e.contains("Colour"), "{e}");
+        let m = ColumnMap::from_header(header, None, &["serail".into()], false, false).unwrap();
+        assert_eq!(m.unknown, ["Colour"]);
     }
 
     #[test]
@@ -269,5 +394,9 @@ mod tests {
         assert_eq!(closest("serail"), Some("serial"));
         assert_eq!(closest("quantitiy"), Some("quantity"));
         assert_eq!(closest("colour"), None);
+        assert_eq!(closest("foo"), None);
+        assert_eq!(closest("vehicle_serial"), Some("serial"));
+        assert_eq!(closest("lot_id"), Some("lot"));
+        assert_eq!(closest("remark"), Some("remarks"));
     }
 }

@@ -41,6 +41,8 @@ pub struct ImportOptions {
     pub encoding: Option<&'static Encoding>,
     pub date_format: Option<String>,
     pub profile: Option<Profile>,
+    /// Normalised names of columns to leave out (`--ignore-column`).
+    pub ignore_columns: Vec<String>,
 }
 
 /// The kinds of warning an import gives, so that a file with thousands of
@@ -237,6 +239,7 @@ fn attempt(
     let map = ColumnMap::from_header(
         header.iter(),
         opts.profile.as_ref(),
+        &opts.ignore_columns,
         opts.depot.is_some(),
         opts.as_of.is_some(),
     )

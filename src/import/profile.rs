@@ -6,6 +6,7 @@
 //! date_format = "%d/%m/%Y"
 //! encoding = "windows-1252"      # optional; detected otherwise
 //! delimiter = ";"                # optional; detected otherwise
+//! ignore = ["Observations internes"]   # columns stockpile does not read
 //! [columns]
 //! "Numéro de série" = "serial"
 //! [status]
@@ -32,6 +33,8 @@ pub struct Profile {
     pub delimiter: Option<u8>,
     columns: HashMap<String, Column>,
     statuses: HashMap<String, Status>,
+    /// Columns of this export style that stockpile does not read.
+    ignore: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -45,6 +48,8 @@ struct RawProfile {
     columns: HashMap<String, Spanned<String>>,
     #[serde(default)]
     status: HashMap<String, Spanned<String>>,
+    #[serde(default)]
+    ignore: Vec<String>,
 }
 
 impl Profile {
@@ -70,6 +75,7 @@ impl Profile {
         })?;
         let mut profile = Profile {
             name: raw.name.unwrap_or_else(|| file.to_string()),
+            ignore: raw.ignore.iter().map(|n| normalize(n)).collect(),
             ..Profile::default()
         };
         if let Some(f) = raw.date_format {
@@ -107,6 +113,10 @@ impl Profile {
 
     pub fn column_for(&self, normalized_name: &str) -> Option<Column> {
         self.columns.get(normalized_name).copied()
+    }
+
+    pub fn ignores(&self, normalized_name: &str) -> bool {
+        self.ignore.iter().any(|n| n == normalized_name)
     }
 
     pub fn status_for(&self, word: &str) -> Option<Status> {

@@ -172,13 +172,14 @@ fn every_invalid_row_is_reported_not_just_the_first() {
         r.stderr
     );
     assert!(r.stderr.contains("3 invalid rows"), "{}", r.stderr);
-    assert_eq!(w.state(), "", "every table is still empty");
-    let report = w.run(["report", "--format", "json"]).ok().json();
     assert_eq!(
-        report["rows"].as_array().unwrap().len(),
-        0,
-        "nothing imported"
+        w.state(),
+        "(no database)",
+        "a refused first import leaves no file"
     );
+    let r = w.run(["report", "--format", "json"]).code(66);
+    assert!(r.stderr.contains("no such database"), "{}", r.stderr);
+    assert_eq!(r.stdout.len(), 0, "nothing imported");
 }
 
 #[test]
@@ -225,7 +226,11 @@ fn duplicate_serial_in_a_snapshot_and_type_conflicts_are_invalid() {
         "{}",
         r.stderr
     );
-    assert_eq!(w.state(), "", "every table is still empty");
+    assert_eq!(
+        w.state(),
+        "(no database)",
+        "a refused first import leaves no file"
+    );
 }
 
 #[test]
@@ -349,22 +354,56 @@ fn header_problems_are_named() {
     );
     let r = w.import(&f).code(65);
     assert!(r.stderr.contains("repeats"), "{}", r.stderr);
+    // A column that looks like a stockpile column is refused (its data
+    // would be lost); one that resembles nothing is warned about.
     let f = w.write(
         "u.csv",
         "depot,as_of,type,status,serail,colour\nA,2026-01-01,T,FMC,x,red\n",
     );
-    let r = w.import(&f).ok();
+    let r = w.import(&f).code(65);
     assert!(
         r.stderr
-            .contains("unknown column \"serail\" ignored — did you mean \"serial\"?"),
+            .contains("u.csv:1: \"serail\" looks like serial but is not read as it"),
         "{}",
         r.stderr
     );
+    assert!(
+        r.stderr.contains("--ignore-column \"serail\""),
+        "{}",
+        r.stderr
+    );
+    assert!(!w.db().exists(), "nothing written, not even the database");
+    let r = w
+        .run([
+            "import".as_ref(),
+            "--ignore-column".as_ref(),
+            "Serail".as_ref(),
+            f.as_os_str(),
+        ])
+        .ok();
     assert!(
         r.stderr.contains("unknown column \"colour\" ignored"),
         "{}",
         r.stderr
     );
+}
+
+#[test]
+fn plain_named_columns_are_read_as_what_they_are() {
+    let w = Work::new();
+    let f = w.write(
+        "plain.csv",
+        "Depot,As of,Type,Category,Serial No.,Lot No,Qty.,Status,Notice (h),Expiry date,Last Inspection,Owner nation\n\
+         PL-1,2026-11-01,K2,MBT,K2-0001,,1,FMC,24,,2026-10-01,POL\n\
+         PL-1,2026-11-01,120MM,AMMO,,L-7,50,FMC,48,2028-01-01,2026-10-01,POL\n",
+    );
+    w.import(&f).ok();
+    let d = w.json(&["deployable", "--within", "48h"]);
+    assert_eq!(d["total"]["deployable"], 51, "{d:#}");
+    let t = w.json(&["trace", "--depot", "PL-1", "--type", "K2"]);
+    assert_eq!(t["rows"][0]["serial"], "K2-0001");
+    let t = w.json(&["trace", "--depot", "PL-1", "--type", "120MM"]);
+    assert_eq!(t["rows"][0]["lot"], "L-7");
 }
 
 #[test]
