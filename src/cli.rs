@@ -44,9 +44,9 @@ pub struct Global {
         value_name = "PATH"
     )]
     pub db: PathBuf,
-    /// Output format: table for people, csv or json for programs
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format: table for people, csv or json for programs [default: table]
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
     /// Print only errors (no summary, warnings or progress)
     #[arg(long, short, global = true)]
     pub quiet: bool,

@@ -8,7 +8,7 @@ use clap::Parser;
 use stockpile::cli::{Cli, ColorChoice};
 use stockpile::cmd::{self, Context};
 use stockpile::error::exit;
-use stockpile::output::Style;
+use stockpile::output::{Style, visible};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -43,7 +43,11 @@ fn main() -> ExitCode {
     let mut err = io::stderr();
     let mut ctx = Context {
         db: cli.global.db,
-        format: cli.global.format,
+        format: cli
+            .global
+            .format
+            .unwrap_or(stockpile::output::Format::Table),
+        format_given: cli.global.format.is_some(),
         quiet: cli.global.quiet,
         style: Style { color, width },
         progress: !cli.global.quiet && io::stderr().is_terminal(),
@@ -56,7 +60,8 @@ fn main() -> ExitCode {
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             let _ = out.flush();
-            let _ = writeln!(io::stderr(), "error: {e}");
+            let message = e.to_string();
+            let _ = writeln!(io::stderr(), "error: {}", visible(&message, true));
             ExitCode::from(e.exit_code())
         }
     }

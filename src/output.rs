@@ -104,7 +104,7 @@ impl Value {
                 Cell::new(format!("{:.1}%", r * 100.0)).set_alignment(CellAlignment::Right)
             }
             Value::RateBar(r) => Cell::new(format!("{:>6.1}% {}", r * 100.0, bar(*r, 8))),
-            Value::Text(s) => Cell::new(s),
+            Value::Text(s) => Cell::new(visible(s, false)),
             Value::RLevel(l) | Value::SLevel(l) | Value::Level(l) => {
                 let cell = Cell::new(self.plain()).set_alignment(CellAlignment::Center);
                 if style.color {
@@ -115,6 +115,31 @@ impl Value {
             }
         }
     }
+}
+
+/// Text safe to print on a terminal: control characters (which could carry
+/// escape sequences from an export into the operator's terminal) shown as
+/// their Unicode pictures (ESC as ␛), tabs as spaces, and line breaks as ↵
+/// unless `keep_newlines`.
+pub fn visible(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\r' if keep_newlines => out.push('\n'),
+            '\n' | '\r' => out.push('↵'),
+            '\t' => out.push(' '),
+            c if (c as u32) < 0x20 => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('?')),
+            '\u{7f}' => out.push('␡'),
+            c if c.is_control() => out.push('�'),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// A bar of `width` cells in eighth blocks: 0.925 of 8 → "███████▍".
@@ -421,6 +446,15 @@ fn render_table(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        assert_eq!(visible("plain", false), "plain");
+        assert_eq!(visible("a\u{1b}[31mred", false), "a␛[31mred");
+        assert_eq!(visible("two\r\nlines\tx", false), "two↵lines x");
+        assert_eq!(visible("two\nlines", true), "two\nlines");
+        assert_eq!(visible("c1\u{9b}31m", true), "c1�31m");
+    }
 
     #[test]
     fn thousands() {

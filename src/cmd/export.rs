@@ -1,12 +1,17 @@
-//! `stockpile export`: holdings as canonical CSV, streamed, such that
-//! importing the export into an empty database reproduces every report.
+//! `stockpile export`: holdings as canonical CSV (or JSON), streamed, such
+//! that importing the export into an empty database reproduces every report.
+
+use std::io::Write;
+
+use serde_json::{Map, Value as Json};
 
 use super::{Context, as_of, filters};
 use crate::cli::ExportArgs;
 use crate::db::{self, Access};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::import::columns::Column;
 use crate::model::iso;
+use crate::output::Format;
 
 /// OWASP's CSV-injection guidance: a cell a spreadsheet would run as a
 /// formula gets a leading apostrophe.
@@ -18,6 +23,12 @@ fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 }
 
 pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
+    if ctx.format_given && ctx.format == Format::Table {
+        return Err(Error::Usage(
+            "export writes holdings for import, as CSV (the default) or --format json; a table would not re-import (see stockpile report)".into(),
+        ));
+    }
+    let json = ctx.format == Format::Json;
     let filters = filters(&args.selection.filter)?;
     let date = as_of(&args.selection)?;
     let conn = db::open(&ctx.db, Access::Read)?;
@@ -37,9 +48,15 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
          JOIN equipment_type t ON t.id = h.type_id
          ORDER BY d.code, t.code, h.serial, h.lot, h.id",
     )?;
-    let mut w = csv::Writer::from_writer(&mut *ctx.out);
-    w.write_record(Column::ALL.map(Column::name))
-        .map_err(crate::output::csv_io)?;
+    let mut sink = if json {
+        write!(ctx.out, "{{\"rows\": [")?;
+        Sink::Json(&mut *ctx.out, 0, 0)
+    } else {
+        let mut w = csv::Writer::from_writer(&mut *ctx.out);
+        w.write_record(Column::ALL.map(Column::name))
+            .map_err(crate::output::csv_io)?;
+        Sink::Csv(w)
+    };
     let mut rows = stmt.query([date.map(iso)])?;
     let mut cells: Vec<String> = Vec::with_capacity(14);
     while let Some(r) = rows.next()? {
@@ -76,15 +93,47 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
         for i in 10..14 {
             cells.push(r.get::<_, Option<String>>(i)?.unwrap_or_default());
         }
-        if args.raw {
-            w.write_record(&cells).map_err(crate::output::csv_io)?;
-        } else {
-            w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))
-                .map_err(crate::output::csv_io)?;
+        match &mut sink {
+            Sink::Csv(w) if args.raw => w.write_record(&cells).map_err(crate::output::csv_io)?,
+            Sink::Csv(w) => w
+                .write_record(cells.iter().map(|c| neutralise(c).into_owned()))
+                .map_err(crate::output::csv_io)?,
+            Sink::Json(out, lines, quantity) => {
+                // Typed as the contract reads them: numbers as numbers,
+                // absent values as null; no formula guard (no spreadsheet).
+                let mut row = Map::new();
+                for (column, cell) in Column::ALL.iter().zip(&cells) {
+                    let value = match column {
+                        _ if cell.is_empty() => Json::Null,
+                        Column::Quantity | Column::NoticeHours => {
+                            cell.parse::<i64>().map_or(Json::Null, Json::from)
+                        }
+                        _ => Json::from(cell.as_str()),
+                    };
+                    row.insert(column.name().to_string(), value);
+                }
+                out.write_all(if *lines == 0 { b"\n  " } else { b",\n  " })?;
+                serde_json::to_writer(&mut **out, &row).map_err(std::io::Error::from)?;
+                *lines += 1;
+                *quantity += cells[4].parse::<i64>().unwrap_or(0);
+            }
         }
     }
-    w.flush()?;
+    match sink {
+        Sink::Csv(mut w) => w.flush()?,
+        Sink::Json(out, lines, quantity) => writeln!(
+            out,
+            "\n], \"total\": {{\"lines\": {lines}, \"on_hand\": {quantity}}}}}"
+        )?,
+    }
     Ok(())
+}
+
+/// Where the rows go: a CSV writer, or JSON written row by row (lines and
+/// quantity counted for the total) so that a million holdings stream.
+enum Sink<'a, 'b> {
+    Csv(csv::Writer<&'a mut (dyn Write + 'b)>),
+    Json(&'a mut (dyn Write + 'b), u64, i64),
 }
 
 #[cfg(test)]

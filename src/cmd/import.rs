@@ -45,7 +45,11 @@ pub fn run(args: &ImportArgs, ctx: &mut Context) -> Result<()> {
                 summaries.push(summary);
             }
             Err(e) if files.len() > 1 => {
-                let _ = writeln!(ctx.err, "error: {e}");
+                let _ = writeln!(
+                    ctx.err,
+                    "error: {}",
+                    crate::output::visible(&e.to_string(), true)
+                );
                 failed.push(e.exit_code());
             }
             Err(e) => {
@@ -316,7 +320,7 @@ fn print_warnings(group: &WarningGroup, ctx: &mut Context) {
     ));
     if !ctx.quiet {
         for e in &group.examples {
-            let _ = writeln!(ctx.err, "  {e}");
+            let _ = writeln!(ctx.err, "  {}", crate::output::visible(e, true));
         }
         let _ = writeln!(
             ctx.err,

@@ -31,6 +31,9 @@ use crate::state::Filters;
 pub struct Context<'a> {
     pub db: PathBuf,
     pub format: Format,
+    /// Whether `--format` was given (a command with no table of its own
+    /// refuses an explicit `--format table` rather than ignore it).
+    pub format_given: bool,
     pub quiet: bool,
     pub style: Style,
     /// Show a progress bar on stderr (a terminal, and not --quiet).
@@ -42,7 +45,11 @@ pub struct Context<'a> {
 impl Context<'_> {
     pub fn warn(&mut self, message: &str) {
         if !self.quiet {
-            let _ = writeln!(self.err, "warning: {message}");
+            let _ = writeln!(
+                self.err,
+                "warning: {}",
+                crate::output::visible(message, true)
+            );
         }
     }
 }

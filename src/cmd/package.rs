@@ -367,7 +367,11 @@ pub fn list(args: &PackageListArgs, ctx: &mut Context) -> Result<()> {
     if !failed.is_empty() {
         let count = failed.len();
         for e in failed {
-            writeln!(ctx.err, "error: {e}")?;
+            writeln!(
+                ctx.err,
+                "error: {}",
+                crate::output::visible(&e.to_string(), true)
+            )?;
         }
         return Err(Error::Data(format!(
             "{count} of {} package files could not be checked",

@@ -54,6 +54,7 @@ pub enum WarningKind {
     LikelyTypo,
     DoubleCount,
     RejectedRow,
+    LostLeadingZeros,
 }
 
 impl WarningKind {
@@ -63,6 +64,7 @@ impl WarningKind {
             WarningKind::LikelyTypo => "likely typo",
             WarningKind::DoubleCount => "possible double count",
             WarningKind::RejectedRow => "rejected row",
+            WarningKind::LostLeadingZeros => "lost leading zeros",
         }
     }
 }
@@ -579,6 +581,17 @@ impl Run<'_> {
                 WarningKind::LikelyTypo,
                 format!("{}:{}: type: {}", self.file, line, w),
             );
+        }
+        let writer = self.writer.as_mut().expect("opened above");
+        if let Some(before) = h.serial.as_deref().and_then(|s| writer.lost_zeros(s)) {
+            let message = format!(
+                "{}:{}: serial: \"{}\" was \"{before}\" in {}'s earlier snapshot: a spreadsheet may have dropped its leading zeros (format the column as text)",
+                self.file,
+                line,
+                h.serial.as_deref().unwrap_or_default(),
+                h.depot
+            );
+            self.warn(WarningKind::LostLeadingZeros, message);
         }
         let writer = self.writer.as_mut().expect("opened above");
         writer.add(self.conn, insert, &h, type_id, self.ledger_id, line)?;

@@ -75,7 +75,7 @@ impl Validator<'_> {
             self.map
                 .get(c)
                 .and_then(|i| record.get(i))
-                .map(str::trim)
+                .map(|s| unneutralised(s.trim()))
                 .filter(|s| !is_absent(c, s))
         };
         let mut check = |column: Column, result: Result<(), String>| {
@@ -163,7 +163,7 @@ impl Validator<'_> {
 
         let serial = field(Column::Serial).map(str::to_string);
         if let Some(s) = &serial {
-            check(Column::Serial, plain_text(s, MAX_CODE_TEXT));
+            check(Column::Serial, code_text(s));
         }
 
         let mut quantity = 1u32;
@@ -185,7 +185,10 @@ impl Validator<'_> {
 
         let mut nsn = None;
         if let Some(t) = field(Column::Nsn) {
-            check(Column::Nsn, Nsn::parse(t).map(|n| nsn = Some(n)));
+            check(
+                Column::Nsn,
+                not_scientific(t).and_then(|()| Nsn::parse(t).map(|n| nsn = Some(n))),
+            );
         }
         let mut category = None;
         if let Some(t) = field(Column::Category) {
@@ -207,7 +210,7 @@ impl Validator<'_> {
         }
         let lot = field(Column::Lot).map(str::to_string);
         if let Some(l) = &lot {
-            check(Column::Lot, plain_text(l, MAX_CODE_TEXT));
+            check(Column::Lot, code_text(l));
         }
         let mut expires = None;
         if let Some(t) = field(Column::Expires) {
@@ -226,6 +229,15 @@ impl Validator<'_> {
         }
 
         if !errors.is_empty() {
+            if let Some(word) = totals_word(record) {
+                return Err(vec![RowError {
+                    line,
+                    column: "(row)".into(),
+                    message: format!(
+                        "looks like a totals row (\"{word}\"), not a holding: remove it from the export (spreadsheets add one under the data)"
+                    ),
+                }]);
+            }
             return Err(errors);
         }
         match (depot, as_of, type_code, status) {
@@ -301,12 +313,45 @@ fn parse_quantity(raw: &str) -> Result<u32, String> {
     }
 }
 
-fn plain_text(text: &str, max: usize) -> Result<(), String> {
-    if text.chars().count() > max {
-        return Err(format!("is longer than {max} characters"));
+/// A cell as exported with a spreadsheet's formula guard removed: the `'`
+/// that `export` (and OWASP's rule) puts before `=`, `+`, `-`, `@`, tab or
+/// CR, so that an exported remark comes back as it was.
+fn unneutralised(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => text,
+    }
+}
+
+/// A serial or lot: short, one line, and not a number a spreadsheet rewrote.
+fn code_text(text: &str) -> Result<(), String> {
+    not_scientific(text)?;
+    if text.chars().count() > MAX_CODE_TEXT {
+        return Err(format!("is longer than {MAX_CODE_TEXT} characters"));
     }
     if text.chars().any(char::is_control) {
         return Err("contains a control character (tab, line break or similar)".into());
+    }
+    Ok(())
+}
+
+/// `1.23456789012346E+16`: a long number a spreadsheet displayed (and saved)
+/// in scientific notation. The code's last digits are gone; nothing can
+/// recover them, so the row is refused rather than stored wrong.
+fn not_scientific(text: &str) -> Result<(), String> {
+    let Some((mantissa, exponent)) = text.split_once(['e', 'E']) else {
+        return Ok(());
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once(['.', ',']) {
+        Some((int, frac)) => digits(int) && digits(frac),
+        None => digits(mantissa),
+    };
+    let exponent_ok = exponent.strip_prefix(['+', '-']).is_some_and(digits);
+    if mantissa_ok && exponent_ok {
+        return Err(format!(
+            "\"{text}\" is a number in scientific notation: a spreadsheet rewrote this code and its digits are lost (format the column as text in the spreadsheet and export again)"
+        ));
     }
     Ok(())
 }
@@ -315,8 +360,45 @@ fn free_text(text: &str, max: usize) -> Result<(), String> {
     if text.chars().count() > max {
         return Err(format!("is longer than {max} characters"));
     }
-    if text.contains('\0') {
-        return Err("contains a NUL character".into());
+    // Tab and line ends are text; any other control character could carry
+    // a terminal escape sequence into every table that shows the remark.
+    if let Some((at, c)) = text
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Err(format!(
+            "contains the control character U+{:04X} at character {} (only tab and line breaks are allowed in text)",
+            u32::from(c),
+            at + 1
+        ));
     }
     Ok(())
+}
+
+/// The word that marks a totals row a spreadsheet added under the data, when
+/// a cell of the record is one.
+fn totals_word(record: &csv::StringRecord) -> Option<String> {
+    const WORDS: [&str; 11] = [
+        "total",
+        "totals",
+        "grand total",
+        "subtotal",
+        "sum",
+        "gesamt",
+        "summe",
+        "total général",
+        "razem",
+        "suma",
+        "totaal",
+    ];
+    record
+        .iter()
+        .map(str::trim)
+        .find(|cell| {
+            let lower = cell.to_lowercase();
+            let word = lower.trim_end_matches([':', '.']);
+            WORDS.contains(&word)
+        })
+        .map(str::to_string)
 }

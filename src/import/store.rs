@@ -295,6 +295,10 @@ pub struct SnapshotWriter {
     beginning: FxHashMap<i64, (i64, i32)>,
     /// Keys of the lines this snapshot adds, for its digest.
     new_keys: Vec<i64>,
+    /// The depot's serials with leading zeros in the state this snapshot
+    /// follows, by the serial without them: to notice `000123` come back as
+    /// `123`.
+    zero_padded: FxHashMap<String, String>,
     /// When replacing: versions that began on this date and that the new
     /// file repeats, with the line it repeats them on (their provenance
     /// moves to the file now in force).
@@ -346,16 +350,17 @@ impl SnapshotWriter {
         let newest = latest.is_none_or(|l| d > l);
 
         let mut live = Vec::new();
+        let mut zero_padded = FxHashMap::default();
         let mut spans = FxHashMap::default();
         let mut ending = FxHashMap::default();
         let mut beginning = FxHashMap::default();
         {
             // Versions live at d: the current ones when d is the newest date.
             let sql = if newest {
-                "SELECT content_hash, id, valid_from, valid_to FROM holding_version
+                "SELECT content_hash, id, valid_from, valid_to, serial FROM holding_version
                  WHERE depot_id = ?1 AND valid_to IS NULL"
             } else {
-                "SELECT content_hash, id, valid_from, valid_to FROM holding_version
+                "SELECT content_hash, id, valid_from, valid_to, serial FROM holding_version
                  WHERE depot_id = ?1 AND (valid_to IS NULL OR valid_to > ?2) AND valid_from <= ?2"
             };
             let mut stmt = conn.prepare_cached(sql)?;
@@ -369,6 +374,17 @@ impl SnapshotWriter {
                     key: r.get(0)?,
                     id: r.get(1)?,
                 };
+                // The state this snapshot follows: its serials with leading
+                // zeros, to notice them come back without.
+                if let rusqlite::types::ValueRef::Text(serial) = r.get_ref(4)?
+                    && serial.first() == Some(&b'0')
+                {
+                    let serial = String::from_utf8_lossy(serial).into_owned();
+                    let bare = serial.trim_start_matches('0');
+                    if !bare.is_empty() {
+                        zero_padded.insert(bare.to_string(), serial.clone());
+                    }
+                }
                 if !newest {
                     let from = day_of_text(&r.get::<_, String>(2)?)?;
                     let to = match r.get::<_, Option<String>>(3)? {
@@ -428,6 +444,7 @@ impl SnapshotWriter {
             ending,
             beginning,
             new_keys: Vec::new(),
+            zero_padded,
             repeated: Vec::new(),
             repeatable: FxHashSet::default(),
             agg: FxHashMap::default(),
@@ -435,6 +452,15 @@ impl SnapshotWriter {
             quantity: 0,
             hash_buf: Vec::with_capacity(256),
         })
+    }
+
+    /// The serial with leading zeros that `serial` stood for in the depot's
+    /// earlier snapshot, when it comes back without them.
+    pub fn lost_zeros(&self, serial: &str) -> Option<&str> {
+        if serial.starts_with('0') {
+            return None;
+        }
+        self.zero_padded.get(serial).map(String::as_str)
     }
 
     /// Adds one holding, read from `line` of the file being imported.

@@ -11,6 +11,7 @@ mod lines;
 mod morning;
 mod packages;
 mod readiness;
+mod realfiles;
 mod snapshots;
 mod trust;
 mod util;
