@@ -55,7 +55,7 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
         let mut w = csv::Writer::from_writer(&mut *ctx.out);
         w.write_record(Column::ALL.map(Column::name))
             .map_err(crate::output::csv_io)?;
-        Sink::Csv(w)
+        Sink::Csv(Box::new(w))
     };
     let mut rows = stmt.query([date.map(iso)])?;
     let mut cells: Vec<String> = Vec::with_capacity(14);
@@ -132,7 +132,7 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
 /// Where the rows go: a CSV writer, or JSON written row by row (lines and
 /// quantity counted for the total) so that a million holdings stream.
 enum Sink<'a, 'b> {
-    Csv(csv::Writer<&'a mut (dyn Write + 'b)>),
+    Csv(Box<csv::Writer<&'a mut (dyn Write + 'b)>>),
     Json(&'a mut (dyn Write + 'b), u64, i64),
 }
 
