@@ -163,3 +163,24 @@ UPDATE snapshot SET mc = (
       AND (h.valid_to IS NULL OR h.valid_to > snapshot.as_of)
       AND (h.status = 'FMC' OR h.status = 'PMC')
       AND (h.expires IS NULL OR h.expires >= snapshot.as_of));
+
+-- Views with codes instead of ids, for the sqlite3 shell and Datasette.
+-- holding_version keeps history: summing it counts every past version.
+-- Query current_holdings for today's holdings, current_readiness for the
+-- figures reports use, required_levels for the authorised levels.
+CREATE VIEW current_readiness AS
+SELECT -- Each depot's current holdings summed by type, owner, state and
+       -- notice: state is the status, or EXPIRED for a lot past its date on
+       -- the depot's latest snapshot. Sum quantity over it freely.
+       d.code AS depot, t.code AS type, t.category AS category, r.owner AS owner,
+       r.state AS state, r.notice_hours AS notice_hours, r.quantity AS quantity
+FROM readiness_current r
+JOIN depot d ON d.id = r.depot_id
+JOIN equipment_type t ON t.id = r.type_id;
+
+CREATE VIEW required_levels AS
+SELECT -- The quantity of a type each depot is required to hold.
+       d.code AS depot, t.code AS type, t.category AS category, q.required AS required
+FROM requirement q
+JOIN depot d ON d.id = q.depot_id
+JOIN equipment_type t ON t.id = q.type_id;

@@ -186,6 +186,18 @@ unchanged.")]
     /// Force packages: can the stockpile issue this force within a window?
     #[command(subcommand)]
     Package(PackageCommand),
+    /// A consistent copy of the whole database (history, requirements, ledger)
+    #[command(after_help = "\
+Examples:
+  stockpile backup /mnt/share/stockpile-2026-11-29.db
+  stockpile backup --force nightly.db
+
+The copy is made with SQLite's online backup while other stockpiles may be
+importing, and is readable by its owner only. A backup is a database: read it
+with --db FILE, or restore it by copying it over the database while no
+stockpile runs. A plain cp of the database file can miss what is still in its
+-wal file.")]
+    Backup(BackupArgs),
     /// Print a shell completion script
     #[command(after_help = "\
 Examples:
@@ -241,6 +253,9 @@ pub struct ImportArgs {
     /// Leave out a column that looks like a stockpile column but is not one (repeatable)
     #[arg(long, value_name = "NAME")]
     pub ignore_column: Vec<String>,
+    /// The line the header stands on, when title lines come above it
+    #[arg(long, value_name = "N")]
+    pub header_row: Option<u64>,
 }
 
 /// Which holdings a report looks at: the filters and a date.
@@ -430,6 +445,16 @@ pub struct PackageListArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub options: PackageArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The file to write (refused if it exists, unless --force)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Overwrite FILE if it exists
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

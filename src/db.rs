@@ -52,10 +52,26 @@ pub fn open(path: &Path, access: Access) -> Result<Connection, DbError> {
     };
     let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
     conn.busy_timeout(Duration::from_secs(busy_timeout_secs()))?;
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| classify(path, e))?;
+    let version: i64 = match conn.query_row("PRAGMA user_version", [], |r| r.get(0)) {
+        Ok(v) => v,
+        // A database in a folder this user cannot write (a backup share, a
+        // DVD) cannot get the shared-memory file WAL reading needs: read it
+        // as the immutable file it is there.
+        Err(e) if access != Access::Write && !is_busy(&e) => {
+            drop(conn);
+            return open_immutable(path, access).map_err(|fallback| match fallback {
+                DbError::Open { .. } | DbError::Rebuilt(_) | DbError::NewerSchema { .. } => {
+                    fallback
+                }
+                _ => classify(path, e),
+            });
+        }
+        Err(e) => return Err(classify(path, e)),
+    };
     if version == 0 {
+        if looks_rebuilt(&conn) {
+            return Err(DbError::Rebuilt(path.to_path_buf()));
+        }
         if access != Access::Write {
             if is_empty(&conn).map_err(|e| classify(path, e))? {
                 return Err(DbError::Missing(path.to_path_buf()));
@@ -69,7 +85,10 @@ pub fn open(path: &Path, access: Access) -> Result<Connection, DbError> {
             migrate(&conn, path)?;
         }
     }
-    if access != Access::ReadOnly {
+    if access == Access::Write {
+        // (WAL is a lasting property of the file, set when it is created;
+        // a reading command sets nothing, so that it works where it cannot
+        // write.)
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| classify(path, e))?;
         // NORMAL is durable across application crashes in WAL mode; only a
@@ -92,6 +111,79 @@ pub fn open(path: &Path, access: Access) -> Result<Connection, DbError> {
     Ok(conn)
 }
 
+/// Why the last database was opened read-only, for the command to say so.
+static READ_ONLY_NOTE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// A note for the user when a database had to be read as an immutable file.
+pub fn read_only_note() -> Option<String> {
+    READ_ONLY_NOTE.lock().ok().and_then(|n| n.clone())
+}
+
+/// Opens a database that cannot be written here as an immutable file: no
+/// locks, no shared memory, nothing written. Only safe when no other
+/// process can change it and nothing waits in its `-wal` file; otherwise
+/// the user is told to copy both files somewhere writable.
+fn open_immutable(path: &Path, access: Access) -> Result<Connection, DbError> {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        return Err(DbError::Open {
+            path: path.to_path_buf(),
+            message: format!(
+                "cannot be read here: its last changes are still in {} and this folder cannot be written to merge them; copy both files to a writable folder (or read a `stockpile backup`)",
+                std::path::Path::new(&wal).display()
+            ),
+        });
+    }
+    let absolute = path
+        .canonicalize()
+        .map_err(|e| open_error(path, rusqlite::Error::InvalidPath(e.to_string().into())))?;
+    let mut uri = String::from("file:");
+    for b in absolute.to_string_lossy().bytes() {
+        match b {
+            b'?' | b'#' | b'%' => uri.push_str(&format!("%{b:02X}")),
+            _ => uri.push(char::from(b)),
+        }
+    }
+    uri.push_str("?immutable=1");
+    let conn = Connection::open_with_flags(
+        &uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| open_error(path, e))?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| classify(path, e))?;
+    if version == 0 {
+        return Err(if looks_rebuilt(&conn) {
+            DbError::Rebuilt(path.to_path_buf())
+        } else {
+            DbError::NotStockpile(path.to_path_buf())
+        });
+    }
+    check_identity(&conn, path, version)?;
+    if version < SCHEMA_VERSION && access != Access::ReadOnly {
+        return Err(DbError::Open {
+            path: path.to_path_buf(),
+            message: format!(
+                "was made by an older stockpile (schema {version}) and is read-only here, so it cannot be upgraded: copy it to a writable folder first"
+            ),
+        });
+    }
+    conn.pragma_update(None, "query_only", "ON")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    if let Ok(mut note) = READ_ONLY_NOTE.lock() {
+        *note = Some(format!(
+            "{} cannot be written here (read-only folder or medium): read as it is on disk, without locks",
+            path.display()
+        ));
+    }
+    conn.execute_batch("BEGIN DEFERRED")?;
+    Ok(conn)
+}
+
 /// The database is created readable and writable by its owner only: it holds
 /// where a force keeps its weapons.
 fn create_private_file(path: &Path) -> Result<(), DbError> {
@@ -110,6 +202,17 @@ fn create_private_file(path: &Path) -> Result<(), DbError> {
             message: format!("cannot create the database: {e}"),
         }),
     }
+}
+
+/// stockpile's own tables without its marks: a `.dump` rebuilt into a new file.
+fn looks_rebuilt(conn: &Connection) -> bool {
+    conn.query_row(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table'
+           AND name IN ('holding_version', 'import_ledger', 'snapshot', 'depot')",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .is_ok_and(|n| n == 4)
 }
 
 fn is_empty(conn: &Connection) -> rusqlite::Result<bool> {

@@ -117,6 +117,12 @@ pub enum DbError {
     )]
     NotStockpile(PathBuf),
     #[error(
+        "{0}: holds stockpile's tables but not its marks (PRAGMA application_id and user_version), as a database rebuilt with the sqlite3 shell's .dump has lost them\nhint: if it was rebuilt from a stockpile database of this version, restore the marks with:\n  sqlite3 {0} 'PRAGMA application_id = {app}; PRAGMA user_version = {version};'\nthen run stockpile check; `stockpile backup` makes copies that keep them",
+        app = crate::db::APPLICATION_ID,
+        version = crate::db::SCHEMA_VERSION
+    )]
+    Rebuilt(PathBuf),
+    #[error(
         "{path}: database schema version {found} is newer than this stockpile understands ({supported}); use a newer stockpile"
     )]
     NewerSchema {
@@ -193,7 +199,9 @@ impl Error {
             Error::Db(DbError::Missing(_)) | Error::NoInput { .. } => exit::NO_INPUT,
             Error::Db(DbError::Busy(..)) => exit::BUSY,
             Error::Db(DbError::Sqlite(e)) if is_busy(e) => exit::BUSY,
-            Error::Db(DbError::NotStockpile(_) | DbError::NewerSchema { .. }) => exit::DATA,
+            Error::Db(
+                DbError::NotStockpile(_) | DbError::NewerSchema { .. } | DbError::Rebuilt(_),
+            ) => exit::DATA,
             Error::Db(DbError::Open { .. }) | Error::Io { .. } | Error::Output(_) => exit::IO,
             Error::Db(DbError::Sqlite(_)) => exit::SOFTWARE,
             Error::Usage(_) | Error::Query(_) => exit::USAGE,

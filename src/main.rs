@@ -55,6 +55,9 @@ fn main() -> ExitCode {
         err: &mut err,
     };
     let result = cmd::run(command, &mut ctx).and_then(|()| ctx.out.flush().map_err(Into::into));
+    if let (Some(note), false) = (stockpile::db::read_only_note(), cli.global.quiet) {
+        let _ = writeln!(io::stderr(), "note: {note}");
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,

@@ -115,6 +115,10 @@ fn options(args: &ImportArgs) -> Result<ImportOptions> {
         date_format: args.date_format.clone(),
         profile: args.map.as_deref().map(Profile::load).transpose()?,
         ignore_columns: args.ignore_column.iter().map(|c| normalize(c)).collect(),
+        header_row: match args.header_row {
+            Some(0) => return Err(usage("--header-row: lines count from 1".into())),
+            n => n,
+        },
     })
 }
 

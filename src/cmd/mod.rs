@@ -1,6 +1,7 @@
 //! One module per subcommand, each with one `run`; this module dispatches
 //! and holds what they share.
 
+pub mod backup;
 pub mod changes;
 pub mod check;
 pub mod deployable;
@@ -68,6 +69,7 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
         Command::Export(args) => export::run(&args, ctx),
         Command::Query(args) => query::run(&args, ctx),
         Command::Check => check::run(ctx),
+        Command::Backup(args) => backup::run(&args, ctx),
         Command::Changes(args) => changes::run(&args, ctx),
         Command::Watch(args) => watch::run(&args, ctx),
         Command::Trace(args) => trace::run(&args, ctx),

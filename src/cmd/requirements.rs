@@ -34,7 +34,7 @@ fn column(name: &str) -> Option<Col> {
 
 pub fn run(path: &Path, ctx: &mut Context) -> Result<()> {
     let file = path.display().to_string();
-    let probe = dialect::probe(path, None, None).map_err(|e| match e {
+    let probe = dialect::probe(path, None, None, None).map_err(|e| match e {
         DialectError::Io(source) => Error::NoInput {
             path: path.to_path_buf(),
             source,

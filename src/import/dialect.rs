@@ -21,9 +21,17 @@ pub struct Dialect {
     /// Whether each choice was detected (true) or given as an option.
     pub encoding_detected: bool,
     pub delimiter_detected: bool,
+    /// Lines before the header: Excel's `sep=;` line, or title lines
+    /// (`--header-row`).
+    pub skip_lines: u64,
 }
 
 impl Dialect {
+    /// The line of the file the header stands on.
+    pub fn header_line(&self) -> u64 {
+        self.skip_lines + 1
+    }
+
     pub fn delimiter_name(&self) -> &'static str {
         match self.delimiter {
             b',' => "comma",
@@ -57,6 +65,7 @@ pub fn probe(
     path: &Path,
     delimiter: Option<u8>,
     encoding: Option<&'static Encoding>,
+    header_row: Option<u64>,
 ) -> Result<Probe, DialectError> {
     let mut file = File::open(path)?;
     let mut hasher = Sha256::new();
@@ -159,10 +168,18 @@ pub fn probe(
             format!("the file is not valid {} text", encoding.name()),
         ));
     }
-    let delimiter_detected = delimiter.is_none();
-    let delimiter = match delimiter {
+    // Excel writes `sep=;` above the header when asked for a delimiter other
+    // than the locale's: it names the delimiter and is not the header.
+    let sep = excel_sep(&text);
+    let skip_lines = match header_row {
+        Some(n) => n.saturating_sub(1),
+        None => u64::from(sep.is_some()),
+    };
+    let body = after_lines(&text, skip_lines);
+    let delimiter_detected = delimiter.is_none() && sep.is_none();
+    let delimiter = match delimiter.or(sep) {
         Some(d) => d,
-        None => sniff_delimiter(&text, whole_file_sampled),
+        None => sniff_delimiter(body, whole_file_sampled),
     };
     Ok(Probe {
         sha256: hex::encode(hasher.finalize()),
@@ -172,6 +189,7 @@ pub fn probe(
             delimiter,
             encoding_detected,
             delimiter_detected,
+            skip_lines,
         },
     })
 }
@@ -187,7 +205,10 @@ pub fn open_decoded(path: &Path, dialect: &Dialect) -> io::Result<(Box<dyn Read>
         .utf8_passthru(true)
         .strip_bom(true)
         .build(file);
+    let mut reader = BufReader::new(reader);
+    skip_lines(&mut reader, dialect.skip_lines)?;
     let counts = TextCounts::default();
+    counts.0.borrow_mut().passed = dialect.skip_lines;
     let counting = Counting {
         inner: reader,
         counts: counts.clone(),
@@ -195,6 +216,45 @@ pub fn open_decoded(path: &Path, dialect: &Dialect) -> io::Result<(Box<dyn Read>
         after_cr: false,
     };
     Ok((Box::new(counting), counts))
+}
+
+/// Reads past the first `n` lines (CRLF, LF or CR each ending one).
+fn skip_lines(reader: &mut impl io::BufRead, n: u64) -> io::Result<()> {
+    let mut left = n;
+    let mut after_cr = false;
+    while left > 0 || after_cr {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let mut used = 0;
+        for &b in buf {
+            if after_cr {
+                after_cr = false;
+                if b == b'\n' {
+                    used += 1;
+                    continue;
+                }
+            }
+            if left == 0 {
+                break;
+            }
+            used += 1;
+            match b {
+                b'\n' => left -= 1,
+                b'\r' => {
+                    left -= 1;
+                    after_cr = true;
+                }
+                _ => {}
+            }
+        }
+        reader.consume(used);
+        if left == 0 && !after_cr {
+            return Ok(());
+        }
+    }
+    Ok(())
 }
 
 /// What the decoded text held as it streamed past the CSV reader.
@@ -320,6 +380,34 @@ fn decode_sample(encoding: &'static Encoding, sample: &[u8]) -> String {
 /// The candidate that splits the header into the most columns and every
 /// following sample row into the same number wins; quoted delimiters do not
 /// count because the sample is parsed as CSV, not counted as characters.
+/// The delimiter an Excel `sep=X` first line names.
+fn excel_sep(text: &str) -> Option<u8> {
+    let first = text.lines().next()?.trim().trim_matches('"');
+    let rest = first
+        .get(..4)?
+        .eq_ignore_ascii_case("sep=")
+        .then(|| &first[4..])?;
+    match rest.as_bytes() {
+        [d] if !d.is_ascii_alphanumeric() => Some(*d),
+        _ => None,
+    }
+}
+
+/// The text after its first `n` lines (any line ends).
+fn after_lines(text: &str, n: u64) -> &str {
+    let mut rest = text;
+    for _ in 0..n {
+        match rest.find(['\n', '\r']) {
+            Some(i) => {
+                let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = &rest[i + skip..];
+            }
+            None => return "",
+        }
+    }
+    rest
+}
+
 fn sniff_delimiter(text: &str, complete: bool) -> u8 {
     let mut best = (false, 0usize, b',');
     for &candidate in &CANDIDATES {

@@ -43,6 +43,8 @@ pub struct ImportOptions {
     pub profile: Option<Profile>,
     /// Normalised names of columns to leave out (`--ignore-column`).
     pub ignore_columns: Vec<String>,
+    /// The line the header stands on, below title lines (`--header-row`).
+    pub header_row: Option<u64>,
 }
 
 /// The kinds of warning an import gives, so that a file with thousands of
@@ -130,6 +132,7 @@ pub fn import_file(
         path,
         opts.delimiter.or(profile.and_then(|p| p.delimiter)),
         opts.encoding.or(profile.and_then(|p| p.encoding)),
+        opts.header_row,
     )
     .map_err(|e| match e {
         DialectError::Io(source) => Error::NoInput {
@@ -247,8 +250,11 @@ fn attempt(
     )
     .map_err(|message| ImportError::Header {
         file: file.to_string(),
-        line: 1,
-        message,
+        line: probe.dialect.header_line(),
+        message: match title_lines_hint(path, &probe.dialect) {
+            Some(hint) if message.starts_with("missing required") => format!("{message}\n{hint}"),
+            _ => message,
+        },
     })?;
     let validator = Validator {
         map: &map,
@@ -287,10 +293,14 @@ fn attempt(
         run.warn(
             WarningKind::UnknownColumn,
             match suggestion {
-                Some(s) => {
-                    format!("{file}:1: unknown column \"{name}\" ignored — did you mean \"{s}\"?")
-                }
-                None => format!("{file}:1: unknown column \"{name}\" ignored"),
+                Some(s) => format!(
+                    "{file}:{}: unknown column \"{name}\" ignored — did you mean \"{s}\"?",
+                    probe.dialect.header_line()
+                ),
+                None => format!(
+                    "{file}:{}: unknown column \"{name}\" ignored",
+                    probe.dialect.header_line()
+                ),
             },
         );
     }
@@ -669,6 +679,32 @@ pub(crate) fn open_csv(
         .buffer_capacity(256 * 1024)
         .from_reader(input);
     Ok((reader, counts))
+}
+
+/// When the header is not where the file starts (a title and a blank line
+/// above it, as reports printed from a spreadsheet have), the line where a
+/// header seems to stand, as a hint to give `--header-row`.
+fn title_lines_hint(path: &Path, dialect: &Dialect) -> Option<String> {
+    let (input, counts) = dialect::open_decoded(path, dialect).ok()?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(dialect.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input);
+    for (i, record) in reader.records().take(30).enumerate() {
+        let record = record.ok()?;
+        let known = record
+            .iter()
+            .filter(|f| columns::Column::from_name(&columns::normalize(f)).is_some())
+            .count();
+        let line = record.position().map_or(0, |p| counts.line_at(p.byte()));
+        if known >= 3 && i > 0 {
+            return Some(format!(
+                "hint: line {line} looks like the header (it names {known} stockpile columns): give --header-row {line} to skip the lines above it"
+            ));
+        }
+    }
+    None
 }
 
 pub(crate) fn csv_error(file: &str, counts: &dialect::TextCounts, e: &csv::Error) -> Error {

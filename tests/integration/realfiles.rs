@@ -187,3 +187,233 @@ fn control_characters_are_refused_on_import_and_never_printed_raw() {
     assert!(!r.stdout.contains('\u{1b}'), "{:?}", r.stdout);
     assert!(r.stdout.contains("x␛[2J"), "{}", r.stdout);
 }
+
+#[test]
+fn backup_is_a_private_consistent_database_that_check_accepts() {
+    let w = crate::util::with_fixtures();
+    let copy = w.path("backup.db");
+    let r = w.run(["backup".as_ref(), copy.as_os_str()]).ok();
+    assert!(r.stderr.contains("ledger entries"), "{}", r.stderr);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let at = |db: &std::path::Path, args: &[&str]| {
+        let mut cmd = assert_cmd::Command::cargo_bin("stockpile").unwrap();
+        let out = cmd.arg("--db").arg(db).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    at(&copy, &["check"]);
+    for args in [
+        vec!["report", "--format", "json"],
+        vec!["history", "--format", "json"],
+        vec!["export", "--raw"],
+        vec![
+            "query",
+            "SELECT count(*) FROM import_ledger",
+            "--format",
+            "csv",
+        ],
+    ] {
+        assert_eq!(at(&copy, &args), at(&w.db(), &args), "{args:?}");
+    }
+    // An existing file is never overwritten by accident.
+    let r = w.run(["backup".as_ref(), copy.as_os_str()]).code(2);
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    w.run(["backup".as_ref(), "--force".as_ref(), copy.as_os_str()])
+        .ok();
+    w.run(["backup".as_ref(), w.db().as_os_str()]).code(2);
+}
+
+#[test]
+fn a_database_rebuilt_from_a_dump_is_refused_with_the_fix() {
+    let w = crate::util::with_fixtures();
+    let before = w.json(&["report"]);
+    // What the sqlite3 shell's .dump does not keep.
+    let conn = rusqlite::Connection::open(w.db()).unwrap();
+    conn.execute_batch("PRAGMA application_id = 0; PRAGMA user_version = 0;")
+        .unwrap();
+    drop(conn);
+    let r = w.run(["report"]).code(65);
+    assert!(r.stderr.contains(".dump"), "{}", r.stderr);
+    let fix = r
+        .stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("sqlite3 "))
+        .expect("the fix is printed");
+    let pragmas = fix.split('\'').nth(1).unwrap();
+    assert!(
+        pragmas.contains("PRAGMA application_id = 1398033232"),
+        "{fix}"
+    );
+    let conn = rusqlite::Connection::open(w.db()).unwrap();
+    conn.execute_batch(pragmas).unwrap();
+    drop(conn);
+    w.run(["check"]).ok();
+    assert_eq!(w.json(&["report"]), before);
+}
+
+/// Runs the binary as a user who cannot write `dir` (root bypasses file
+/// permissions, so as root the command runs as `nobody`).
+fn as_reader(dir: &std::path::Path, args: &[&str]) -> crate::util::Run {
+    let bin = assert_cmd::cargo::cargo_bin("stockpile");
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let mut cmd = if root {
+        let mut c = std::process::Command::new("runuser");
+        c.args(["-u", "nobody", "--"]).arg(&bin);
+        c
+    } else {
+        std::process::Command::new(&bin)
+    };
+    cmd.current_dir(dir).env("NO_COLOR", "1").args(args);
+    cmd.output().expect("runs").into()
+}
+
+#[test]
+fn every_reading_command_works_on_a_read_only_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = crate::util::with_fixtures();
+    let shelf = w.path("shelf");
+    std::fs::create_dir(&shelf).unwrap();
+    w.run(["backup".as_ref(), shelf.join("s.db").as_os_str()])
+        .ok();
+    let expected = w.json(&["report", "--by", "depot,type"]);
+    // A folder and a file no one but root may write, as on a DVD.
+    std::fs::set_permissions(w.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(shelf.join("s.db"), std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::set_permissions(&shelf, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let db = shelf.join("s.db");
+    let db = db.to_str().unwrap();
+    let r = as_reader(
+        &shelf,
+        &[
+            "--db",
+            db,
+            "report",
+            "--by",
+            "depot,type",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json(), expected);
+    assert!(r.stderr.contains("cannot be written here"), "{}", r.stderr);
+    for args in [
+        vec!["history"],
+        vec!["deployable", "--within", "48h"],
+        vec!["depots"],
+        vec!["types"],
+        vec!["export"],
+        vec!["check"],
+        vec!["changes"],
+        vec!["watch", "--today", "2026-11-05"],
+        vec!["trace", "--depot", "DE-AUG-01", "--type", "LEOPARD-2A6"],
+        vec!["query", "SELECT count(*) FROM current_holdings"],
+    ] {
+        let mut all = vec!["--db", db];
+        all.extend(&args);
+        let r = as_reader(&shelf, &all);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+    }
+    // Writing is refused with the reason, and nothing changes.
+    let f = crate::util::fixtures().join("exports/no-trd-01_2026-11-01.csv");
+    let r = as_reader(&shelf, &["--db", db, "import", f.to_str().unwrap()]);
+    assert_eq!(r.code, 74, "{}", r.stderr);
+    assert!(r.stderr.contains("read-only"), "{}", r.stderr);
+    // Changes still waiting in a -wal cannot be read without merging them.
+    std::fs::set_permissions(&shelf, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(shelf.join("s.db-wal"), b"pending").unwrap();
+    std::fs::set_permissions(&shelf, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let r = as_reader(&shelf, &["--db", db, "report"]);
+    assert_eq!(r.code, 74, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("copy both files to a writable folder"),
+        "{}",
+        r.stderr
+    );
+    std::fs::set_permissions(&shelf, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn excel_sep_lines_and_title_lines_above_the_header() {
+    let w = Work::new();
+    let f = w.write(
+        "sep.csv",
+        "sep=;\r\ndepot;as_of;type;status;quantity\r\nSP-1;2026-11-01;T-1;FMC;3\r\nSP-1;2026-11-01;T-1;BAD;1\r\n",
+    );
+    let r = w.import(&f).code(65);
+    assert!(
+        r.stderr.contains("sep.csv:4: status: \"BAD\""),
+        "{}",
+        r.stderr
+    );
+    let f = w.write(
+        "sep.csv",
+        "\"sep=;\"\ndepot;as_of;type;status;quantity\nSP-1;2026-11-01;T-1;FMC;3\n",
+    );
+    w.import(&f).ok();
+    assert_eq!(w.json(&["report"])["total"]["on_hand"], 3);
+
+    let f = w.write(
+        "title.csv",
+        "Holdings of SP-2\nprinted 2026-11-02\n\ndepot,as_of,type,status,quantity\nSP-2,2026-11-01,T-1,FMC,4\n",
+    );
+    let r = w.import(&f).code(65);
+    assert!(
+        r.stderr.contains("title.csv:1: missing required column(s)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("give --header-row 4"), "{}", r.stderr);
+    w.run([
+        "import".as_ref(),
+        "--header-row".as_ref(),
+        "4".as_ref(),
+        f.as_os_str(),
+    ])
+    .ok();
+    assert_eq!(w.json(&["report"])["total"]["on_hand"], 7);
+}
+
+#[test]
+fn the_database_names_the_safe_path_for_other_tools() {
+    let w = crate::util::with_fixtures();
+    let sum = |sql: &str| -> i64 {
+        let r = w.json(&["query", sql]);
+        r["rows"][0]
+            .as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap()
+            .as_i64()
+            .unwrap()
+    };
+    let on_hand = w.json(&["report"])["total"]["on_hand"].as_i64().unwrap();
+    assert_eq!(sum("SELECT sum(quantity) FROM current_holdings"), on_hand);
+    assert_eq!(sum("SELECT sum(quantity) FROM current_readiness"), on_hand);
+    let required = w.json(&["report"])["total"]["required"].as_i64().unwrap();
+    assert_eq!(sum("SELECT sum(required) FROM required_levels"), required);
+    // The views explain themselves where SQLite keeps the schema.
+    let r = w.json(&[
+        "query",
+        "SELECT sql FROM sqlite_schema WHERE name = 'current_readiness'",
+    ]);
+    assert!(
+        r["rows"][0]["sql"]
+            .as_str()
+            .unwrap()
+            .contains("Sum quantity over it freely")
+    );
+}
