@@ -420,6 +420,8 @@ fn a_version_1_database_is_upgraded_on_open() {
     let conn = rusqlite::Connection::open(w.db()).unwrap();
     conn.execute_batch(
         "DROP INDEX holding_version_by_depot_start;
+         DROP VIEW current_readiness;
+         DROP VIEW required_levels;
          ALTER TABLE holding_version DROP COLUMN source_line;
          ALTER TABLE snapshot DROP COLUMN mc;
          PRAGMA user_version = 1;",
