@@ -7,11 +7,12 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
 
-use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 use sha2::{Digest, Sha256};
 
 const SAMPLE_BYTES: usize = 64 * 1024;
+const DETECTOR_BYTES: usize = 4 * 1024 * 1024;
 const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
 
 #[derive(Debug, Clone)]
@@ -78,6 +79,10 @@ pub fn probe(
     let mut nul_line: Option<u64> = None;
     let mut bad_utf8_line: Option<u64> = None;
     let mut lines_before = 0u64;
+    // Firefox's detector, for text that turns out not to be UTF-8; it is fed
+    // the first 4 MiB, ample for the few hundred non-ASCII bytes it needs.
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    let mut fed = 0usize;
     loop {
         let n = match file.read(&mut buf) {
             Ok(0) => break,
@@ -87,6 +92,11 @@ pub fn probe(
         };
         let chunk = &buf[..n];
         hasher.update(chunk);
+        if fed < DETECTOR_BYTES {
+            let take = (DETECTOR_BYTES - fed).min(n);
+            detector.feed(&chunk[..take], false);
+            fed += take;
+        }
         if sample.len() < SAMPLE_BYTES {
             let take = (SAMPLE_BYTES - sample.len()).min(n);
             sample.extend_from_slice(&chunk[..take]);
@@ -104,13 +114,15 @@ pub fn probe(
         size += n as u64;
     }
     let whole_file_sampled = size as usize == sample.len();
+    detector.feed(&[], true);
     let (bom_encoding, _) = Encoding::for_bom(&sample).unzip();
     let detected = match bom_encoding {
         Some(enc) => enc,
         None if utf8.valid() => UTF_8,
-        // Not UTF-8: the national exports that are not Unicode are almost
-        // always Windows-1252 (a superset of Latin-1 for printable text).
-        None => WINDOWS_1252,
+        // Not UTF-8: a legacy encoding, guessed from the bytes (Windows-1252
+        // for most European exports, Shift_JIS, EUC-KR, GBK, Big5 …) and
+        // then checked by decoding the whole file below.
+        None => detector.guess(None, chardetng::Utf8Detection::Deny),
     };
     let encoding_detected = encoding.is_none();
     let encoding = encoding.unwrap_or(detected);
@@ -160,6 +172,9 @@ pub fn probe(
                 encoding.name()
             ),
         ));
+    }
+    if encoding != UTF_8 && !utf16 {
+        check_legacy(path, encoding, encoding_detected)?;
     }
     let text = decode_sample(encoding, &sample);
     if utf16 && text.contains('\u{FFFD}') {
@@ -351,8 +366,26 @@ impl<R: Read> Read for Counting<R> {
 /// Parses an `--encoding` value: any WHATWG label (utf-8, utf-16le,
 /// windows-1252, latin1, windows-1250, iso-8859-2 …).
 pub fn parse_encoding(label: &str) -> Result<&'static Encoding, String> {
-    Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
-        format!("\"{label}\" is not a known encoding (expected e.g. utf-8, utf-16le, utf-16be, windows-1252, windows-1250, latin1)")
+    let label = label.trim();
+    // The code-page names Windows and Python use, which WHATWG does not list.
+    let lower = label.to_ascii_lowercase();
+    let windows = match lower.as_str() {
+        "cp932" | "ms932" => Some("shift_jis"),
+        "cp936" | "ms936" => Some("gbk"),
+        "cp949" | "ms949" | "uhc" => Some("euc-kr"),
+        "cp950" | "ms950" => Some("big5"),
+        "cp874" => Some("windows-874"),
+        "cp20866" => Some("koi8-r"),
+        "cp54936" => Some("gb18030"),
+        _ => None,
+    };
+    let cp125x = lower
+        .strip_prefix("cp")
+        .filter(|n| n.len() == 4 && n.starts_with("125"))
+        .map(|n| format!("windows-{n}"));
+    let name = windows.map(String::from).or(cp125x).unwrap_or(lower);
+    Encoding::for_label(name.as_bytes()).ok_or_else(|| {
+        format!("\"{label}\" is not a known encoding (expected a WHATWG label or code page, e.g. utf-8, utf-16le, windows-1252, cp1250, shift_jis, cp932, euc-kr, gb18030, big5)")
     })
 }
 
@@ -372,14 +405,151 @@ pub fn parse_delimiter(text: &str) -> Result<u8, String> {
     }
 }
 
+/// Decodes a legacy-encoded file once, strictly: a byte sequence the
+/// encoding cannot read is refused at its line (never stored as U+FFFD),
+/// and a guessed encoding must also read as plausible text — otherwise the
+/// guess is not trusted and the user is asked for `--encoding`.
+fn check_legacy(
+    path: &Path,
+    encoding: &'static Encoding,
+    detected: bool,
+) -> Result<(), DialectError> {
+    let mut file = BufReader::with_capacity(256 * 1024, File::open(path)?);
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(64 * 1024);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut text = TextScan {
+        line: 1,
+        after_cr: false,
+        non_ascii: 0,
+        odd: 0,
+    };
+    let mut offset = 0u64;
+    let hint = "give the file's encoding with --encoding (e.g. windows-1252, windows-1250, shift_jis, euc-kr, gb18030, big5)";
+    let refuse = |line: u64, what: String| {
+        DialectError::Invalid(
+            line,
+            if detected {
+                format!(
+                    "the file is not UTF-8, and does not read as {} either ({what}): {hint}",
+                    encoding.name()
+                )
+            } else {
+                format!(
+                    "{what}: this is not {} text; check --encoding",
+                    encoding.name()
+                )
+            },
+        )
+    };
+    let mut last = false;
+    while !last {
+        let n = file.read(&mut buf)?;
+        last = n == 0;
+        let mut input = &buf[..n];
+        loop {
+            out.clear();
+            let (result, read) =
+                decoder.decode_to_string_without_replacement(input, &mut out, last);
+            if let Some(c) = text.scan(&out, encoding) {
+                return Err(refuse(
+                    text.line,
+                    format!(
+                        "it gives the character U+{:04X}, a control or private-use code",
+                        u32::from(c)
+                    ),
+                ));
+            }
+            match result {
+                encoding_rs::DecoderResult::InputEmpty => break,
+                encoding_rs::DecoderResult::OutputFull => {
+                    offset += read as u64;
+                    input = &input[read..];
+                    out.reserve(out.capacity());
+                }
+                encoding_rs::DecoderResult::Malformed(bad, _) => {
+                    let at = read.saturating_sub(usize::from(bad));
+                    let bytes: Vec<String> = input[at..read]
+                        .iter()
+                        .map(|b| format!("0x{b:02X}"))
+                        .collect();
+                    return Err(refuse(
+                        text.line,
+                        format!(
+                            "bytes {} at offset {} cannot be read",
+                            bytes.join(" "),
+                            offset + at as u64
+                        ),
+                    ));
+                }
+            }
+        }
+        offset += input.len() as u64;
+    }
+    // A guess that reads as stray symbols is not the file's encoding:
+    // silent mojibake is worse than a question.
+    if detected && text.odd * 5 > text.non_ascii {
+        return Err(DialectError::Invalid(
+            1,
+            format!(
+                "the file is not UTF-8, and its best guess, {}, reads as implausible text ({} of {} non-ASCII characters are stray symbols): {hint}",
+                encoding.name(),
+                text.odd,
+                text.non_ascii
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Lines and characters of decoded text, as it streams.
+struct TextScan {
+    line: u64,
+    after_cr: bool,
+    non_ascii: u64,
+    odd: u64,
+}
+
+impl TextScan {
+    /// Counts lines (CRLF, LF, CR) and characters; returns the first
+    /// character no text holds (a C1 control, a private-use code point),
+    /// with `line` left at its line.
+    fn scan(&mut self, text: &str, encoding: &'static Encoding) -> Option<char> {
+        for c in text.chars() {
+            match c {
+                '\r' => self.line += 1,
+                '\n' if !self.after_cr => self.line += 1,
+                c if !c.is_ascii() => {
+                    self.non_ascii += 1;
+                    if c.is_control() || ('\u{E000}'..='\u{F8FF}').contains(&c) {
+                        return Some(c);
+                    }
+                    if stray_symbol(c, encoding) {
+                        self.odd += 1;
+                    }
+                }
+                _ => {}
+            }
+            self.after_cr = c == '\r';
+        }
+        None
+    }
+}
+
+/// A symbol a single-byte encoding's text would hardly hold: where a wrong
+/// guess turns letters into symbols (`“_ŒŸÏ‚Ý`), they pile up.
+fn stray_symbol(c: char, encoding: &'static Encoding) -> bool {
+    encoding.is_single_byte()
+        && !c.is_alphanumeric()
+        && !c.is_whitespace()
+        && !"–—‘’‚“”„•…€£¥°§«»½¼¾±×÷·¹²³µ¶©®™¿¡ªº¤¦¨¬¯´¸".contains(c)
+}
+
 fn decode_sample(encoding: &'static Encoding, sample: &[u8]) -> String {
     let (text, _, _) = encoding.decode(sample);
     text.into_owned()
 }
 
-/// The candidate that splits the header into the most columns and every
-/// following sample row into the same number wins; quoted delimiters do not
-/// count because the sample is parsed as CSV, not counted as characters.
 /// The delimiter an Excel `sep=X` first line names.
 fn excel_sep(text: &str) -> Option<u8> {
     let first = text.lines().next()?.trim().trim_matches('"');
@@ -408,6 +578,9 @@ fn after_lines(text: &str, n: u64) -> &str {
     rest
 }
 
+/// The candidate that splits the header into the most columns and every
+/// following sample row into the same number wins; quoted delimiters do not
+/// count because the sample is parsed as CSV, not counted as characters.
 fn sniff_delimiter(text: &str, complete: bool) -> u8 {
     let mut best = (false, 0usize, b',');
     for &candidate in &CANDIDATES {

@@ -5,6 +5,7 @@ mod brief;
 mod cli;
 mod crash;
 mod dialects;
+mod encodings;
 mod hostile;
 mod import;
 mod lines;
