@@ -64,7 +64,7 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Import depot CSV exports (files, or directories of *.csv)
+    /// Import depot exports: CSV files, workbooks, or directories of them
     #[command(after_help = "\
 Examples:
   stockpile import fixtures/exports/
@@ -73,6 +73,9 @@ Examples:
   stockpile import --skip-invalid --rejects rejects.csv big-export.csv
   stockpile import --date-format %d.%m.%Y --delimiter ';' --encoding windows-1252 old.csv
   stockpile import --map fixtures/profiles/de.toml bundeswehr.csv
+  stockpile import fixtures/workbooks/no-set-01.xlsx
+  stockpile import --sheet Holdings --header-row 3 depot-book.ods
+  stockpile import --map fixtures/profiles/kr.toml fixtures/national/kr-dra-01.csv
 
 Each file is imported in one transaction: if any row is invalid nothing from
 the file is written and every invalid row is listed (exit 65).")]
@@ -86,6 +89,7 @@ Examples:
   stockpile report --as-of 2026-10-01      the state on a past date
   stockpile report --fail-below 2          exit 1 if any depot is at level 3 or 4
   stockpile report --html brief.html       a one-page brief to print or send
+  stockpile report --by depot,type --xlsx readiness.xlsx
   stockpile report --html brief.html --packages fixtures/packages/
 
 Levels: R1 MC rate >= 90 %, R2 >= 70 %, R3 >= 60 %, R4 below. S1 fill >= 90 %,
@@ -127,6 +131,7 @@ Examples:
   stockpile export > holdings.csv
   stockpile export --as-of 2026-10-01 --depot PL-POW-01 > october.csv
   stockpile export --raw > backup.csv       exact values, for re-import
+  stockpile export --xlsx holdings.xlsx     a workbook to filter (re-imports as it is)
 
 Cells starting with = + - @ or a tab are prefixed with ' so that a spreadsheet
 does not run them as formulas, unless --raw.")]
@@ -217,7 +222,7 @@ Example:
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// CSV files or directories (every *.csv inside, sorted)
+    /// CSV files, workbooks (.xlsx .xlsm .xls .ods), or directories of them (sorted)
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Depot code for files without a depot column
@@ -256,6 +261,9 @@ pub struct ImportArgs {
     /// The line the header stands on, when title lines come above it
     #[arg(long, value_name = "N")]
     pub header_row: Option<u64>,
+    /// The sheet of a workbook (.xlsx, .xlsm, .xls, .ods) to read (default: the first)
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
 }
 
 /// Which holdings a report looks at: the filters and a date.
@@ -301,6 +309,9 @@ pub struct ReportArgs {
     /// With --html: add each force package in DIR (*.toml) with its fill and ready time
     #[arg(long, value_name = "DIR", requires = "html")]
     pub packages: Option<std::path::PathBuf>,
+    /// Write the table as a workbook (.xlsx) to FILE: typed cells, levels coloured
+    #[arg(long, value_name = "FILE", conflicts_with = "html")]
+    pub xlsx: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -344,6 +355,9 @@ pub struct ChangesArgs {
     /// One row per changed serial or lot instead of one per depot
     #[arg(long)]
     pub items: bool,
+    /// Write the table as a workbook (.xlsx) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<PathBuf>,
     #[command(flatten)]
     pub selection: Selection,
 }
@@ -434,6 +448,9 @@ pub struct PackageCheckArgs {
     /// Package file (TOML: name, within, [[line]] tables)
     #[arg(value_name = "FILE.toml")]
     pub file: PathBuf,
+    /// Write the allocation (a row per source) as a workbook (.xlsx) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<PathBuf>,
     #[command(flatten)]
     pub options: PackageArgs,
 }
@@ -464,6 +481,9 @@ pub struct ExportArgs {
     /// Write cells exactly as stored (no spreadsheet-formula neutralising)
     #[arg(long)]
     pub raw: bool,
+    /// Write a workbook (.xlsx) to FILE instead: typed cells, frozen header, autofilter
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -98,6 +98,8 @@ pub enum ImportError {
         line: u64,
         message: String,
     },
+    #[error("{file}: {message}")]
+    Workbook { file: String, message: String },
     #[error("{file}:{line}: {message}")]
     Profile {
         file: String,

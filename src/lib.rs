@@ -17,3 +17,4 @@ pub mod package;
 pub mod provenance;
 pub mod readiness;
 pub mod state;
+pub mod xlsx;

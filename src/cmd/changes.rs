@@ -71,6 +71,9 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
     } else {
         summary_report(&comparison, wanted)
     };
+    if let Some(path) = &args.xlsx {
+        return super::write_xlsx(ctx, path, "changes", &report);
+    }
     // In a table the notes follow it, one per item, rather than widen
     // every row by a column most rows leave empty.
     let mut notes = Vec::new();

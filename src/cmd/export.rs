@@ -11,7 +11,10 @@ use crate::db::{self, Access};
 use crate::error::{Error, Result};
 use crate::import::columns::Column;
 use crate::model::iso;
-use crate::output::Format;
+use crate::output::{Format, Report, Value};
+
+/// Rows of one worksheet, less its header.
+const XLSX_MAX_ROWS: usize = 1_048_575;
 
 /// OWASP's CSV-injection guidance: a cell a spreadsheet would run as a
 /// formula gets a leading apostrophe.
@@ -29,6 +32,7 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
         ));
     }
     let json = ctx.format == Format::Json;
+    let xlsx = args.xlsx.is_some();
     let filters = filters(&args.selection.filter)?;
     let date = as_of(&args.selection)?;
     let conn = db::open(&ctx.db, Access::Read)?;
@@ -48,7 +52,9 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
          JOIN equipment_type t ON t.id = h.type_id
          ORDER BY d.code, t.code, h.serial, h.lot, h.id",
     )?;
-    let mut sink = if json {
+    let mut sink = if xlsx {
+        Sink::Xlsx(Report::new(&Column::ALL.map(Column::name), 0))
+    } else if json {
         write!(ctx.out, "{{\"rows\": [")?;
         Sink::Json(&mut *ctx.out, 0, 0)
     } else {
@@ -94,6 +100,26 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
             cells.push(r.get::<_, Option<String>>(i)?.unwrap_or_default());
         }
         match &mut sink {
+            Sink::Xlsx(report) => {
+                if report.rows.len() >= XLSX_MAX_ROWS {
+                    return Err(Error::Usage(format!(
+                        "more than {XLSX_MAX_ROWS} holding lines: a sheet holds no more; export CSV, or narrow with --depot or --type"
+                    )));
+                }
+                report.rows.push(
+                    Column::ALL
+                        .iter()
+                        .zip(&cells)
+                        .map(|(column, cell)| match column {
+                            _ if cell.is_empty() => Value::Null,
+                            Column::Quantity | Column::NoticeHours => {
+                                cell.parse().map_or(Value::Null, Value::Int)
+                            }
+                            _ => Value::Text(cell.clone()),
+                        })
+                        .collect(),
+                );
+            }
             Sink::Csv(w) if args.raw => w.write_record(&cells).map_err(crate::output::csv_io)?,
             Sink::Csv(w) => w
                 .write_record(cells.iter().map(|c| neutralise(c).into_owned()))
@@ -120,6 +146,18 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
         }
     }
     match sink {
+        Sink::Xlsx(report) => {
+            let path = args.xlsx.as_ref().expect("xlsx sink");
+            crate::xlsx::write(path, "holdings", &report)?;
+            if !ctx.quiet {
+                writeln!(
+                    ctx.err,
+                    "wrote {} holding lines to {}",
+                    report.rows.len(),
+                    path.display()
+                )?;
+            }
+        }
         Sink::Csv(mut w) => w.flush()?,
         Sink::Json(out, lines, quantity) => writeln!(
             out,
@@ -132,6 +170,7 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
 /// Where the rows go: a CSV writer, or JSON written row by row (lines and
 /// quantity counted for the total) so that a million holdings stream.
 enum Sink<'a, 'b> {
+    Xlsx(Report),
     Csv(Box<csv::Writer<&'a mut (dyn Write + 'b)>>),
     Json(&'a mut (dyn Write + 'b), u64, i64),
 }

@@ -115,6 +115,7 @@ fn options(args: &ImportArgs) -> Result<ImportOptions> {
         date_format: args.date_format.clone(),
         profile: args.map.as_deref().map(Profile::load).transpose()?,
         ignore_columns: args.ignore_column.iter().map(|c| normalize(c)).collect(),
+        sheet: args.sheet.clone(),
         header_row: match args.header_row {
             Some(0) => return Err(usage("--header-row: lines count from 1".into())),
             n => n,
@@ -122,7 +123,8 @@ fn options(args: &ImportArgs) -> Result<ImportOptions> {
     })
 }
 
-/// Files as given; a directory means every `*.csv` in it, sorted by name.
+/// Files as given; a directory means every `*.csv` and workbook in it,
+/// sorted by name.
 fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
@@ -138,7 +140,9 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
-                    p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv"))
+                    p.is_file()
+                        && (p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv"))
+                            || crate::import::workbook::is_workbook(p))
                 })
                 .collect();
             if found.is_empty() {

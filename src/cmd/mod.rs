@@ -88,6 +88,25 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
     }
 }
 
+/// Writes a command's table as a workbook instead of printing it.
+pub fn write_xlsx(
+    ctx: &mut Context,
+    path: &std::path::Path,
+    sheet: &str,
+    report: &crate::output::Report,
+) -> Result<()> {
+    crate::xlsx::write(path, sheet, report)?;
+    if !ctx.quiet {
+        writeln!(
+            ctx.err,
+            "wrote {} rows to {}",
+            report.rows.len(),
+            path.display()
+        )?;
+    }
+    Ok(())
+}
+
 /// The filters of a report, each value checked so that a typo is an error
 /// rather than an empty report.
 pub fn filters(selection: &Filter) -> Result<Filters> {

@@ -79,6 +79,10 @@ pub fn check(args: &PackageCheckArgs, ctx: &mut Context) -> Result<()> {
     for w in &evaluation.warnings {
         ctx.warn(w);
     }
+    if let Some(path) = &args.xlsx {
+        super::write_xlsx(ctx, path, "allocation", &check_csv(&evaluation))?;
+        return threshold(std::slice::from_ref(&evaluation), limit);
+    }
     match ctx.format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *ctx.out, &check_json(&evaluation))

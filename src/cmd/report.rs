@@ -203,7 +203,10 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
     let mut total_row = vec![Value::Null; by.len()];
     total_row.extend(figure_values(&total));
     report.total = Some(total_row);
-    render(&report, ctx.format, &ctx.style, ctx.out)?;
+    match &args.xlsx {
+        Some(path) => super::write_xlsx(ctx, path, "readiness", &report)?,
+        None => render(&report, ctx.format, &ctx.style, ctx.out)?,
+    }
 
     if let Some(limit) = threshold {
         let worse: Vec<String> = groups

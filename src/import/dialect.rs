@@ -61,6 +61,23 @@ pub enum DialectError {
     Invalid(u64, String),
 }
 
+/// SHA-256 and size of a file's bytes (a workbook's, for the ledger).
+pub fn digest(path: &Path) -> io::Result<(String, u64)> {
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((hex::encode(hasher.finalize()), size))
+}
+
 /// Reads the file once: SHA-256 of its bytes, its encoding, its delimiter.
 pub fn probe(
     path: &Path,
@@ -224,6 +241,7 @@ pub fn open_decoded(path: &Path, dialect: &Dialect) -> io::Result<(Box<dyn Read>
     skip_lines(&mut reader, dialect.skip_lines)?;
     let counts = TextCounts::default();
     counts.0.borrow_mut().passed = dialect.skip_lines;
+    counts.0.borrow_mut().skipped = dialect.skip_lines;
     let counting = Counting {
         inner: reader,
         counts: counts.clone(),
@@ -294,9 +312,15 @@ struct Tally {
     ends: std::collections::VecDeque<(u64, u64)>,
     /// Line ends already passed.
     passed: u64,
+    skipped: u64,
 }
 
 impl TextCounts {
+    /// Lines read past before the header (`sep=` or title lines).
+    pub fn lines_skipped(&self) -> u64 {
+        self.0.borrow().skipped
+    }
+
     pub fn is_odd(&self) -> bool {
         self.0.borrow().quotes % 2 == 1
     }

@@ -7,6 +7,7 @@ pub mod profile;
 pub mod row;
 pub mod serials;
 pub mod store;
+pub mod workbook;
 
 use std::collections::HashSet;
 use std::io;
@@ -45,6 +46,8 @@ pub struct ImportOptions {
     pub ignore_columns: Vec<String>,
     /// The line the header stands on, below title lines (`--header-row`).
     pub header_row: Option<u64>,
+    /// The sheet of a workbook to read (the first when None).
+    pub sheet: Option<String>,
 }
 
 /// The kinds of warning an import gives, so that a file with thousands of
@@ -126,35 +129,58 @@ pub fn import_file(
     progress: Option<&ProgressBar>,
 ) -> Result<FileSummary, Error> {
     let started = Instant::now();
-    let file = path.display().to_string();
-    let profile = opts.profile.as_ref();
-    let probe = dialect::probe(
-        path,
-        opts.delimiter.or(profile.and_then(|p| p.delimiter)),
-        opts.encoding.or(profile.and_then(|p| p.encoding)),
-        opts.header_row,
-    )
-    .map_err(|e| match e {
-        DialectError::Io(source) => Error::NoInput {
+    let mut file = path.display().to_string();
+    let input = if workbook::is_workbook(path) {
+        let (sha256, size) = dialect::digest(path).map_err(|source| Error::NoInput {
             path: path.to_path_buf(),
             source,
-        },
-        DialectError::Invalid(line, message) => ImportError::Encoding {
-            file: file.clone(),
-            line,
-            message,
+        })?;
+        let sheet = workbook::read(path, opts.sheet.as_deref()).map_err(|message| {
+            ImportError::Workbook {
+                file: file.clone(),
+                message,
+            }
+        })?;
+        // Errors name the sheet: FILE[SHEET]:ROW.
+        file = format!("{file}[{}]", sheet.name);
+        Input::Workbook {
+            sha256,
+            size,
+            sheet,
+            header_row: opts.header_row,
         }
-        .into(),
-    })?;
+    } else {
+        let profile = opts.profile.as_ref();
+        let probe = dialect::probe(
+            path,
+            opts.delimiter.or(profile.and_then(|p| p.delimiter)),
+            opts.encoding.or(profile.and_then(|p| p.encoding)),
+            opts.header_row,
+        )
+        .map_err(|e| match e {
+            DialectError::Io(source) => Error::NoInput {
+                path: path.to_path_buf(),
+                source,
+            },
+            DialectError::Invalid(line, message) => ImportError::Encoding {
+                file: file.clone(),
+                line,
+                message,
+            }
+            .into(),
+        })?;
+        Input::Text(probe)
+    };
     if let Some(p) = progress {
-        p.set_length(probe.size);
+        p.set_length(input.size());
     }
 
-    let earlier = store::ledger_entry_for(conn, &probe.sha256)?;
+    let earlier = store::ledger_entry_for(conn, input.sha256())?;
+    let (encoding, delimiter) = input.describe();
     let mut summary = FileSummary {
         file: file.clone(),
-        encoding: probe.dialect.encoding.name().to_string(),
-        delimiter: probe.dialect.delimiter_name().to_string(),
+        encoding,
+        delimiter,
         rows_read: 0,
         rows_imported: 0,
         rows_rejected: 0,
@@ -174,9 +200,9 @@ pub fn import_file(
         return Ok(summary);
     }
 
-    let outcome = match attempt(conn, path, &file, &probe, opts, false, progress)? {
+    let outcome = match attempt(conn, path, &file, &input, opts, false, progress)? {
         Attempt::Done(s) => s,
-        Attempt::NeedsStaging => match attempt(conn, path, &file, &probe, opts, true, progress)? {
+        Attempt::NeedsStaging => match attempt(conn, path, &file, &input, opts, true, progress)? {
             Attempt::Done(s) => s,
             Attempt::NeedsStaging => unreachable!("staged rows arrive grouped by snapshot"),
         },
@@ -223,7 +249,7 @@ fn attempt(
     conn: &mut Connection,
     path: &Path,
     file: &str,
-    probe: &dialect::Probe,
+    input: &Input,
     opts: &ImportOptions,
     staged: bool,
     progress: Option<&ProgressBar>,
@@ -232,15 +258,12 @@ fn attempt(
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| db::classify(path, e))?;
     let imported_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let ledger_id = store::open_ledger_entry(&tx, file, &probe.sha256, &imported_at, &os_user())?;
-    let (mut reader, counts) = open_csv(path, &probe.dialect).map_err(|source| Error::NoInput {
+    let ledger_id = store::open_ledger_entry(&tx, file, input.sha256(), &imported_at, &os_user())?;
+    let mut records = Records::open(path, input).map_err(|source| Error::NoInput {
         path: path.to_path_buf(),
         source,
     })?;
-    let header = reader
-        .headers()
-        .map_err(|e| csv_error(file, &counts, &e))?
-        .clone();
+    let (header, header_line) = records.header(file)?;
     let map = ColumnMap::from_header(
         header.iter(),
         opts.profile.as_ref(),
@@ -250,12 +273,13 @@ fn attempt(
     )
     .map_err(|message| ImportError::Header {
         file: file.to_string(),
-        line: probe.dialect.header_line(),
-        message: match title_lines_hint(path, &probe.dialect) {
+        line: header_line,
+        message: match input.title_lines_hint(path) {
             Some(hint) if message.starts_with("missing required") => format!("{message}\n{hint}"),
             _ => message,
         },
     })?;
+    records.dates_in(&map);
     let validator = Validator {
         map: &map,
         rules: RowRules {
@@ -294,13 +318,9 @@ fn attempt(
             WarningKind::UnknownColumn,
             match suggestion {
                 Some(s) => format!(
-                    "{file}:{}: unknown column \"{name}\" ignored — did you mean \"{s}\"?",
-                    probe.dialect.header_line()
+                    "{file}:{header_line}: unknown column \"{name}\" ignored — did you mean \"{s}\"?"
                 ),
-                None => format!(
-                    "{file}:{}: unknown column \"{name}\" ignored",
-                    probe.dialect.header_line()
-                ),
+                None => format!("{file}:{header_line}: unknown column \"{name}\" ignored"),
             },
         );
     }
@@ -312,17 +332,7 @@ fn attempt(
         )?;
     }
     let mut record = csv::StringRecord::new();
-    let mut last_multiline: Option<u64> = None;
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                return Err(csv_error(file, &counts, &e));
-            }
-        }
-        let line = record.position().map_or(0, |p| counts.line_at(p.byte()));
-        last_multiline = record.iter().any(|f| f.contains('\n')).then_some(line);
+    while let Some(line) = records.read(file, &mut record)? {
         if is_blank(&record) {
             continue;
         }
@@ -330,8 +340,7 @@ fn attempt(
         if let Some(p) = progress
             && run.out.rows_read.is_multiple_of(8192)
         {
-            let byte = record.position().map_or(0, |p| p.byte());
-            p.set_position(scale_position(byte, &probe.dialect));
+            p.set_position(records.position(&record, input));
         }
         match validator.validate(&record, line) {
             Err(errors) => run.reject(errors, &record)?,
@@ -354,14 +363,7 @@ fn attempt(
             }
         }
     }
-    if let (true, Some(line)) = (counts.is_odd(), last_multiline) {
-        return Err(ImportError::Malformed {
-            file: file.to_string(),
-            line,
-            message: "a quoted field opened on this line is never closed: it runs to the end of the file and would swallow the rows after it".into(),
-        }
-        .into());
-    }
+    records.finish(file)?;
     if staged {
         let mut stmt =
             tx.prepare("SELECT line, fields FROM temp.staged_row ORDER BY depot, as_of, line")?;
@@ -382,7 +384,7 @@ fn attempt(
     }
     run.finish_snapshot()?;
     if let Some(p) = progress {
-        p.set_position(probe.size);
+        p.set_position(input.size());
     }
 
     if run.errors.is_empty() {
@@ -722,6 +724,213 @@ pub(crate) fn csv_error(file: &str, counts: &dialect::TextCounts, e: &csv::Error
         message,
     }
     .into()
+}
+
+/// What a file is read as: text in a dialect, or one sheet of a workbook.
+pub enum Input {
+    Text(dialect::Probe),
+    Workbook {
+        sha256: String,
+        size: u64,
+        sheet: workbook::Sheet,
+        header_row: Option<u64>,
+    },
+}
+
+impl Input {
+    fn sha256(&self) -> &str {
+        match self {
+            Input::Text(p) => &p.sha256,
+            Input::Workbook { sha256, .. } => sha256,
+        }
+    }
+
+    fn size(&self) -> u64 {
+        match self {
+            Input::Text(p) => p.size,
+            Input::Workbook { size, .. } => *size,
+        }
+    }
+
+    /// How the summary names the reading: (encoding, delimiter) of text,
+    /// (format, sheet) of a workbook.
+    fn describe(&self) -> (String, String) {
+        match self {
+            Input::Text(p) => (
+                p.dialect.encoding.name().to_string(),
+                p.dialect.delimiter_name().to_string(),
+            ),
+            Input::Workbook { sheet, .. } => {
+                (sheet.format.clone(), format!("sheet {}", sheet.name))
+            }
+        }
+    }
+
+    fn title_lines_hint(&self, path: &Path) -> Option<String> {
+        match self {
+            Input::Text(p) => title_lines_hint(path, &p.dialect),
+            Input::Workbook { sheet, .. } => sheet
+                .rows
+                .iter()
+                .skip(1)
+                .take(30)
+                .find(|(_, cells)| {
+                    cells
+                        .iter()
+                        .filter(|c| {
+                            columns::Column::from_name(&columns::normalize(
+                                &workbook::cell_text(c, false),
+                            ))
+                            .is_some()
+                        })
+                        .count()
+                        >= 3
+                })
+                .map(|(row, _)| {
+                    format!("hint: row {row} looks like the header: give --header-row {row} to skip the rows above it")
+                }),
+        }
+    }
+}
+
+/// The records of a file, with the line (or row) each starts on.
+enum Records<'a> {
+    Text {
+        reader: csv::Reader<Box<dyn io::Read>>,
+        counts: dialect::TextCounts,
+        /// The last record with a line break inside: where an unclosed
+        /// quote would have opened.
+        last_multiline: Option<u64>,
+    },
+    Sheet {
+        rows: std::slice::Iter<'a, (u64, Vec<calamine::Data>)>,
+        header_row: Option<u64>,
+        /// Columns read as dates (a number there is an Excel serial date).
+        dates: Vec<usize>,
+    },
+}
+
+impl<'a> Records<'a> {
+    fn open(path: &Path, input: &'a Input) -> io::Result<Records<'a>> {
+        Ok(match input {
+            Input::Text(p) => {
+                let (reader, counts) = open_csv(path, &p.dialect)?;
+                Records::Text {
+                    reader,
+                    counts,
+                    last_multiline: None,
+                }
+            }
+            Input::Workbook {
+                sheet, header_row, ..
+            } => Records::Sheet {
+                rows: sheet.rows.iter(),
+                header_row: *header_row,
+                dates: Vec::new(),
+            },
+        })
+    }
+
+    /// The header record and the line it stands on.
+    fn header(&mut self, file: &str) -> Result<(csv::StringRecord, u64), Error> {
+        match self {
+            Records::Text { reader, counts, .. } => {
+                let header = reader
+                    .headers()
+                    .map_err(|e| csv_error(file, counts, &e))?
+                    .clone();
+                Ok((header, 1 + counts.lines_skipped()))
+            }
+            Records::Sheet {
+                rows, header_row, ..
+            } => {
+                for (row, cells) in rows.by_ref() {
+                    if header_row.is_some_and(|h| *row < h) {
+                        continue;
+                    }
+                    let header = cells
+                        .iter()
+                        .map(|c| workbook::cell_text(c, false))
+                        .collect();
+                    return Ok((header, *row));
+                }
+                Err(ImportError::Workbook {
+                    file: file.to_string(),
+                    message: "the sheet is empty (expected a header row, then one row per holding)"
+                        .into(),
+                }
+                .into())
+            }
+        }
+    }
+
+    fn dates_in(&mut self, map: &ColumnMap) {
+        if let Records::Sheet { dates, .. } = self {
+            *dates = [
+                columns::Column::AsOf,
+                columns::Column::Expires,
+                columns::Column::LastInspected,
+            ]
+            .iter()
+            .filter_map(|c| map.get(*c))
+            .collect();
+        }
+    }
+
+    /// The next record into `record`, and the line (row) it starts on.
+    fn read(&mut self, file: &str, record: &mut csv::StringRecord) -> Result<Option<u64>, Error> {
+        match self {
+            Records::Text {
+                reader,
+                counts,
+                last_multiline,
+            } => match reader.read_record(record) {
+                Ok(true) => {
+                    let line = record.position().map_or(0, |p| counts.line_at(p.byte()));
+                    *last_multiline = record.iter().any(|f| f.contains('\n')).then_some(line);
+                    Ok(Some(line))
+                }
+                Ok(false) => Ok(None),
+                Err(e) => Err(csv_error(file, counts, &e)),
+            },
+            Records::Sheet { rows, dates, .. } => Ok(rows.next().map(|(row, cells)| {
+                record.clear();
+                for (i, cell) in cells.iter().enumerate() {
+                    record.push_field(&workbook::cell_text(cell, dates.contains(&i)));
+                }
+                *row
+            })),
+        }
+    }
+
+    /// How far the reading has come, in bytes of the file.
+    fn position(&self, record: &csv::StringRecord, input: &Input) -> u64 {
+        match (self, input) {
+            (Records::Text { .. }, Input::Text(p)) => {
+                scale_position(record.position().map_or(0, |p| p.byte()), &p.dialect)
+            }
+            _ => 0,
+        }
+    }
+
+    /// A quote opened and never closed swallows the rest of a text file.
+    fn finish(&self, file: &str) -> Result<(), Error> {
+        if let Records::Text {
+            counts,
+            last_multiline: Some(line),
+            ..
+        } = self
+            && counts.is_odd()
+        {
+            return Err(ImportError::Malformed {
+                file: file.to_string(),
+                line: *line,
+                message: "a quoted field opened on this line is never closed: it runs to the end of the file and would swallow the rows after it".into(),
+            }
+            .into());
+        }
+        Ok(())
+    }
 }
 
 fn scale_position(decoded_byte: u64, dialect: &Dialect) -> u64 {

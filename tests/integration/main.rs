@@ -16,3 +16,4 @@ mod realfiles;
 mod snapshots;
 mod trust;
 mod util;
+mod workbooks;
