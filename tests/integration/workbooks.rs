@@ -120,7 +120,7 @@ fn clerk_workbook(path: &Path, damaged_row: Option<u32>) {
         ws.write_datetime_with_format(
             r,
             6,
-            &ExcelDateTime::from_ymd(2030, 1, 15).unwrap(),
+            ExcelDateTime::from_ymd(2030, 1, 15).unwrap(),
             &formats[(r as usize + 1) % 3],
         )
         .unwrap();
