@@ -237,6 +237,11 @@ impl ColumnMap {
                 "; the header read was: {}{more}",
                 shown.join(" | ")
             ));
+            if profile.is_none() && map.index.iter().all(Option::is_none) {
+                message.push_str(
+                    "\nhint: none of these is a stockpile column; an export in another language or system needs a mapping profile (--map PROFILE.toml; see fixtures/profiles/)",
+                );
+            }
             return Err(message);
         }
         // A column that looks like a canonical one it is not is refused: its
