@@ -9,7 +9,7 @@ pub mod serials;
 pub mod store;
 pub mod workbook;
 
-use std::collections::HashSet;
+use rustc_hash::FxHashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -200,13 +200,7 @@ pub fn import_file(
         return Ok(summary);
     }
 
-    let outcome = match attempt(conn, path, &file, &input, opts, false, progress)? {
-        Attempt::Done(s) => s,
-        Attempt::NeedsStaging => match attempt(conn, path, &file, &input, opts, true, progress)? {
-            Attempt::Done(s) => s,
-            Attempt::NeedsStaging => unreachable!("staged rows arrive grouped by snapshot"),
-        },
-    };
+    let outcome = attempt(conn, path, &file, &input, opts, progress)?;
     summary.rows_read = outcome.rows_read;
     summary.rows_imported = outcome.rows_imported;
     summary.rows_rejected = outcome.rows_rejected;
@@ -220,13 +214,6 @@ pub fn import_file(
     summary.elapsed_ms = elapsed.as_millis() as u64;
     summary.rows_per_sec = (summary.rows_read as f64 / elapsed.as_secs_f64().max(1e-6)) as u64;
     Ok(summary)
-}
-
-enum Attempt {
-    Done(Box<Outcomes>),
-    /// Rows of one snapshot are scattered through the file: read it again,
-    /// staging rows so that each snapshot is written in one piece.
-    NeedsStaging,
 }
 
 #[derive(Default)]
@@ -251,9 +238,8 @@ fn attempt(
     file: &str,
     input: &Input,
     opts: &ImportOptions,
-    staged: bool,
     progress: Option<&ProgressBar>,
-) -> Result<Attempt, Error> {
+) -> Result<Box<Outcomes>, Error> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| db::classify(path, e))?;
@@ -302,8 +288,9 @@ fn attempt(
         skip_invalid: opts.skip_invalid,
         registry: Registry::load(&tx)?,
         serials: serials::SerialBook::default(),
-        writer: None,
-        finished: HashSet::new(),
+        writers: Vec::new(),
+        open: FxHashMap::default(),
+        deferred: 0,
         out: Outcomes::default(),
         errors: Vec::new(),
         error_rows: 0,
@@ -325,12 +312,6 @@ fn attempt(
         );
     }
 
-    if staged {
-        tx.execute_batch(
-            "CREATE TEMP TABLE IF NOT EXISTS staged_row (depot TEXT, as_of TEXT, line INTEGER, fields TEXT);
-             DELETE FROM temp.staged_row;",
-        )?;
-    }
     let mut record = csv::StringRecord::new();
     while let Some(line) = records.read(file, &mut record)? {
         if is_blank(&record) {
@@ -344,45 +325,42 @@ fn attempt(
         }
         match validator.validate(&record, line) {
             Err(errors) => run.reject(errors, &record)?,
-            Ok(h) if staged => {
-                tx.prepare_cached("INSERT INTO temp.staged_row VALUES (?1, ?2, ?3, ?4)")?
-                    .execute(params![
-                        h.depot,
-                        crate::model::iso(h.as_of),
-                        line as i64,
-                        serde_json::to_string(&record.iter().collect::<Vec<_>>())
-                            .expect("strings serialize")
-                    ])?;
-            }
-            Ok(h) => {
-                if !run.route(&mut insert, h, line, &record)? {
-                    drop((run, insert));
-                    tx.rollback()?;
-                    return Ok(Attempt::NeedsStaging);
-                }
-            }
+            Ok(h) => run.route(&mut insert, h, line, &record)?,
         }
     }
     records.finish(file)?;
-    if staged {
+    run.finish_all()?;
+    if run.deferred > 0 {
+        // Rows of a depot's second date in the file (rare: one export
+        // holding two snapshots of a depot, rows mixed): its snapshots are
+        // put one after the other, in date order, as the versioning rule
+        // needs; the rows come back from the spill, not from the file.
         let mut stmt =
-            tx.prepare("SELECT line, fields FROM temp.staged_row ORDER BY depot, as_of, line")?;
+            tx.prepare("SELECT line, fields FROM temp.deferred_row ORDER BY depot, as_of, line")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let line = r.get::<_, i64>(0)? as u64;
             let fields: Vec<String> =
-                serde_json::from_str(&r.get::<_, String>(1)?).expect("staged by us");
+                serde_json::from_str(&r.get::<_, String>(1)?).expect("spilled by us");
             let record = csv::StringRecord::from(fields);
             match validator.validate(&record, line) {
                 Err(errors) => run.reject(errors, &record)?,
                 Ok(h) => {
-                    let routed = run.route(&mut insert, h, line, &record)?;
-                    debug_assert!(routed);
+                    // In date order now: a new date of the depot closes the last.
+                    if let Some(&i) = run.open.get(&h.depot)
+                        && run.writers[i].as_of != h.as_of
+                    {
+                        run.finish_all()?;
+                    }
+                    run.route(&mut insert, h, line, &record)?;
                 }
             }
         }
+        drop(rows);
+        drop(stmt);
+        run.finish_all()?;
+        tx.execute_batch("DELETE FROM temp.deferred_row")?;
     }
-    run.finish_snapshot()?;
     if let Some(p) = progress {
         p.set_position(input.size());
     }
@@ -453,7 +431,7 @@ fn attempt(
             .any(|s| s.outcome != Outcome::Unchanged);
     if !out.changed || opts.dry_run {
         tx.rollback()?;
-        return Ok(Attempt::Done(Box::new(out)));
+        return Ok(Box::new(out));
     }
     let content = serde_json::json!({
         "snapshots": out.snapshots,
@@ -468,7 +446,7 @@ fn attempt(
     store::seal_ledger_entry(&tx, ledger_id, &content)?;
     tx.commit().map_err(|e| db::classify(path, e))?;
     out.ledger_id = Some(ledger_id);
-    Ok(Attempt::Done(Box::new(out)))
+    Ok(Box::new(out))
 }
 
 /// State of one pass over a file.
@@ -480,8 +458,14 @@ struct Run<'a> {
     skip_invalid: bool,
     registry: Registry,
     serials: serials::SerialBook,
-    writer: Option<SnapshotWriter>,
-    finished: HashSet<(DepotCode, NaiveDate)>,
+    /// One writer per snapshot met in the file, all open at once, so that
+    /// rows may come in any order (a force-wide export sorted by type):
+    /// their diff state adds up to what one big depot's would be.
+    writers: Vec<SnapshotWriter>,
+    /// The open writer of each depot.
+    open: FxHashMap<DepotCode, usize>,
+    /// Rows spilled because their depot's writer is open for another date.
+    deferred: u64,
     out: Outcomes,
     errors: Vec<RowError>,
     error_rows: usize,
@@ -529,55 +513,49 @@ impl Run<'_> {
         }
     }
 
-    /// Sends a valid row to its snapshot. Returns false when the row belongs
-    /// to a snapshot already finished earlier in the file.
+    /// Sends a valid row to its snapshot's writer, opening it on the
+    /// snapshot's first row; a row of a depot whose writer is open for
+    /// another date is spilled to be put after it.
     fn route(
         &mut self,
         insert: &mut store::VersionInsert<'_>,
         h: Holding,
         line: u64,
         record: &csv::StringRecord,
-    ) -> Result<bool, Error> {
+    ) -> Result<(), Error> {
         if let Err(e) = self.registry.check_type(&h, line) {
-            self.reject(vec![e], record)?;
-            return Ok(true);
+            return self.reject(vec![e], record);
         }
-        let same = self
-            .writer
-            .as_ref()
-            .is_some_and(|w| w.depot == h.depot && w.as_of == h.as_of);
-        if !same {
-            self.finish_snapshot()?;
-            if self.finished.contains(&(h.depot.clone(), h.as_of)) {
-                return Ok(false);
+        let w = match self.open.get(&h.depot) {
+            Some(&i) if self.writers[i].as_of == h.as_of => i,
+            Some(_) => return self.defer(&h, line, record),
+            None => {
+                let (depot_id, warning) =
+                    self.registry
+                        .depot_id(self.conn, &h.depot, self.ledger_id)?;
+                if let Some(w) = warning {
+                    self.warn(
+                        WarningKind::LikelyTypo,
+                        format!("{}:{}: depot: {}", self.file, line, w),
+                    );
+                }
+                let writer = SnapshotWriter::open(self.conn, depot_id, h.depot.clone(), h.as_of)?;
+                self.writers.push(writer);
+                self.open.insert(h.depot.clone(), self.writers.len() - 1);
+                self.writers.len() - 1
             }
-            let (depot_id, warning) =
-                self.registry
-                    .depot_id(self.conn, &h.depot, self.ledger_id)?;
-            if let Some(w) = warning {
-                self.warn(
-                    WarningKind::LikelyTypo,
-                    format!("{}:{}: depot: {}", self.file, line, w),
-                );
-            }
-            self.writer = Some(SnapshotWriter::open(
-                self.conn,
-                depot_id,
-                h.depot.clone(),
-                h.as_of,
-            )?);
-        }
-        let writer = self.writer.as_mut().expect("opened above");
+        };
         if let Some(serial) = &h.serial {
+            let depot_id = self.writers[w].depot_id;
             match self
                 .serials
-                .record(serial, writer.depot_id, h.depot.as_str(), h.as_of, line)
+                .record(serial, depot_id, h.depot.as_str(), h.as_of, line)
             {
-                Err(e) => {
-                    self.reject(vec![e], record)?;
-                    return Ok(true);
-                }
-                Ok(Some(w)) => self.warn(WarningKind::DoubleCount, format!("{}:{}", self.file, w)),
+                Err(e) => return self.reject(vec![e], record),
+                Ok(Some(warning)) => self.warn(
+                    WarningKind::DoubleCount,
+                    format!("{}:{}", self.file, warning),
+                ),
                 Ok(None) => {}
             }
         }
@@ -588,14 +566,17 @@ impl Run<'_> {
             h.category,
             self.ledger_id,
         )?;
-        if let Some(w) = warning {
+        if let Some(warning) = warning {
             self.warn(
                 WarningKind::LikelyTypo,
-                format!("{}:{}: type: {}", self.file, line, w),
+                format!("{}:{}: type: {}", self.file, line, warning),
             );
         }
-        let writer = self.writer.as_mut().expect("opened above");
-        if let Some(before) = h.serial.as_deref().and_then(|s| writer.lost_zeros(s)) {
+        if let Some(before) = h
+            .serial
+            .as_deref()
+            .and_then(|s| self.writers[w].lost_zeros(s))
+        {
             let message = format!(
                 "{}:{}: serial: \"{}\" was \"{before}\" in {}'s earlier snapshot: a spreadsheet may have dropped its leading zeros (format the column as text)",
                 self.file,
@@ -605,20 +586,39 @@ impl Run<'_> {
             );
             self.warn(WarningKind::LostLeadingZeros, message);
         }
-        let writer = self.writer.as_mut().expect("opened above");
-        writer.add(self.conn, insert, &h, type_id, self.ledger_id, line)?;
+        self.writers[w].add(self.conn, insert, &h, type_id, self.ledger_id, line)?;
         self.out.last_line = self.out.last_line.max(line);
         self.out.rows_imported += 1;
-        Ok(true)
+        Ok(())
     }
 
-    fn finish_snapshot(&mut self) -> Result<(), Error> {
-        let Some(writer) = self.writer.take() else {
-            return Ok(());
-        };
-        self.finished.insert((writer.depot.clone(), writer.as_of));
-        let record = writer.finish(self.conn, self.ledger_id, self.replace)?;
-        self.out.snapshots.push(record);
+    fn defer(&mut self, h: &Holding, line: u64, record: &csv::StringRecord) -> Result<(), Error> {
+        if self.deferred == 0 {
+            self.conn.execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS deferred_row (depot TEXT, as_of TEXT, line INTEGER, fields TEXT);
+                 DELETE FROM temp.deferred_row;",
+            )?;
+        }
+        self.deferred += 1;
+        self.conn
+            .prepare_cached("INSERT INTO temp.deferred_row VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![
+                h.depot,
+                crate::model::iso(h.as_of),
+                line as i64,
+                serde_json::to_string(&record.iter().collect::<Vec<_>>())
+                    .expect("strings serialize")
+            ])?;
+        Ok(())
+    }
+
+    /// Closes every open snapshot, in the order the file first named them.
+    fn finish_all(&mut self) -> Result<(), Error> {
+        self.open.clear();
+        for writer in std::mem::take(&mut self.writers) {
+            let record = writer.finish(self.conn, self.ledger_id, self.replace)?;
+            self.out.snapshots.push(record);
+        }
         Ok(())
     }
 }

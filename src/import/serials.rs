@@ -90,44 +90,89 @@ impl SerialBook {
         }
     }
 
-    /// Serials of this file that other depots already stored hold on the same
-    /// date: (serial, this file's depot, the other depot, date). Only the
-    /// other depots' versions live on that date are read, through the
-    /// (depot, valid_to) index.
+    /// Serials of this file that other depots hold on the same date, as
+    /// stored: (serial, this file's depot, the other depot, date). Depots
+    /// this file writes are compared in memory as it streams; each other
+    /// depot is read once per snapshot of its that is in force on one of
+    /// this file's dates (usually once: its latest), through the
+    /// (depot, valid_to) index — never once per date, which on a force-wide
+    /// export of 200 dates would read the table 200 times.
     pub fn held_elsewhere(
         &self,
         conn: &Connection,
         limit: usize,
     ) -> rusqlite::Result<Vec<(String, i64, String, NaiveDate)>> {
         let mut found = Vec::new();
-        let mut others = conn.prepare(
-            "SELECT DISTINCT s.depot_id, d.code FROM snapshot s JOIN depot d ON d.id = s.depot_id
-             WHERE s.as_of <= ?1",
+        if self.dates.is_empty() {
+            return Ok(found);
+        }
+        let mine: rustc_hash::FxHashSet<i64> = self
+            .dates
+            .iter()
+            .flat_map(|b| b.depots.iter().copied())
+            .collect();
+        let latest_book = self.dates.iter().map(|b| b.date).max().map(iso);
+        let mut snapshots = conn.prepare(
+            "SELECT s.depot_id, d.code, s.as_of FROM snapshot s JOIN depot d ON d.id = s.depot_id
+             WHERE s.as_of <= ?1 ORDER BY s.depot_id, s.as_of",
         )?;
+        let mut by_depot: std::collections::BTreeMap<i64, (String, Vec<NaiveDate>)> =
+            Default::default();
+        for row in snapshots.query_map(params![latest_book], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })? {
+            let (id, code, date) = row?;
+            if mine.contains(&id) {
+                continue;
+            }
+            let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    2,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?;
+            by_depot
+                .entry(id)
+                .or_insert_with(|| (code, Vec::new()))
+                .1
+                .push(date);
+        }
         let mut serials = conn.prepare(
             "SELECT serial FROM holding_version
              WHERE depot_id = ?1 AND (valid_to IS NULL OR valid_to > ?2) AND valid_from <= ?2
                AND serial IS NOT NULL",
         )?;
-        for book in &self.dates {
-            let (date, seen, mine) = (&book.date, &book.seen, &book.depots);
-            let day = iso(*date);
-            let depots: Vec<(i64, String)> = others
-                .query_map(params![day], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            for (other_id, other) in depots.into_iter().filter(|(id, _)| !mine.contains(id)) {
-                let mut rows = serials.query(params![other_id, day])?;
+        for (other_id, (other, dates)) in by_depot {
+            // The other depot's snapshot in force on each of this file's
+            // dates, and the dates it answers for.
+            let mut in_force: std::collections::BTreeMap<NaiveDate, Vec<&DateBook>> =
+                Default::default();
+            for book in &self.dates {
+                if let Some(&e) = dates.iter().rev().find(|&&s| s <= book.date) {
+                    in_force.entry(e).or_default().push(book);
+                }
+            }
+            for (effective, books) in in_force {
+                let mut rows = serials.query(params![other_id, iso(effective)])?;
                 while let Some(r) = rows.next()? {
                     let serial = r.get_ref(0)?.as_str()?;
-                    if let Some(first) = seen.get(&xxh3_64(serial.as_bytes())) {
-                        found.push((
-                            serial.to_string(),
-                            i64::from(first.depot_id),
-                            other.clone(),
-                            *date,
-                        ));
-                        if found.len() >= limit {
-                            return Ok(found);
+                    let hash = xxh3_64(serial.as_bytes());
+                    for book in &books {
+                        if let Some(first) = book.seen.get(&hash) {
+                            found.push((
+                                serial.to_string(),
+                                i64::from(first.depot_id),
+                                other.clone(),
+                                book.date,
+                            ));
+                            if found.len() >= limit {
+                                return Ok(found);
+                            }
                         }
                     }
                 }

@@ -15,9 +15,7 @@ use serde::Serialize;
 use super::row::Holding;
 use crate::content::{GENESIS, LineContent, ledger_entry_hash, line_key, snapshot_digest};
 use crate::error::RowError;
-use crate::model::{
-    Category, DepotCode, Nation, Nsn, State, TypeCode, iso, near_miss_key, unpack_nation,
-};
+use crate::model::{Category, DepotCode, Nation, Nsn, State, Status, TypeCode, iso, near_miss_key};
 
 /// Day number of a date, for compact comparisons in memory.
 fn day(d: NaiveDate) -> i32 {
@@ -226,8 +224,59 @@ struct LiveVersion {
     id: i64,
 }
 
-/// (type, owner packed by `Nation::packed`, state, notice hours).
-type AggKey = (i64, u32, State, Option<u32>);
+/// (type, owner, state, notice hours) packed into one integer, from the
+/// high bits down: type id (28 bits), owner (three letters, 5 bits each, and
+/// a bit for "none"), state (3 bits), notice (14 bits, all ones for none).
+/// On wide data a depot holds thousands of these; all the depots of a
+/// force-wide file are open at once, so each entry is 16 bytes with its sum,
+/// not 40.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct AggKey(u64);
+
+const STATES: [State; 5] = [
+    State::Reported(Status::Fmc),
+    State::Reported(Status::Pmc),
+    State::Reported(Status::Nmcm),
+    State::Reported(Status::Nmcs),
+    State::Expired,
+];
+const NO_NOTICE: u64 = (1 << 14) - 1;
+
+impl AggKey {
+    fn new(type_id: i64, owner: Option<&Nation>, state: State, notice: Option<u32>) -> AggKey {
+        let owner = owner.map_or(0, |o| {
+            o.as_str().bytes().fold(1u64, |n, b| {
+                (n << 5) | u64::from(b.saturating_sub(b'A') + 1) & 31
+            })
+        });
+        let state = STATES.iter().position(|s| *s == state).unwrap_or(0) as u64;
+        let notice = notice.map_or(NO_NOTICE, |n| u64::from(n).min(NO_NOTICE - 1));
+        AggKey(((type_id as u64) << 36) | (owner << 17) | (state << 14) | notice)
+    }
+
+    fn type_id(self) -> i64 {
+        (self.0 >> 36) as i64
+    }
+
+    fn owner(self) -> Option<String> {
+        let packed = (self.0 >> 17) & 0xFFFF;
+        (packed != 0).then(|| {
+            (0..3)
+                .rev()
+                .map(|i| char::from(b'A' + ((packed >> (5 * i)) & 31) as u8 - 1))
+                .collect()
+        })
+    }
+
+    fn state(self) -> State {
+        STATES[((self.0 >> 14) & 7) as usize % STATES.len()]
+    }
+
+    fn notice(self) -> Option<u32> {
+        let n = self.0 & NO_NOTICE;
+        (n != NO_NOTICE).then_some(n as u32)
+    }
+}
 
 /// What became of a snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -493,9 +542,9 @@ impl SnapshotWriter {
         let state = State::of(h.status, h.expires, self.as_of);
         *self
             .agg
-            .entry((
+            .entry(AggKey::new(
                 type_id,
-                h.owner.as_ref().map_or(0, Nation::packed),
+                h.owner.as_ref(),
                 state,
                 h.notice_hours,
             ))
@@ -644,7 +693,7 @@ impl SnapshotWriter {
         let mc: i64 = self
             .agg
             .iter()
-            .filter(|((_, _, state, _), _)| state.is_mc())
+            .filter(|(key, _)| key.state().is_mc())
             .map(|(_, q)| *q)
             .sum();
         match &self.existing {
@@ -707,13 +756,13 @@ fn write_aggregates(
         "INSERT INTO readiness_current (depot_id, type_id, owner, state, notice_hours, quantity)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    for ((type_id, owner, state, notice), quantity) in rows {
+    for (key, quantity) in rows {
         stmt.execute(params![
             depot_id,
-            type_id,
-            unpack_nation(*owner),
-            state.as_str(),
-            notice,
+            key.type_id(),
+            key.owner(),
+            key.state().as_str(),
+            key.notice(),
             quantity
         ])?;
     }
@@ -769,6 +818,32 @@ pub fn seal_ledger_entry(conn: &Connection, id: i64, content: &str) -> rusqlite:
         params![content, prev, hash, id],
     )?;
     Ok(hash)
+}
+
+#[cfg(test)]
+mod agg_key {
+    use super::*;
+
+    #[test]
+    fn packs_and_unpacks() {
+        let deu = Nation::parse("DEU").unwrap();
+        for (type_id, owner, state, notice) in [
+            (1, Some(&deu), State::Expired, Some(8760)),
+            (123_456, None, State::Reported(Status::Pmc), None),
+            (
+                (1 << 27) + 5,
+                Some(&deu),
+                State::Reported(Status::Fmc),
+                Some(0),
+            ),
+        ] {
+            let k = AggKey::new(type_id, owner, state, notice);
+            assert_eq!(k.type_id(), type_id);
+            assert_eq!(k.owner().as_deref(), owner.map(|o| o.as_str()));
+            assert_eq!(k.state(), state);
+            assert_eq!(k.notice(), notice);
+        }
+    }
 }
 
 #[cfg(test)]
