@@ -201,6 +201,7 @@ impl Error {
             Error::Db(DbError::Missing(_)) | Error::NoInput { .. } => exit::NO_INPUT,
             Error::Db(DbError::Busy(..)) => exit::BUSY,
             Error::Db(DbError::Sqlite(e)) if is_busy(e) => exit::BUSY,
+            e if e.write_failure().is_some() => exit::IO,
             Error::Db(
                 DbError::NotStockpile(_) | DbError::NewerSchema { .. } | DbError::Rebuilt(_),
             ) => exit::DATA,
@@ -208,6 +209,27 @@ impl Error {
             Error::Db(DbError::Sqlite(_)) => exit::SOFTWARE,
             Error::Usage(_) | Error::Query(_) => exit::USAGE,
             Error::Threshold(_) => exit::THRESHOLD,
+        }
+    }
+
+    /// Why a write to the database failed, when the disk or the system
+    /// refused it (full disk, file-size limit, I/O error, read-only medium):
+    /// exit 74, not an internal error.
+    pub fn write_failure(&self) -> Option<&'static str> {
+        use rusqlite::ErrorCode as C;
+        let Error::Db(DbError::Sqlite(e)) = self else {
+            return None;
+        };
+        match e.sqlite_error_code()? {
+            C::DiskFull => Some("no space left: the disk is full or a file-size limit was reached"),
+            C::SystemIoFailure => Some(
+                "a write failed (the disk may be full, a file-size limit reached, or the medium failing)",
+            ),
+            C::ReadOnly => Some("the database is read-only here"),
+            C::CannotOpen | C::PermissionDenied => {
+                Some("the database file cannot be opened for writing")
+            }
+            _ => None,
         }
     }
 

@@ -41,6 +41,7 @@ fn main() -> ExitCode {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut err = io::stderr();
+    let db = cli.global.db.clone();
     let mut ctx = Context {
         db: cli.global.db,
         format: cli
@@ -63,7 +64,13 @@ fn main() -> ExitCode {
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             let _ = out.flush();
-            let message = e.to_string();
+            let message = match e.write_failure() {
+                Some(reason) => format!(
+                    "{}: cannot write: {reason} ({e}); the command's changes were rolled back",
+                    db.display()
+                ),
+                None => e.to_string(),
+            };
             let _ = writeln!(io::stderr(), "error: {}", visible(&message, true));
             ExitCode::from(e.exit_code())
         }

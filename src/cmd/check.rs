@@ -49,7 +49,7 @@ fn verify(conn: &Connection) -> Result<Vec<Finding>> {
     };
 
     let integrity: Vec<String> = conn
-        .prepare("PRAGMA integrity_check")?
+        .prepare("PRAGMA quick_check")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     if integrity != ["ok"] {
@@ -177,6 +177,27 @@ fn check_ledger(conn: &Connection, fail: &mut impl FnMut(&'static str, String)) 
     Ok(ledger)
 }
 
+/// One snapshot as stored, and what its lines add up to when read back.
+struct Snap {
+    depot_id: i64,
+    depot: String,
+    as_of: String,
+    ledger_id: i64,
+    digest: String,
+    line_count: i64,
+    quantity: i64,
+    mc: Option<i64>,
+    /// Stored line keys, and the content hashes recomputed from the columns.
+    stored: Vec<i64>,
+    hashes: Vec<u64>,
+    on_hand: i64,
+    mission_capable: i64,
+}
+
+/// Snapshot memberships held in memory at once (16 bytes each): the table
+/// is read in as many sequential passes as it takes to stay within it.
+const BATCH: i64 = 2_000_000;
+
 fn check_snapshots(
     conn: &Connection,
     ledger: &Ledger,
@@ -186,115 +207,181 @@ fn check_snapshots(
         "SELECT s.depot_id, d.code, s.as_of, s.ledger_id, s.digest, s.line_count, s.quantity, s.mc
          FROM snapshot s JOIN depot d ON d.id = s.depot_id ORDER BY d.code, s.as_of",
     )?;
-    type Row = (i64, String, String, i64, String, i64, i64, Option<i64>);
-    let snapshots: Vec<Row> = stmt
+    let snapshots: Vec<Snap> = stmt
         .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
+            Ok(Snap {
+                depot_id: r.get(0)?,
+                depot: r.get(1)?,
+                as_of: r.get(2)?,
+                ledger_id: r.get(3)?,
+                digest: r.get(4)?,
+                line_count: r.get(5)?,
+                quantity: r.get(6)?,
+                mc: r.get(7)?,
+                stored: Vec::new(),
+                hashes: Vec::new(),
+                on_hand: 0,
+                mission_capable: 0,
+            })
         })?
         .collect::<rusqlite::Result<_>>()?;
+    let count = snapshots.len();
+    let types: HashMap<i64, String> = conn
+        .prepare("SELECT id, code FROM equipment_type")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+
+    // Depots in batches whose snapshots' lines fit the budget; one
+    // sequential pass over the table per batch (reading a depot through its
+    // index instead would visit most pages of a table whose depots arrived
+    // interleaved, once per depot).
+    let mut batches: Vec<Vec<Snap>> = Vec::new();
+    let mut size = i64::MAX;
+    let mut last_depot = None;
+    for snap in snapshots {
+        let new_depot = last_depot != Some(snap.depot_id);
+        if new_depot && size.saturating_add(snap.line_count) > BATCH {
+            batches.push(Vec::new());
+            size = 0;
+        }
+        last_depot = Some(snap.depot_id);
+        size += snap.line_count;
+        batches.last_mut().expect("pushed above").push(snap);
+    }
     let mut lines = conn.prepare(
-        "SELECT h.content_hash, t.code, h.status, h.quantity, h.serial, h.owner, h.notice_hours,
-                h.lot, h.expires, h.last_inspected, h.remarks
-         FROM holding_version h JOIN equipment_type t ON t.id = h.type_id
-         WHERE h.depot_id = ?1 AND h.valid_from <= ?2 AND (h.valid_to IS NULL OR h.valid_to > ?2)",
+        "SELECT depot_id, content_hash, type_id, status, quantity, serial, owner, notice_hours,
+                lot, expires, last_inspected, remarks, valid_from, valid_to
+         FROM holding_version",
     )?;
     let mut buf = Vec::new();
-    for (depot_id, depot, as_of, ledger_id, digest, line_count, quantity, mc) in &snapshots {
-        let file = ledger
-            .get(ledger_id)
-            .map_or("(missing ledger entry)", |l| l.file.as_str());
-        let place =
-            format!("{depot} as of {as_of} (imported from {file}, ledger entry {ledger_id})");
-        match ledger
-            .get(ledger_id)
-            .and_then(|l| l.digests.get(&(depot.clone(), as_of.clone())))
-        {
-            Some(recorded) if recorded == digest => {}
-            Some(_) => fail(
-                "snapshots",
-                format!("{place}: digest differs from the one its ledger entry recorded"),
-            ),
-            None => fail(
-                "snapshots",
-                format!("{place}: its ledger entry does not record this snapshot"),
-            ),
+    for mut batch in batches {
+        // Each depot's snapshots, by date, as positions in the batch.
+        let mut by_depot: HashMap<i64, Vec<usize>> = HashMap::new();
+        for (i, s) in batch.iter().enumerate() {
+            by_depot.entry(s.depot_id).or_default().push(i);
         }
-        let mut stored = Vec::new();
-        let mut hashes = Vec::new();
-        let (mut on_hand, mut mission_capable) = (0i64, 0i64);
-        let mut rows = lines.query(rusqlite::params![depot_id, as_of])?;
+        let mut rows = lines.query([])?;
         while let Some(r) = rows.next()? {
-            stored.push(r.get::<_, i64>(0)?);
-            let q: i64 = r.get(3)?;
-            on_hand += q;
-            let status: String = r.get(2)?;
-            let expired = r
-                .get::<_, Option<String>>(8)?
-                .is_some_and(|e| e.as_str() < as_of.as_str());
-            if (status == "FMC" || status == "PMC") && !expired {
-                mission_capable += q;
+            let Some(mine) = by_depot.get(&r.get::<_, i64>(0)?) else {
+                continue;
+            };
+            let from: String = r.get(12)?;
+            let to: Option<String> = r.get(13)?;
+            let live: Vec<usize> = mine
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    let d = batch[i].as_of.as_str();
+                    from.as_str() <= d && to.as_deref().is_none_or(|t| t > d)
+                })
+                .collect();
+            if live.is_empty() {
+                continue;
             }
-            let strings: Vec<Option<String>> = [1, 2, 4, 5, 7, 8, 9, 10]
+            let strings: Vec<Option<String>> = [3, 5, 6, 8, 9, 10, 11]
                 .iter()
                 .map(|&i| r.get::<_, Option<String>>(i))
                 .collect::<rusqlite::Result<_>>()?;
+            let type_code = types.get(&r.get::<_, i64>(2)?).map_or("", String::as_str);
+            let quantity: i64 = r.get(4)?;
             let content = LineContent {
-                type_code: strings[0].as_deref().unwrap_or(""),
-                status: strings[1].as_deref().unwrap_or(""),
-                quantity: r.get::<_, i64>(3)? as u32,
-                serial: strings[2].as_deref(),
-                owner: strings[3].as_deref(),
-                notice_hours: r.get::<_, Option<i64>>(6)?.map(|n| n as u32),
-                lot: strings[4].as_deref(),
-                expires: strings[5].as_deref(),
-                last_inspected: strings[6].as_deref(),
-                remarks: strings[7].as_deref(),
+                type_code,
+                status: strings[0].as_deref().unwrap_or(""),
+                quantity: quantity as u32,
+                serial: strings[1].as_deref(),
+                owner: strings[2].as_deref(),
+                notice_hours: r.get::<_, Option<i64>>(7)?.map(|n| n as u32),
+                lot: strings[3].as_deref(),
+                expires: strings[4].as_deref(),
+                last_inspected: strings[5].as_deref(),
+                remarks: strings[6].as_deref(),
             };
-            hashes.push(content.hash(&mut buf));
+            let hash = content.hash(&mut buf);
+            let stored: i64 = r.get(1)?;
+            let status_mc = matches!(content.status, "FMC" | "PMC");
+            for i in live {
+                let snap = &mut batch[i];
+                snap.stored.push(stored);
+                snap.hashes.push(hash);
+                snap.on_hand += quantity;
+                let expired = content.expires.is_some_and(|e| e < snap.as_of.as_str());
+                if status_mc && !expired {
+                    snap.mission_capable += quantity;
+                }
+            }
         }
-        if stored.len() as i64 != *line_count {
-            fail(
-                "snapshots",
-                format!(
-                    "{place}: {} lines stored, {line_count} imported (lines were added or deleted outside stockpile)",
-                    stored.len()
-                ),
-            );
-        }
-        if on_hand != *quantity || mc.is_some_and(|mc| mc != mission_capable) {
-            fail(
-                "snapshots",
-                format!(
-                    "{place}: its recorded totals (on hand {quantity}, MC {}) differ from its holdings (on hand {on_hand}, MC {mission_capable})",
-                    mc.map_or("–".into(), |m| m.to_string())
-                ),
-            );
-        }
-        let mut recomputed = keys_from_hashes(hashes);
-        if snapshot_digest(&mut recomputed) != *digest {
-            fail(
-                "snapshots",
-                format!(
-                    "{place}: the stored holdings no longer match the snapshot's digest (holdings were edited outside stockpile)"
-                ),
-            );
-        } else if snapshot_digest(&mut stored) != *digest {
-            fail(
-                "snapshots",
-                format!("{place}: stored content hashes were altered"),
-            );
+        for snap in batch {
+            verify_snapshot(snap, ledger, fail);
         }
     }
-    Ok(snapshots.len())
+    Ok(count)
+}
+
+fn verify_snapshot(snap: Snap, ledger: &Ledger, fail: &mut impl FnMut(&'static str, String)) {
+    let Snap {
+        depot,
+        as_of,
+        ledger_id,
+        digest,
+        line_count,
+        quantity,
+        mc,
+        mut stored,
+        hashes,
+        on_hand,
+        mission_capable,
+        ..
+    } = snap;
+    let file = ledger
+        .get(&ledger_id)
+        .map_or("(missing ledger entry)", |l| l.file.as_str());
+    let place = format!("{depot} as of {as_of} (imported from {file}, ledger entry {ledger_id})");
+    match ledger
+        .get(&ledger_id)
+        .and_then(|l| l.digests.get(&(depot.clone(), as_of.clone())))
+    {
+        Some(recorded) if *recorded == digest => {}
+        Some(_) => fail(
+            "snapshots",
+            format!("{place}: digest differs from the one its ledger entry recorded"),
+        ),
+        None => fail(
+            "snapshots",
+            format!("{place}: its ledger entry does not record this snapshot"),
+        ),
+    }
+    if stored.len() as i64 != line_count {
+        fail(
+            "snapshots",
+            format!(
+                "{place}: {} lines stored, {line_count} imported (lines were added or deleted outside stockpile)",
+                stored.len()
+            ),
+        );
+    }
+    if on_hand != quantity || mc.is_some_and(|mc| mc != mission_capable) {
+        fail(
+            "snapshots",
+            format!(
+                "{place}: its recorded totals (on hand {quantity}, MC {}) differ from its holdings (on hand {on_hand}, MC {mission_capable})",
+                mc.map_or("–".into(), |m| m.to_string())
+            ),
+        );
+    }
+    let mut recomputed = keys_from_hashes(hashes);
+    if snapshot_digest(&mut recomputed) != digest {
+        fail(
+            "snapshots",
+            format!(
+                "{place}: the stored holdings no longer match the snapshot's digest (holdings were edited outside stockpile)"
+            ),
+        );
+    } else if snapshot_digest(&mut stored) != digest {
+        fail(
+            "snapshots",
+            format!("{place}: stored content hashes were altered"),
+        );
+    }
 }
 
 /// Every version names the line of its file (`source_line`), within the
@@ -344,63 +431,56 @@ fn check_provenance(
     Ok(traced)
 }
 
-type Aggregate = BTreeMap<(i64, i64, Option<String>, String, Option<i64>), i64>;
+/// One depot's figures by (type, owner, state, notice).
+type Aggregate = HashMap<(i64, Option<String>, String, Option<i64>), i64>;
 
 fn check_aggregates(
     conn: &Connection,
     fail: &mut impl FnMut(&'static str, String),
 ) -> Result<usize> {
-    let load = |sql: &str| -> rusqlite::Result<Aggregate> {
-        let mut stmt = conn.prepare(sql)?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?),
-                r.get::<_, i64>(5)?,
-            ))
-        })?;
+    // Depot by depot, so that memory holds one depot's figures at a time,
+    // never the whole stockpile's.
+    let mut stored = conn.prepare(
+        "SELECT type_id, owner, state, notice_hours, quantity FROM readiness_current
+         WHERE depot_id = ?1",
+    )?;
+    let mut recomputed = conn.prepare(
+        "SELECT h.type_id, h.owner,
+                CASE WHEN h.expires IS NOT NULL AND h.expires < ?2 THEN 'EXPIRED' ELSE h.status END,
+                h.notice_hours, h.quantity
+         FROM holding_version h
+         WHERE h.depot_id = ?1 AND h.valid_to IS NULL",
+    )?;
+    let load = |stmt: &mut rusqlite::Statement,
+                params: &[&dyn rusqlite::ToSql]|
+     -> rusqlite::Result<Aggregate> {
         let mut map = Aggregate::new();
-        for row in rows {
-            let (k, q) = row?;
-            *map.entry(k).or_insert(0) += q;
+        let mut rows = stmt.query(params)?;
+        while let Some(r) = rows.next()? {
+            let key = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            *map.entry(key).or_insert(0) += r.get::<_, i64>(4)?;
         }
         Ok(map)
     };
-    let stored = load(
-        "SELECT depot_id, type_id, owner, state, notice_hours, quantity FROM readiness_current",
-    )?;
-    let recomputed = load(
-        "SELECT h.depot_id, h.type_id, h.owner,
-                CASE WHEN h.expires IS NOT NULL AND h.expires < l.as_of THEN 'EXPIRED' ELSE h.status END,
-                h.notice_hours, h.quantity
-         FROM holding_version h
-         JOIN (SELECT depot_id, max(as_of) AS as_of FROM snapshot GROUP BY depot_id) l ON l.depot_id = h.depot_id
-         WHERE h.valid_to IS NULL",
-    )?;
-    let depots: HashMap<i64, String> = conn
-        .prepare("SELECT id, code FROM depot")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    let depots: Vec<(i64, String, Option<String>)> = conn
+        .prepare(
+            "SELECT d.id, d.code, (SELECT max(as_of) FROM snapshot s WHERE s.depot_id = d.id)
+             FROM depot d ORDER BY d.code",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    // A key whose sum differs in either direction names its depot once.
-    let bad: std::collections::BTreeSet<String> = stored
-        .iter()
-        .filter(|(k, q)| recomputed.get(*k) != Some(*q))
-        .chain(
-            recomputed
-                .iter()
-                .filter(|(k, q)| stored.get(*k) != Some(*q)),
-        )
-        .map(|(k, _)| {
-            depots
-                .get(&k.0)
-                .cloned()
-                .unwrap_or_else(|| format!("depot #{}", k.0))
-        })
-        .collect();
-    for depot in &bad {
-        fail(
-            "aggregates",
-            format!("{depot}: readiness figures differ from its current holdings"),
-        );
+    for (id, code, latest) in &depots {
+        let kept = load(&mut stored, &[id])?;
+        let current = match latest {
+            Some(as_of) => load(&mut recomputed, &[id, as_of])?,
+            None => Aggregate::new(),
+        };
+        if kept != current {
+            fail(
+                "aggregates",
+                format!("{code}: readiness figures differ from its current holdings"),
+            );
+        }
     }
     Ok(depots.len())
 }

@@ -209,3 +209,42 @@ fn a_writer_gives_up_with_75_only_after_the_busy_timeout() {
     lock.execute_batch("ROLLBACK").unwrap();
     w.import(&f).ok();
 }
+
+#[test]
+fn a_write_the_disk_refuses_exits_74_and_leaves_the_database_as_it_was() {
+    let w = crate::util::with_fixtures();
+    let before = w.state();
+    let db = std::fs::read(w.db()).unwrap();
+    let big = w.write("big.csv", big_export("FULL-01", "2026-11-01", 30_000));
+    // A file-size limit stands in for a full disk: every write past it
+    // fails with EFBIG (SIGXFSZ ignored, as a shell's trap leaves it).
+    let bin = assert_cmd::cargo::cargo_bin("stockpile");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {}; exec \"$0\" --db \"$1\" import \"$2\"",
+            db.len() / 1024 + 256
+        ))
+        .arg(&bin)
+        .arg(w.db())
+        .arg(&big)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(74), "{stderr}");
+    assert!(stderr.contains("cannot write:"), "{stderr}");
+    assert!(
+        stderr.contains("disk may be full") || stderr.contains("no space left"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(w.db().to_str().unwrap()), "{stderr}");
+    assert_eq!(w.state(), before, "every table as it was");
+    assert_eq!(
+        std::fs::read(w.db()).unwrap(),
+        db,
+        "the database file byte for byte"
+    );
+    w.run(["check"]).ok();
+    // With room again, the same file imports.
+    w.import(&big).ok();
+}

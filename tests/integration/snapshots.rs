@@ -358,7 +358,12 @@ fn one_file_with_every_snapshot_in_random_row_order_gives_the_same_history() {
         let r = shuffled
             .import(&shuffled.write("all.csv", format!("{header}\n{}\n", rows.join("\n"))))
             .ok();
-        assert!(r.stdout.contains(&format!("{n} rows read, {n} imported", n = rows.len())), "{}", r.stdout);
+        assert!(
+            r.stdout
+                .contains(&format!("{n} rows read, {n} imported", n = rows.len())),
+            "{}",
+            r.stdout
+        );
         // (Both depots number their tanks V1…V12: each shared serial is
         // rightly warned about as a possible double count.)
         assert!(r.stderr.contains("possible double count"), "{}", r.stderr);
