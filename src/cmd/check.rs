@@ -49,7 +49,7 @@ fn verify(conn: &Connection) -> Result<Vec<Finding>> {
     };
 
     let integrity: Vec<String> = conn
-        .prepare("PRAGMA quick_check")?
+        .prepare("PRAGMA integrity_check")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     if integrity != ["ok"] {
@@ -431,37 +431,25 @@ fn check_provenance(
     Ok(traced)
 }
 
-/// One depot's figures by (type, owner, state, notice).
-type Aggregate = HashMap<(i64, Option<String>, String, Option<i64>), i64>;
-
 fn check_aggregates(
     conn: &Connection,
     fail: &mut impl FnMut(&'static str, String),
 ) -> Result<usize> {
-    // Depot by depot, so that memory holds one depot's figures at a time,
-    // never the whole stockpile's.
-    let mut stored = conn.prepare(
-        "SELECT type_id, owner, state, notice_hours, quantity FROM readiness_current
-         WHERE depot_id = ?1",
-    )?;
-    let mut recomputed = conn.prepare(
-        "SELECT h.type_id, h.owner,
-                CASE WHEN h.expires IS NOT NULL AND h.expires < ?2 THEN 'EXPIRED' ELSE h.status END,
-                h.notice_hours, h.quantity
-         FROM holding_version h
-         WHERE h.depot_id = ?1 AND h.valid_to IS NULL",
-    )?;
-    let load = |stmt: &mut rusqlite::Statement,
-                params: &[&dyn rusqlite::ToSql]|
-     -> rusqlite::Result<Aggregate> {
-        let mut map = Aggregate::new();
-        let mut rows = stmt.query(params)?;
-        while let Some(r) = rows.next()? {
-            let key = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-            *map.entry(key).or_insert(0) += r.get::<_, i64>(4)?;
-        }
-        Ok(map)
-    };
+    // A fingerprint per depot, Σ hash(type, owner, state, notice) × quantity
+    // (wrapping): equal exactly when every group sums the same (but for a
+    // 64-bit collision). One sequential pass over each table, one number
+    // per depot in memory.
+    fn fingerprint(
+        sums: &mut HashMap<i64, u64>,
+        depot: i64,
+        key: (i64, Option<&str>, &str, Option<i64>),
+        quantity: i64,
+    ) {
+        let text = format!("{}|{}|{}|{:?}", key.0, key.1.unwrap_or(""), key.2, key.3);
+        let h = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+        let e = sums.entry(depot).or_insert(0);
+        *e = e.wrapping_add(h.wrapping_mul(quantity as u64));
+    }
     let depots: Vec<(i64, String, Option<String>)> = conn
         .prepare(
             "SELECT d.id, d.code, (SELECT max(as_of) FROM snapshot s WHERE s.depot_id = d.id)
@@ -469,13 +457,48 @@ fn check_aggregates(
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    for (id, code, latest) in &depots {
-        let kept = load(&mut stored, &[id])?;
-        let current = match latest {
-            Some(as_of) => load(&mut recomputed, &[id, as_of])?,
-            None => Aggregate::new(),
+    let latest: HashMap<i64, String> = depots
+        .iter()
+        .filter_map(|(id, _, l)| l.clone().map(|l| (*id, l)))
+        .collect();
+    let mut kept = HashMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT depot_id, type_id, owner, state, notice_hours, quantity FROM readiness_current",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (owner, state): (Option<String>, String) = (r.get(2)?, r.get(3)?);
+        fingerprint(
+            &mut kept,
+            r.get(0)?,
+            (r.get(1)?, owner.as_deref(), &state, r.get(4)?),
+            r.get(5)?,
+        );
+    }
+    let mut current = HashMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT depot_id, type_id, owner, status, expires, notice_hours, quantity
+         FROM holding_version NOT INDEXED WHERE valid_to IS NULL",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let depot: i64 = r.get(0)?;
+        let (owner, status, expires): (Option<String>, String, Option<String>) =
+            (r.get(2)?, r.get(3)?, r.get(4)?);
+        let expired = match (expires.as_deref(), latest.get(&depot)) {
+            (Some(e), Some(l)) => e < l.as_str(),
+            _ => false,
         };
-        if kept != current {
+        let state = if expired { "EXPIRED" } else { status.as_str() };
+        fingerprint(
+            &mut current,
+            depot,
+            (r.get(1)?, owner.as_deref(), state, r.get(5)?),
+            r.get(6)?,
+        );
+    }
+    for (id, code, _) in &depots {
+        if kept.get(id).copied().unwrap_or(0) != current.get(id).copied().unwrap_or(0) {
             fail(
                 "aggregates",
                 format!("{code}: readiness figures differ from its current holdings"),

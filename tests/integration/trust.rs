@@ -289,3 +289,19 @@ fn an_unwritable_database_path_is_a_clear_error() {
         assert!(!stderr.contains("panicked"));
     }
 }
+
+#[test]
+fn check_detects_edited_aggregates_alone() {
+    let w = with_fixtures();
+    tamper(
+        &w,
+        "UPDATE readiness_current SET quantity = quantity + 1 WHERE rowid = (SELECT max(rowid) FROM readiness_current)",
+    );
+    let r = w.run(["check"]).code(65);
+    assert!(
+        r.stdout.contains("readiness figures differ"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("snapshot's digest"), "{}", r.stdout);
+}
