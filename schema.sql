@@ -164,16 +164,68 @@ UPDATE snapshot SET mc = (
       AND (h.status = 'FMC' OR h.status = 'PMC')
       AND (h.expires IS NULL OR h.expires >= snapshot.as_of));
 
+-- Readiness aggregates at the grain reports read: one row per depot × type
+-- (status counts), and the mission-capable quantity of each depot × type by
+-- notice (what `deployable` and packages read). Version 1 kept one row per
+-- depot × type × owner × state × notice, which on a real force's data came
+-- near one row per holding; owner splits are now summed from the holdings
+-- when asked for. Rebuilt here from the current holdings.
+DROP TABLE readiness_current;
+CREATE TABLE readiness_current (
+    depot_id  INTEGER NOT NULL REFERENCES depot(id),
+    type_id   INTEGER NOT NULL REFERENCES equipment_type(id),
+    fmc       INTEGER NOT NULL CHECK (fmc >= 0),
+    pmc       INTEGER NOT NULL CHECK (pmc >= 0),
+    nmcm      INTEGER NOT NULL CHECK (nmcm >= 0),
+    nmcs      INTEGER NOT NULL CHECK (nmcs >= 0),
+    expired   INTEGER NOT NULL CHECK (expired >= 0),
+    PRIMARY KEY (depot_id, type_id)
+) WITHOUT ROWID;
+CREATE TABLE readiness_notice (
+    depot_id      INTEGER NOT NULL REFERENCES depot(id),
+    type_id       INTEGER NOT NULL REFERENCES equipment_type(id),
+    notice_hours  INTEGER,
+    fmc           INTEGER NOT NULL CHECK (fmc >= 0),
+    pmc           INTEGER NOT NULL CHECK (pmc >= 0)
+);
+-- Covering: `deployable` sums it by depot and type in index order.
+CREATE INDEX readiness_notice_by_depot ON readiness_notice(depot_id, type_id, notice_hours, fmc, pmc);
+INSERT INTO readiness_current
+SELECT h.depot_id, h.type_id,
+       sum(CASE WHEN x.expired = 0 AND h.status = 'FMC' THEN h.quantity ELSE 0 END),
+       sum(CASE WHEN x.expired = 0 AND h.status = 'PMC' THEN h.quantity ELSE 0 END),
+       sum(CASE WHEN x.expired = 0 AND h.status = 'NMCM' THEN h.quantity ELSE 0 END),
+       sum(CASE WHEN x.expired = 0 AND h.status = 'NMCS' THEN h.quantity ELSE 0 END),
+       sum(CASE WHEN x.expired = 1 THEN h.quantity ELSE 0 END)
+FROM holding_version h
+JOIN (SELECT depot_id, max(as_of) AS as_of FROM snapshot GROUP BY depot_id) l ON l.depot_id = h.depot_id
+JOIN (SELECT 0 AS expired UNION ALL SELECT 1) x
+  ON x.expired = (h.expires IS NOT NULL AND h.expires < l.as_of)
+WHERE h.valid_to IS NULL
+GROUP BY h.depot_id, h.type_id;
+INSERT INTO readiness_notice
+SELECT h.depot_id, h.type_id, h.notice_hours,
+       sum(CASE WHEN h.status = 'FMC' THEN h.quantity ELSE 0 END),
+       sum(CASE WHEN h.status = 'PMC' THEN h.quantity ELSE 0 END)
+FROM holding_version h
+JOIN (SELECT depot_id, max(as_of) AS as_of FROM snapshot GROUP BY depot_id) l ON l.depot_id = h.depot_id
+WHERE h.valid_to IS NULL AND (h.status = 'FMC' OR h.status = 'PMC')
+  AND (h.expires IS NULL OR h.expires >= l.as_of)
+GROUP BY h.depot_id, h.type_id, h.notice_hours;
+
 -- Views with codes instead of ids, for the sqlite3 shell and Datasette.
 -- holding_version keeps history: summing it counts every past version.
 -- Query current_holdings for today's holdings, current_readiness for the
--- figures reports use, required_levels for the authorised levels.
+-- figures reports use (one row per depot and type), required_levels for the
+-- authorised levels.
 CREATE VIEW current_readiness AS
-SELECT -- Each depot's current holdings summed by type, owner, state and
-       -- notice: state is the status, or EXPIRED for a lot past its date on
-       -- the depot's latest snapshot. Sum quantity over it freely.
-       d.code AS depot, t.code AS type, t.category AS category, r.owner AS owner,
-       r.state AS state, r.notice_hours AS notice_hours, r.quantity AS quantity
+SELECT -- Each depot's current holdings by type: on hand and by status, a
+       -- lot past its date on the depot's latest snapshot counted as expired
+       -- (not under its status). Sum the columns over it freely.
+       d.code AS depot, t.code AS type, t.category AS category,
+       r.fmc + r.pmc + r.nmcm + r.nmcs + r.expired AS on_hand,
+       r.fmc AS fmc, r.pmc AS pmc, r.nmcm AS nmcm, r.nmcs AS nmcs, r.expired AS expired,
+       r.fmc + r.pmc AS mc
 FROM readiness_current r
 JOIN depot d ON d.id = r.depot_id
 JOIN equipment_type t ON t.id = r.type_id;

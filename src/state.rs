@@ -62,50 +62,126 @@ impl Filters {
 }
 
 /// The holdings a report reads, as `src(depot_id, type_id, owner, state,
-/// notice_hours, quantity)`: each depot's current aggregates, or on a past
-/// date the versions live on the depot's snapshot in force then, a lot
+/// notice_hours, quantity)`.
+///
+/// The current state comes from the import-time aggregates, which hold one
+/// row per depot × type (and its notice values): a report reads at most
+/// depots × types × a few rows, whatever the number of holdings. Owners
+/// are not split there (the split multiplies the rows by ~30 on a real
+/// force's data), so a report by or for owner, like a past date, reads the
+/// versioned holdings live on each depot's snapshot in force, a lot
 /// counting as expired against that snapshot's own date.
-fn source(date: Option<NaiveDate>, params: &mut Vec<SqlValue>) -> String {
-    match date {
-        None => "WITH src AS (SELECT depot_id, type_id, owner, state, notice_hours, quantity
-                              FROM readiness_current)"
-            .to_string(),
+fn source(
+    date: Option<NaiveDate>,
+    needs_owner: bool,
+    notice: Notice,
+    params: &mut Vec<SqlValue>,
+) -> String {
+    if date.is_none() && !needs_owner {
+        let mc = match notice {
+            // The mission-capable quantity within the window summed by
+            // SQLite (as notice 0) and beyond it (no notice): two rows per
+            // depot × type, not one per notice value.
+            Notice::Within(hours) => {
+                params.push(SqlValue::Integer(i64::from(hours)));
+                let p = params.len();
+                // Conditional sums over the covering index, grouped in its
+                // order: no sort.
+                let part = |status: &str, column: &str, within: bool| {
+                    let (notice, test) = if within { ("0", "<=") } else { ("NULL", ">") };
+                    format!(
+                        "SELECT depot_id, type_id, NULL AS owner, '{status}' AS state, {notice} AS notice_hours,
+                                sum(CASE WHEN coalesce(notice_hours {test} ?{p}, {none}) THEN {column} ELSE 0 END) AS quantity
+                         FROM readiness_notice GROUP BY depot_id, type_id HAVING quantity > 0",
+                        none = if within { 0 } else { 1 }
+                    )
+                };
+                [
+                    part("FMC", "fmc", true),
+                    part("FMC", "fmc", false),
+                    part("PMC", "pmc", true),
+                    part("PMC", "pmc", false),
+                ]
+                .join(" UNION ALL ")
+            }
+            Notice::Exact => "SELECT depot_id, type_id, NULL AS owner, 'FMC' AS state, notice_hours, fmc AS quantity
+               FROM readiness_notice WHERE fmc > 0
+             UNION ALL SELECT depot_id, type_id, NULL, 'PMC', notice_hours, pmc
+               FROM readiness_notice WHERE pmc > 0"
+                .to_string(),
+            Notice::Ignored => "SELECT depot_id, type_id, NULL AS owner, 'FMC' AS state, NULL AS notice_hours, fmc AS quantity
+               FROM readiness_current WHERE fmc > 0
+             UNION ALL SELECT depot_id, type_id, NULL, 'PMC', NULL, pmc
+               FROM readiness_current WHERE pmc > 0"
+                .to_string(),
+        };
+        return format!(
+            "WITH src AS ({mc}
+             UNION ALL SELECT depot_id, type_id, NULL, 'NMCM', NULL, nmcm FROM readiness_current WHERE nmcm > 0
+             UNION ALL SELECT depot_id, type_id, NULL, 'NMCS', NULL, nmcs FROM readiness_current WHERE nmcs > 0
+             UNION ALL SELECT depot_id, type_id, NULL, 'EXPIRED', NULL, expired FROM readiness_current WHERE expired > 0)"
+        );
+    }
+    let effective = match date {
         Some(d) => {
             params.push(SqlValue::Text(iso(d)));
-            let p = params.len();
             format!(
-                "WITH effective AS (
-                     SELECT depot_id, max(as_of) AS as_of FROM snapshot WHERE as_of <= ?{p} GROUP BY depot_id
-                 ),
-                 src AS (
-                     SELECT h.depot_id, h.type_id, h.owner,
-                            CASE WHEN h.expires IS NOT NULL AND h.expires < e.as_of
-                                 THEN 'EXPIRED' ELSE h.status END AS state,
-                            h.notice_hours, h.quantity
-                     FROM effective e
-                     JOIN holding_version h ON h.depot_id = e.depot_id
-                          AND h.valid_from <= e.as_of AND (h.valid_to IS NULL OR h.valid_to > e.as_of)
-                 )"
+                "SELECT depot_id, max(as_of) AS as_of FROM snapshot WHERE as_of <= ?{} GROUP BY depot_id",
+                params.len()
             )
         }
-    }
+        None => "SELECT depot_id, max(as_of) AS as_of FROM snapshot GROUP BY depot_id".to_string(),
+    };
+    // One sequential pass over the versions (the small `effective` table is
+    // looked up per row): reading each depot through its index instead
+    // visits most pages once per depot when depots arrived interleaved.
+    let open_only = if date.is_none() {
+        "AND h.valid_to IS NULL"
+    } else {
+        ""
+    };
+    format!(
+        "WITH effective AS ({effective}),
+         src AS (
+             SELECT h.depot_id, h.type_id, h.owner,
+                    CASE WHEN h.expires IS NOT NULL AND h.expires < e.as_of
+                         THEN 'EXPIRED' ELSE h.status END AS state,
+                    h.notice_hours, h.quantity
+             FROM holding_version h NOT INDEXED
+             CROSS JOIN effective e
+             WHERE e.depot_id = h.depot_id {open_only}
+               AND h.valid_from <= e.as_of AND (h.valid_to IS NULL OR h.valid_to > e.as_of)
+         )"
+    )
 }
 
-/// Holdings summed by `by`, state and (when `with_notice`) notice hours.
+/// Whether facts keep the notice to move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    Ignored,
+    /// Every notice value (packages allocate by it).
+    Exact,
+    /// Only whether it is within these hours: notice 0 when it is, none
+    /// when not (what `deployable --within` asks, read from fewer rows).
+    Within(u32),
+}
+
+/// Holdings summed by `by`, state and (when asked) notice hours.
 ///
 /// The rows of `src` are summed here by integer ids rather than by SQLite's
-/// GROUP BY, which sorts: at a million holdings the current aggregates hold
-/// ~70k rows, and sorting them took most of a report's 50 ms budget.
+/// GROUP BY, which sorts them first.
 pub fn facts(
     conn: &Connection,
     by: &[Key],
     filters: &Filters,
     date: Option<NaiveDate>,
-    with_notice: bool,
+    notice: Notice,
 ) -> rusqlite::Result<Vec<Fact>> {
+    let with_notice = notice != Notice::Ignored;
     let names = Names::load(conn)?;
     let mut params = Vec::new();
-    let with = source(date, &mut params);
+    let needs_owner = by.contains(&Key::Owner) || !filters.owners.is_empty();
+    let with = source(date, needs_owner, notice, &mut params);
     let sql = format!(
         "{with}
          SELECT src.depot_id, src.type_id, src.owner, src.state, src.notice_hours, src.quantity
@@ -274,7 +350,7 @@ pub fn issuable(
         .map(|(&id, (code, _))| (id, code.clone()))
         .collect();
     let mut params = Vec::new();
-    let with = source(date, &mut params);
+    let with = source(date, !filters.owners.is_empty(), Notice::Exact, &mut params);
     params.push(SqlValue::Integer(i64::from(within)));
     let mut sql = format!(
         "{with}
@@ -333,7 +409,13 @@ pub fn pair_on_hand(
     filters: &Filters,
     date: Option<NaiveDate>,
 ) -> rusqlite::Result<PairOnHand> {
-    let facts = facts(conn, &[Key::Depot, Key::Type], filters, date, false)?;
+    let facts = facts(
+        conn,
+        &[Key::Depot, Key::Type],
+        filters,
+        date,
+        Notice::Ignored,
+    )?;
     let mut pairs = PairOnHand::new();
     for f in facts {
         if let [Some(d), Some(t)] = &f.keys[..] {

@@ -435,10 +435,11 @@ fn check_aggregates(
     conn: &Connection,
     fail: &mut impl FnMut(&'static str, String),
 ) -> Result<usize> {
-    // A fingerprint per depot, Σ hash(type, owner, state, notice) × quantity
-    // (wrapping): equal exactly when every group sums the same (but for a
-    // 64-bit collision). One sequential pass over each table, one number
-    // per depot in memory.
+    // A fingerprint per depot, Σ hash(type, state, notice) × quantity
+    // (wrapping) over the aggregates' figures and over the current holdings:
+    // equal exactly when every figure sums the same (but for a 64-bit
+    // collision). One sequential pass over each table, one number per depot
+    // in memory.
     fn fingerprint(
         sums: &mut HashMap<i64, u64>,
         depot: i64,
@@ -462,40 +463,58 @@ fn check_aggregates(
         .filter_map(|(id, _, l)| l.clone().map(|l| (*id, l)))
         .collect();
     let mut kept = HashMap::new();
+    const STATES: [&str; 5] = ["FMC", "PMC", "NMCM", "NMCS", "EXPIRED"];
     let mut stmt = conn.prepare(
-        "SELECT depot_id, type_id, owner, state, notice_hours, quantity FROM readiness_current",
+        "SELECT depot_id, type_id, fmc, pmc, nmcm, nmcs, expired FROM readiness_current",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        let (owner, state): (Option<String>, String) = (r.get(2)?, r.get(3)?);
-        fingerprint(
-            &mut kept,
-            r.get(0)?,
-            (r.get(1)?, owner.as_deref(), &state, r.get(4)?),
-            r.get(5)?,
-        );
+        for (i, state) in STATES.iter().enumerate() {
+            fingerprint(
+                &mut kept,
+                r.get(0)?,
+                (r.get(1)?, None, state, None),
+                r.get(2 + i)?,
+            );
+        }
+    }
+    let mut stmt =
+        conn.prepare("SELECT depot_id, type_id, notice_hours, fmc, pmc FROM readiness_notice")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        for (i, state) in ["notice FMC", "notice PMC"].iter().enumerate() {
+            fingerprint(
+                &mut kept,
+                r.get(0)?,
+                (r.get(1)?, None, state, r.get(2)?),
+                r.get(3 + i)?,
+            );
+        }
     }
     let mut current = HashMap::new();
     let mut stmt = conn.prepare(
-        "SELECT depot_id, type_id, owner, status, expires, notice_hours, quantity
+        "SELECT depot_id, type_id, status, expires, notice_hours, quantity
          FROM holding_version NOT INDEXED WHERE valid_to IS NULL",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let depot: i64 = r.get(0)?;
-        let (owner, status, expires): (Option<String>, String, Option<String>) =
-            (r.get(2)?, r.get(3)?, r.get(4)?);
+        let (status, expires): (String, Option<String>) = (r.get(2)?, r.get(3)?);
         let expired = match (expires.as_deref(), latest.get(&depot)) {
             (Some(e), Some(l)) => e < l.as_str(),
             _ => false,
         };
         let state = if expired { "EXPIRED" } else { status.as_str() };
-        fingerprint(
-            &mut current,
-            depot,
-            (r.get(1)?, owner.as_deref(), state, r.get(5)?),
-            r.get(6)?,
-        );
+        let (type_id, quantity): (i64, i64) = (r.get(1)?, r.get(5)?);
+        fingerprint(&mut current, depot, (type_id, None, state, None), quantity);
+        let notice_state = match state {
+            "FMC" => Some("notice FMC"),
+            "PMC" => Some("notice PMC"),
+            _ => None,
+        };
+        if let Some(s) = notice_state {
+            fingerprint(&mut current, depot, (type_id, None, s, r.get(4)?), quantity);
+        }
     }
     for (id, code, _) in &depots {
         if kept.get(id).copied().unwrap_or(0) != current.get(id).copied().unwrap_or(0) {

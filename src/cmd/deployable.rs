@@ -16,7 +16,7 @@ pub fn run(args: &DeployableArgs, ctx: &mut Context) -> Result<()> {
     let filters = filters(&args.selection.filter)?;
     let date = as_of(&args.selection)?;
     let conn = db::open(&ctx.db, Access::Read)?;
-    let facts = state::facts(&conn, &by, &filters, date, true)?;
+    let facts = state::facts(&conn, &by, &filters, date, state::Notice::Within(within))?;
     let (groups, total) = deployable(&facts, within);
     let mut columns: Vec<&str> = by.iter().map(|k| k.name()).collect();
     columns.extend(["mc", "deployable"]);

@@ -21,7 +21,7 @@ pub fn run(args: &HistoryArgs, ctx: &mut Context) -> Result<()> {
     let mut report = Report::new(&columns, by.len() + 1);
     report.optional = optional_figures(by.len() + 1);
     for date in state::snapshot_dates(&conn, until)? {
-        let facts = state::facts(&conn, &by, &filters, Some(date), false)?;
+        let facts = state::facts(&conn, &by, &filters, Some(date), state::Notice::Ignored)?;
         let reqs =
             state::applicable_requirements(&conn, &filters, by.contains(&Key::Owner), Some(date))?;
         let (groups, total) = summarize(&facts, reqs.as_ref().map(|(r, p)| (r.as_slice(), p)), &by);

@@ -21,9 +21,9 @@ pub fn depots(ctx: &mut Context) -> Result<()> {
                 (SELECT count(*) FROM snapshot s WHERE s.depot_id = d.id),
                 (SELECT min(as_of) FROM snapshot s WHERE s.depot_id = d.id),
                 (SELECT max(as_of) FROM snapshot s WHERE s.depot_id = d.id),
-                coalesce((SELECT sum(quantity) FROM readiness_current r WHERE r.depot_id = d.id), 0),
-                coalesce((SELECT sum(quantity) FROM readiness_current r
-                          WHERE r.depot_id = d.id AND r.state IN ('FMC', 'PMC')), 0)
+                coalesce((SELECT sum(fmc + pmc + nmcm + nmcs + expired) FROM readiness_current r
+                          WHERE r.depot_id = d.id), 0),
+                coalesce((SELECT sum(fmc + pmc) FROM readiness_current r WHERE r.depot_id = d.id), 0)
          FROM depot d ORDER BY d.code",
     )?;
     let mut report = Report::new(
@@ -59,10 +59,11 @@ pub fn types(ctx: &mut Context) -> Result<()> {
     let conn = db::open(&ctx.db, Access::Read)?;
     let mut stmt = conn.prepare(
         "SELECT t.code, t.category, t.nsn,
-                (SELECT count(DISTINCT depot_id) FROM readiness_current r WHERE r.type_id = t.id),
-                coalesce((SELECT sum(quantity) FROM readiness_current r WHERE r.type_id = t.id), 0),
-                coalesce((SELECT sum(quantity) FROM readiness_current r
-                          WHERE r.type_id = t.id AND r.state IN ('FMC', 'PMC')), 0)
+                (SELECT count(*) FROM readiness_current r WHERE r.type_id = t.id
+                   AND fmc + pmc + nmcm + nmcs + expired > 0),
+                coalesce((SELECT sum(fmc + pmc + nmcm + nmcs + expired) FROM readiness_current r
+                          WHERE r.type_id = t.id), 0),
+                coalesce((SELECT sum(fmc + pmc) FROM readiness_current r WHERE r.type_id = t.id), 0)
          FROM equipment_type t ORDER BY t.code",
     )?;
     let mut report = Report::new(

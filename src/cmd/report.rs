@@ -74,7 +74,7 @@ fn brief(
     date: Option<chrono::NaiveDate>,
 ) -> Result<html::Brief> {
     let summary = |by: &[Key], with_reqs: bool| -> Result<(Vec<Group>, Figures)> {
-        let facts = state::facts(conn, by, filters, date, false)?;
+        let facts = state::facts(conn, by, filters, date, state::Notice::Ignored)?;
         let reqs = if with_reqs {
             state::applicable_requirements(conn, filters, by.contains(&Key::Owner), date)?
         } else {
@@ -117,22 +117,28 @@ fn brief(
             .then(rate(a).total_cmp(&rate(b)))
     });
     worst.truncate(10);
-    let facts = state::facts(conn, &[Key::Category], filters, date, true)?;
     let deployable = [
         ("within 24 h", 24),
         ("within 72 h", 72),
         ("within 7 days", 168),
     ]
     .into_iter()
-    .map(|(label, hours)| {
+    .map(|(label, hours)| -> Result<_> {
+        let facts = state::facts(
+            conn,
+            &[Key::Category],
+            filters,
+            date,
+            state::Notice::Within(hours),
+        )?;
         let (groups, total) = readiness::deployable(&facts, hours);
         let rows = groups
             .into_iter()
             .map(|(k, d)| (k.into_iter().next().flatten(), d))
             .collect();
-        (label.to_string(), rows, total)
+        Ok((label.to_string(), rows, total))
     })
-    .collect();
+    .collect::<Result<Vec<_>>>()?;
     Ok(html::Brief {
         as_of: date.map_or("current state".into(), |d| {
             format!("state on {}", crate::model::iso(d))
@@ -187,7 +193,7 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
         }
         return Ok(());
     }
-    let facts = state::facts(&conn, &by, &filters, date, false)?;
+    let facts = state::facts(&conn, &by, &filters, date, state::Notice::Ignored)?;
     let reqs = state::applicable_requirements(&conn, &filters, by.contains(&Key::Owner), date)?;
     let (groups, total) = summarize(&facts, reqs.as_ref().map(|(r, p)| (r.as_slice(), p)), &by);
 

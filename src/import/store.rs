@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::row::Holding;
 use crate::content::{GENESIS, LineContent, ledger_entry_hash, line_key, snapshot_digest};
 use crate::error::RowError;
-use crate::model::{Category, DepotCode, Nation, Nsn, State, Status, TypeCode, iso, near_miss_key};
+use crate::model::{Category, DepotCode, Nsn, State, Status, TypeCode, iso, near_miss_key};
 
 /// Day number of a date, for compact comparisons in memory.
 fn day(d: NaiveDate) -> i32 {
@@ -224,57 +224,32 @@ struct LiveVersion {
     id: i64,
 }
 
-/// (type, owner, state, notice hours) packed into one integer, from the
-/// high bits down: type id (28 bits), owner (three letters, 5 bits each, and
-/// a bit for "none"), state (3 bits), notice (14 bits, all ones for none).
-/// On wide data a depot holds thousands of these; all the depots of a
-/// force-wide file are open at once, so each entry is 16 bytes with its sum,
-/// not 40.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-struct AggKey(u64);
+/// A depot's readiness in the making: per type, quantity by state (FMC,
+/// PMC, NMCM, NMCS, expired); per type and notice, the FMC and PMC quantity.
+/// A few hundred entries a depot, whatever its number of holdings.
+#[derive(Default)]
+struct Readiness {
+    by_type: FxHashMap<i64, [i64; 5]>,
+    by_notice: FxHashMap<(i64, Option<u32>), [i64; 2]>,
+}
 
-const STATES: [State; 5] = [
-    State::Reported(Status::Fmc),
-    State::Reported(Status::Pmc),
-    State::Reported(Status::Nmcm),
-    State::Reported(Status::Nmcs),
-    State::Expired,
-];
-const NO_NOTICE: u64 = (1 << 14) - 1;
-
-impl AggKey {
-    fn new(type_id: i64, owner: Option<&Nation>, state: State, notice: Option<u32>) -> AggKey {
-        let owner = owner.map_or(0, |o| {
-            o.as_str().bytes().fold(1u64, |n, b| {
-                (n << 5) | u64::from(b.saturating_sub(b'A') + 1) & 31
-            })
-        });
-        let state = STATES.iter().position(|s| *s == state).unwrap_or(0) as u64;
-        let notice = notice.map_or(NO_NOTICE, |n| u64::from(n).min(NO_NOTICE - 1));
-        AggKey(((type_id as u64) << 36) | (owner << 17) | (state << 14) | notice)
+impl Readiness {
+    fn add(&mut self, type_id: i64, state: State, notice: Option<u32>, quantity: i64) {
+        let i = match state {
+            State::Reported(Status::Fmc) => 0,
+            State::Reported(Status::Pmc) => 1,
+            State::Reported(Status::Nmcm) => 2,
+            State::Reported(Status::Nmcs) => 3,
+            State::Expired => 4,
+        };
+        self.by_type.entry(type_id).or_default()[i] += quantity;
+        if i < 2 {
+            self.by_notice.entry((type_id, notice)).or_default()[i] += quantity;
+        }
     }
 
-    fn type_id(self) -> i64 {
-        (self.0 >> 36) as i64
-    }
-
-    fn owner(self) -> Option<String> {
-        let packed = (self.0 >> 17) & 0xFFFF;
-        (packed != 0).then(|| {
-            (0..3)
-                .rev()
-                .map(|i| char::from(b'A' + ((packed >> (5 * i)) & 31) as u8 - 1))
-                .collect()
-        })
-    }
-
-    fn state(self) -> State {
-        STATES[((self.0 >> 14) & 7) as usize % STATES.len()]
-    }
-
-    fn notice(self) -> Option<u32> {
-        let n = self.0 & NO_NOTICE;
-        (n != NO_NOTICE).then_some(n as u32)
+    fn mc(&self) -> i64 {
+        self.by_type.values().map(|q| q[0] + q[1]).sum()
     }
 }
 
@@ -356,7 +331,7 @@ pub struct SnapshotWriter {
     /// identically within a snapshot (a serial is unique in it): a small set
     /// instead of one entry per vehicle.
     repeatable: FxHashSet<i64>,
-    agg: FxHashMap<AggKey, i64>,
+    readiness: Readiness,
     lines: u64,
     quantity: u64,
     hash_buf: Vec<u8>,
@@ -496,7 +471,7 @@ impl SnapshotWriter {
             zero_padded,
             repeated: Vec::new(),
             repeatable: FxHashSet::default(),
-            agg: FxHashMap::default(),
+            readiness: Readiness::default(),
             lines: 0,
             quantity: 0,
             hash_buf: Vec::with_capacity(256),
@@ -540,15 +515,8 @@ impl SnapshotWriter {
         self.lines += 1;
         self.quantity += u64::from(h.quantity);
         let state = State::of(h.status, h.expires, self.as_of);
-        *self
-            .agg
-            .entry(AggKey::new(
-                type_id,
-                h.owner.as_ref(),
-                state,
-                h.notice_hours,
-            ))
-            .or_insert(0) += i64::from(h.quantity);
+        self.readiness
+            .add(type_id, state, h.notice_hours, i64::from(h.quantity));
 
         let mut occurrence = 0u32;
         let key = loop {
@@ -690,12 +658,7 @@ impl SnapshotWriter {
             }
         }
 
-        let mc: i64 = self
-            .agg
-            .iter()
-            .filter(|(key, _)| key.state().is_mc())
-            .map(|(_, q)| *q)
-            .sum();
+        let mc = self.readiness.mc();
         match &self.existing {
             Some(existing) => {
                 conn.prepare_cached(
@@ -726,7 +689,7 @@ impl SnapshotWriter {
             }
         }
         if self.becomes_current {
-            write_aggregates(conn, self.depot_id, &self.agg)?;
+            write_aggregates(conn, self.depot_id, &self.readiness)?;
         }
         Ok(record)
     }
@@ -742,29 +705,34 @@ fn set_valid_to(conn: &Connection, id: i64, valid_to: Option<&str>) -> rusqlite:
     Ok(())
 }
 
-/// Replaces a depot's rows of `readiness_current`, written in key order.
+/// Replaces a depot's rows of `readiness_current` and `readiness_notice`,
+/// written in key order.
 fn write_aggregates(
     conn: &Connection,
     depot_id: i64,
-    agg: &FxHashMap<AggKey, i64>,
+    readiness: &Readiness,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM readiness_current WHERE depot_id = ?1")?
         .execute([depot_id])?;
-    let mut rows: Vec<(&AggKey, &i64)> = agg.iter().filter(|(_, q)| **q > 0).collect();
-    rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    conn.prepare_cached("DELETE FROM readiness_notice WHERE depot_id = ?1")?
+        .execute([depot_id])?;
+    let mut types: Vec<(&i64, &[i64; 5])> = readiness.by_type.iter().collect();
+    types.sort_unstable();
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO readiness_current (depot_id, type_id, owner, state, notice_hours, quantity)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO readiness_current (depot_id, type_id, fmc, pmc, nmcm, nmcs, expired)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
-    for (key, quantity) in rows {
-        stmt.execute(params![
-            depot_id,
-            key.type_id(),
-            key.owner(),
-            key.state().as_str(),
-            key.notice(),
-            quantity
-        ])?;
+    for (type_id, q) in types {
+        stmt.execute(params![depot_id, type_id, q[0], q[1], q[2], q[3], q[4]])?;
+    }
+    let mut notices: Vec<(&(i64, Option<u32>), &[i64; 2])> = readiness.by_notice.iter().collect();
+    notices.sort_unstable();
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO readiness_notice (depot_id, type_id, notice_hours, fmc, pmc)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for ((type_id, notice), q) in notices {
+        stmt.execute(params![depot_id, type_id, notice, q[0], q[1]])?;
     }
     Ok(())
 }
@@ -818,32 +786,6 @@ pub fn seal_ledger_entry(conn: &Connection, id: i64, content: &str) -> rusqlite:
         params![content, prev, hash, id],
     )?;
     Ok(hash)
-}
-
-#[cfg(test)]
-mod agg_key {
-    use super::*;
-
-    #[test]
-    fn packs_and_unpacks() {
-        let deu = Nation::parse("DEU").unwrap();
-        for (type_id, owner, state, notice) in [
-            (1, Some(&deu), State::Expired, Some(8760)),
-            (123_456, None, State::Reported(Status::Pmc), None),
-            (
-                (1 << 27) + 5,
-                Some(&deu),
-                State::Reported(Status::Fmc),
-                Some(0),
-            ),
-        ] {
-            let k = AggKey::new(type_id, owner, state, notice);
-            assert_eq!(k.type_id(), type_id);
-            assert_eq!(k.owner().as_deref(), owner.map(|o| o.as_str()));
-            assert_eq!(k.state(), state);
-            assert_eq!(k.notice(), notice);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -422,6 +422,10 @@ fn a_version_1_database_is_upgraded_on_open() {
         "DROP INDEX holding_version_by_depot_start;
          DROP VIEW current_readiness;
          DROP VIEW required_levels;
+         DROP TABLE readiness_notice;
+         DROP TABLE readiness_current;
+         CREATE TABLE readiness_current (depot_id INTEGER, type_id INTEGER, owner TEXT,
+             state TEXT, notice_hours INTEGER, quantity INTEGER);
          ALTER TABLE holding_version DROP COLUMN source_line;
          ALTER TABLE snapshot DROP COLUMN mc;
          PRAGMA user_version = 1;",

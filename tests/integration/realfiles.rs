@@ -402,7 +402,7 @@ fn the_database_names_the_safe_path_for_other_tools() {
     };
     let on_hand = w.json(&["report"])["total"]["on_hand"].as_i64().unwrap();
     assert_eq!(sum("SELECT sum(quantity) FROM current_holdings"), on_hand);
-    assert_eq!(sum("SELECT sum(quantity) FROM current_readiness"), on_hand);
+    assert_eq!(sum("SELECT sum(on_hand) FROM current_readiness"), on_hand);
     let required = w.json(&["report"])["total"]["required"].as_i64().unwrap();
     assert_eq!(sum("SELECT sum(required) FROM required_levels"), required);
     // The views explain themselves where SQLite keeps the schema.
@@ -414,6 +414,6 @@ fn the_database_names_the_safe_path_for_other_tools() {
         r["rows"][0]["sql"]
             .as_str()
             .unwrap()
-            .contains("Sum quantity over it freely")
+            .contains("Sum the columns over it freely")
     );
 }

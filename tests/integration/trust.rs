@@ -295,7 +295,7 @@ fn check_detects_edited_aggregates_alone() {
     let w = with_fixtures();
     tamper(
         &w,
-        "UPDATE readiness_current SET quantity = quantity + 1 WHERE rowid = (SELECT max(rowid) FROM readiness_current)",
+        "UPDATE readiness_notice SET fmc = fmc + 1 WHERE rowid = (SELECT max(rowid) FROM readiness_notice)",
     );
     let r = w.run(["check"]).code(65);
     assert!(

@@ -135,6 +135,7 @@ impl Work {
             "snapshot",
             "holding_version",
             "readiness_current",
+            "readiness_notice",
             "requirement",
             "import_ledger",
         ] {
