@@ -230,8 +230,11 @@ struct LiveVersion {
 #[derive(Default)]
 struct Readiness {
     by_type: FxHashMap<i64, [i64; 5]>,
-    by_notice: FxHashMap<(i64, Option<u32>), [i64; 2]>,
+    by_notice: FxHashMap<TypeNotice, [i64; 2]>,
 }
+
+/// A type and a notice to move (none when not set).
+type TypeNotice = (i64, Option<u32>);
 
 impl Readiness {
     fn add(&mut self, type_id: i64, state: State, notice: Option<u32>, quantity: i64) {
@@ -725,7 +728,7 @@ fn write_aggregates(
     for (type_id, q) in types {
         stmt.execute(params![depot_id, type_id, q[0], q[1], q[2], q[3], q[4]])?;
     }
-    let mut notices: Vec<(&(i64, Option<u32>), &[i64; 2])> = readiness.by_notice.iter().collect();
+    let mut notices: Vec<(&TypeNotice, &[i64; 2])> = readiness.by_notice.iter().collect();
     notices.sort_unstable();
     let mut stmt = conn.prepare_cached(
         "INSERT INTO readiness_notice (depot_id, type_id, notice_hours, fmc, pmc)
