@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # Benchmarks stockpile against the sqlite3 shell on generated exports.
 #
-#   benches/run.sh            100k and 1M rows
+#   benches/run.sh            100k and 1M rows, both generators
 #   ROWS="100000" benches/run.sh
+#   WIDE_ONLY=1 benches/run.sh   only ../shared/bench/gen.py's wide data
+#
+# Two generators: this project's (benches/generate.rs: depots hold few
+# types, rows grouped by depot) and ../shared/bench/gen.py (200 depots, 300
+# types, 31 owners, rows in random depot order, as a force-wide export sorted
+# by anything but depot arrives), the latter imported both as written
+# (interleaved) and sorted by depot (grouped).
 #
 # Each timing is the best of RUNS (default 3) whole-process runs; peak RSS is
 # from /usr/bin/time. Needs sqlite3 and GNU time; installs them with apt-get
@@ -37,6 +44,42 @@ measure() { # measure SETUP_CMD RUN_CMD...  → "seconds max_rss_kb"
 ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
 
 printf '%-9s %-46s %9s %9s %s\n' rows measure seconds rss_MB note
+
+SHARED=../shared/bench
+if [ -f "$SHARED/gen.py" ]; then
+for n in $ROWS; do
+  python3 "$SHARED/gen.py" "$n" 1 > "$DIR/wide-$n.csv"
+  { head -1 "$DIR/wide-$n.csv"; tail -n +2 "$DIR/wide-$n.csv" | sort -t, -k1,1 -s; } > "$DIR/grouped-$n.csv"
+  python3 "$SHARED/nextweek.py" "$DIR/wide-$n.csv" "$DIR/wide2-$n.csv" 7 2
+  mb=$(du -m "$DIR/wide-$n.csv" | cut -f1)
+  cat > "$DIR/wref.sql" <<SQL
+PRAGMA journal_mode=WAL;
+CREATE TABLE holding (depot TEXT, as_of TEXT, nsn TEXT, type TEXT, category TEXT, serial TEXT,
+  quantity INTEGER, status TEXT, owner TEXT, notice_hours INTEGER, lot TEXT, expires TEXT,
+  last_inspected TEXT, remarks TEXT);
+.import --csv --skip 1 $DIR/wide-$n.csv holding
+CREATE INDEX holding_depot ON holding(depot, as_of);
+SQL
+  read -r ts ms < <(measure "rm -f $DIR/wref.db*" sh -c "sqlite3 $DIR/wref.db < $DIR/wref.sql")
+  printf '%-9s %-46s %9s %9s %s\n' "$n" "gen.py: sqlite3 .import, index after" "$ts" "$((ms / 1024))" "${mb} MB file"
+  for order in wide grouped; do
+    read -r t m < <(measure "rm -f $DIR/g.db*" "$BIN" --db "$DIR/g.db" -q import "$DIR/$order-$n.csv")
+    label=$([ "$order" = wide ] && echo "depots interleaved" || echo "grouped by depot")
+    printf '%-9s %-46s %9s %9s %s\n' "$n" "gen.py: stockpile import, $label" "$t" "$((m / 1024))" "ratio to sqlite3: $(ratio "$t" "$ts")"
+  done
+  rm -f "$DIR"/g.db*; "$BIN" --db "$DIR/g.db" -q import "$DIR/wide-$n.csv"; cp "$DIR/g.db" "$DIR/gbase.db"
+  read -r t2 m2 < <(measure "cp $DIR/gbase.db $DIR/g.db; rm -f $DIR/g.db-wal $DIR/g.db-shm" "$BIN" --db "$DIR/g.db" -q import "$DIR/wide2-$n.csv")
+  printf '%-9s %-46s %9s %9s %s\n' "$n" "gen.py: next week (1% changed)" "$t2" "$((m2 / 1024))" "ratio to first: $(ratio "$t2" "$t")"
+  for cmd in "report --by depot" "report --by type" "deployable --within 48h" "report --by owner" \
+             "package check benches/packages/wide-brigade.toml" "changes" "check"; do
+    # shellcheck disable=SC2086
+    read -r tr mr < <(measure ":" "$BIN" --db "$DIR/g.db" $cmd --format json)
+    printf '%-9s %-46s %9s %9s\n' "$n" "gen.py: $cmd" "$tr" "$((mr / 1024))"
+  done
+done
+fi
+[ "${WIDE_ONLY:-0}" = 1 ] && exit 0
+
 for n in $ROWS; do
   "$GEN" --rows "$n" --week 0 > "$DIR/w0-$n.csv"
   "$GEN" --rows "$n" --week 1 > "$DIR/w1-$n.csv"
