@@ -268,31 +268,124 @@ impl LotSide {
     }
 }
 
-/// (quantity, MC on `from`, MC on `to`) of the unserialized lines held
-/// unchanged across the window, by (type, lot): the part of a lot that did
-/// not change, added to both sides so that `from` and `to` are whole lots.
-fn unchanged_lots(
-    conn: &Connection,
+/// A depot's changed lots, waiting for the part of each that did not change.
+struct PendingLots {
     depot_id: i64,
+    depot: String,
     from: NaiveDate,
     to: NaiveDate,
-) -> rusqlite::Result<HashMap<LotKey, (i64, i64, i64)>> {
-    let (f, t) = (iso(from), iso(to));
-    let mut stmt = conn.prepare_cached(
-        "SELECT t.code, h.lot, sum(h.quantity),
-                sum(CASE WHEN (h.status = 'FMC' OR h.status = 'PMC')
-                          AND (h.expires IS NULL OR h.expires >= ?2) THEN h.quantity ELSE 0 END),
-                sum(CASE WHEN (h.status = 'FMC' OR h.status = 'PMC')
-                          AND (h.expires IS NULL OR h.expires >= ?3) THEN h.quantity ELSE 0 END)
-         FROM holding_version h JOIN equipment_type t ON t.id = h.type_id
-         WHERE h.depot_id = ?1 AND h.serial IS NULL AND h.valid_from <= ?2
-           AND (h.valid_to IS NULL OR h.valid_to > ?3)
-         GROUP BY t.code, h.lot",
+    /// Per lot: the changed lines on each side, a sample line, and the
+    /// unchanged part (quantity, MC on `from`, MC on `to`).
+    lots: BTreeMap<LotKey, (LotSide, LotSide, Line, (i64, i64, i64))>,
+}
+
+/// Adds to each changed lot the unserialized lines held unchanged across its
+/// depot's window, so that `from` and `to` are whole lots. One sequential
+/// pass for every depot: reading each depot's lines through its index visits
+/// most pages once per depot when depots arrived interleaved.
+fn unchanged_lots(conn: &Connection, pending: &mut [PendingLots]) -> rusqlite::Result<()> {
+    let types: HashMap<i64, String> = conn
+        .prepare_cached("SELECT id, code FROM equipment_type")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let by_depot: HashMap<i64, usize> = pending
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.depot_id, i))
+        .collect();
+    let mut stmt = conn.prepare(
+        "SELECT depot_id, type_id, lot, status, quantity, expires, valid_from, valid_to
+         FROM holding_version NOT INDEXED WHERE serial IS NULL",
     )?;
-    let rows = stmt.query_map(params![depot_id, f, t], |r| {
-        Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?, r.get(4)?)))
-    })?;
-    rows.collect()
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let Some(&i) = by_depot.get(&r.get::<_, i64>(0)?) else {
+            continue;
+        };
+        let p = &mut pending[i];
+        let (from, to) = (iso(p.from), iso(p.to));
+        let valid_from: String = r.get(6)?;
+        let valid_to: Option<String> = r.get(7)?;
+        if valid_from > from || valid_to.as_deref().is_some_and(|v| v <= to.as_str()) {
+            continue;
+        }
+        let Some(type_code) = types.get(&r.get::<_, i64>(1)?) else {
+            continue;
+        };
+        let key = (type_code.clone(), r.get::<_, Option<String>>(2)?);
+        let Some(entry) = p.lots.get_mut(&key) else {
+            continue;
+        };
+        let line = Line {
+            key: 0,
+            type_code: key.0,
+            category: None,
+            status: r.get(3)?,
+            quantity: r.get(4)?,
+            serial: None,
+            owner: None,
+            lot: key.1,
+            expires: r
+                .get::<_, Option<String>>(5)?
+                .map(|d| date(&d))
+                .transpose()?,
+        };
+        entry.3.0 += line.quantity;
+        entry.3.1 += line.mc_on(p.from);
+        entry.3.2 += line.mc_on(p.to);
+    }
+    Ok(())
+}
+
+/// What became of one lot, from its changed lines and its unchanged part.
+fn lot_item(
+    depot: &str,
+    sample: &Line,
+    was: &LotSide,
+    now: &LotSide,
+    (uq, umc0, umc1): (i64, i64, i64),
+) -> Option<Item> {
+    let (from_q, to_q) = (was.quantity + uq, now.quantity + uq);
+    let (from_mc, to_mc) = (was.mc + umc0, now.mc + umc1);
+    let q = |n| Some(Side::Quantity(n));
+    let (change, from, to, count) = if from_q == 0 {
+        (Change::Arrived, None, q(to_q), to_q)
+    } else if to_q == 0 {
+        (Change::Departed, q(from_q), None, from_q)
+    } else if from_q != to_q {
+        (Change::Quantity, q(from_q), q(to_q), to_q - from_q)
+    } else if to_mc < from_mc {
+        (
+            Change::BecameNmc,
+            was.statuses(),
+            now.statuses(),
+            from_mc - to_mc,
+        )
+    } else if to_mc > from_mc {
+        (
+            Change::ReturnedToMc,
+            was.statuses(),
+            now.statuses(),
+            to_mc - from_mc,
+        )
+    } else if was.statuses != now.statuses {
+        (Change::Status, was.statuses(), now.statuses(), 0)
+    } else {
+        return None;
+    };
+    Some(Item {
+        depot: depot.to_string(),
+        type_code: sample.type_code.clone(),
+        category: sample.category.clone(),
+        owner: sample.owner.clone(),
+        serial: None,
+        lot: sample.lot.clone(),
+        change,
+        from,
+        to,
+        count,
+        note: None,
+    })
 }
 
 /// Compares every depot; moves are matched across depots by type and serial.
@@ -303,6 +396,7 @@ pub fn compare(conn: &Connection, window: Window) -> rusqlite::Result<Comparison
     // (type, serial) → (item index) of serials that left or appeared.
     let mut departures: Vec<usize> = Vec::new();
     let mut arrivals: HashMap<(String, String), usize> = HashMap::new();
+    let mut pending: Vec<PendingLots> = Vec::new();
 
     for (from, to) in pairs(&all, window) {
         let Some(from_snap) = from.clone() else {
@@ -377,37 +471,16 @@ pub fn compare(conn: &Connection, window: Window) -> rusqlite::Result<Comparison
             e.1.add(l, to.as_of);
         }
         if !lots.is_empty() {
-            let unchanged = unchanged_lots(conn, to.depot_id, from_snap.as_of, to.as_of)?;
-            for (key, (was, now, sample)) in lots {
-                let (uq, umc0, umc1) = unchanged.get(&key).copied().unwrap_or((0, 0, 0));
-                let (from_q, to_q) = (was.quantity + uq, now.quantity + uq);
-                let (from_mc, to_mc) = (was.mc + umc0, now.mc + umc1);
-                let q = |n| Some(Side::Quantity(n));
-                let entry = if from_q == 0 {
-                    item(sample, Change::Arrived, None, q(to_q), to_q)
-                } else if to_q == 0 {
-                    item(sample, Change::Departed, q(from_q), None, from_q)
-                } else if from_q != to_q {
-                    item(sample, Change::Quantity, q(from_q), q(to_q), to_q - from_q)
-                } else if to_mc < from_mc {
-                    let n = from_mc - to_mc;
-                    item(sample, Change::BecameNmc, was.statuses(), now.statuses(), n)
-                } else if to_mc > from_mc {
-                    let n = to_mc - from_mc;
-                    item(
-                        sample,
-                        Change::ReturnedToMc,
-                        was.statuses(),
-                        now.statuses(),
-                        n,
-                    )
-                } else if was.statuses != now.statuses {
-                    item(sample, Change::Status, was.statuses(), now.statuses(), 0)
-                } else {
-                    continue;
-                };
-                items.push(entry);
-            }
+            pending.push(PendingLots {
+                depot_id: to.depot_id,
+                depot: to.depot.clone(),
+                from: from_snap.as_of,
+                to: to.as_of,
+                lots: lots
+                    .into_iter()
+                    .map(|(k, (was, now, sample))| (k, (was, now, sample.clone(), (0, 0, 0))))
+                    .collect(),
+            });
         }
         depots.push(DepotChange {
             depot: to.depot.clone(),
@@ -415,6 +488,17 @@ pub fn compare(conn: &Connection, window: Window) -> rusqlite::Result<Comparison
             to,
             counts: BTreeMap::new(),
         });
+    }
+
+    if !pending.is_empty() {
+        unchanged_lots(conn, &mut pending)?;
+    }
+    for p in pending {
+        for (_, (was, now, sample, (uq, umc0, umc1))) in p.lots {
+            if let Some(item) = lot_item(&p.depot, &sample, &was, &now, (uq, umc0, umc1)) {
+                items.push(item);
+            }
+        }
     }
 
     // A serial that left one depot and appeared at another is a move.

@@ -85,24 +85,27 @@ fn source(
             Notice::Within(hours) => {
                 params.push(SqlValue::Integer(i64::from(hours)));
                 let p = params.len();
-                // Conditional sums over the covering index, grouped in its
-                // order: no sort.
-                let part = |status: &str, column: &str, within: bool| {
-                    let (notice, test) = if within { ("0", "<=") } else { ("NULL", ">") };
-                    format!(
-                        "SELECT depot_id, type_id, NULL AS owner, '{status}' AS state, {notice} AS notice_hours,
-                                sum(CASE WHEN coalesce(notice_hours {test} ?{p}, {none}) THEN {column} ELSE 0 END) AS quantity
-                         FROM readiness_notice GROUP BY depot_id, type_id HAVING quantity > 0",
-                        none = if within { 0 } else { 1 }
-                    )
-                };
-                [
-                    part("FMC", "fmc", true),
-                    part("FMC", "fmc", false),
-                    part("PMC", "pmc", true),
-                    part("PMC", "pmc", false),
-                ]
-                .join(" UNION ALL ")
+                // One pass over the covering index, in its order (no
+                // sort): FMC and PMC within and beyond the window.
+                return format!(
+                    "WITH window AS MATERIALIZED (
+                         SELECT depot_id, type_id,
+                                sum(CASE WHEN notice_hours <= ?{p} THEN fmc ELSE 0 END) AS fmc_in,
+                                sum(CASE WHEN notice_hours <= ?{p} THEN 0 ELSE fmc END) AS fmc_out,
+                                sum(CASE WHEN notice_hours <= ?{p} THEN pmc ELSE 0 END) AS pmc_in,
+                                sum(CASE WHEN notice_hours <= ?{p} THEN 0 ELSE pmc END) AS pmc_out
+                         FROM readiness_notice GROUP BY depot_id, type_id
+                     ),
+                     src AS (
+                         SELECT depot_id, type_id, NULL AS owner, 'FMC' AS state, 0 AS notice_hours, fmc_in AS quantity FROM window WHERE fmc_in > 0
+                         UNION ALL SELECT depot_id, type_id, NULL, 'FMC', NULL, fmc_out FROM window WHERE fmc_out > 0
+                         UNION ALL SELECT depot_id, type_id, NULL, 'PMC', 0, pmc_in FROM window WHERE pmc_in > 0
+                         UNION ALL SELECT depot_id, type_id, NULL, 'PMC', NULL, pmc_out FROM window WHERE pmc_out > 0
+                         UNION ALL SELECT depot_id, type_id, NULL, 'NMCM', NULL, nmcm FROM readiness_current WHERE nmcm > 0
+                         UNION ALL SELECT depot_id, type_id, NULL, 'NMCS', NULL, nmcs FROM readiness_current WHERE nmcs > 0
+                         UNION ALL SELECT depot_id, type_id, NULL, 'EXPIRED', NULL, expired FROM readiness_current WHERE expired > 0
+                     )"
+                );
             }
             Notice::Exact => "SELECT depot_id, type_id, NULL AS owner, 'FMC' AS state, notice_hours, fmc AS quantity
                FROM readiness_notice WHERE fmc > 0
@@ -182,12 +185,18 @@ pub fn facts(
     let mut params = Vec::new();
     let needs_owner = by.contains(&Key::Owner) || !filters.owners.is_empty();
     let with = source(date, needs_owner, notice, &mut params);
+    let filter = filters.sql(&mut params);
+    // Without filters there is nothing to join for: SQLite then streams the
+    // rows of `src` instead of first copying them into a temporary table.
+    let from = if filter.is_empty() {
+        "FROM src"
+    } else {
+        "FROM src JOIN depot d ON d.id = src.depot_id JOIN equipment_type t ON t.id = src.type_id"
+    };
     let sql = format!(
         "{with}
          SELECT src.depot_id, src.type_id, src.owner, src.state, src.notice_hours, src.quantity
-         FROM src JOIN depot d ON d.id = src.depot_id JOIN equipment_type t ON t.id = src.type_id
-         WHERE 1 {}",
-        filters.sql(&mut params)
+         {from} WHERE 1 {filter}"
     );
     let has = |k: Key| by.contains(&k);
     // (depot, type, category, owner, state, notice): -1 / 0 where not grouped.
