@@ -276,8 +276,12 @@ struct PendingLots {
     to: NaiveDate,
     /// Per lot: the changed lines on each side, a sample line, and the
     /// unchanged part (quantity, MC on `from`, MC on `to`).
-    lots: BTreeMap<LotKey, (LotSide, LotSide, Line, (i64, i64, i64))>,
+    lots: BTreeMap<LotKey, (LotSide, LotSide, Line, Unchanged)>,
 }
+
+/// A lot's lines held unchanged across a window: (quantity, MC on `from`,
+/// MC on `to`).
+type Unchanged = (i64, i64, i64);
 
 /// Adds to each changed lot the unserialized lines held unchanged across its
 /// depot's window, so that `from` and `to` are whole lots. One sequential
@@ -343,7 +347,7 @@ fn lot_item(
     sample: &Line,
     was: &LotSide,
     now: &LotSide,
-    (uq, umc0, umc1): (i64, i64, i64),
+    (uq, umc0, umc1): Unchanged,
 ) -> Option<Item> {
     let (from_q, to_q) = (was.quantity + uq, now.quantity + uq);
     let (from_mc, to_mc) = (was.mc + umc0, now.mc + umc1);
