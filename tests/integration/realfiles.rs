@@ -263,12 +263,19 @@ fn a_database_rebuilt_from_a_dump_is_refused_with_the_fix() {
 /// Runs the binary as a user who cannot write `dir` (root bypasses file
 /// permissions, so as root the command runs as `nobody`).
 fn as_reader(dir: &std::path::Path, args: &[&str]) -> crate::util::Run {
-    let bin = assert_cmd::cargo::cargo_bin("stockpile");
+    let mut bin = assert_cmd::cargo::cargo_bin("stockpile");
     let root = std::process::Command::new("id")
         .arg("-u")
         .output()
         .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
     let mut cmd = if root {
+        // A copy beside the data, since the build's own folder may be
+        // closed to other users.
+        let copy = dir.parent().expect("work dir").join("stockpile-reader");
+        if !copy.exists() {
+            std::fs::copy(&bin, &copy).expect("copy the binary");
+        }
+        bin = copy;
         let mut c = std::process::Command::new("runuser");
         c.args(["-u", "nobody", "--"]).arg(&bin);
         c
