@@ -9,7 +9,7 @@ use super::Context;
 use crate::db::{self, Access};
 use crate::error::{Error, ImportError, Result, RowError, RowErrors};
 use crate::import::columns::normalize;
-use crate::import::dialect::{self, DialectError};
+use crate::import::dialect;
 use crate::import::store::{self, Registry};
 use crate::import::{csv_error, open_csv, os_user};
 use crate::model::{DepotCode, TypeCode};
@@ -34,18 +34,7 @@ fn column(name: &str) -> Option<Col> {
 
 pub fn run(path: &Path, ctx: &mut Context) -> Result<()> {
     let file = path.display().to_string();
-    let probe = dialect::probe(path, None, None, None).map_err(|e| match e {
-        DialectError::Io(source) => Error::NoInput {
-            path: path.to_path_buf(),
-            source,
-        },
-        DialectError::Invalid(line, message) => ImportError::Encoding {
-            file: file.clone(),
-            line,
-            message,
-        }
-        .into(),
-    })?;
+    let probe = dialect::probe(path, None, None, None).map_err(|e| e.into_error(path, &file))?;
     let (mut reader, counts) = open_csv(path, &probe.dialect).map_err(|source| Error::NoInput {
         path: path.to_path_buf(),
         source,

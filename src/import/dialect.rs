@@ -78,6 +78,26 @@ pub fn digest(path: &Path) -> io::Result<(String, u64)> {
     Ok((hex::encode(hasher.finalize()), size))
 }
 
+impl DialectError {
+    /// The error as a command reports it: a file that cannot be read is
+    /// missing input (66), one that cannot be decoded is invalid data (65)
+    /// at its line.
+    pub fn into_error(self, path: &Path, file: &str) -> crate::error::Error {
+        match self {
+            DialectError::Io(source) => crate::error::Error::NoInput {
+                path: path.to_path_buf(),
+                source,
+            },
+            DialectError::Invalid(line, message) => crate::error::ImportError::Encoding {
+                file: file.to_string(),
+                line,
+                message,
+            }
+            .into(),
+        }
+    }
+}
+
 /// Reads the file once: SHA-256 of its bytes, its encoding, its delimiter.
 pub fn probe(
     path: &Path,

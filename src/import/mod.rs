@@ -24,7 +24,7 @@ use crate::db;
 use crate::error::{Error, ImportError, RowError, RowErrors};
 use crate::model::DepotCode;
 use columns::ColumnMap;
-use dialect::{Dialect, DialectError};
+use dialect::Dialect;
 use profile::Profile;
 use row::{Holding, RowRules, Validator, is_blank};
 use store::{Outcome, Registry, SnapshotRecord, SnapshotWriter};
@@ -157,18 +157,7 @@ pub fn import_file(
             opts.encoding.or(profile.and_then(|p| p.encoding)),
             opts.header_row,
         )
-        .map_err(|e| match e {
-            DialectError::Io(source) => Error::NoInput {
-                path: path.to_path_buf(),
-                source,
-            },
-            DialectError::Invalid(line, message) => ImportError::Encoding {
-                file: file.clone(),
-                line,
-                message,
-            }
-            .into(),
-        })?;
+        .map_err(|e| e.into_error(path, &file))?;
         Input::Text(probe)
     };
     if let Some(p) = progress {
