@@ -125,7 +125,7 @@ Examples:
   stockpile types
   stockpile types --format json")]
     Types,
-    /// Write holdings as canonical CSV (re-importable)
+    /// Write holdings as canonical CSV, JSON or a workbook (re-importable)
     #[command(after_help = "\
 Examples:
   stockpile export > holdings.csv
