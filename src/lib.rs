@@ -17,4 +17,5 @@ pub mod package;
 pub mod provenance;
 pub mod readiness;
 pub mod state;
+pub mod trend;
 pub mod xlsx;

@@ -244,25 +244,20 @@ pub fn facts(
     Ok(sums
         .into_iter()
         .map(
-            |((depot, type_id, category, owner, state, notice), quantity)| Fact {
-                keys: by
-                    .iter()
-                    .map(|k| match k {
-                        Key::Depot => names.depot(depot),
-                        Key::Type => names.type_code(type_id),
-                        Key::Category => names.category(category),
-                        Key::Owner => unpack_nation(owner),
-                    })
-                    .collect(),
-                state: STATES[state as usize],
-                notice_hours: u32::try_from(notice).ok(),
-                quantity,
+            |((depot, type_id, category, owner, state, notice), quantity)| {
+                names.fact(
+                    by,
+                    (depot, type_id, category, owner),
+                    state,
+                    u32::try_from(notice).ok(),
+                    quantity,
+                )
             },
         )
         .collect())
 }
 
-const STATES: [State; 5] = [
+pub(crate) const STATES: [State; 5] = [
     State::Reported(Status::Fmc),
     State::Reported(Status::Pmc),
     State::Reported(Status::Nmcm),
@@ -278,14 +273,14 @@ fn state_code(text: &[u8]) -> Option<u8> {
 }
 
 /// Depot and type names by id, loaded once per report.
-struct Names {
+pub(crate) struct Names {
     depots: FxHashMap<i64, String>,
     types: FxHashMap<i64, (String, Option<String>)>,
     categories: Vec<String>,
 }
 
 impl Names {
-    fn load(conn: &Connection) -> rusqlite::Result<Names> {
+    pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Names> {
         let mut depots = FxHashMap::default();
         let mut stmt = conn.prepare_cached("SELECT id, code FROM depot")?;
         for row in stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
@@ -321,12 +316,57 @@ impl Names {
         self.types.get(&id).map(|t| t.0.clone())
     }
 
-    fn category_index(&self, type_id: i64) -> i64 {
+    pub(crate) fn category_index(&self, type_id: i64) -> i64 {
         self.types
             .get(&type_id)
             .and_then(|t| t.1.as_ref())
             .and_then(|c| self.categories.iter().position(|x| x == c))
             .map_or(-1, |i| i as i64)
+    }
+
+    /// Whether a holding of this depot, type and owner passes the filters.
+    pub(crate) fn passes(
+        &self,
+        filters: &Filters,
+        depot: i64,
+        type_id: i64,
+        owner: Option<&str>,
+    ) -> bool {
+        let depot = self.depots.get(&depot).map(String::as_str);
+        let (type_code, category) = match self.types.get(&type_id) {
+            Some((code, category)) => (Some(code.as_str()), category.as_deref()),
+            None => (None, None),
+        };
+        Filters::allows(&filters.depots, depot)
+            && Filters::allows(&filters.types, type_code)
+            && Filters::allows(&filters.categories, category)
+            && Filters::allows(&filters.owners, owner)
+    }
+
+    /// A fact of a group: (depot, type, category index, packed owner) ids,
+    /// -1 / 0 where not grouped, named in the order of `by`.
+    pub(crate) fn fact(
+        &self,
+        by: &[Key],
+        (depot, type_id, category, owner): (i64, i64, i64, u32),
+        state: u8,
+        notice_hours: Option<u32>,
+        quantity: i64,
+    ) -> Fact {
+        Fact {
+            keys: by
+                .iter()
+                .map(|k| match k {
+                    Key::Depot => self.depot(depot),
+                    Key::Type => self.type_code(type_id),
+                    Key::Category => self.category(category),
+                    Key::Owner => unpack_nation(owner),
+                })
+                .collect(),
+            state: STATES[state as usize % STATES.len()],
+            notice_hours,
+            quantity,
+        }
     }
 
     fn category(&self, index: i64) -> Option<String> {

@@ -7,8 +7,8 @@ use crate::db::{self, Access};
 use crate::error::{Error, Result};
 use crate::model::iso;
 use crate::output::{Report, Value, render};
-use crate::readiness::{Key, summarize};
-use crate::state;
+use crate::readiness::{Key, PairOnHand, summarize};
+use crate::{state, trend};
 
 pub fn run(args: &HistoryArgs, ctx: &mut Context) -> Result<()> {
     let by = Key::parse_list(&args.by).map_err(|m| Error::Usage(format!("--by: {m}")))?;
@@ -20,22 +20,53 @@ pub fn run(args: &HistoryArgs, ctx: &mut Context) -> Result<()> {
     columns.extend(FIGURES);
     let mut report = Report::new(&columns, by.len() + 1);
     report.optional = optional_figures(by.len() + 1);
-    for date in state::snapshot_dates(&conn, until)? {
-        let facts = state::facts(&conn, &by, &filters, Some(date), state::Notice::Ignored)?;
-        let reqs =
-            state::applicable_requirements(&conn, &filters, by.contains(&Key::Owner), Some(date))?;
-        let (groups, total) = summarize(&facts, reqs.as_ref().map(|(r, p)| (r.as_slice(), p)), &by);
+
+    let dates = state::snapshot_dates(&conn, until)?;
+    // Every date from one pass over the holdings (and a second for the
+    // depot × type on-hand quantities, when requirements apply).
+    let facts = trend::facts_on_dates(&conn, &by, &filters, &dates)?;
+    let by_owner = by.contains(&Key::Owner) || !filters.owners.is_empty();
+    let requirements = if by_owner {
+        Vec::new()
+    } else {
+        state::requirements(&conn, &filters)?
+    };
+    let pairs: Vec<PairOnHand> = if requirements.is_empty() {
+        Vec::new()
+    } else {
+        trend::facts_on_dates(&conn, &[Key::Depot, Key::Type], &filters, &dates)?
+            .into_iter()
+            .map(|facts| {
+                let mut pairs = PairOnHand::new();
+                for f in facts {
+                    if let [Some(d), Some(t)] = &f.keys[..] {
+                        *pairs.entry((d.clone(), t.clone())).or_insert(0) += f.quantity;
+                    }
+                }
+                pairs
+            })
+            .collect()
+    };
+    for (i, date) in dates.iter().enumerate() {
+        let reporting = state::reporting_depots(&conn, Some(*date))?;
+        let reqs: Vec<_> = requirements
+            .iter()
+            .filter(|r| reporting.contains(&r.depot))
+            .cloned()
+            .collect();
+        let applicable = (!reqs.is_empty()).then(|| (reqs.as_slice(), &pairs[i]));
+        let (groups, total) = summarize(&facts[i], applicable, &by);
         if by.is_empty() {
-            if facts.is_empty() {
+            if facts[i].is_empty() {
                 continue;
             }
-            let mut row = vec![Value::Text(iso(date))];
+            let mut row = vec![Value::Text(iso(*date))];
             row.extend(figure_values(&total));
             report.rows.push(row);
             continue;
         }
         for g in groups.into_iter().filter(|g| g.figures.on_hand > 0) {
-            let mut row = vec![Value::Text(iso(date))];
+            let mut row = vec![Value::Text(iso(*date))];
             row.extend(g.keys.into_iter().map(Value::from));
             row.extend(figure_values(&g.figures));
             report.rows.push(row);
