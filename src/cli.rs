@@ -412,8 +412,9 @@ Examples:
 A holding serves a line when its type is one of the line's, it is FMC or PMC
 (not an expired lot) and its notice to move is set and within the window. The
 allocation fills as much as possible over all lines (lines that share types
-compete), then prefers shorter notice, then each line's order of preference,
-then larger depots. The package fill is its weakest line's fill.")]
+compete), then fills the weakest line best, then prefers shorter notice, then
+each line's order of preference, then larger depots. The package fill is its
+weakest line's fill.")]
     Check(PackageCheckArgs),
     /// Every package in a folder with its fill and ready time, worst first
     #[command(after_help = "\
@@ -490,4 +491,12 @@ pub struct ExportArgs {
 pub struct QueryArgs {
     /// One SQL statement (read-only)
     pub sql: String,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
 }
