@@ -303,3 +303,63 @@ fn every_table_command_fits_80_and_120_columns_without_wrapping() {
         }
     }
 }
+
+/// Runs a command in a real pseudo-terminal of `columns` columns (util-linux
+/// `script`), so that the width comes from the terminal, not `COLUMNS`.
+fn in_terminal(w: &Work, columns: u16, args: &str) -> String {
+    let bin = assert_cmd::cargo::cargo_bin("stockpile");
+    let out = std::process::Command::new("script")
+        .args(["-qec"])
+        .arg(format!(
+            "stty cols {columns} rows 50; '{}' --db '{}' {args}",
+            bin.display(),
+            w.db().display()
+        ))
+        .arg("/dev/null")
+        .env_remove("COLUMNS")
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("util-linux script runs");
+    let raw = String::from_utf8_lossy(&out.stdout).into_owned();
+    // Colour is on in a terminal: strip the escape sequences to measure.
+    let mut text = String::new();
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else if c != '\r' {
+            text.push(c);
+        }
+    }
+    text
+}
+
+#[test]
+fn tables_fit_a_real_terminal_of_80_and_120_columns() {
+    let w = crate::util::with_fixtures();
+    let brigade = crate::util::fixtures().join("packages/armoured-brigade-set.toml");
+    let package = format!("package check '{}'", brigade.display());
+    for columns in [80u16, 120] {
+        for args in [
+            "report --by depot,type",
+            "history --by depot",
+            "deployable --within 48h --by depot,type,owner",
+            "changes --items",
+            "watch --today 2026-11-29",
+            package.as_str(),
+        ] {
+            let text = in_terminal(&w, columns, args);
+            assert!(text.lines().count() > 3, "{args}: {text}");
+            for line in text.lines() {
+                assert!(
+                    line.chars().count() <= usize::from(columns),
+                    "{args} at {columns}: {line:?}"
+                );
+            }
+        }
+    }
+}
