@@ -221,6 +221,8 @@ struct Outcomes {
     last_line: u64,
 }
 
+/// One file in one transaction: read → validate → route to its snapshots →
+/// check → seal the ledger entry (or roll everything back).
 fn attempt(
     conn: &mut Connection,
     path: &Path,
@@ -238,23 +240,7 @@ fn attempt(
         path: path.to_path_buf(),
         source,
     })?;
-    let (header, header_line) = records.header(file)?;
-    let map = ColumnMap::from_header(
-        header.iter(),
-        opts.profile.as_ref(),
-        &opts.ignore_columns,
-        opts.depot.is_some(),
-        opts.as_of.is_some(),
-    )
-    .map_err(|message| ImportError::Header {
-        file: file.to_string(),
-        line: header_line,
-        message: match input.title_lines_hint(path) {
-            Some(hint) if message.starts_with("missing required") => format!("{message}\n{hint}"),
-            _ => message,
-        },
-    })?;
-    records.dates_in(&map);
+    let (header, header_line, map) = map_header(&mut records, path, file, input, opts)?;
     let validator = Validator {
         map: &map,
         rules: RowRules {
@@ -285,21 +271,7 @@ fn attempt(
         error_rows: 0,
         rejects,
     };
-    for (i, name) in map.unknown.iter().enumerate() {
-        // Suggestions only for the few shown: a hostile header may have 100k.
-        let suggestion = (i < WARNING_EXAMPLES)
-            .then(|| columns::suggest(name))
-            .flatten();
-        run.warn(
-            WarningKind::UnknownColumn,
-            match suggestion {
-                Some(s) => format!(
-                    "{file}:{header_line}: unknown column \"{name}\" ignored — did you mean \"{s}\"?"
-                ),
-                None => format!("{file}:{header_line}: unknown column \"{name}\" ignored"),
-            },
-        );
-    }
+    run.warn_unknown_columns(&map, header_line);
 
     let mut record = csv::StringRecord::new();
     while let Some(line) = records.read(file, &mut record)? {
@@ -320,108 +292,62 @@ fn attempt(
     records.finish(file)?;
     run.finish_all()?;
     if run.deferred > 0 {
-        // Rows of a depot's second date in the file (rare: one export
-        // holding two snapshots of a depot, rows mixed): its snapshots are
-        // put one after the other, in date order, as the versioning rule
-        // needs; the rows come back from the spill, not from the file.
-        let mut stmt =
-            tx.prepare("SELECT line, fields FROM temp.deferred_row ORDER BY depot, as_of, line")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let line = r.get::<_, i64>(0)? as u64;
-            let fields: Vec<String> =
-                serde_json::from_str(&r.get::<_, String>(1)?).expect("spilled by us");
-            let record = csv::StringRecord::from(fields);
-            match validator.validate(&record, line) {
-                Err(errors) => run.reject(errors, &record)?,
-                Ok(h) => {
-                    // In date order now: a new date of the depot closes the last.
-                    if let Some(&i) = run.open.get(&h.depot)
-                        && run.writers[i].as_of != h.as_of
-                    {
-                        run.finish_all()?;
-                    }
-                    run.route(&mut insert, h, line, &record)?;
-                }
-            }
-        }
-        drop(rows);
-        drop(stmt);
-        run.finish_all()?;
-        tx.execute_batch("DELETE FROM temp.deferred_row")?;
+        run.replay_deferred(&validator, &mut insert)?;
     }
     if let Some(p) = progress {
         p.set_position(input.size());
     }
-
     if run.errors.is_empty() {
-        for (serial, depot_id, other, date) in run.serials.held_elsewhere(&tx, 11)? {
-            let depot = run
-                .registry
-                .depot_code(depot_id)
-                .unwrap_or_default()
-                .to_string();
-            run.warn(WarningKind::DoubleCount, format!(
-                "{file}: serial {serial} of {depot} as of {} is also held by {other} on that date (possible double count)",
-                crate::model::iso(date)
-            ));
-        }
+        run.warn_double_counts()?;
     }
-    let Run {
-        mut out,
-        errors,
-        error_rows,
-        registry,
-        rejects,
-        ..
-    } = run;
     // The held statement borrows the transaction, which must be free again
     // to commit or roll back.
     drop(insert);
-    if let Some(r) = rejects {
-        r.close()?;
-    }
-    if !errors.is_empty() {
-        return Err(ImportError::Rows(RowErrors {
-            file: file.to_string(),
-            errors,
-            total: error_rows,
-        })
-        .into());
-    }
-    if out.rows_read == 0 {
-        return Err(ImportError::Malformed {
-            file: file.to_string(),
-            line: 1,
-            message: "no holding rows after the header: an empty export cannot say which depot holds nothing, so it is refused".into(),
-        }
-        .into());
-    }
-    if let Some(c) = out
-        .snapshots
-        .iter()
-        .find(|s| s.outcome == Outcome::Conflict)
-    {
-        return Err(ImportError::Conflict {
-            file: file.to_string(),
-            depot: c.depot.clone(),
-            as_of: c.as_of.clone(),
-            existing: c.existing_file.clone().unwrap_or_default(),
-        }
-        .into());
-    }
-    out.new_depots = registry.new_depots;
-    out.new_types = registry.new_types;
-    out.changed = !out.new_depots.is_empty()
-        || !out.new_types.is_empty()
-        || out
-            .snapshots
-            .iter()
-            .any(|s| s.outcome != Outcome::Unchanged);
+    let out = run.conclude()?;
     if !out.changed || opts.dry_run {
         tx.rollback()?;
         return Ok(Box::new(out));
     }
+    seal(tx, path, ledger_id, out)
+}
+
+/// The header record, the line it stands on, and where each column is; a
+/// header that lacks required columns is refused with a hint when title
+/// lines seem to stand above the real one.
+fn map_header(
+    records: &mut Records,
+    path: &Path,
+    file: &str,
+    input: &Input,
+    opts: &ImportOptions,
+) -> Result<(csv::StringRecord, u64, ColumnMap), Error> {
+    let (header, header_line) = records.header(file)?;
+    let map = ColumnMap::from_header(
+        header.iter(),
+        opts.profile.as_ref(),
+        &opts.ignore_columns,
+        opts.depot.is_some(),
+        opts.as_of.is_some(),
+    )
+    .map_err(|message| ImportError::Header {
+        file: file.to_string(),
+        line: header_line,
+        message: match input.title_lines_hint(path) {
+            Some(hint) if message.starts_with("missing required") => format!("{message}\n{hint}"),
+            _ => message,
+        },
+    })?;
+    records.dates_in(&map);
+    Ok((header, header_line, map))
+}
+
+/// Records the import in its ledger entry and commits.
+fn seal(
+    tx: rusqlite::Transaction,
+    path: &Path,
+    ledger_id: i64,
+    mut out: Outcomes,
+) -> Result<Box<Outcomes>, Error> {
     let content = serde_json::json!({
         "snapshots": out.snapshots,
         "new_depots": out.new_depots,
@@ -599,6 +525,135 @@ impl Run<'_> {
                     .expect("strings serialize")
             ])?;
         Ok(())
+    }
+
+    fn warn_unknown_columns(&mut self, map: &ColumnMap, header_line: u64) {
+        let file = self.file;
+        for (i, name) in map.unknown.iter().enumerate() {
+            // Suggestions only for the few shown: a hostile header may have 100k.
+            let suggestion = (i < WARNING_EXAMPLES)
+                .then(|| columns::suggest(name))
+                .flatten();
+            self.warn(
+                WarningKind::UnknownColumn,
+                match suggestion {
+                    Some(s) => format!(
+                        "{file}:{header_line}: unknown column \"{name}\" ignored — did you mean \"{s}\"?"
+                    ),
+                    None => format!("{file}:{header_line}: unknown column \"{name}\" ignored"),
+                },
+            );
+        }
+    }
+
+    /// Rows of a depot's second date in the file (rare: one export holding
+    /// two snapshots of a depot, rows mixed): its snapshots are put one after
+    /// the other, in date order, as the versioning rule needs; the rows come
+    /// back from the spill, not from the file.
+    fn replay_deferred(
+        &mut self,
+        validator: &Validator,
+        insert: &mut store::VersionInsert<'_>,
+    ) -> Result<(), Error> {
+        let conn = self.conn;
+        let mut stmt =
+            conn.prepare("SELECT line, fields FROM temp.deferred_row ORDER BY depot, as_of, line")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let line = r.get::<_, i64>(0)? as u64;
+            let fields: Vec<String> =
+                serde_json::from_str(&r.get::<_, String>(1)?).expect("spilled by us");
+            let record = csv::StringRecord::from(fields);
+            match validator.validate(&record, line) {
+                Err(errors) => self.reject(errors, &record)?,
+                Ok(h) => {
+                    // In date order now: a new date of the depot closes the last.
+                    if let Some(&i) = self.open.get(&h.depot)
+                        && self.writers[i].as_of != h.as_of
+                    {
+                        self.finish_all()?;
+                    }
+                    self.route(insert, h, line, &record)?;
+                }
+            }
+        }
+        self.finish_all()?;
+        conn.execute_batch("DELETE FROM temp.deferred_row")?;
+        Ok(())
+    }
+
+    /// Serials this file gives a depot that another depot holds on the
+    /// same date, as stored.
+    fn warn_double_counts(&mut self) -> Result<(), Error> {
+        for (serial, depot_id, other, date) in self.serials.held_elsewhere(self.conn, 11)? {
+            let depot = self
+                .registry
+                .depot_code(depot_id)
+                .unwrap_or_default()
+                .to_string();
+            let message = format!(
+                "{}: serial {serial} of {depot} as of {} is also held by {other} on that date (possible double count)",
+                self.file,
+                crate::model::iso(date)
+            );
+            self.warn(WarningKind::DoubleCount, message);
+        }
+        Ok(())
+    }
+
+    /// What the file did, or why it is refused: invalid rows, no rows at
+    /// all, or a snapshot that conflicts with a stored one.
+    fn conclude(self) -> Result<Outcomes, Error> {
+        let Run {
+            file,
+            mut out,
+            errors,
+            error_rows,
+            registry,
+            rejects,
+            ..
+        } = self;
+        if let Some(r) = rejects {
+            r.close()?;
+        }
+        if !errors.is_empty() {
+            return Err(ImportError::Rows(RowErrors {
+                file: file.to_string(),
+                errors,
+                total: error_rows,
+            })
+            .into());
+        }
+        if out.rows_read == 0 {
+            return Err(ImportError::Malformed {
+                file: file.to_string(),
+                line: 1,
+                message: "no holding rows after the header: an empty export cannot say which depot holds nothing, so it is refused".into(),
+            }
+            .into());
+        }
+        if let Some(c) = out
+            .snapshots
+            .iter()
+            .find(|s| s.outcome == Outcome::Conflict)
+        {
+            return Err(ImportError::Conflict {
+                file: file.to_string(),
+                depot: c.depot.clone(),
+                as_of: c.as_of.clone(),
+                existing: c.existing_file.clone().unwrap_or_default(),
+            }
+            .into());
+        }
+        out.new_depots = registry.new_depots;
+        out.new_types = registry.new_types;
+        out.changed = !out.new_depots.is_empty()
+            || !out.new_types.is_empty()
+            || out
+                .snapshots
+                .iter()
+                .any(|s| s.outcome != Outcome::Unchanged);
+        Ok(out)
     }
 
     /// Closes every open snapshot, in the order the file first named them.
