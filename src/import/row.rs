@@ -58,9 +58,8 @@ impl Validator<'_> {
         record: &csv::StringRecord,
         line: u64,
     ) -> Result<Holding, Vec<RowError>> {
-        let mut errors = Vec::new();
         if record.len() != self.map.header.len() {
-            errors.push(RowError {
+            return Err(vec![RowError {
                 line,
                 column: "(row)".into(),
                 message: format!(
@@ -68,167 +67,64 @@ impl Validator<'_> {
                     record.len(),
                     self.map.header.len()
                 ),
-            });
-            return Err(errors);
+            }]);
         }
-        let field = |c: Column| -> Option<&str> {
-            self.map
-                .get(c)
-                .and_then(|i| record.get(i))
-                .map(|s| unneutralised(s.trim()))
-                .filter(|s| !is_absent(c, s))
+        let mut cells = Cells {
+            validator: self,
+            record,
+            line,
+            errors: Vec::new(),
         };
-        let mut check = |column: Column, result: Result<(), String>| {
-            if let Err(message) = result {
-                errors.push(RowError {
-                    line,
-                    column: self.column_label(column),
-                    message,
-                });
-            }
-        };
-
-        let mut depot = None;
-        match (field(Column::Depot), &self.rules.depot) {
-            (Some(text), given) => check(
-                Column::Depot,
-                DepotCode::parse(text).and_then(|code| match given {
-                    Some(g) if *g != code => Err(format!(
-                        "\"{text}\" differs from --depot {g} (remove the option or fix the row)"
-                    )),
-                    _ => {
-                        depot = Some(code);
-                        Ok(())
-                    }
-                }),
-            ),
-            (None, Some(g)) => depot = Some(g.clone()),
-            (None, None) => check(
-                Column::Depot,
-                Err("is empty (expected a depot code)".into()),
-            ),
-        }
-
-        let date_format = self
-            .rules
-            .date_format
-            .or_else(|| self.rules.profile.and_then(|p| p.date_format.as_deref()));
-        let date = |text: &str| parse_date(text, date_format);
-
-        let mut as_of = None;
-        match (field(Column::AsOf), self.rules.as_of) {
-            (Some(text), given) => check(
-                Column::AsOf,
-                date(text).and_then(|d| match given {
-                    Some(g) if g != d => Err(format!(
-                        "\"{text}\" differs from --as-of {g} (remove the option or fix the row)"
-                    )),
-                    _ => {
-                        as_of = Some(d);
-                        Ok(())
-                    }
-                }),
-            ),
-            (None, Some(g)) => as_of = Some(g),
-            (None, None) => check(
-                Column::AsOf,
-                Err("is empty (expected the snapshot date)".into()),
-            ),
-        }
-
-        let mut type_code = None;
-        match field(Column::Type) {
-            Some(t) => check(
-                Column::Type,
-                TypeCode::parse(t).map(|c| type_code = Some(c)),
-            ),
-            None => check(Column::Type, Err("is empty (expected a type code)".into())),
-        }
-
-        let mut status = None;
-        match field(Column::Status) {
-            Some(t) => {
-                let parsed = self
-                    .rules
-                    .profile
-                    .and_then(|p| p.status_for(t))
-                    .map_or_else(|| Status::parse(t), Ok);
-                check(Column::Status, parsed.map(|s| status = Some(s)));
-            }
-            None => check(
-                Column::Status,
-                Err("is empty (expected FMC, PMC, NMCM or NMCS)".into()),
-            ),
-        }
-
-        let serial = field(Column::Serial).map(str::to_string);
-        if let Some(s) = &serial {
-            check(Column::Serial, code_text(s));
-        }
-
-        let mut quantity = 1u32;
-        if let Some(t) = field(Column::Quantity) {
-            check(
-                Column::Quantity,
+        let depot = cells.given_or_read(
+            Column::Depot,
+            self.rules.depot.clone(),
+            "--depot",
+            "a depot code",
+            DepotCode::parse,
+        );
+        let as_of = cells.given_or_read(
+            Column::AsOf,
+            self.rules.as_of,
+            "--as-of",
+            "the snapshot date",
+            |t| self.date(t),
+        );
+        let type_code = cells.required(Column::Type, "a type code", TypeCode::parse);
+        let status = cells.required(Column::Status, "FMC, PMC, NMCM or NMCS", |t| {
+            self.rules
+                .profile
+                .and_then(|p| p.status_for(t))
+                .map_or_else(|| Status::parse(t), Ok)
+        });
+        let has_serial = cells.text(Column::Serial).is_some();
+        let serial = cells.read(Column::Serial, |s| code_text(s).map(|()| s.to_string()));
+        let quantity = cells
+            .read(Column::Quantity, |t| {
                 parse_quantity(t).and_then(|q| {
-                    if serial.is_some() && q != 1 {
+                    if has_serial && q != 1 {
                         Err(format!(
                             "is {q} but the row has a serial (a serialized item is one item: quantity must be 1)"
                         ))
                     } else {
-                        quantity = q;
-                        Ok(())
+                        Ok(q)
                     }
-                }),
-            );
-        }
+                })
+            })
+            .unwrap_or(1);
+        let nsn = cells.read(Column::Nsn, |t| {
+            not_scientific(t).and_then(|()| Nsn::parse(t))
+        });
+        let category = cells.read(Column::Category, Category::parse);
+        let owner = cells.read(Column::Owner, Nation::parse);
+        let notice_hours = cells.read(Column::NoticeHours, |t| parse_hours(t, MAX_NOTICE_HOURS));
+        let lot = cells.read(Column::Lot, |l| code_text(l).map(|()| l.to_string()));
+        let expires = cells.read(Column::Expires, |t| self.date(t));
+        let last_inspected = cells.read(Column::LastInspected, |t| self.date(t));
+        let remarks = cells.read(Column::Remarks, |r| {
+            free_text(r, MAX_REMARKS).map(|()| r.to_string())
+        });
 
-        let mut nsn = None;
-        if let Some(t) = field(Column::Nsn) {
-            check(
-                Column::Nsn,
-                not_scientific(t).and_then(|()| Nsn::parse(t).map(|n| nsn = Some(n))),
-            );
-        }
-        let mut category = None;
-        if let Some(t) = field(Column::Category) {
-            check(
-                Column::Category,
-                Category::parse(t).map(|c| category = Some(c)),
-            );
-        }
-        let mut owner = None;
-        if let Some(t) = field(Column::Owner) {
-            check(Column::Owner, Nation::parse(t).map(|n| owner = Some(n)));
-        }
-        let mut notice_hours = None;
-        if let Some(t) = field(Column::NoticeHours) {
-            check(
-                Column::NoticeHours,
-                parse_hours(t, MAX_NOTICE_HOURS).map(|h| notice_hours = Some(h)),
-            );
-        }
-        let lot = field(Column::Lot).map(str::to_string);
-        if let Some(l) = &lot {
-            check(Column::Lot, code_text(l));
-        }
-        let mut expires = None;
-        if let Some(t) = field(Column::Expires) {
-            check(Column::Expires, date(t).map(|d| expires = Some(d)));
-        }
-        let mut last_inspected = None;
-        if let Some(t) = field(Column::LastInspected) {
-            check(
-                Column::LastInspected,
-                date(t).map(|d| last_inspected = Some(d)),
-            );
-        }
-        let remarks = field(Column::Remarks).map(str::to_string);
-        if let Some(r) = &remarks {
-            check(Column::Remarks, free_text(r, MAX_REMARKS));
-        }
-
-        if !errors.is_empty() {
+        if !cells.errors.is_empty() {
             if let Some(word) = totals_word(record) {
                 return Err(vec![RowError {
                     line,
@@ -238,7 +134,7 @@ impl Validator<'_> {
                     ),
                 }]);
             }
-            return Err(errors);
+            return Err(cells.errors);
         }
         match (depot, as_of, type_code, status) {
             (Some(depot), Some(as_of), Some(type_code), Some(status)) => Ok(Holding {
@@ -261,6 +157,16 @@ impl Validator<'_> {
         }
     }
 
+    /// A date as this file writes them: ISO, or the `--date-format` or the
+    /// profile's format.
+    fn date(&self, text: &str) -> Result<NaiveDate, String> {
+        let format = self
+            .rules
+            .date_format
+            .or_else(|| self.rules.profile.and_then(|p| p.date_format.as_deref()));
+        parse_date(text, format)
+    }
+
     /// The column as the user wrote it, with the canonical name when they differ.
     fn column_label(&self, column: Column) -> String {
         match self.map.get(column).and_then(|i| self.map.header.get(i)) {
@@ -268,6 +174,83 @@ impl Validator<'_> {
                 format!("{} ({})", column.name(), h.trim())
             }
             _ => column.name().to_string(),
+        }
+    }
+}
+
+/// One record's cells as the validator reads them, and every error found,
+/// each named by line and column.
+struct Cells<'a> {
+    validator: &'a Validator<'a>,
+    record: &'a csv::StringRecord,
+    line: u64,
+    errors: Vec<RowError>,
+}
+
+impl<'a> Cells<'a> {
+    /// The column's text, trimmed and without a formula guard; None when
+    /// the column is absent, the cell empty or a placeholder.
+    fn text(&self, c: Column) -> Option<&'a str> {
+        self.validator
+            .map
+            .get(c)
+            .and_then(|i| self.record.get(i))
+            .map(|s| unneutralised(s.trim()))
+            .filter(|s| !is_absent(c, s))
+    }
+
+    fn fail(&mut self, c: Column, message: String) {
+        self.errors.push(RowError {
+            line: self.line,
+            column: self.validator.column_label(c),
+            message,
+        });
+    }
+
+    /// An optional column's value, read by `parse` when the cell holds one.
+    fn read<T>(&mut self, c: Column, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+        let text = self.text(c)?;
+        parse(text).map_err(|m| self.fail(c, m)).ok()
+    }
+
+    /// A required column's value; an empty cell is an error.
+    fn required<T>(
+        &mut self,
+        c: Column,
+        expected: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        if self.text(c).is_none() {
+            self.fail(c, format!("is empty (expected {expected})"));
+            return None;
+        }
+        self.read(c, parse)
+    }
+
+    /// A column the command line may give for the whole file (`--depot`,
+    /// `--as-of`): a row that disagrees with it is invalid, not overridden.
+    fn given_or_read<T: PartialEq + std::fmt::Display>(
+        &mut self,
+        c: Column,
+        given: Option<T>,
+        option: &str,
+        expected: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        match (self.text(c), given) {
+            (Some(text), given) => self.read(c, |t| {
+                parse(t).and_then(|v| match &given {
+                    Some(g) if *g != v => Err(format!(
+                        "\"{text}\" differs from {option} {g} (remove the option or fix the row)"
+                    )),
+                    _ => Ok(v),
+                })
+            }),
+            (None, Some(g)) => Some(g),
+            (None, None) => {
+                self.fail(c, format!("is empty (expected {expected})"));
+                None
+            }
         }
     }
 }
