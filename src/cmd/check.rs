@@ -99,7 +99,17 @@ fn verify(conn: &Connection) -> Result<Vec<Finding>> {
         findings.push(Finding {
             check: "provenance",
             ok: true,
-            detail: format!("{traced} holding versions name a line of the file that recorded them"),
+            detail: if traced.1 > 0 {
+                format!(
+                    "{} holding versions name a line of the file that recorded them; {} were stored before line numbers were kept",
+                    traced.0, traced.1
+                )
+            } else {
+                format!(
+                    "{} holding versions name a line of the file that recorded them",
+                    traced.0
+                )
+            },
         });
     }
     Ok(findings)
@@ -391,13 +401,13 @@ fn check_provenance(
     conn: &Connection,
     ledger: &Ledger,
     fail: &mut impl FnMut(&'static str, String),
-) -> Result<i64> {
+) -> Result<(i64, i64)> {
     let mut stmt = conn.prepare(
         "SELECT opened_by, count(*), count(source_line), min(source_line), max(source_line)
          FROM holding_version GROUP BY opened_by",
     )?;
     let mut rows = stmt.query([])?;
-    let mut traced = 0;
+    let (mut traced, mut older) = (0, 0);
     while let Some(r) = rows.next()? {
         let (entry, versions, with_line): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
         let (min, max): (Option<i64>, Option<i64>) = (r.get(3)?, r.get(4)?);
@@ -405,7 +415,10 @@ fn check_provenance(
         let Some(e) = ledger.get(&entry) else {
             continue; // a missing entry is the foreign-key check's finding
         };
-        let Some(last) = e.last_line else { continue };
+        let Some(last) = e.last_line else {
+            older += versions - with_line;
+            continue;
+        };
         if with_line < versions {
             fail(
                 "provenance",
@@ -428,7 +441,7 @@ fn check_provenance(
             );
         }
     }
-    Ok(traced)
+    Ok((traced, older))
 }
 
 fn check_aggregates(
