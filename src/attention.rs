@@ -4,8 +4,8 @@
 use chrono::NaiveDate;
 use rusqlite::{Connection, params_from_iter, types::Value as SqlValue};
 
-use crate::changes::date;
 use crate::model::iso;
+use crate::model::stored_date as date;
 use crate::state::Filters;
 
 /// The kinds, in the order they are listed: a silent depot first (nothing

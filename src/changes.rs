@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 
-use crate::model::{State, Status, iso};
+use crate::model::{State, Status, iso, stored_date as date, stored_date_opt};
 
 /// One snapshot of a depot, with the totals its import recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,12 +39,6 @@ pub fn snapshots(conn: &Connection) -> rusqlite::Result<Vec<Snapshot>> {
         })
     })?;
     rows.collect()
-}
-
-pub fn date(text: &str) -> rusqlite::Result<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
 }
 
 /// The kinds of change, in the order a maintenance meeting reads them.
@@ -187,10 +181,7 @@ fn line(r: &rusqlite::Row) -> rusqlite::Result<Line> {
         serial: r.get(5)?,
         owner: r.get(6)?,
         lot: r.get(7)?,
-        expires: r
-            .get::<_, Option<String>>(8)?
-            .map(|d| date(&d))
-            .transpose()?,
+        expires: stored_date_opt(r.get(8)?)?,
     })
 }
 
@@ -329,10 +320,7 @@ fn unchanged_lots(conn: &Connection, pending: &mut [PendingLots]) -> rusqlite::R
             serial: None,
             owner: None,
             lot: key.1,
-            expires: r
-                .get::<_, Option<String>>(5)?
-                .map(|d| date(&d))
-                .transpose()?,
+            expires: stored_date_opt(r.get(5)?)?,
         };
         entry.3.0 += line.quantity;
         entry.3.1 += line.mc_on(p.from);

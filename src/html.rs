@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::output::signed;
 use crate::readiness::{Deployable, Figures, Group};
 
 /// What can move within one window: (label, per category, total).
@@ -190,14 +191,6 @@ fn package_chart(packages: &[crate::package::Evaluation]) -> String {
         })
         .collect();
     bar_chart("Package fill", &bars, 230, 190, &[])
-}
-
-fn signed(n: i64) -> String {
-    match n {
-        n if n > 0 => format!("+{n}"),
-        n if n < 0 => format!("−{}", -n),
-        _ => "0".into(),
-    }
 }
 
 fn rate(mc: i64, on_hand: i64) -> String {

@@ -451,6 +451,19 @@ pub fn check_date_format(format: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A date as the database stores it (ISO text), read back; a malformed one
+/// is a conversion error, as from any other column.
+pub fn stored_date(text: &str) -> rusqlite::Result<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// The same for a column that may be NULL.
+pub fn stored_date_opt(text: Option<String>) -> rusqlite::Result<Option<NaiveDate>> {
+    text.as_deref().map(stored_date).transpose()
+}
+
 pub fn iso(date: NaiveDate) -> String {
     use chrono::Datelike;
     // Not `format("%Y-%m-%d")`: that parses the pattern on every call, and the

@@ -158,8 +158,17 @@ fn round(x: f64, digits: i32) -> f64 {
     (x * f).round() / f
 }
 
+/// `part` of `whole` as a rate, absent (null, –) when there is no whole.
+pub fn rate(part: i64, whole: i64) -> Value {
+    if whole > 0 {
+        Value::Rate(part as f64 / whole as f64)
+    } else {
+        Value::Null
+    }
+}
+
 /// +1,234 or −5 (a true minus sign), 0 bare.
-fn signed(n: i64) -> String {
+pub fn signed(n: i64) -> String {
     match n {
         0 => "0".into(),
         n if n > 0 => format!("+{}", group_thousands(n)),

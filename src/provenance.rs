@@ -5,8 +5,8 @@
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::changes::date;
 use crate::model::iso;
+use crate::model::stored_date as date;
 
 /// A snapshot that repeated a line unchanged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,10 +107,7 @@ pub fn trace(
     )?;
     let rows = stmt.query_map(params![depot_id, type_id, iso(as_of), serial], |r| {
         let since = date(&r.get::<_, String>(6)?)?;
-        let until = r
-            .get::<_, Option<String>>(7)?
-            .map(|d| date(&d))
-            .transpose()?;
+        let until = crate::model::stored_date_opt(r.get(7)?)?;
         let source = Source {
             serial: r.get(0)?,
             lot: r.get(1)?,

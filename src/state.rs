@@ -503,17 +503,7 @@ pub fn snapshot_dates(
     )?;
     let dates = stmt.query_map(params![until.map(iso)], |r| r.get::<_, String>(0))?;
     dates
-        .map(|d| {
-            d.and_then(|d| {
-                NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|e| {
-                    rusqlite::Error::FromSqlConversionFailure(
-                        0,
-                        rusqlite::types::Type::Text,
-                        Box::new(e),
-                    )
-                })
-            })
-        })
+        .map(|d| d.and_then(|d| crate::model::stored_date(&d)))
         .collect()
 }
 

@@ -15,8 +15,8 @@ use chrono::{Datelike, NaiveDate};
 use rusqlite::Connection;
 use rustc_hash::FxHashMap;
 
-use crate::changes::date;
 use crate::model::{State, pack_nation};
+use crate::model::{stored_date as date, stored_date_opt};
 use crate::readiness::{Fact, Key};
 use crate::state::{Filters, Names, STATES};
 
@@ -52,6 +52,10 @@ pub fn facts_on_dates(
         "SELECT depot_id, type_id, owner, status, quantity, expires, valid_from, valid_to
          FROM holding_version NOT INDEXED",
     )?;
+    let expired = STATES
+        .iter()
+        .position(|s| *s == State::Expired)
+        .unwrap_or(4) as u8;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let depot: i64 = r.get(0)?;
@@ -63,10 +67,7 @@ pub fn facts_on_dates(
         let status: String = r.get(3)?;
         let quantity: i64 = r.get(4)?;
         let day = |i: usize| -> rusqlite::Result<Option<i32>> {
-            Ok(r.get::<_, Option<String>>(i)?
-                .map(|d| date(&d))
-                .transpose()?
-                .map(|d| d.num_days_from_ce()))
+            Ok(stored_date_opt(r.get(i)?)?.map(|d| d.num_days_from_ce()))
         };
         let (expires, from, to) = (day(5)?, day(6)?.unwrap_or(i32::MIN), day(7)?);
         let group = (
@@ -87,10 +88,6 @@ pub fn facts_on_dates(
             .iter()
             .position(|s| s.as_str() == status)
             .unwrap_or(0) as u8;
-        let expired = STATES
-            .iter()
-            .position(|s| *s == State::Expired)
-            .unwrap_or(4) as u8;
         let mut add = |day: i32, state: u8, q: i64| {
             *events.entry((depot, day, group, state)).or_insert(0) += q;
         };

@@ -6,7 +6,7 @@ use crate::cli::ChangesArgs;
 use crate::db::{self, Access};
 use crate::error::{Error, Result};
 use crate::model::{iso, parse_date};
-use crate::output::{Format, Report, Value, render, wrap_words};
+use crate::output::{Format, Report, Value, rate, render, wrap_words};
 
 /// The item kinds counted in the summary, in its column order.
 const COUNTED: [Change; 6] = [
@@ -108,14 +108,6 @@ fn row_text(v: &Value) -> String {
     match v {
         Value::Text(t) => t.clone(),
         _ => String::new(),
-    }
-}
-
-fn rate(mc: i64, on_hand: i64) -> Value {
-    if on_hand > 0 {
-        Value::Rate(mc as f64 / on_hand as f64)
-    } else {
-        Value::Null
     }
 }
 

@@ -4,15 +4,7 @@
 use super::Context;
 use crate::db::{self, Access};
 use crate::error::Result;
-use crate::output::{Report, Value, render};
-
-fn rate(mc: i64, on_hand: i64) -> Value {
-    if on_hand > 0 {
-        Value::Rate(mc as f64 / on_hand as f64)
-    } else {
-        Value::Null
-    }
-}
+use crate::output::{Report, Value, rate, render};
 
 pub fn depots(ctx: &mut Context) -> Result<()> {
     let conn = db::open(&ctx.db, Access::Read)?;

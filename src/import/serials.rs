@@ -129,13 +129,7 @@ impl SerialBook {
             if mine.contains(&id) {
                 continue;
             }
-            let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    2,
-                    rusqlite::types::Type::Text,
-                    Box::new(e),
-                )
-            })?;
+            let date = crate::model::stored_date(&date)?;
             by_depot
                 .entry(id)
                 .or_insert_with(|| (code, Vec::new()))
