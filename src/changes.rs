@@ -160,11 +160,17 @@ struct Line {
 
 impl Line {
     fn mc_on(&self, date: NaiveDate) -> i64 {
-        if State::of(self.status, self.expires, date).is_mc() {
-            self.quantity
-        } else {
-            0
-        }
+        mc(self.status, self.expires, date, self.quantity)
+    }
+}
+
+/// The quantity when the line is mission capable on `date` (an expired lot
+/// is not), else 0.
+fn mc(status: Status, expires: Option<NaiveDate>, date: NaiveDate, quantity: i64) -> i64 {
+    if State::of(status, expires, date).is_mc() {
+        quantity
+    } else {
+        0
     }
 }
 
@@ -311,20 +317,11 @@ fn unchanged_lots(conn: &Connection, pending: &mut [PendingLots]) -> rusqlite::R
         let Some(entry) = p.lots.get_mut(&key) else {
             continue;
         };
-        let line = Line {
-            key: 0,
-            type_code: key.0,
-            category: None,
-            status: r.get(3)?,
-            quantity: r.get(4)?,
-            serial: None,
-            owner: None,
-            lot: key.1,
-            expires: stored_date_opt(r.get(5)?)?,
-        };
-        entry.3.0 += line.quantity;
-        entry.3.1 += line.mc_on(p.from);
-        entry.3.2 += line.mc_on(p.to);
+        let (status, quantity): (Status, i64) = (r.get(3)?, r.get(4)?);
+        let expires = stored_date_opt(r.get(5)?)?;
+        entry.3.0 += quantity;
+        entry.3.1 += mc(status, expires, p.from, quantity);
+        entry.3.2 += mc(status, expires, p.to, quantity);
     }
     Ok(())
 }
