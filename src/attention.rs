@@ -1,11 +1,10 @@
 //! What needs attention (SPEC §8 `watch`): lots expired or about to, items
 //! whose inspection is overdue, depots that have stopped reporting.
 
+use crate::db::{self, Db, Owned as SqlValue};
 use chrono::NaiveDate;
-use rusqlite::{Connection, params_from_iter, types::Value as SqlValue};
 
 use crate::model::iso;
-use crate::model::stored_date as date;
 use crate::state::Filters;
 
 /// The kinds, in the order they are listed: a silent depot first (nothing
@@ -67,11 +66,7 @@ pub struct Attention {
     pub days: Option<i64>,
 }
 
-pub fn watch(
-    conn: &Connection,
-    filters: &Filters,
-    limits: Limits,
-) -> rusqlite::Result<Vec<Attention>> {
+pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Attention>> {
     let today = iso(limits.today);
     let mut rows = Vec::new();
 
@@ -86,10 +81,8 @@ pub fn watch(
          WHERE s.as_of <= ?1 {} GROUP BY d.code ORDER BY d.code",
         depot_only.sql(&mut params)
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let mut found = stmt.query(params_from_iter(params))?;
-    while let Some(r) = found.next()? {
-        let latest = date(&r.get::<_, String>(1)?)?;
+    conn.each(&sql, &db::refs(&params), |r| {
+        let latest: NaiveDate = r.get(1)?;
         let age = (limits.today - latest).num_days();
         if age > limits.stale {
             rows.push(Attention {
@@ -103,7 +96,8 @@ pub fn watch(
                 days: Some(age),
             });
         }
-    }
+        Ok(())
+    })?;
 
     // Lines of each depot's snapshot in force today that expire within the
     // window, or whose inspection is older than the window before their
@@ -112,7 +106,9 @@ pub fn watch(
     let mut params: Vec<SqlValue> = vec![
         SqlValue::Text(today),
         SqlValue::Text(expiring_limit),
-        SqlValue::Text(format!("-{} days", limits.inspection)),
+        // A bound below every snapshot's own one (each is on or before
+        // today): the exact age is taken against the snapshot below.
+        SqlValue::Text(iso(limits.today - chrono::Duration::days(limits.inspection))),
     ];
     let sql = format!(
         "WITH effective AS (
@@ -126,14 +122,13 @@ pub fn watch(
          JOIN depot d ON d.id = src.depot_id
          JOIN equipment_type t ON t.id = src.type_id
          WHERE ((src.expires IS NOT NULL AND src.expires <= ?2)
-             OR (src.last_inspected IS NOT NULL AND src.last_inspected < date(e.as_of, ?3))
-             OR (src.serial IS NOT NULL AND src.last_inspected IS NULL)) {}",
+             OR (src.last_inspected IS NOT NULL AND src.last_inspected < ?3)
+             OR (src.serial IS NOT NULL AND src.last_inspected IS NULL)) {}
+         ORDER BY src.id",
         filters.sql(&mut params)
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let mut found = stmt.query(params_from_iter(params))?;
-    while let Some(r) = found.next()? {
-        let row = |kind, date: Option<NaiveDate>, days| -> rusqlite::Result<Attention> {
+    conn.each(&sql, &db::refs(&params), |r| {
+        let row = |kind, date: Option<NaiveDate>, days| -> db::Result<Attention> {
             Ok(Attention {
                 kind,
                 depot: r.get(0)?,
@@ -145,9 +140,8 @@ pub fn watch(
                 days,
             })
         };
-        let snapshot_date = date(&r.get::<_, String>(7)?)?;
-        if let Some(expires) = r.get::<_, Option<String>>(5)? {
-            let expires = date(&expires)?;
+        let snapshot_date: NaiveDate = r.get(7)?;
+        if let Some(expires) = r.get::<Option<NaiveDate>>(5)? {
             let left = (expires - limits.today).num_days();
             if left < 0 {
                 rows.push(row(Kind::Expired, Some(expires), Some(-left))?);
@@ -155,20 +149,20 @@ pub fn watch(
                 rows.push(row(Kind::Expiring, Some(expires), Some(left))?);
             }
         }
-        match r.get::<_, Option<String>>(6)? {
+        match r.get::<Option<NaiveDate>>(6)? {
             Some(inspected) => {
-                let inspected = date(&inspected)?;
                 let age = (snapshot_date - inspected).num_days();
                 if age > limits.inspection {
                     rows.push(row(Kind::InspectionOverdue, Some(inspected), Some(age))?);
                 }
             }
-            None if r.get::<_, Option<String>>(2)?.is_some() => {
+            None if r.get::<Option<String>>(2)?.is_some() => {
                 rows.push(row(Kind::InspectionOverdue, None, None)?);
             }
             None => {}
         }
-    }
+        Ok(())
+    })?;
     rows.sort_by(|a, b| {
         let urgency = |x: &Attention| match x.kind {
             // Soonest expiry first; otherwise the longest overdue first,

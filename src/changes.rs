@@ -8,10 +8,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::db::{self, Db};
 use chrono::NaiveDate;
-use rusqlite::{Connection, params};
 
-use crate::model::{State, Status, iso, stored_date as date, stored_date_opt};
+use crate::model::{State, Status, iso, stored_date_opt};
 
 /// One snapshot of a depot, with the totals its import recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,21 +24,21 @@ pub struct Snapshot {
 }
 
 /// Every snapshot, by depot code then date.
-pub fn snapshots(conn: &Connection) -> rusqlite::Result<Vec<Snapshot>> {
-    let mut stmt = conn.prepare_cached(
+pub fn snapshots(conn: &Db) -> db::Result<Vec<Snapshot>> {
+    conn.rows(
         "SELECT s.depot_id, d.code, s.as_of, s.quantity, coalesce(s.mc, 0)
          FROM snapshot s JOIN depot d ON d.id = s.depot_id ORDER BY d.code, s.as_of",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(Snapshot {
-            depot_id: r.get(0)?,
-            depot: r.get(1)?,
-            as_of: date(&r.get::<_, String>(2)?)?,
-            quantity: r.get(3)?,
-            mc: r.get(4)?,
-        })
-    })?;
-    rows.collect()
+        &[],
+        |r| {
+            Ok(Snapshot {
+                depot_id: r.get(0)?,
+                depot: r.get(1)?,
+                as_of: r.get(2)?,
+                quantity: r.get(3)?,
+                mc: r.get(4)?,
+            })
+        },
+    )
 }
 
 /// The kinds of change, in the order a maintenance meeting reads them.
@@ -177,7 +177,7 @@ fn mc(status: Status, expires: Option<NaiveDate>, date: NaiveDate, quantity: i64
 const LINE_COLUMNS: &str = "h.content_hash, t.code, t.category, h.status, h.quantity, h.serial,
     h.owner, h.lot, h.expires";
 
-fn line(r: &rusqlite::Row) -> rusqlite::Result<Line> {
+fn line(r: &db::Row) -> db::Result<Line> {
     Ok(Line {
         key: r.get(0)?,
         type_code: r.get(1)?,
@@ -194,27 +194,31 @@ fn line(r: &rusqlite::Row) -> rusqlite::Result<Line> {
 /// Lines live on `from` but not on `to`, and lines live on `to` but not on
 /// `from`, with lines that left and came back identical cancelled out.
 fn changed_lines(
-    conn: &Connection,
+    conn: &Db,
     depot_id: i64,
     from: NaiveDate,
     to: NaiveDate,
-) -> rusqlite::Result<(Vec<Line>, Vec<Line>)> {
+) -> db::Result<(Vec<Line>, Vec<Line>)> {
     let (f, t) = (iso(from), iso(to));
-    let mut gone: Vec<Line> = conn
-        .prepare_cached(&format!(
+    let mut gone: Vec<Line> = conn.rows(
+        &format!(
             "SELECT {LINE_COLUMNS} FROM holding_version h JOIN equipment_type t ON t.id = h.type_id
-             WHERE h.depot_id = ?1 AND h.valid_to > ?2 AND h.valid_to <= ?3 AND h.valid_from <= ?2"
-        ))?
-        .query_map(params![depot_id, f, t], line)?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut new: Vec<Line> = conn
-        .prepare_cached(&format!(
+             WHERE h.depot_id = ?1 AND h.valid_to > ?2 AND h.valid_to <= ?3 AND h.valid_from <= ?2
+             ORDER BY h.id"
+        ),
+        &[&depot_id, &f, &t],
+        line,
+    )?;
+    let mut new: Vec<Line> = conn.rows(
+        &format!(
             "SELECT {LINE_COLUMNS} FROM holding_version h JOIN equipment_type t ON t.id = h.type_id
              WHERE h.depot_id = ?1 AND h.valid_from > ?2 AND h.valid_from <= ?3
-               AND (h.valid_to IS NULL OR h.valid_to > ?3)"
-        ))?
-        .query_map(params![depot_id, f, t], line)?
-        .collect::<rusqlite::Result<_>>()?;
+               AND (h.valid_to IS NULL OR h.valid_to > ?3)
+             ORDER BY h.id"
+        ),
+        &[&depot_id, &f, &t],
+        line,
+    )?;
     let mut gone_keys: HashMap<i64, usize> = HashMap::new();
     for l in &gone {
         *gone_keys.entry(l.key).or_insert(0) += 1;
@@ -284,38 +288,49 @@ type Unchanged = (i64, i64, i64);
 /// depot's window, so that `from` and `to` are whole lots. One sequential
 /// pass for every depot: reading each depot's lines through its index visits
 /// most pages once per depot when depots arrived interleaved.
-fn unchanged_lots(conn: &Connection, pending: &mut [PendingLots]) -> rusqlite::Result<()> {
+fn unchanged_lots(conn: &Db, pending: &mut [PendingLots]) -> db::Result<()> {
     let types: HashMap<i64, String> = conn
-        .prepare_cached("SELECT id, code FROM equipment_type")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .rows("SELECT id, code FROM equipment_type", &[], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .into_iter()
+        .collect();
     let by_depot: HashMap<i64, usize> = pending
         .iter()
         .enumerate()
         .map(|(i, p)| (p.depot_id, i))
         .collect();
-    let mut stmt = conn.prepare(
+    conn.each(
         "SELECT depot_id, type_id, lot, status, quantity, expires, valid_from, valid_to
          FROM holding_version NOT INDEXED WHERE serial IS NULL",
-    )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let Some(&i) = by_depot.get(&r.get::<_, i64>(0)?) else {
-            continue;
+        &[],
+        |r| unchanged_line(r, &by_depot, &types, pending),
+    )
+}
+
+fn unchanged_line(
+    r: &db::Row,
+    by_depot: &HashMap<i64, usize>,
+    types: &HashMap<i64, String>,
+    pending: &mut [PendingLots],
+) -> db::Result<()> {
+    {
+        let Some(&i) = by_depot.get(&r.get::<i64>(0)?) else {
+            return Ok(());
         };
         let p = &mut pending[i];
         let (from, to) = (iso(p.from), iso(p.to));
         let valid_from: String = r.get(6)?;
         let valid_to: Option<String> = r.get(7)?;
         if valid_from > from || valid_to.as_deref().is_some_and(|v| v <= to.as_str()) {
-            continue;
+            return Ok(());
         }
-        let Some(type_code) = types.get(&r.get::<_, i64>(1)?) else {
-            continue;
+        let Some(type_code) = types.get(&r.get::<i64>(1)?) else {
+            return Ok(());
         };
-        let key = (type_code.clone(), r.get::<_, Option<String>>(2)?);
+        let key = (type_code.clone(), r.get::<Option<String>>(2)?);
         let Some(entry) = p.lots.get_mut(&key) else {
-            continue;
+            return Ok(());
         };
         let (status, quantity): (Status, i64) = (r.get(3)?, r.get(4)?);
         let expires = stored_date_opt(r.get(5)?)?;
@@ -378,7 +393,7 @@ fn lot_item(
 }
 
 /// Compares every depot; moves are matched across depots by type and serial.
-pub fn compare(conn: &Connection, window: Window) -> rusqlite::Result<Comparison> {
+pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
     let all = snapshots(conn)?;
     let mut depots = Vec::new();
     let mut items = Vec::new();

@@ -35,15 +35,17 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Database file (created with its schema on first import)
+    /// Database file (created with its schema on first import), or a
+    /// PostgreSQL server: postgresql://USER@HOST[:PORT]/DATABASE
     #[arg(
         long,
         global = true,
         env = "STOCKPILE_DB",
         default_value = "stockpile.db",
-        value_name = "PATH"
+        value_name = "PATH|URL",
+        value_parser = crate::db::Location::parse
     )]
-    pub db: PathBuf,
+    pub db: crate::db::Location,
     /// Output format: table for people, csv or json for programs [default: table]
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,

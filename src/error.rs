@@ -113,33 +113,53 @@ pub enum DbError {
     #[error(
         "{0}: no such database\nhint: import exports first (stockpile import FILE…), or point --db or STOCKPILE_DB at the database"
     )]
-    Missing(PathBuf),
+    Missing(String),
     #[error(
         "{0}: not a stockpile database\nhint: check --db (or STOCKPILE_DB); stockpile never changes a file it did not create"
     )]
-    NotStockpile(PathBuf),
+    NotStockpile(String),
     #[error(
         "{0}: holds stockpile's tables but not its marks (PRAGMA application_id and user_version), as a database rebuilt with the sqlite3 shell's .dump has lost them\nhint: if it was rebuilt from a stockpile database of this version, restore the marks with:\n  sqlite3 {0} 'PRAGMA application_id = {app}; PRAGMA user_version = {version};'\nthen run stockpile check; `stockpile backup` makes copies that keep them",
         app = crate::db::APPLICATION_ID,
         version = crate::db::SCHEMA_VERSION
     )]
-    Rebuilt(PathBuf),
+    Rebuilt(String),
     #[error(
         "{path}: database schema version {found} is newer than this stockpile understands ({supported}); use a newer stockpile"
     )]
     NewerSchema {
-        path: PathBuf,
+        path: String,
         found: i64,
         supported: i64,
     },
     #[error(
         "{0}: the database is busy (another stockpile kept it locked for more than {1} seconds); try again later"
     )]
-    Busy(PathBuf, u64),
+    Busy(String, u64),
     #[error("{path}: {message}")]
-    Open { path: PathBuf, message: String },
+    Open { path: String, message: String },
+    #[error(
+        "{server}: cannot reach the database server: {message}\nhint: check the URL in --db (or STOCKPILE_DB), that the server runs, and that it accepts this user from here"
+    )]
+    Unreachable { server: String, message: String },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database error: {}", pg_message(.0))]
+    Postgres(#[from] postgres::Error),
+    /// A stored value that is not what its column should hold.
+    #[error("database error: column {index}: {message}")]
+    Column { index: usize, message: String },
+}
+
+/// The server's own words (with its detail), or the client's.
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(d) => format!("{} ({d})", db.message()),
+            None => db.message().to_string(),
+        },
+        None => e.to_string(),
+    }
 }
 
 #[derive(Debug, Error)]
@@ -201,12 +221,16 @@ impl Error {
             Error::Db(DbError::Missing(_)) | Error::NoInput { .. } => exit::NO_INPUT,
             Error::Db(DbError::Busy(..)) => exit::BUSY,
             Error::Db(DbError::Sqlite(e)) if is_busy(e) => exit::BUSY,
+            Error::Db(DbError::Postgres(e)) if is_pg_busy(e) => exit::BUSY,
+            Error::Db(DbError::Unreachable { .. }) => exit::IO,
             e if e.write_failure().is_some() => exit::IO,
             Error::Db(
                 DbError::NotStockpile(_) | DbError::NewerSchema { .. } | DbError::Rebuilt(_),
             ) => exit::DATA,
             Error::Db(DbError::Open { .. }) | Error::Io { .. } | Error::Output(_) => exit::IO,
-            Error::Db(DbError::Sqlite(_)) => exit::SOFTWARE,
+            Error::Db(DbError::Sqlite(_) | DbError::Postgres(_) | DbError::Column { .. }) => {
+                exit::SOFTWARE
+            }
             Error::Usage(_) | Error::Query(_) => exit::USAGE,
             Error::Threshold(_) => exit::THRESHOLD,
         }
@@ -217,6 +241,9 @@ impl Error {
     /// exit 74, not an internal error.
     pub fn write_failure(&self) -> Option<&'static str> {
         use rusqlite::ErrorCode as C;
+        if let Error::Db(DbError::Postgres(e)) = self {
+            return pg_write_failure(e);
+        }
         let Error::Db(DbError::Sqlite(e)) = self else {
             return None;
         };
@@ -244,6 +271,30 @@ pub fn is_busy(e: &rusqlite::Error) -> bool {
         e.sqlite_error_code(),
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
     )
+}
+
+/// A lock or a transaction the server gave up on: try again later.
+pub fn is_pg_busy(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    e.code().is_some_and(|c| {
+        c == &SqlState::LOCK_NOT_AVAILABLE
+            || c == &SqlState::T_R_DEADLOCK_DETECTED
+            || c == &SqlState::T_R_SERIALIZATION_FAILURE
+    })
+}
+
+fn pg_write_failure(e: &postgres::Error) -> Option<&'static str> {
+    use postgres::error::SqlState;
+    let code = e.code()?;
+    if code == &SqlState::DISK_FULL {
+        Some("the server's disk is full")
+    } else if code == &SqlState::IO_ERROR {
+        Some("the server could not write (an I/O error)")
+    } else if code == &SqlState::READ_ONLY_SQL_TRANSACTION {
+        Some("the server is read-only (a replica?); import on the primary")
+    } else {
+        None
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

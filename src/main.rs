@@ -66,8 +66,7 @@ fn main() -> ExitCode {
             let _ = out.flush();
             let message = match e.write_failure() {
                 Some(reason) => format!(
-                    "{}: cannot write: {reason} ({e}); the command's changes were rolled back",
-                    db.display()
+                    "{db}: cannot write: {reason} ({e}); the command's changes were rolled back"
                 ),
                 None => e.to_string(),
             };

@@ -7,7 +7,6 @@
 use std::fmt;
 
 use chrono::NaiveDate;
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
 fn is_code_char(c: char, extra: &[char]) -> bool {
     c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_' || extra.contains(&c)
@@ -39,12 +38,6 @@ macro_rules! code_type {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
-            }
-        }
-
-        impl ToSql for $name {
-            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-                Ok(ToSqlOutput::from(self.0.as_str()))
             }
         }
     };
@@ -148,18 +141,6 @@ impl fmt::Display for Category {
     }
 }
 
-impl ToSql for Category {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.as_str()))
-    }
-}
-
-impl FromSql for Category {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        Category::parse(value.as_str()?).map_err(|e| FromSqlError::Other(e.into()))
-    }
-}
-
 /// NATO Stock Number, stored hyphenated `NNNN-NN-NNN-NNNN`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Nsn(String);
@@ -191,12 +172,6 @@ impl Nsn {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl ToSql for Nsn {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.0.as_str()))
     }
 }
 
@@ -245,12 +220,6 @@ pub fn unpack_nation(packed: u32) -> Option<String> {
     })
 }
 
-impl ToSql for Nation {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.0.as_str()))
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Status {
     Fmc,
@@ -293,18 +262,6 @@ impl Status {
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-impl ToSql for Status {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.as_str()))
-    }
-}
-
-impl FromSql for Status {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        Status::parse(value.as_str()?).map_err(|e| FromSqlError::Other(e.into()))
     }
 }
 
@@ -453,14 +410,15 @@ pub fn check_date_format(format: &str) -> Result<(), String> {
 
 /// A date as the database stores it (ISO text), read back; a malformed one
 /// is a conversion error, as from any other column.
-pub fn stored_date(text: &str) -> rusqlite::Result<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+pub fn stored_date(text: &str) -> Result<NaiveDate, crate::error::DbError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| crate::error::DbError::Column {
+        index: 0,
+        message: format!("{text:?} is not a stored date: {e}"),
     })
 }
 
 /// The same for a column that may be NULL.
-pub fn stored_date_opt(text: Option<String>) -> rusqlite::Result<Option<NaiveDate>> {
+pub fn stored_date_opt(text: Option<String>) -> Result<Option<NaiveDate>, crate::error::DbError> {
     text.as_deref().map(stored_date).transpose()
 }
 

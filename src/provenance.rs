@@ -2,11 +2,10 @@
 //! depot × type on a date, each with the import that recorded it and the
 //! later snapshots that repeated it unchanged.
 
+use crate::db::{self, Db};
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::model::iso;
-use crate::model::stored_date as date;
 
 /// A snapshot that repeated a line unchanged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,84 +52,80 @@ pub enum Lookup {
 }
 
 pub fn trace(
-    conn: &Connection,
+    conn: &Db,
     depot: &str,
     type_code: &str,
     serial: Option<&str>,
     on: Option<NaiveDate>,
-) -> rusqlite::Result<Lookup> {
-    let Some(depot_id) = conn
-        .query_row("SELECT id FROM depot WHERE code = ?1", [depot], |r| {
-            r.get::<_, i64>(0)
-        })
-        .optional()?
+) -> db::Result<Lookup> {
+    let Some(depot_id) = conn.row("SELECT id FROM depot WHERE code = ?1", &[&depot], |r| {
+        r.get::<i64>(0)
+    })?
     else {
         return Ok(Lookup::NoDepot);
     };
-    let Some(type_id) = conn
-        .query_row(
-            "SELECT id FROM equipment_type WHERE code = ?1",
-            [type_code],
-            |r| r.get::<_, i64>(0),
-        )
-        .optional()?
+    let Some(type_id) = conn.row(
+        "SELECT id FROM equipment_type WHERE code = ?1",
+        &[&type_code],
+        |r| r.get::<i64>(0),
+    )?
     else {
         return Ok(Lookup::NoType);
     };
-    let mut snapshots: Vec<Confirmation> = conn
-        .prepare_cached(
-            "SELECT s.as_of, s.ledger_id, l.file_name FROM snapshot s
-             JOIN import_ledger l ON l.id = s.ledger_id
-             WHERE s.depot_id = ?1 ORDER BY s.as_of",
-        )?
-        .query_map([depot_id], |r| {
+    let mut snapshots: Vec<Confirmation> = conn.rows(
+        "SELECT s.as_of, s.ledger_id, l.file_name FROM snapshot s
+         JOIN import_ledger l ON l.id = s.ledger_id
+         WHERE s.depot_id = ?1 ORDER BY s.as_of",
+        &[&depot_id],
+        |r| {
             Ok(Confirmation {
-                as_of: date(&r.get::<_, String>(0)?)?,
+                as_of: r.get(0)?,
                 ledger_entry: r.get(1)?,
                 file: r.get(2)?,
             })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+        },
+    )?;
     snapshots.retain(|s| on.is_none_or(|d| s.as_of <= d));
     let Some(as_of) = snapshots.last().map(|s| s.as_of) else {
         return Ok(Lookup::NoSnapshot);
     };
-    let mut stmt = conn.prepare_cached(
+    let rows = conn.rows(
         "SELECT h.serial, h.lot, h.status, h.quantity, h.notice_hours, h.expires,
                 h.valid_from, h.valid_to, h.source_line,
                 l.id, l.file_name, l.file_sha256, l.imported_at, l.os_user
          FROM holding_version h JOIN import_ledger l ON l.id = h.opened_by
          WHERE h.depot_id = ?1 AND h.type_id = ?2
            AND h.valid_from <= ?3 AND (h.valid_to IS NULL OR h.valid_to > ?3)
-           AND (?4 IS NULL OR h.serial = ?4)
-         ORDER BY l.id, h.source_line, h.serial, h.lot",
+           AND (CAST(?4 AS TEXT) IS NULL OR h.serial = ?4)
+         ORDER BY l.id, h.source_line, h.serial, h.lot, h.id",
+        &[&depot_id, &type_id, &iso(as_of), &serial],
+        |r| {
+            let since = r.get(6)?;
+            let until = crate::model::stored_date_opt(r.get(7)?)?;
+            let source = Source {
+                serial: r.get(0)?,
+                lot: r.get(1)?,
+                status: r.get(2)?,
+                quantity: r.get(3)?,
+                notice_hours: r.get(4)?,
+                expires: r.get(5)?,
+                since,
+                line: r.get(8)?,
+                ledger_entry: r.get(9)?,
+                file: r.get(10)?,
+                file_sha256: r.get(11)?,
+                imported_at: r.get(12)?,
+                os_user: r.get(13)?,
+                confirmed_by: Vec::new(),
+            };
+            Ok((source, until))
+        },
     )?;
-    let rows = stmt.query_map(params![depot_id, type_id, iso(as_of), serial], |r| {
-        let since = date(&r.get::<_, String>(6)?)?;
-        let until = crate::model::stored_date_opt(r.get(7)?)?;
-        let source = Source {
-            serial: r.get(0)?,
-            lot: r.get(1)?,
-            status: r.get(2)?,
-            quantity: r.get(3)?,
-            notice_hours: r.get(4)?,
-            expires: r.get(5)?,
-            since,
-            line: r.get(8)?,
-            ledger_entry: r.get(9)?,
-            file: r.get(10)?,
-            file_sha256: r.get(11)?,
-            imported_at: r.get(12)?,
-            os_user: r.get(13)?,
-            confirmed_by: Vec::new(),
-        };
-        Ok((source, until))
-    })?;
     let mut sources = Vec::new();
     for row in rows {
         // Confirmed by the depot's snapshots after the first, while the
         // line stayed unchanged, up to the date asked for.
-        let (mut s, until) = row?;
+        let (mut s, until) = row;
         s.confirmed_by = snapshots
             .iter()
             .filter(|c| c.as_of > s.since && until.is_none_or(|u| c.as_of < u))

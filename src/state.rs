@@ -5,9 +5,8 @@
 
 use std::collections::HashSet;
 
+use crate::db::{self, Db, Owned as SqlValue, Value};
 use chrono::NaiveDate;
-use rusqlite::types::{Value as SqlValue, ValueRef};
-use rusqlite::{Connection, params, params_from_iter};
 use rustc_hash::FxHashMap;
 
 use crate::model::{State, Status, iso, pack_nation, unpack_nation};
@@ -83,12 +82,12 @@ fn source(
             // SQLite (as notice 0) and beyond it (no notice): two rows per
             // depot × type, not one per notice value.
             Notice::Within(hours) => {
-                params.push(SqlValue::Integer(i64::from(hours)));
+                params.push(SqlValue::Int(i64::from(hours)));
                 let p = params.len();
                 // One pass over the covering index, in its order (no
                 // sort): FMC and PMC within and beyond the window.
                 return format!(
-                    "WITH window AS MATERIALIZED (
+                    "WITH notice_window AS MATERIALIZED (
                          SELECT depot_id, type_id,
                                 sum(CASE WHEN notice_hours <= ?{p} THEN fmc ELSE 0 END) AS fmc_in,
                                 sum(CASE WHEN notice_hours <= ?{p} THEN 0 ELSE fmc END) AS fmc_out,
@@ -97,10 +96,10 @@ fn source(
                          FROM readiness_notice GROUP BY depot_id, type_id
                      ),
                      src AS (
-                         SELECT depot_id, type_id, NULL AS owner, 'FMC' AS state, 0 AS notice_hours, fmc_in AS quantity FROM window WHERE fmc_in > 0
-                         UNION ALL SELECT depot_id, type_id, NULL, 'FMC', NULL, fmc_out FROM window WHERE fmc_out > 0
-                         UNION ALL SELECT depot_id, type_id, NULL, 'PMC', 0, pmc_in FROM window WHERE pmc_in > 0
-                         UNION ALL SELECT depot_id, type_id, NULL, 'PMC', NULL, pmc_out FROM window WHERE pmc_out > 0
+                         SELECT depot_id, type_id, NULL AS owner, 'FMC' AS state, 0 AS notice_hours, fmc_in AS quantity FROM notice_window WHERE fmc_in > 0
+                         UNION ALL SELECT depot_id, type_id, NULL, 'FMC', NULL, fmc_out FROM notice_window WHERE fmc_out > 0
+                         UNION ALL SELECT depot_id, type_id, NULL, 'PMC', 0, pmc_in FROM notice_window WHERE pmc_in > 0
+                         UNION ALL SELECT depot_id, type_id, NULL, 'PMC', NULL, pmc_out FROM notice_window WHERE pmc_out > 0
                          UNION ALL SELECT depot_id, type_id, NULL, 'NMCM', NULL, nmcm FROM readiness_current WHERE nmcm > 0
                          UNION ALL SELECT depot_id, type_id, NULL, 'NMCS', NULL, nmcs FROM readiness_current WHERE nmcs > 0
                          UNION ALL SELECT depot_id, type_id, NULL, 'EXPIRED', NULL, expired FROM readiness_current WHERE expired > 0
@@ -174,12 +173,12 @@ pub enum Notice {
 /// The rows of `src` are summed here by integer ids rather than by SQLite's
 /// GROUP BY, which sorts them first.
 pub fn facts(
-    conn: &Connection,
+    conn: &Db,
     by: &[Key],
     filters: &Filters,
     date: Option<NaiveDate>,
     notice: Notice,
-) -> rusqlite::Result<Vec<Fact>> {
+) -> db::Result<Vec<Fact>> {
     let with_notice = notice != Notice::Ignored;
     let names = Names::load(conn)?;
     let mut params = Vec::new();
@@ -196,31 +195,26 @@ pub fn facts(
     let sql = format!(
         "{with}
          SELECT src.depot_id, src.type_id, src.owner, src.state, src.notice_hours, src.quantity
-         {from} WHERE 1 {filter}"
+         {from} WHERE TRUE {filter}"
     );
     let has = |k: Key| by.contains(&k);
     // (depot, type, category, owner, state, notice): -1 / 0 where not grouped.
     type GroupKey = (i64, i64, i64, u32, u8, i64);
     let mut sums: FxHashMap<GroupKey, i64> = FxHashMap::default();
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query(params_from_iter(params))?;
-    while let Some(r) = rows.next()? {
+    conn.each(&sql, &db::refs(&params), |r| {
         let depot: i64 = r.get(0)?;
         let type_id: i64 = r.get(1)?;
-        let owner = match r.get_ref(2)? {
-            ValueRef::Text(t) => pack_nation(t),
+        let owner = match r.value(2)? {
+            Value::Text(t) => pack_nation(t.as_bytes()),
             _ => 0,
         };
-        let state = match r.get_ref(3)? {
-            ValueRef::Text(t) => state_code(t),
+        let state = match r.value(3)? {
+            Value::Text(t) => state_code(t.as_bytes()),
             _ => None,
         }
-        .ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                3,
-                rusqlite::types::Type::Text,
-                "unknown state".into(),
-            )
+        .ok_or_else(|| crate::error::DbError::Column {
+            index: 3,
+            message: "an unknown state".into(),
         })?;
         let notice: Option<i64> = r.get(4)?;
         let key = (
@@ -239,8 +233,9 @@ pub fn facts(
                 -2
             },
         );
-        *sums.entry(key).or_insert(0) += r.get::<_, i64>(5)?;
-    }
+        *sums.entry(key).or_insert(0) += r.get::<i64>(5)?;
+        Ok(())
+    })?;
     Ok(sums
         .into_iter()
         .map(
@@ -280,20 +275,20 @@ pub(crate) struct Names {
 }
 
 impl Names {
-    pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Names> {
+    pub(crate) fn load(conn: &Db) -> db::Result<Names> {
         let mut depots = FxHashMap::default();
-        let mut stmt = conn.prepare_cached("SELECT id, code FROM depot")?;
-        for row in stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
-            let (id, code) = row?;
-            depots.insert(id, code);
-        }
+        conn.each("SELECT id, code FROM depot", &[], |r| {
+            depots.insert(r.get(0)?, r.get(1)?);
+            Ok(())
+        })?;
         let mut types = FxHashMap::default();
         let mut categories: Vec<String> = Vec::new();
-        let mut stmt = conn.prepare_cached("SELECT id, code, category FROM equipment_type")?;
-        for row in stmt.query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<String>>(2)?))
-        })? {
-            let (id, code, category) = row?;
+        let rows = conn.rows(
+            "SELECT id, code, category FROM equipment_type ORDER BY id",
+            &[],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get::<Option<String>>(2)?)),
+        )?;
+        for (id, code, category) in rows {
             if let Some(c) = &category
                 && !categories.contains(c)
             {
@@ -381,16 +376,16 @@ impl Names {
 /// force package can draw on. Filtered in SQL before anything is summed,
 /// since a package names a few dozen of the stockpile's types.
 pub fn issuable(
-    conn: &Connection,
+    conn: &Db,
     filters: &Filters,
     date: Option<NaiveDate>,
     within: u32,
-) -> rusqlite::Result<Vec<(String, String, u32, i64)>> {
+) -> db::Result<Vec<(String, String, u32, i64)>> {
     let names = Names::load(conn)?;
     let ids = |map: &FxHashMap<i64, String>, codes: &[String]| -> Vec<SqlValue> {
         map.iter()
             .filter(|(_, code)| codes.contains(code))
-            .map(|(&id, _)| SqlValue::Integer(id))
+            .map(|(&id, _)| SqlValue::Int(id))
             .collect()
     };
     let type_codes: FxHashMap<i64, String> = names
@@ -400,7 +395,7 @@ pub fn issuable(
         .collect();
     let mut params = Vec::new();
     let with = source(date, !filters.owners.is_empty(), Notice::Exact, &mut params);
-    params.push(SqlValue::Integer(i64::from(within)));
+    params.push(SqlValue::Int(i64::from(within)));
     let mut sql = format!(
         "{with}
          SELECT src.depot_id, src.type_id, src.notice_hours, sum(src.quantity) FROM src
@@ -440,24 +435,23 @@ pub fn issuable(
         sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
     }
     sql.push_str(" GROUP BY src.depot_id, src.type_id, src.notice_hours");
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query(params_from_iter(params))?;
     let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
+    conn.each(&sql, &db::refs(&params), |r| {
         let (depot, type_id): (i64, i64) = (r.get(0)?, r.get(1)?);
         if let (Some(d), Some(t)) = (names.depot(depot), names.type_code(type_id)) {
             out.push((d, t, r.get(2)?, r.get(3)?));
         }
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
 /// On-hand quantity per depot × type, for the fill rate.
 pub fn pair_on_hand(
-    conn: &Connection,
+    conn: &Db,
     filters: &Filters,
     date: Option<NaiveDate>,
-) -> rusqlite::Result<PairOnHand> {
+) -> db::Result<PairOnHand> {
     let facts = facts(
         conn,
         &[Key::Depot, Key::Type],
@@ -474,52 +468,47 @@ pub fn pair_on_hand(
     Ok(pairs)
 }
 
-pub fn requirements(conn: &Connection, filters: &Filters) -> rusqlite::Result<Vec<Requirement>> {
-    let mut stmt = conn.prepare_cached(
+pub fn requirements(conn: &Db, filters: &Filters) -> db::Result<Vec<Requirement>> {
+    let mut reqs = conn.rows(
         "SELECT d.code, t.code, t.category, r.required
          FROM requirement r
          JOIN depot d ON d.id = r.depot_id
-         JOIN equipment_type t ON t.id = r.type_id",
+         JOIN equipment_type t ON t.id = r.type_id
+         ORDER BY r.depot_id, r.type_id",
+        &[],
+        |r| {
+            Ok(Requirement {
+                depot: r.get(0)?,
+                type_code: r.get(1)?,
+                category: r.get(2)?,
+                required: r.get(3)?,
+            })
+        },
     )?;
-    let reqs = stmt.query_map([], |r| {
-        Ok(Requirement {
-            depot: r.get(0)?,
-            type_code: r.get(1)?,
-            category: r.get(2)?,
-            required: r.get(3)?,
-        })
-    })?;
-    reqs.filter(|r| r.as_ref().map_or(true, |r| filters.allows_requirement(r)))
-        .collect()
+    reqs.retain(|r| filters.allows_requirement(r));
+    Ok(reqs)
 }
 
 /// Every date on which any snapshot was taken, oldest first.
-pub fn snapshot_dates(
-    conn: &Connection,
-    until: Option<NaiveDate>,
-) -> rusqlite::Result<Vec<NaiveDate>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT as_of FROM snapshot WHERE ?1 IS NULL OR as_of <= ?1 ORDER BY as_of",
-    )?;
-    let dates = stmt.query_map(params![until.map(iso)], |r| r.get::<_, String>(0))?;
-    dates
-        .map(|d| d.and_then(|d| crate::model::stored_date(&d)))
-        .collect()
+pub fn snapshot_dates(conn: &Db, until: Option<NaiveDate>) -> db::Result<Vec<NaiveDate>> {
+    conn.rows(
+        "SELECT DISTINCT as_of FROM snapshot WHERE CAST(?1 AS TEXT) IS NULL OR as_of <= ?1 ORDER BY as_of",
+        &[&until.map(iso)],
+        |r| r.get(0),
+    )
 }
 
 /// Depots that had reported by `date` (any snapshot on or before it; any at
 /// all when `date` is None). Requirements count only for them, so that a
 /// depot that had not yet reported does not show as empty on a past date.
-pub fn reporting_depots(
-    conn: &Connection,
-    date: Option<NaiveDate>,
-) -> rusqlite::Result<HashSet<String>> {
-    let mut stmt = conn.prepare_cached(
+pub fn reporting_depots(conn: &Db, date: Option<NaiveDate>) -> db::Result<HashSet<String>> {
+    let codes = conn.rows(
         "SELECT DISTINCT d.code FROM snapshot s JOIN depot d ON d.id = s.depot_id
-         WHERE ?1 IS NULL OR s.as_of <= ?1",
+         WHERE CAST(?1 AS TEXT) IS NULL OR s.as_of <= ?1",
+        &[&date.map(iso)],
+        |r| r.get(0),
     )?;
-    let codes = stmt.query_map(params![date.map(iso)], |r| r.get(0))?;
-    codes.collect()
+    Ok(codes.into_iter().collect())
 }
 
 /// The requirements that apply on `date` with the on-hand quantities they
@@ -527,11 +516,11 @@ pub fn reporting_depots(
 /// the filters split depot × type pairs by owner (requirements are set per
 /// pair, so no owner's share of them can be told).
 pub fn applicable_requirements(
-    conn: &Connection,
+    conn: &Db,
     filters: &Filters,
     by_owner: bool,
     date: Option<NaiveDate>,
-) -> rusqlite::Result<Option<(Vec<Requirement>, PairOnHand)>> {
+) -> db::Result<Option<(Vec<Requirement>, PairOnHand)>> {
     if by_owner || !filters.owners.is_empty() {
         return Ok(None);
     }

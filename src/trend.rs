@@ -11,12 +11,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::db::{self, Db};
 use chrono::{Datelike, NaiveDate};
-use rusqlite::Connection;
 use rustc_hash::FxHashMap;
 
 use crate::model::{State, pack_nation};
-use crate::model::{stored_date as date, stored_date_opt};
 use crate::readiness::{Fact, Key};
 use crate::state::{Filters, Names, STATES};
 
@@ -31,85 +30,89 @@ type Changes = BTreeMap<i32, Vec<(Group, u8, i64)>>;
 
 /// Facts on each of `dates` (each depot's snapshot in force on the date).
 pub fn facts_on_dates(
-    conn: &Connection,
+    conn: &Db,
     by: &[Key],
     filters: &Filters,
     dates: &[NaiveDate],
-) -> rusqlite::Result<Vec<Vec<Fact>>> {
+) -> db::Result<Vec<Vec<Fact>>> {
     let names = Names::load(conn)?;
     let has = |k: Key| by.contains(&k);
     // Each depot's snapshot days, sorted.
     let mut snapshots: FxHashMap<i64, Vec<i32>> = FxHashMap::default();
-    let mut stmt = conn.prepare("SELECT depot_id, as_of FROM snapshot ORDER BY depot_id, as_of")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let day = date(&r.get::<_, String>(1)?)?.num_days_from_ce();
-        snapshots.entry(r.get(0)?).or_default().push(day);
-    }
+    conn.each(
+        "SELECT depot_id, as_of FROM snapshot ORDER BY depot_id, as_of",
+        &[],
+        |r| {
+            let day = r.get::<NaiveDate>(1)?.num_days_from_ce();
+            snapshots.entry(r.get(0)?).or_default().push(day);
+            Ok(())
+        },
+    )?;
     // Events: (depot, day, group, state) → quantity added (or taken away).
     let mut events: FxHashMap<(i64, i32, Group, u8), i64> = FxHashMap::default();
-    let mut stmt = conn.prepare(
-        "SELECT depot_id, type_id, owner, status, quantity, expires, valid_from, valid_to
-         FROM holding_version NOT INDEXED",
-    )?;
     let expired = STATES
         .iter()
         .position(|s| *s == State::Expired)
         .unwrap_or(4) as u8;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let depot: i64 = r.get(0)?;
-        let type_id: i64 = r.get(1)?;
-        let owner: Option<String> = r.get(2)?;
-        if !names.passes(filters, depot, type_id, owner.as_deref()) {
-            continue;
-        }
-        let status: String = r.get(3)?;
-        let quantity: i64 = r.get(4)?;
-        let day = |i: usize| -> rusqlite::Result<Option<i32>> {
-            Ok(stored_date_opt(r.get(i)?)?.map(|d| d.num_days_from_ce()))
-        };
-        let (expires, from, to) = (day(5)?, day(6)?.unwrap_or(i32::MIN), day(7)?);
-        let group = (
-            if has(Key::Depot) { depot } else { -1 },
-            if has(Key::Type) { type_id } else { -1 },
-            if has(Key::Category) {
-                names.category_index(type_id)
-            } else {
-                -1
-            },
-            if has(Key::Owner) {
-                owner.as_deref().map_or(0, |o| pack_nation(o.as_bytes()))
-            } else {
-                0
-            },
-        );
-        let reported = STATES
-            .iter()
-            .position(|s| s.as_str() == status)
-            .unwrap_or(0) as u8;
-        let mut add = |day: i32, state: u8, q: i64| {
-            *events.entry((depot, day, group, state)).or_insert(0) += q;
-        };
-        // Expired on snapshots dated after the expiry day.
-        let turn = expires.map(|x| x + 1);
-        let mut span = |a: i32, b: Option<i32>, state: u8| {
-            if b.is_none_or(|b| a < b) {
-                add(a, state, quantity);
-                if let Some(b) = b {
-                    add(b, state, -quantity);
+    conn.each(
+        "SELECT depot_id, type_id, owner, status, quantity, expires, valid_from, valid_to
+         FROM holding_version NOT INDEXED",
+        &[],
+        |r| {
+            let depot: i64 = r.get(0)?;
+            let type_id: i64 = r.get(1)?;
+            let owner: Option<String> = r.get(2)?;
+            if !names.passes(filters, depot, type_id, owner.as_deref()) {
+                return Ok(());
+            }
+            let status: String = r.get(3)?;
+            let quantity: i64 = r.get(4)?;
+            let day = |i: usize| -> db::Result<Option<i32>> {
+                Ok(r.get::<Option<NaiveDate>>(i)?.map(|d| d.num_days_from_ce()))
+            };
+            let (expires, from, to) = (day(5)?, day(6)?.unwrap_or(i32::MIN), day(7)?);
+            let group = (
+                if has(Key::Depot) { depot } else { -1 },
+                if has(Key::Type) { type_id } else { -1 },
+                if has(Key::Category) {
+                    names.category_index(type_id)
+                } else {
+                    -1
+                },
+                if has(Key::Owner) {
+                    owner.as_deref().map_or(0, |o| pack_nation(o.as_bytes()))
+                } else {
+                    0
+                },
+            );
+            let reported = STATES
+                .iter()
+                .position(|s| s.as_str() == status)
+                .unwrap_or(0) as u8;
+            let mut add = |day: i32, state: u8, q: i64| {
+                *events.entry((depot, day, group, state)).or_insert(0) += q;
+            };
+            // Expired on snapshots dated after the expiry day.
+            let turn = expires.map(|x| x + 1);
+            let mut span = |a: i32, b: Option<i32>, state: u8| {
+                if b.is_none_or(|b| a < b) {
+                    add(a, state, quantity);
+                    if let Some(b) = b {
+                        add(b, state, -quantity);
+                    }
                 }
+            };
+            match turn {
+                Some(t) if t <= from => span(from, to, expired),
+                Some(t) if to.is_none_or(|to| t < to) => {
+                    span(from, Some(t), reported);
+                    span(t, to, expired);
+                }
+                _ => span(from, to, reported),
             }
-        };
-        match turn {
-            Some(t) if t <= from => span(from, to, expired),
-            Some(t) if to.is_none_or(|to| t < to) => {
-                span(from, Some(t), reported);
-                span(t, to, expired);
-            }
-            _ => span(from, to, reported),
-        }
-    }
+            Ok(())
+        },
+    )?;
     // Each depot's running totals at each of its snapshot days.
     let mut by_depot: FxHashMap<i64, Changes> = FxHashMap::default();
     for ((depot, day, group, state), q) in events {

@@ -15,7 +15,13 @@ use crate::error::{DbError, Error, Result};
 
 pub fn run(args: &BackupArgs, ctx: &mut Context) -> Result<()> {
     let target = &args.file;
-    if same_file(&ctx.db, target) {
+    let Some(db_path) = ctx.db.file() else {
+        return Err(Error::Usage(format!(
+            "backup copies a stockpile file; {} is a server: back it up with the server's own tools (pg_dump --format=custom, or its replication), which keep every table stockpile made there",
+            ctx.db
+        )));
+    };
+    if same_file(db_path, target) {
         return Err(Error::Usage(format!(
             "{}: that is the database itself; name another file",
             target.display()
@@ -34,7 +40,8 @@ pub fn run(args: &BackupArgs, ctx: &mut Context) -> Result<()> {
             let _ = std::fs::remove_file(&p);
         }
     }
-    let source = db::open(&ctx.db, Access::Read)?;
+    let db = db::open(&ctx.db, Access::Read)?;
+    let source = db.sqlite().expect("a file is a SQLite database");
     // The copy holds where a force keeps its weapons: its owner only, from
     // the first byte.
     let mut options = OpenOptions::new();
@@ -52,13 +59,13 @@ pub fn run(args: &BackupArgs, ctx: &mut Context) -> Result<()> {
         let mut dest = Connection::open(target)?;
         // One step: the whole database is read under one read lock, so the
         // copy is one consistent state even while an import commits.
-        Backup::new(&source, &mut dest)?.step(-1)?;
+        Backup::new(source, &mut dest)?.step(-1)?;
         Ok(dest)
     };
     let dest = copy().map_err(|e| {
         let _ = std::fs::remove_file(target);
         Error::Db(DbError::Open {
-            path: target.clone(),
+            path: target.display().to_string(),
             message: format!("cannot write the backup: {e}"),
         })
     })?;
@@ -69,7 +76,7 @@ pub fn run(args: &BackupArgs, ctx: &mut Context) -> Result<()> {
         writeln!(
             ctx.err,
             "backed up {} to {} ({} bytes, {entries} ledger entries)\nto restore: use it as it is (--db {}), or copy it over the database while no stockpile runs",
-            ctx.db.display(),
+            ctx.db,
             target.display(),
             size,
             target.display()

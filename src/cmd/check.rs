@@ -1,10 +1,10 @@
-//! `stockpile check`: SQLite's own integrity and foreign-key checks, the
-//! ledger chain, every snapshot's digest recomputed from the stored
+//! `stockpile check`: SQLite's own integrity and foreign-key checks (a
+//! server enforces its constraints itself), the ledger chain, every snapshot's digest recomputed from the stored
 //! holdings, and the readiness aggregates recomputed from the current ones.
 
 use std::collections::{BTreeMap, HashMap};
 
-use rusqlite::Connection;
+use crate::db::{Db, Kind};
 
 use super::Context;
 use crate::content::{GENESIS, LineContent, keys_from_hashes, ledger_entry_hash, snapshot_digest};
@@ -38,7 +38,7 @@ pub fn run(ctx: &mut Context) -> Result<()> {
     Ok(())
 }
 
-fn verify(conn: &Connection) -> Result<Vec<Finding>> {
+fn verify(conn: &Db) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
     let mut fail = |check, detail: String| {
         findings.push(Finding {
@@ -48,26 +48,24 @@ fn verify(conn: &Connection) -> Result<Vec<Finding>> {
         })
     };
 
-    let integrity: Vec<String> = conn
-        .prepare("PRAGMA integrity_check")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    if integrity != ["ok"] {
-        for line in integrity {
-            fail("integrity", line);
+    if conn.kind() == Kind::Sqlite {
+        let integrity: Vec<String> = conn.rows("PRAGMA integrity_check", &[], |r| r.get(0))?;
+        if integrity != ["ok"] {
+            for line in integrity {
+                fail("integrity", line);
+            }
         }
-    }
-    let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
-    let fk = stmt.query_map([], |r| {
-        Ok(format!(
-            "{} row {} refers to a missing {} row",
-            r.get::<_, String>(0)?,
-            r.get::<_, Option<i64>>(1)?.unwrap_or(0),
-            r.get::<_, String>(2)?
-        ))
-    })?;
-    for problem in fk.take(100) {
-        fail("foreign keys", problem?);
+        let fk = conn.rows("PRAGMA foreign_key_check", &[], |r| {
+            Ok(format!(
+                "{} row {} refers to a missing {} row",
+                r.get::<String>(0)?,
+                r.get::<Option<i64>>(1)?.unwrap_or(0),
+                r.get::<String>(2)?
+            ))
+        })?;
+        for problem in fk.into_iter().take(100) {
+            fail("foreign keys", problem);
+        }
     }
 
     let ledger = check_ledger(conn, &mut fail)?;
@@ -79,7 +77,12 @@ fn verify(conn: &Connection) -> Result<Vec<Finding>> {
         findings.push(Finding {
             check: "integrity",
             ok: true,
-            detail: "SQLite integrity_check and foreign_key_check: ok".into(),
+            detail: match conn.kind() {
+                Kind::Sqlite => "SQLite integrity_check and foreign_key_check: ok".into(),
+                Kind::Postgres => {
+                    "PostgreSQL enforces the schema's keys and constraints on every write".into()
+                }
+            },
         });
         findings.push(Finding {
             check: "ledger",
@@ -128,19 +131,23 @@ struct Entry {
 /// Ledger entries by id.
 type Ledger = BTreeMap<i64, Entry>;
 
-fn check_ledger(conn: &Connection, fail: &mut impl FnMut(&'static str, String)) -> Result<Ledger> {
-    let mut stmt = conn.prepare(
+fn check_ledger(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> Result<Ledger> {
+    let entries: Vec<(i64, Vec<String>, String, String)> = conn.rows(
         "SELECT id, file_name, file_sha256, imported_at, os_user, content, prev_hash, entry_hash
          FROM import_ledger ORDER BY id",
+        &[],
+        |r| {
+            Ok((
+                r.get(0)?,
+                (1..6).map(|i| r.get(i)).collect::<crate::db::Result<_>>()?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        },
     )?;
-    let mut rows = stmt.query([])?;
     let mut expected_prev = GENESIS.to_string();
     let mut ledger = Ledger::new();
-    while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
-        let fields: Vec<String> = (1..6).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?;
-        let prev: String = r.get(6)?;
-        let hash: String = r.get(7)?;
+    for (id, fields, prev, hash) in entries {
         let file = &fields[0];
         if prev != expected_prev {
             fail(
@@ -209,16 +216,15 @@ struct Snap {
 const BATCH: i64 = 2_000_000;
 
 fn check_snapshots(
-    conn: &Connection,
+    conn: &Db,
     ledger: &Ledger,
     fail: &mut impl FnMut(&'static str, String),
 ) -> Result<usize> {
-    let mut stmt = conn.prepare(
+    let snapshots: Vec<Snap> = conn.rows(
         "SELECT s.depot_id, d.code, s.as_of, s.ledger_id, s.digest, s.line_count, s.quantity, s.mc
          FROM snapshot s JOIN depot d ON d.id = s.depot_id ORDER BY d.code, s.as_of",
-    )?;
-    let snapshots: Vec<Snap> = stmt
-        .query_map([], |r| {
+        &[],
+        |r| {
             Ok(Snap {
                 depot_id: r.get(0)?,
                 depot: r.get(1)?,
@@ -233,13 +239,15 @@ fn check_snapshots(
                 on_hand: 0,
                 mission_capable: 0,
             })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+        },
+    )?;
     let count = snapshots.len();
     let types: HashMap<i64, String> = conn
-        .prepare("SELECT id, code FROM equipment_type")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .rows("SELECT id, code FROM equipment_type", &[], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .into_iter()
+        .collect();
 
     // Depots in batches whose snapshots' lines fit the budget; one
     // sequential pass over the table per batch (reading a depot through its
@@ -258,11 +266,6 @@ fn check_snapshots(
         size += snap.line_count;
         batches.last_mut().expect("pushed above").push(snap);
     }
-    let mut lines = conn.prepare(
-        "SELECT depot_id, content_hash, type_id, status, quantity, serial, owner, notice_hours,
-                lot, expires, last_inspected, remarks, valid_from, valid_to
-         FROM holding_version",
-    )?;
     let mut buf = Vec::new();
     for mut batch in batches {
         // Each depot's snapshots, by date, as positions in the batch.
@@ -270,56 +273,62 @@ fn check_snapshots(
         for (i, s) in batch.iter().enumerate() {
             by_depot.entry(s.depot_id).or_default().push(i);
         }
-        let mut rows = lines.query([])?;
-        while let Some(r) = rows.next()? {
-            let Some(mine) = by_depot.get(&r.get::<_, i64>(0)?) else {
-                continue;
-            };
-            let from: String = r.get(12)?;
-            let to: Option<String> = r.get(13)?;
-            let live: Vec<usize> = mine
-                .iter()
-                .copied()
-                .filter(|&i| {
-                    let d = batch[i].as_of.as_str();
-                    from.as_str() <= d && to.as_deref().is_none_or(|t| t > d)
-                })
-                .collect();
-            if live.is_empty() {
-                continue;
-            }
-            let strings: Vec<Option<String>> = [3, 5, 6, 8, 9, 10, 11]
-                .iter()
-                .map(|&i| r.get::<_, Option<String>>(i))
-                .collect::<rusqlite::Result<_>>()?;
-            let type_code = types.get(&r.get::<_, i64>(2)?).map_or("", String::as_str);
-            let quantity: i64 = r.get(4)?;
-            let content = LineContent {
-                type_code,
-                status: strings[0].as_deref().unwrap_or(""),
-                quantity: quantity as u32,
-                serial: strings[1].as_deref(),
-                owner: strings[2].as_deref(),
-                notice_hours: r.get::<_, Option<i64>>(7)?.map(|n| n as u32),
-                lot: strings[3].as_deref(),
-                expires: strings[4].as_deref(),
-                last_inspected: strings[5].as_deref(),
-                remarks: strings[6].as_deref(),
-            };
-            let hash = content.hash(&mut buf);
-            let stored: i64 = r.get(1)?;
-            let status_mc = matches!(content.status, "FMC" | "PMC");
-            for i in live {
-                let snap = &mut batch[i];
-                snap.stored.push(stored);
-                snap.hashes.push(hash);
-                snap.on_hand += quantity;
-                let expired = content.expires.is_some_and(|e| e < snap.as_of.as_str());
-                if status_mc && !expired {
-                    snap.mission_capable += quantity;
+        conn.each(
+            "SELECT depot_id, content_hash, type_id, status, quantity, serial, owner, notice_hours,
+                    lot, expires, last_inspected, remarks, valid_from, valid_to
+             FROM holding_version",
+            &[],
+            |r| {
+                let Some(mine) = by_depot.get(&r.get::<i64>(0)?) else {
+                    return Ok(());
+                };
+                let from: String = r.get(12)?;
+                let to: Option<String> = r.get(13)?;
+                let live: Vec<usize> = mine
+                    .iter()
+                    .copied()
+                    .filter(|&i| {
+                        let d = batch[i].as_of.as_str();
+                        from.as_str() <= d && to.as_deref().is_none_or(|t| t > d)
+                    })
+                    .collect();
+                if live.is_empty() {
+                    return Ok(());
                 }
-            }
-        }
+                let strings: Vec<Option<String>> = [3, 5, 6, 8, 9, 10, 11]
+                    .iter()
+                    .map(|&i| r.get::<Option<String>>(i))
+                    .collect::<crate::db::Result<_>>()?;
+                let type_code = types.get(&r.get::<i64>(2)?).map_or("", String::as_str);
+                let quantity: i64 = r.get(4)?;
+                let content = LineContent {
+                    type_code,
+                    status: strings[0].as_deref().unwrap_or(""),
+                    quantity: quantity as u32,
+                    serial: strings[1].as_deref(),
+                    owner: strings[2].as_deref(),
+                    notice_hours: r.get::<Option<i64>>(7)?.map(|n| n as u32),
+                    lot: strings[3].as_deref(),
+                    expires: strings[4].as_deref(),
+                    last_inspected: strings[5].as_deref(),
+                    remarks: strings[6].as_deref(),
+                };
+                let hash = content.hash(&mut buf);
+                let stored: i64 = r.get(1)?;
+                let status_mc = matches!(content.status, "FMC" | "PMC");
+                for i in live {
+                    let snap = &mut batch[i];
+                    snap.stored.push(stored);
+                    snap.hashes.push(hash);
+                    snap.on_hand += quantity;
+                    let expired = content.expires.is_some_and(|e| e < snap.as_of.as_str());
+                    if status_mc && !expired {
+                        snap.mission_capable += quantity;
+                    }
+                }
+                Ok(())
+            },
+        )?;
         for snap in batch {
             verify_snapshot(snap, ledger, fail);
         }
@@ -398,19 +407,19 @@ fn verify_snapshot(snap: Snap, ledger: &Ledger, fail: &mut impl FnMut(&'static s
 /// lines its ledger entry recorded; versions stored before provenance was
 /// kept (entries without `last_line`) may have none.
 fn check_provenance(
-    conn: &Connection,
+    conn: &Db,
     ledger: &Ledger,
     fail: &mut impl FnMut(&'static str, String),
 ) -> Result<(i64, i64)> {
-    let mut stmt = conn.prepare(
+    type Counts = (i64, i64, i64, Option<i64>, Option<i64>);
+    let groups: Vec<Counts> = conn.rows(
         "SELECT opened_by, count(*), count(source_line), min(source_line), max(source_line)
-         FROM holding_version GROUP BY opened_by",
+         FROM holding_version GROUP BY opened_by ORDER BY opened_by",
+        &[],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
     )?;
-    let mut rows = stmt.query([])?;
     let (mut traced, mut older) = (0, 0);
-    while let Some(r) = rows.next()? {
-        let (entry, versions, with_line): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-        let (min, max): (Option<i64>, Option<i64>) = (r.get(3)?, r.get(4)?);
+    for (entry, versions, with_line, min, max) in groups {
         traced += with_line;
         let Some(e) = ledger.get(&entry) else {
             continue; // a missing entry is the foreign-key check's finding
@@ -444,10 +453,7 @@ fn check_provenance(
     Ok((traced, older))
 }
 
-fn check_aggregates(
-    conn: &Connection,
-    fail: &mut impl FnMut(&'static str, String),
-) -> Result<usize> {
+fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> Result<usize> {
     // A fingerprint per depot, Σ hash(type, state, notice) × quantity
     // (wrapping) over the aggregates' figures and over the current holdings:
     // equal exactly when every figure sums the same (but for a 64-bit
@@ -464,71 +470,74 @@ fn check_aggregates(
         let e = sums.entry(depot).or_insert(0);
         *e = e.wrapping_add(h.wrapping_mul(quantity as u64));
     }
-    let depots: Vec<(i64, String, Option<String>)> = conn
-        .prepare(
-            "SELECT d.id, d.code, (SELECT max(as_of) FROM snapshot s WHERE s.depot_id = d.id)
-             FROM depot d ORDER BY d.code",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let depots: Vec<(i64, String, Option<String>)> = conn.rows(
+        "SELECT d.id, d.code, (SELECT max(as_of) FROM snapshot s WHERE s.depot_id = d.id)
+         FROM depot d ORDER BY d.code",
+        &[],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     let latest: HashMap<i64, String> = depots
         .iter()
         .filter_map(|(id, _, l)| l.clone().map(|l| (*id, l)))
         .collect();
     let mut kept = HashMap::new();
     const STATES: [&str; 5] = ["FMC", "PMC", "NMCM", "NMCS", "EXPIRED"];
-    let mut stmt = conn.prepare(
+    conn.each(
         "SELECT depot_id, type_id, fmc, pmc, nmcm, nmcs, expired FROM readiness_current",
+        &[],
+        |r| {
+            for (i, state) in STATES.iter().enumerate() {
+                fingerprint(
+                    &mut kept,
+                    r.get(0)?,
+                    (r.get(1)?, None, state, None),
+                    r.get(2 + i)?,
+                );
+            }
+            Ok(())
+        },
     )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        for (i, state) in STATES.iter().enumerate() {
-            fingerprint(
-                &mut kept,
-                r.get(0)?,
-                (r.get(1)?, None, state, None),
-                r.get(2 + i)?,
-            );
-        }
-    }
-    let mut stmt =
-        conn.prepare("SELECT depot_id, type_id, notice_hours, fmc, pmc FROM readiness_notice")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        for (i, state) in ["notice FMC", "notice PMC"].iter().enumerate() {
-            fingerprint(
-                &mut kept,
-                r.get(0)?,
-                (r.get(1)?, None, state, r.get(2)?),
-                r.get(3 + i)?,
-            );
-        }
-    }
+    conn.each(
+        "SELECT depot_id, type_id, notice_hours, fmc, pmc FROM readiness_notice",
+        &[],
+        |r| {
+            for (i, state) in ["notice FMC", "notice PMC"].iter().enumerate() {
+                fingerprint(
+                    &mut kept,
+                    r.get(0)?,
+                    (r.get(1)?, None, state, r.get(2)?),
+                    r.get(3 + i)?,
+                );
+            }
+            Ok(())
+        },
+    )?;
     let mut current = HashMap::new();
-    let mut stmt = conn.prepare(
+    conn.each(
         "SELECT depot_id, type_id, status, expires, notice_hours, quantity
          FROM holding_version NOT INDEXED WHERE valid_to IS NULL",
+        &[],
+        |r| {
+            let depot: i64 = r.get(0)?;
+            let (status, expires): (String, Option<String>) = (r.get(2)?, r.get(3)?);
+            let expired = match (expires.as_deref(), latest.get(&depot)) {
+                (Some(e), Some(l)) => e < l.as_str(),
+                _ => false,
+            };
+            let state = if expired { "EXPIRED" } else { status.as_str() };
+            let (type_id, quantity): (i64, i64) = (r.get(1)?, r.get(5)?);
+            fingerprint(&mut current, depot, (type_id, None, state, None), quantity);
+            let notice_state = match state {
+                "FMC" => Some("notice FMC"),
+                "PMC" => Some("notice PMC"),
+                _ => None,
+            };
+            if let Some(s) = notice_state {
+                fingerprint(&mut current, depot, (type_id, None, s, r.get(4)?), quantity);
+            }
+            Ok(())
+        },
     )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let depot: i64 = r.get(0)?;
-        let (status, expires): (String, Option<String>) = (r.get(2)?, r.get(3)?);
-        let expired = match (expires.as_deref(), latest.get(&depot)) {
-            (Some(e), Some(l)) => e < l.as_str(),
-            _ => false,
-        };
-        let state = if expired { "EXPIRED" } else { status.as_str() };
-        let (type_id, quantity): (i64, i64) = (r.get(1)?, r.get(5)?);
-        fingerprint(&mut current, depot, (type_id, None, state, None), quantity);
-        let notice_state = match state {
-            "FMC" => Some("notice FMC"),
-            "PMC" => Some("notice PMC"),
-            _ => None,
-        };
-        if let Some(s) = notice_state {
-            fingerprint(&mut current, depot, (type_id, None, s, r.get(4)?), quantity);
-        }
-    }
     for (id, code, _) in &depots {
         if kept.get(id).copied().unwrap_or(0) != current.get(id).copied().unwrap_or(0) {
             fail(

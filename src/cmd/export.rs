@@ -38,10 +38,9 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
     let conn = db::open(&ctx.db, Access::Read)?;
     // Each depot's snapshot in force on the date (or its latest), and the
     // versions live on that snapshot's date.
-    let mut stmt = conn.prepare(
-        "WITH effective AS (
+    let sql = "WITH effective AS (
              SELECT depot_id, max(as_of) AS as_of FROM snapshot
-             WHERE ?1 IS NULL OR as_of <= ?1 GROUP BY depot_id
+             WHERE CAST(?1 AS TEXT) IS NULL OR as_of <= ?1 GROUP BY depot_id
          )
          SELECT d.code, e.as_of, t.code, h.status, h.quantity, h.serial, t.nsn, t.category,
                 h.owner, h.notice_hours, h.lot, h.expires, h.last_inspected, h.remarks
@@ -50,8 +49,7 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
               AND h.valid_from <= e.as_of AND (h.valid_to IS NULL OR h.valid_to > e.as_of)
          JOIN depot d ON d.id = h.depot_id
          JOIN equipment_type t ON t.id = h.type_id
-         ORDER BY d.code, t.code, h.serial, h.lot, h.id",
-    )?;
+         ORDER BY d.code, t.code, h.serial NULLS FIRST, h.lot NULLS FIRST, h.id";
     let mut sink = if xlsx {
         Sink::Xlsx(Report::new(&Column::ALL.map(Column::name), 0))
     } else if json {
@@ -63,9 +61,8 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
             .map_err(crate::output::csv_io)?;
         Sink::Csv(Box::new(w))
     };
-    let mut rows = stmt.query([date.map(iso)])?;
     let mut cells: Vec<String> = Vec::with_capacity(14);
-    while let Some(r) = rows.next()? {
+    conn.try_each(sql, &[&date.map(iso)], |r| -> Result<()> {
         let depot: String = r.get(0)?;
         let type_code: String = r.get(2)?;
         let category: Option<String> = r.get(7)?;
@@ -79,25 +76,25 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
             || !filters.owners.is_empty()
                 && !owner.as_ref().is_some_and(|o| filters.owners.contains(o))
         {
-            continue;
+            return Ok(());
         }
         cells.clear();
         cells.push(depot);
         cells.push(r.get(1)?);
         cells.push(type_code);
         cells.push(r.get(3)?);
-        cells.push(r.get::<_, i64>(4)?.to_string());
-        cells.push(r.get::<_, Option<String>>(5)?.unwrap_or_default());
-        cells.push(r.get::<_, Option<String>>(6)?.unwrap_or_default());
+        cells.push(r.get::<i64>(4)?.to_string());
+        cells.push(r.get::<Option<String>>(5)?.unwrap_or_default());
+        cells.push(r.get::<Option<String>>(6)?.unwrap_or_default());
         cells.push(category.unwrap_or_default());
         cells.push(owner.unwrap_or_default());
         cells.push(
-            r.get::<_, Option<i64>>(9)?
+            r.get::<Option<i64>>(9)?
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
         );
         for i in 10..14 {
-            cells.push(r.get::<_, Option<String>>(i)?.unwrap_or_default());
+            cells.push(r.get::<Option<String>>(i)?.unwrap_or_default());
         }
         match &mut sink {
             Sink::Xlsx(report) => {
@@ -144,7 +141,8 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
                 *quantity += cells[4].parse::<i64>().unwrap_or(0);
             }
         }
-    }
+        Ok(())
+    })?;
     match sink {
         Sink::Xlsx(report) => {
             let path = args.xlsx.as_ref().expect("xlsx sink");

@@ -20,8 +20,8 @@ use crate::output::Format;
 pub fn run(args: &ImportArgs, ctx: &mut Context) -> Result<()> {
     let opts = options(args)?;
     let files = expand(&args.paths)?;
-    let created = !ctx.db.exists();
-    let mut conn = if args.dry_run && created {
+    let created = ctx.db.is_new_file();
+    let conn = if args.dry_run && created {
         db::open_scratch()?
     } else {
         db::open(&ctx.db, Access::Write)?
@@ -30,7 +30,7 @@ pub fn run(args: &ImportArgs, ctx: &mut Context) -> Result<()> {
     let mut failed: Vec<u8> = Vec::new();
     for file in &files {
         let bar = ctx.progress.then(|| progress_bar(file));
-        let result = import_file(&mut conn, file, &opts, bar.as_ref());
+        let result = import_file(&conn, file, &opts, bar.as_ref());
         if let Some(b) = bar {
             b.finish_and_clear();
         }

@@ -17,7 +17,6 @@ pub mod trace;
 pub mod watch;
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
@@ -30,7 +29,7 @@ use crate::state::Filters;
 /// What every command gets: where the database is, how to print, and the
 /// two streams (figures to `out`, everything else to `err`).
 pub struct Context<'a> {
-    pub db: PathBuf,
+    pub db: crate::db::Location,
     pub format: Format,
     /// Whether `--format` was given (a command with no table of its own
     /// refuses an explicit `--format table` rather than ignore it).

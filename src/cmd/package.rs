@@ -285,7 +285,7 @@ pub fn package_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// latest ready time (none at all is the latest). A malformed file is
 /// reported and the others still evaluated.
 pub fn evaluate_dir(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Db,
     dir: &Path,
     opts: &Options,
 ) -> Result<(Vec<Evaluation>, Vec<Error>)> {

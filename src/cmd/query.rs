@@ -1,6 +1,8 @@
-//! `stockpile query SQL`: read-only SQL, refused at three levels: the file
-//! is opened read-only, `query_only` is on, and an authorizer allows only
-//! reading (no ATTACH, no writes, no pragma assignments).
+//! `stockpile query SQL`: read-only SQL. On the SQLite file it is refused at
+//! three levels: the file is opened read-only, `query_only` is on, and an
+//! authorizer allows only reading (no ATTACH, no writes, no pragma
+//! assignments). On a server it runs in a `READ ONLY` transaction that is
+//! never committed.
 
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::types::ValueRef;
@@ -24,7 +26,48 @@ fn authorize(ctx: AuthContext<'_>) -> Authorization {
 }
 
 pub fn run(args: &crate::cli::QueryArgs, ctx: &mut Context) -> Result<()> {
-    let mut conn = db::open(&ctx.db, Access::ReadOnly)?;
+    let mut db = db::open(&ctx.db, Access::ReadOnly)?;
+    let report = match db.postgres() {
+        Some(pg) => on_server(pg, &args.sql)?,
+        None => on_file(db.sqlite_mut().expect("not a server"), &args.sql)?,
+    };
+    render(&report, ctx.format, &ctx.style, ctx.out)?;
+    Ok(())
+}
+
+fn on_server(pg: &db::postgres::Pg, sql: &str) -> Result<Report> {
+    if sql.trim().trim_end_matches(';').trim().is_empty() {
+        return Err(Error::Query("query: the SQL is empty".into()));
+    }
+    let mut rows = Vec::new();
+    let names = pg.user_query(sql, |names, r| {
+        let mut row = Vec::with_capacity(names.len());
+        for (i, name) in names.iter().enumerate() {
+            row.push(
+                match r.try_get::<_, db::Value>(i).map_err(|e| {
+                    Error::Query(format!(
+                        "query: column {}: {}",
+                        name,
+                        std::error::Error::source(&e).map_or(e.to_string(), |s| s.to_string())
+                    ))
+                })? {
+                    db::Value::Null => Value::Null,
+                    db::Value::Int(v) => Value::Int(v),
+                    db::Value::Real(v) => Value::Real(v),
+                    db::Value::Text(t) => Value::Text(t.to_string()),
+                },
+            );
+        }
+        rows.push(row);
+        Ok(())
+    })?;
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut report = Report::new(&names, 0);
+    report.rows = rows;
+    Ok(report)
+}
+
+fn on_file(conn: &mut rusqlite::Connection, sql: &str) -> Result<Report> {
     conn.authorizer(Some(authorize))?;
     let refuse = |e: rusqlite::Error| -> Error {
         match e {
@@ -51,7 +94,7 @@ pub fn run(args: &crate::cli::QueryArgs, ctx: &mut Context) -> Result<()> {
             other => Error::Query(format!("query: {other}")),
         }
     };
-    let mut stmt = conn.prepare(&args.sql).map_err(refuse)?;
+    let mut stmt = conn.prepare(sql).map_err(refuse)?;
     if !stmt.readonly() {
         return Err(Error::Query(
             "query: refused: the statement would write (stockpile query only reads; it never changes the database)".into(),
@@ -75,6 +118,5 @@ pub fn run(args: &crate::cli::QueryArgs, ctx: &mut Context) -> Result<()> {
         }
         report.rows.push(row);
     }
-    render(&report, ctx.format, &ctx.style, ctx.out)?;
-    Ok(())
+    Ok(report)
 }

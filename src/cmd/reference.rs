@@ -8,7 +8,7 @@ use crate::output::{Report, Value, rate, render};
 
 pub fn depots(ctx: &mut Context) -> Result<()> {
     let conn = db::open(&ctx.db, Access::Read)?;
-    let mut stmt = conn.prepare(
+    let sql =
         "SELECT d.code,
                 (SELECT count(*) FROM snapshot s WHERE s.depot_id = d.id),
                 (SELECT min(as_of) FROM snapshot s WHERE s.depot_id = d.id),
@@ -16,8 +16,7 @@ pub fn depots(ctx: &mut Context) -> Result<()> {
                 coalesce((SELECT sum(fmc + pmc + nmcm + nmcs + expired) FROM readiness_current r
                           WHERE r.depot_id = d.id), 0),
                 coalesce((SELECT sum(fmc + pmc) FROM readiness_current r WHERE r.depot_id = d.id), 0)
-         FROM depot d ORDER BY d.code",
-    )?;
+         FROM depot d ORDER BY d.code";
     let mut report = Report::new(
         &[
             "depot",
@@ -29,53 +28,45 @@ pub fn depots(ctx: &mut Context) -> Result<()> {
         ],
         1,
     );
-    let rows = stmt.query_map([], |r| {
+    report.rows = conn.rows(sql, &[], |r| {
         let (on_hand, mc): (i64, i64) = (r.get(4)?, r.get(5)?);
         Ok(vec![
             Value::Text(r.get(0)?),
             Value::Int(r.get(1)?),
-            Value::from(r.get::<_, Option<String>>(2)?),
-            Value::from(r.get::<_, Option<String>>(3)?),
+            Value::from(r.get::<Option<String>>(2)?),
+            Value::from(r.get::<Option<String>>(3)?),
             Value::Int(on_hand),
             rate(mc, on_hand),
         ])
     })?;
-    for row in rows {
-        report.rows.push(row?);
-    }
     render(&report, ctx.format, &ctx.style, ctx.out)?;
     Ok(())
 }
 
 pub fn types(ctx: &mut Context) -> Result<()> {
     let conn = db::open(&ctx.db, Access::Read)?;
-    let mut stmt = conn.prepare(
-        "SELECT t.code, t.category, t.nsn,
+    let sql = "SELECT t.code, t.category, t.nsn,
                 (SELECT count(*) FROM readiness_current r WHERE r.type_id = t.id
                    AND fmc + pmc + nmcm + nmcs + expired > 0),
                 coalesce((SELECT sum(fmc + pmc + nmcm + nmcs + expired) FROM readiness_current r
                           WHERE r.type_id = t.id), 0),
                 coalesce((SELECT sum(fmc + pmc) FROM readiness_current r WHERE r.type_id = t.id), 0)
-         FROM equipment_type t ORDER BY t.code",
-    )?;
+         FROM equipment_type t ORDER BY t.code";
     let mut report = Report::new(
         &["type", "category", "nsn", "depots", "on_hand", "mc_rate"],
         1,
     );
-    let rows = stmt.query_map([], |r| {
+    report.rows = conn.rows(sql, &[], |r| {
         let (on_hand, mc): (i64, i64) = (r.get(4)?, r.get(5)?);
         Ok(vec![
             Value::Text(r.get(0)?),
-            Value::from(r.get::<_, Option<String>>(1)?),
-            Value::from(r.get::<_, Option<String>>(2)?),
+            Value::from(r.get::<Option<String>>(1)?),
+            Value::from(r.get::<Option<String>>(2)?),
             Value::Int(r.get(3)?),
             Value::Int(on_hand),
             rate(mc, on_hand),
         ])
     })?;
-    for row in rows {
-        report.rows.push(row?);
-    }
     render(&report, ctx.format, &ctx.style, ctx.out)?;
     Ok(())
 }

@@ -69,7 +69,7 @@ pub fn parse_level(text: &str) -> Result<Level> {
 
 /// Everything the one-page brief shows, from the same figures as the tables.
 fn brief(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Db,
     filters: &state::Filters,
     date: Option<chrono::NaiveDate>,
 ) -> Result<html::Brief> {

@@ -3,8 +3,6 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use rusqlite::{TransactionBehavior, params};
-
 use super::Context;
 use crate::db::{self, Access};
 use crate::error::{Error, ImportError, Result, RowError, RowErrors};
@@ -141,7 +139,7 @@ pub fn run(path: &Path, ctx: &mut Context) -> Result<()> {
         .into());
     }
 
-    let mut conn = db::open(&ctx.db, Access::Write)?;
+    let conn = db::open(&ctx.db, Access::Write)?;
     let earlier = store::ledger_entry_for(&conn, &probe.sha256)?;
     if let Some(id) = earlier {
         if !ctx.quiet {
@@ -152,9 +150,7 @@ pub fn run(path: &Path, ctx: &mut Context) -> Result<()> {
         }
         return Ok(());
     }
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| db::classify(&ctx.db, e))?;
+    let tx = conn.begin_write()?;
     let imported_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let ledger_id = store::open_ledger_entry(&tx, &file, &probe.sha256, &imported_at, &os_user())?;
     let mut registry = Registry::load(&tx)?;
@@ -164,11 +160,11 @@ pub fn run(path: &Path, ctx: &mut Context) -> Result<()> {
         for w in [w1, w2].into_iter().flatten() {
             ctx.warn(&format!("{file}: {w}"));
         }
-        tx.prepare_cached(
+        tx.execute(
             "INSERT INTO requirement (depot_id, type_id, required) VALUES (?1, ?2, ?3)
              ON CONFLICT (depot_id, type_id) DO UPDATE SET required = excluded.required",
-        )?
-        .execute(params![depot_id, type_id, required])?;
+            &[&depot_id, &type_id, required],
+        )?;
     }
     let content = serde_json::json!({
         "requirements": rows.len(),
@@ -177,7 +173,7 @@ pub fn run(path: &Path, ctx: &mut Context) -> Result<()> {
     })
     .to_string();
     store::seal_ledger_entry(&tx, ledger_id, &content)?;
-    tx.commit().map_err(|e| db::classify(&ctx.db, e))?;
+    tx.commit()?;
     if !ctx.quiet {
         writeln!(
             ctx.out,

@@ -14,10 +14,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::db::Db;
 use chrono::NaiveDate;
 use encoding_rs::Encoding;
 use indicatif::ProgressBar;
-use rusqlite::{Connection, TransactionBehavior, params};
 use serde::Serialize;
 
 use crate::db;
@@ -123,7 +123,7 @@ impl FileSummary {
 /// Imports one file. The database is changed only if the whole file is valid
 /// (or `--skip-invalid`), and only by one transaction.
 pub fn import_file(
-    conn: &mut Connection,
+    conn: &Db,
     path: &Path,
     opts: &ImportOptions,
     progress: Option<&ProgressBar>,
@@ -224,16 +224,14 @@ struct Outcomes {
 /// One file in one transaction: read → validate → route to its snapshots →
 /// check → seal the ledger entry (or roll everything back).
 fn attempt(
-    conn: &mut Connection,
+    conn: &Db,
     path: &Path,
     file: &str,
     input: &Input,
     opts: &ImportOptions,
     progress: Option<&ProgressBar>,
 ) -> Result<Box<Outcomes>, Error> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| db::classify(path, e))?;
+    let tx = conn.begin_write()?;
     let imported_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let ledger_id = store::open_ledger_entry(&tx, file, input.sha256(), &imported_at, &os_user())?;
     let mut records = Records::open(path, input).map_err(|source| Error::NoInput {
@@ -254,7 +252,6 @@ fn attempt(
         Some(p) if opts.skip_invalid => Some(RejectsWriter::create(p, &header)?),
         _ => None,
     };
-    let mut insert = store::VersionInsert::new(&tx)?;
     let mut run = Run {
         conn: &tx,
         file,
@@ -286,13 +283,13 @@ fn attempt(
         }
         match validator.validate(&record, line) {
             Err(errors) => run.reject(errors, &record)?,
-            Ok(h) => run.route(&mut insert, h, line, &record)?,
+            Ok(h) => run.route(h, line, &record)?,
         }
     }
     records.finish(file)?;
     run.finish_all()?;
     if run.deferred > 0 {
-        run.replay_deferred(&validator, &mut insert)?;
+        run.replay_deferred(&validator)?;
     }
     if let Some(p) = progress {
         p.set_position(input.size());
@@ -300,15 +297,12 @@ fn attempt(
     if run.errors.is_empty() {
         run.warn_double_counts()?;
     }
-    // The held statement borrows the transaction, which must be free again
-    // to commit or roll back.
-    drop(insert);
     let out = run.conclude()?;
     if !out.changed || opts.dry_run {
         tx.rollback()?;
         return Ok(Box::new(out));
     }
-    seal(tx, path, ledger_id, out)
+    seal(tx, ledger_id, out)
 }
 
 /// The header record, the line it stands on, and where each column is; a
@@ -342,12 +336,7 @@ fn map_header(
 }
 
 /// Records the import in its ledger entry and commits.
-fn seal(
-    tx: rusqlite::Transaction,
-    path: &Path,
-    ledger_id: i64,
-    mut out: Outcomes,
-) -> Result<Box<Outcomes>, Error> {
+fn seal(tx: db::Tx, ledger_id: i64, mut out: Outcomes) -> Result<Box<Outcomes>, Error> {
     let content = serde_json::json!({
         "snapshots": out.snapshots,
         "new_depots": out.new_depots,
@@ -359,14 +348,14 @@ fn seal(
     })
     .to_string();
     store::seal_ledger_entry(&tx, ledger_id, &content)?;
-    tx.commit().map_err(|e| db::classify(path, e))?;
+    tx.commit()?;
     out.ledger_id = Some(ledger_id);
     Ok(Box::new(out))
 }
 
 /// State of one pass over a file.
 struct Run<'a> {
-    conn: &'a Connection,
+    conn: &'a Db,
     file: &'a str,
     ledger_id: i64,
     replace: bool,
@@ -431,13 +420,7 @@ impl Run<'_> {
     /// Sends a valid row to its snapshot's writer, opening it on the
     /// snapshot's first row; a row of a depot whose writer is open for
     /// another date is spilled to be put after it.
-    fn route(
-        &mut self,
-        insert: &mut store::VersionInsert<'_>,
-        h: Holding,
-        line: u64,
-        record: &csv::StringRecord,
-    ) -> Result<(), Error> {
+    fn route(&mut self, h: Holding, line: u64, record: &csv::StringRecord) -> Result<(), Error> {
         if let Err(e) = self.registry.check_type(&h, line) {
             return self.reject(vec![e], record);
         }
@@ -501,7 +484,7 @@ impl Run<'_> {
             );
             self.warn(WarningKind::LostLeadingZeros, message);
         }
-        self.writers[w].add(self.conn, insert, &h, type_id, self.ledger_id, line)?;
+        self.writers[w].add(self.conn, &h, type_id, self.ledger_id, line)?;
         self.out.last_line = self.out.last_line.max(line);
         self.out.rows_imported += 1;
         Ok(())
@@ -509,21 +492,23 @@ impl Run<'_> {
 
     fn defer(&mut self, h: &Holding, line: u64, record: &csv::StringRecord) -> Result<(), Error> {
         if self.deferred == 0 {
-            self.conn.execute_batch(
-                "CREATE TEMP TABLE IF NOT EXISTS deferred_row (depot TEXT, as_of TEXT, line INTEGER, fields TEXT);
-                 DELETE FROM temp.deferred_row;",
+            self.conn.batch(
+                "CREATE TEMP TABLE IF NOT EXISTS deferred_row (depot_id BIGINT, as_of TEXT, line BIGINT, fields TEXT);
+                 DELETE FROM deferred_row;",
             )?;
         }
         self.deferred += 1;
-        self.conn
-            .prepare_cached("INSERT INTO temp.deferred_row VALUES (?1, ?2, ?3, ?4)")?
-            .execute(params![
-                h.depot,
-                crate::model::iso(h.as_of),
-                line as i64,
-                serde_json::to_string(&record.iter().collect::<Vec<_>>())
-                    .expect("strings serialize")
-            ])?;
+        let depot_id = self.open.get(&h.depot).map(|&i| self.writers[i].depot_id);
+        self.conn.execute(
+            "INSERT INTO deferred_row VALUES (?1, ?2, ?3, ?4)",
+            &[
+                &depot_id,
+                &crate::model::iso(h.as_of),
+                &line,
+                &serde_json::to_string(&record.iter().collect::<Vec<_>>())
+                    .expect("strings serialize"),
+            ],
+        )?;
         Ok(())
     }
 
@@ -550,19 +535,34 @@ impl Run<'_> {
     /// two snapshots of a depot, rows mixed): its snapshots are put one after
     /// the other, in date order, as the versioning rule needs; the rows come
     /// back from the spill, not from the file.
-    fn replay_deferred(
-        &mut self,
-        validator: &Validator,
-        insert: &mut store::VersionInsert<'_>,
-    ) -> Result<(), Error> {
+    fn replay_deferred(&mut self, validator: &Validator) -> Result<(), Error> {
         let conn = self.conn;
-        let mut stmt =
-            conn.prepare("SELECT line, fields FROM temp.deferred_row ORDER BY depot, as_of, line")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let line = r.get::<_, i64>(0)? as u64;
-            let fields: Vec<String> =
-                serde_json::from_str(&r.get::<_, String>(1)?).expect("spilled by us");
+        // Read a page at a time: the rows put between pages are written
+        // through the same connection, which cannot run two statements at
+        // once on a server.
+        let mut after = (i64::MIN, String::new(), 0u64);
+        loop {
+            let page: Vec<(i64, String, u64, String)> = conn.rows(
+                "SELECT depot_id, as_of, line, fields FROM deferred_row
+                 WHERE (depot_id, as_of, line) > (?1, ?2, ?3)
+                 ORDER BY depot_id, as_of, line LIMIT 4096",
+                &[&after.0, &after.1, &after.2],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
+            let Some(last) = page.last() else { break };
+            after = (last.0, last.1.clone(), last.2);
+            for (_, _, line, fields) in page {
+                self.replay(validator, line, &fields)?;
+            }
+        }
+        self.finish_all()?;
+        conn.batch("DELETE FROM deferred_row")?;
+        Ok(())
+    }
+
+    fn replay(&mut self, validator: &Validator, line: u64, fields: &str) -> Result<(), Error> {
+        {
+            let fields: Vec<String> = serde_json::from_str(fields).expect("spilled by us");
             let record = csv::StringRecord::from(fields);
             match validator.validate(&record, line) {
                 Err(errors) => self.reject(errors, &record)?,
@@ -573,12 +573,10 @@ impl Run<'_> {
                     {
                         self.finish_all()?;
                     }
-                    self.route(insert, h, line, &record)?;
+                    self.route(h, line, &record)?;
                 }
             }
         }
-        self.finish_all()?;
-        conn.execute_batch("DELETE FROM temp.deferred_row")?;
         Ok(())
     }
 

@@ -8,8 +8,8 @@
 //! question, but maintaining it cost a third of the import time (random
 //! inserts into a text B-tree) for a warning.
 
+use crate::db::{self, Db};
 use chrono::NaiveDate;
-use rusqlite::{Connection, params};
 use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -99,9 +99,9 @@ impl SerialBook {
     /// export of 200 dates would read the table 200 times.
     pub fn held_elsewhere(
         &self,
-        conn: &Connection,
+        conn: &Db,
         limit: usize,
-    ) -> rusqlite::Result<Vec<(String, i64, String, NaiveDate)>> {
+    ) -> db::Result<Vec<(String, i64, String, NaiveDate)>> {
         let mut found = Vec::new();
         if self.dates.is_empty() {
             return Ok(found);
@@ -112,35 +112,24 @@ impl SerialBook {
             .flat_map(|b| b.depots.iter().copied())
             .collect();
         let latest_book = self.dates.iter().map(|b| b.date).max().map(iso);
-        let mut snapshots = conn.prepare(
+        let snapshots: Vec<(i64, String, NaiveDate)> = conn.rows(
             "SELECT s.depot_id, d.code, s.as_of FROM snapshot s JOIN depot d ON d.id = s.depot_id
              WHERE s.as_of <= ?1 ORDER BY s.depot_id, s.as_of",
+            &[&latest_book],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
         let mut by_depot: std::collections::BTreeMap<i64, (String, Vec<NaiveDate>)> =
             Default::default();
-        for row in snapshots.query_map(params![latest_book], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })? {
-            let (id, code, date) = row?;
+        for (id, code, date) in snapshots {
             if mine.contains(&id) {
                 continue;
             }
-            let date = crate::model::stored_date(&date)?;
             by_depot
                 .entry(id)
                 .or_insert_with(|| (code, Vec::new()))
                 .1
                 .push(date);
         }
-        let mut serials = conn.prepare(
-            "SELECT serial FROM holding_version
-             WHERE depot_id = ?1 AND (valid_to IS NULL OR valid_to > ?2) AND valid_from <= ?2
-               AND serial IS NOT NULL",
-        )?;
         for (other_id, (other, dates)) in by_depot {
             // The other depot's snapshot in force on each of this file's
             // dates, and the dates it answers for.
@@ -152,23 +141,33 @@ impl SerialBook {
                 }
             }
             for (effective, books) in in_force {
-                let mut rows = serials.query(params![other_id, iso(effective)])?;
-                while let Some(r) = rows.next()? {
-                    let serial = r.get_ref(0)?.as_str()?;
-                    let hash = xxh3_64(serial.as_bytes());
-                    for book in &books {
-                        if let Some(first) = book.seen.get(&hash) {
-                            found.push((
-                                serial.to_string(),
-                                i64::from(first.depot_id),
-                                other.clone(),
-                                book.date,
-                            ));
-                            if found.len() >= limit {
-                                return Ok(found);
+                conn.each(
+                    "SELECT serial FROM holding_version
+                     WHERE depot_id = ?1 AND (valid_to IS NULL OR valid_to > ?2) AND valid_from <= ?2
+                       AND serial IS NOT NULL ORDER BY id",
+                    &[&other_id, &iso(effective)],
+                    |r| {
+                        let db::Value::Text(serial) = r.value(0)? else {
+                            return Ok(());
+                        };
+                        let hash = xxh3_64(serial.as_bytes());
+                        for book in &books {
+                            if let Some(first) = book.seen.get(&hash)
+                                && found.len() < limit
+                            {
+                                found.push((
+                                    serial.to_string(),
+                                    i64::from(first.depot_id),
+                                    other.clone(),
+                                    book.date,
+                                ));
                             }
                         }
-                    }
+                        Ok(())
+                    },
+                )?;
+                if found.len() >= limit {
+                    return Ok(found);
                 }
             }
         }

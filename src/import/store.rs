@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::db::{self, Db, NewVersion};
 use chrono::{Datelike, NaiveDate};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::row::Holding;
@@ -22,12 +22,8 @@ fn day(d: NaiveDate) -> i32 {
     d.num_days_from_ce()
 }
 
-fn day_of_text(text: &str) -> rusqlite::Result<i32> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(day)
-        .map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-        })
+fn day_of_text(text: &str) -> db::Result<i32> {
+    crate::model::stored_date(text).map(day)
 }
 
 const OPEN_END: i32 = i32::MAX;
@@ -51,29 +47,33 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn load(conn: &Connection) -> rusqlite::Result<Registry> {
+    pub fn load(conn: &Db) -> db::Result<Registry> {
         let mut depots = HashMap::new();
         let mut depot_keys = HashMap::new();
-        let mut stmt = conn.prepare("SELECT id, code FROM depot")?;
-        for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
-            let (id, code) = row?;
+        let rows = conn.rows("SELECT id, code FROM depot ORDER BY id", &[], |r| {
+            Ok((r.get::<i64>(0)?, r.get::<String>(1)?))
+        })?;
+        for (id, code) in rows {
             depot_keys.insert(near_miss_key(&code), code.clone());
             depots.insert(code, id);
         }
         let mut types = HashMap::new();
         let mut type_keys = HashMap::new();
-        let mut stmt = conn.prepare("SELECT id, code, nsn, category FROM equipment_type")?;
-        for row in stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(1)?,
-                TypeInfo {
-                    id: r.get(0)?,
-                    nsn: r.get(2)?,
-                    category: r.get(3)?,
-                },
-            ))
-        })? {
-            let (code, info) = row?;
+        let rows = conn.rows(
+            "SELECT id, code, nsn, category FROM equipment_type ORDER BY id",
+            &[],
+            |r| {
+                Ok((
+                    r.get::<String>(1)?,
+                    TypeInfo {
+                        id: r.get(0)?,
+                        nsn: r.get(2)?,
+                        category: r.get(3)?,
+                    },
+                ))
+            },
+        )?;
+        for (code, info) in rows {
             type_keys.insert(near_miss_key(&code), code.clone());
             types.insert(code, info);
         }
@@ -132,16 +132,17 @@ impl Registry {
     /// code looks like a typo of a known one.
     pub fn depot_id(
         &mut self,
-        conn: &Connection,
+        conn: &Db,
         code: &DepotCode,
         ledger_id: i64,
-    ) -> rusqlite::Result<(i64, Option<String>)> {
+    ) -> db::Result<(i64, Option<String>)> {
         if let Some(&id) = self.depots.get(code.as_str()) {
             return Ok((id, None));
         }
-        conn.prepare_cached("INSERT INTO depot (code, first_seen) VALUES (?1, ?2)")?
-            .execute(params![code, ledger_id])?;
-        let id = conn.last_insert_rowid();
+        let id = conn.insert(
+            "INSERT INTO depot (code, first_seen) VALUES (?1, ?2)",
+            &[code, &ledger_id],
+        )?;
         let warning = near_miss(&mut self.depot_keys, code.as_str(), "depot");
         self.depots.insert(code.as_str().to_string(), id);
         self.new_depots.push(code.as_str().to_string());
@@ -150,32 +151,35 @@ impl Registry {
 
     pub fn type_id(
         &mut self,
-        conn: &Connection,
+        conn: &Db,
         code: &TypeCode,
         nsn: Option<&Nsn>,
         category: Option<Category>,
         ledger_id: i64,
-    ) -> rusqlite::Result<(i64, Option<String>)> {
+    ) -> db::Result<(i64, Option<String>)> {
         let nsn = nsn.map(|n| n.as_str().to_string());
         if let Some(info) = self.types.get_mut(code.as_str()) {
             // The first export to give an NSN or category sets it.
             if info.nsn.is_none() && nsn.is_some() {
-                conn.prepare_cached("UPDATE equipment_type SET nsn = ?1 WHERE id = ?2")?
-                    .execute(params![nsn, info.id])?;
+                conn.execute(
+                    "UPDATE equipment_type SET nsn = ?1 WHERE id = ?2",
+                    &[&nsn, &info.id],
+                )?;
                 info.nsn = nsn;
             }
             if info.category.is_none() && category.is_some() {
-                conn.prepare_cached("UPDATE equipment_type SET category = ?1 WHERE id = ?2")?
-                    .execute(params![category, info.id])?;
+                conn.execute(
+                    "UPDATE equipment_type SET category = ?1 WHERE id = ?2",
+                    &[&category, &info.id],
+                )?;
                 info.category = category;
             }
             return Ok((info.id, None));
         }
-        conn.prepare_cached(
+        let id = conn.insert(
             "INSERT INTO equipment_type (code, category, nsn, first_seen) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![code, category, nsn, ledger_id])?;
-        let id = conn.last_insert_rowid();
+            &[code, &category, &nsn, &ledger_id],
+        )?;
         let warning = near_miss(&mut self.type_keys, code.as_str(), "type");
         self.types
             .insert(code.as_str().to_string(), TypeInfo { id, nsn, category });
@@ -195,22 +199,6 @@ fn near_miss(keys: &mut HashMap<String, String>, code: &str, what: &str) -> Opti
             keys.insert(key, code.to_string());
             None
         }
-    }
-}
-
-/// The import loop's one per-row statement, prepared once per file rather
-/// than looked up in the statement cache for every row.
-pub struct VersionInsert<'c>(rusqlite::Statement<'c>);
-
-impl<'c> VersionInsert<'c> {
-    pub fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
-        conn.prepare(
-            "INSERT INTO holding_version (depot_id, content_hash, type_id, status, quantity,
-                serial, owner, notice_hours, lot, expires, last_inspected, remarks,
-                valid_from, valid_to, opened_by, source_line)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-        )
-        .map(VersionInsert)
     }
 }
 
@@ -342,38 +330,39 @@ pub struct SnapshotWriter {
 
 impl SnapshotWriter {
     pub fn open(
-        conn: &Connection,
+        conn: &Db,
         depot_id: i64,
         depot: DepotCode,
         as_of: NaiveDate,
-    ) -> rusqlite::Result<SnapshotWriter> {
+    ) -> db::Result<SnapshotWriter> {
         let as_of_text = iso(as_of);
         let mut dates = Vec::new();
-        {
-            let mut stmt = conn.prepare_cached("SELECT as_of FROM snapshot WHERE depot_id = ?1")?;
-            for d in stmt.query_map([depot_id], |r| r.get::<_, String>(0))? {
-                dates.push(day_of_text(&d?)?);
-            }
-        }
+        conn.each(
+            "SELECT as_of FROM snapshot WHERE depot_id = ?1",
+            &[&depot_id],
+            |r| {
+                dates.push(day_of_text(&r.get::<String>(0)?)?);
+                Ok(())
+            },
+        )?;
         let d = day(as_of);
         let latest = dates.iter().copied().max();
         let next = dates.iter().copied().filter(|&x| x > d).min();
         let next = next.map(|n| NaiveDate::from_num_days_from_ce_opt(n).expect("stored date"));
-        let existing = conn
-            .prepare_cached(
-                "SELECT s.id, s.digest, s.ledger_id, l.file_name FROM snapshot s
-                 JOIN import_ledger l ON l.id = s.ledger_id
-                 WHERE s.depot_id = ?1 AND s.as_of = ?2",
-            )?
-            .query_row(params![depot_id, as_of_text], |r| {
+        let existing = conn.row(
+            "SELECT s.id, s.digest, s.ledger_id, l.file_name FROM snapshot s
+             JOIN import_ledger l ON l.id = s.ledger_id
+             WHERE s.depot_id = ?1 AND s.as_of = ?2",
+            &[&depot_id, &as_of_text],
+            |r| {
                 Ok(Existing {
                     id: r.get(0)?,
                     digest: r.get(1)?,
                     ledger_id: r.get(2)?,
                     file: r.get(3)?,
                 })
-            })
-            .optional()?;
+            },
+        )?;
         let newest = latest.is_none_or(|l| d > l);
 
         let mut live = Vec::new();
@@ -390,69 +379,60 @@ impl SnapshotWriter {
                 "SELECT content_hash, id, valid_from, valid_to, serial FROM holding_version
                  WHERE depot_id = ?1 AND (valid_to IS NULL OR valid_to > ?2) AND valid_from <= ?2"
             };
-            let mut stmt = conn.prepare_cached(sql)?;
-            let mut rows = if newest {
-                stmt.query(params![depot_id])?
-            } else {
-                stmt.query(params![depot_id, as_of_text])?
-            };
-            while let Some(r) = rows.next()? {
+            let by_depot: [&dyn db::Param; 1] = [&depot_id];
+            let by_date: [&dyn db::Param; 2] = [&depot_id, &as_of_text];
+            let params: &[&dyn db::Param] = if newest { &by_depot } else { &by_date };
+            conn.each(sql, params, |r| {
                 let version = LiveVersion {
                     key: r.get(0)?,
                     id: r.get(1)?,
                 };
                 // The state this snapshot follows: its serials with leading
                 // zeros, to notice them come back without.
-                if let rusqlite::types::ValueRef::Text(serial) = r.get_ref(4)?
-                    && serial.first() == Some(&b'0')
+                if let db::Value::Text(serial) = r.value(4)?
+                    && serial.starts_with('0')
                 {
-                    let serial = String::from_utf8_lossy(serial).into_owned();
                     let bare = serial.trim_start_matches('0');
                     if !bare.is_empty() {
-                        zero_padded.insert(bare.to_string(), serial.clone());
+                        zero_padded.insert(bare.to_string(), serial.to_string());
                     }
                 }
                 if !newest {
-                    let from = day_of_text(&r.get::<_, String>(2)?)?;
-                    let to = match r.get::<_, Option<String>>(3)? {
+                    let from = day_of_text(&r.get::<String>(2)?)?;
+                    let to = match r.get::<Option<String>>(3)? {
                         Some(t) => day_of_text(&t)?,
                         None => OPEN_END,
                     };
                     spans.insert(version.id, (from, to));
                 }
                 live.push(version);
-            }
+                Ok(())
+            })?;
         }
         live.sort_unstable_by_key(|v| v.key);
         if !newest {
-            let mut stmt = conn.prepare_cached(
+            conn.each(
                 "SELECT content_hash, id FROM holding_version WHERE depot_id = ?1 AND valid_to = ?2",
+                &[&depot_id, &as_of_text],
+                |r| {
+                    ending.insert(r.get(0)?, r.get(1)?);
+                    Ok(())
+                },
             )?;
-            for r in stmt.query_map(params![depot_id, as_of_text], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })? {
-                let (k, id) = r?;
-                ending.insert(k, id);
-            }
             if let Some(n) = next {
-                let mut stmt = conn.prepare_cached(
+                conn.each(
                     "SELECT content_hash, id, valid_to FROM holding_version
                      WHERE depot_id = ?1 AND (valid_to IS NULL OR valid_to > ?2) AND valid_from = ?2",
+                    &[&depot_id, &iso(n)],
+                    |r| {
+                        let to = match r.get::<Option<String>>(2)? {
+                            Some(t) => day_of_text(&t)?,
+                            None => OPEN_END,
+                        };
+                        beginning.insert(r.get::<i64>(0)?, (r.get::<i64>(1)?, to));
+                        Ok(())
+                    },
                 )?;
-                for r in stmt.query_map(params![depot_id, iso(n)], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                    ))
-                })? {
-                    let (k, id, to) = r?;
-                    let to = match to {
-                        Some(t) => day_of_text(&t)?,
-                        None => OPEN_END,
-                    };
-                    beginning.insert(k, (id, to));
-                }
             }
         }
         let seen = vec![false; live.len()];
@@ -493,13 +473,12 @@ impl SnapshotWriter {
     /// Adds one holding, read from `line` of the file being imported.
     pub fn add(
         &mut self,
-        conn: &Connection,
-        insert: &mut VersionInsert<'_>,
+        conn: &Db,
         h: &Holding,
         type_id: i64,
         ledger_id: i64,
         line: u64,
-    ) -> rusqlite::Result<()> {
+    ) -> db::Result<()> {
         let expires = h.expires.map(iso);
         let last_inspected = h.last_inspected.map(iso);
         let content = LineContent {
@@ -549,39 +528,38 @@ impl SnapshotWriter {
         let beginning = self.beginning.remove(&key);
         match (ending, beginning) {
             (Some(e), Some((b, b_to))) => {
-                conn.prepare_cached("DELETE FROM holding_version WHERE id = ?1")?
-                    .execute([b])?;
+                conn.execute("DELETE FROM holding_version WHERE id = ?1", &[&b])?;
                 set_valid_to(conn, e, to_text(b_to).as_deref())?;
             }
             (Some(e), None) => set_valid_to(conn, e, self.next_text.as_deref())?,
             (None, Some((b, _))) => {
                 // The version now begins with this (older) snapshot, whose
                 // file is where it was first recorded.
-                conn.prepare_cached(
+                conn.execute(
                     "UPDATE holding_version SET valid_from = ?1, opened_by = ?2, source_line = ?3
                      WHERE id = ?4",
-                )?
-                .execute(params![self.as_of_text, ledger_id, line as i64, b])?;
+                    &[&self.as_of_text, &ledger_id, &line, &b],
+                )?;
             }
             (None, None) => {
-                insert.0.execute(params![
-                    self.depot_id,
-                    key,
+                conn.add_version(&NewVersion {
+                    depot_id: self.depot_id,
+                    content_hash: key,
                     type_id,
-                    h.status,
-                    h.quantity,
-                    h.serial,
-                    h.owner,
-                    h.notice_hours,
-                    h.lot,
-                    expires,
-                    last_inspected,
-                    h.remarks,
-                    self.as_of_text,
-                    self.next_text,
-                    ledger_id,
-                    line as i64
-                ])?;
+                    status: h.status.as_str(),
+                    quantity: i64::from(h.quantity),
+                    serial: h.serial.as_deref(),
+                    owner: h.owner.as_ref().map(|o| o.as_str()),
+                    notice_hours: h.notice_hours.map(i64::from),
+                    lot: h.lot.as_deref(),
+                    expires: expires.as_deref(),
+                    last_inspected: last_inspected.as_deref(),
+                    remarks: h.remarks.as_deref(),
+                    valid_from: &self.as_of_text,
+                    valid_to: self.next_text.as_deref(),
+                    opened_by: ledger_id,
+                    source_line: line as i64,
+                })?;
             }
         }
         Ok(())
@@ -589,12 +567,7 @@ impl SnapshotWriter {
 
     /// Closes what the snapshot lacks, records the snapshot, and rebuilds the
     /// depot's readiness aggregates when it is the depot's current state.
-    pub fn finish(
-        self,
-        conn: &Connection,
-        ledger_id: i64,
-        replace: bool,
-    ) -> rusqlite::Result<SnapshotRecord> {
+    pub fn finish(self, conn: &Db, ledger_id: i64, replace: bool) -> db::Result<SnapshotRecord> {
         let mut keys: Vec<i64> = self
             .live
             .iter()
@@ -637,26 +610,25 @@ impl SnapshotWriter {
             let runs_past_next = n.is_some_and(|n| to > n);
             if from == d {
                 if runs_past_next {
-                    conn.prepare_cached(
+                    conn.execute(
                         "UPDATE holding_version SET valid_from = ?1 WHERE id = ?2",
-                    )?
-                    .execute(params![self.next_text, v.id])?;
+                        &[&self.next_text, &v.id],
+                    )?;
                 } else {
-                    conn.prepare_cached("DELETE FROM holding_version WHERE id = ?1")?
-                        .execute([v.id])?;
+                    conn.execute("DELETE FROM holding_version WHERE id = ?1", &[&v.id])?;
                 }
             } else {
                 set_valid_to(conn, v.id, Some(&self.as_of_text))?;
                 if runs_past_next {
-                    conn.prepare_cached(
+                    conn.execute(
                         "INSERT INTO holding_version (depot_id, content_hash, type_id, status, quantity,
                             serial, owner, notice_hours, lot, expires, last_inspected, remarks,
                             valid_from, valid_to, opened_by, source_line)
                          SELECT depot_id, content_hash, type_id, status, quantity,
                             serial, owner, notice_hours, lot, expires, last_inspected, remarks,
                             ?1, ?2, opened_by, source_line FROM holding_version WHERE id = ?3",
-                    )?
-                    .execute(params![self.next_text, to_text(to), v.id])?;
+                        &[&self.next_text, &to_text(to), &v.id],
+                    )?;
                 }
             }
         }
@@ -664,26 +636,26 @@ impl SnapshotWriter {
         let mc = self.readiness.mc();
         match &self.existing {
             Some(existing) => {
-                conn.prepare_cached(
+                conn.execute(
                     "UPDATE snapshot SET ledger_id = ?1, line_count = ?2, quantity = ?3, digest = ?4, mc = ?5
                      WHERE id = ?6",
-                )?
-                .execute(params![ledger_id, self.lines as i64, self.quantity as i64, digest, mc, existing.id])?;
+                    &[&ledger_id, &self.lines, &self.quantity, &digest, &mc, &existing.id],
+                )?;
                 record.outcome = Outcome::Replaced;
                 record.replaces_ledger = Some(existing.ledger_id);
-                let mut moved = conn.prepare_cached(
-                    "UPDATE holding_version SET opened_by = ?1, source_line = ?2 WHERE id = ?3",
-                )?;
                 for (id, line) in &self.repeated {
-                    moved.execute(params![ledger_id, *line as i64, id])?;
+                    conn.execute(
+                        "UPDATE holding_version SET opened_by = ?1, source_line = ?2 WHERE id = ?3",
+                        &[&ledger_id, line, id],
+                    )?;
                 }
             }
             None => {
-                conn.prepare_cached(
+                conn.execute(
                     "INSERT INTO snapshot (depot_id, as_of, ledger_id, line_count, quantity, digest, mc)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )?
-                .execute(params![self.depot_id, self.as_of_text, ledger_id, self.lines as i64, self.quantity as i64, digest, mc])?;
+                    &[&self.depot_id, &self.as_of_text, &ledger_id, &self.lines, &self.quantity, &digest, &mc],
+                )?;
                 record.outcome = if self.becomes_current {
                     Outcome::Created
                 } else {
@@ -702,91 +674,95 @@ fn to_text(day: i32) -> Option<String> {
     (day != OPEN_END).then(|| iso(NaiveDate::from_num_days_from_ce_opt(day).expect("stored date")))
 }
 
-fn set_valid_to(conn: &Connection, id: i64, valid_to: Option<&str>) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE holding_version SET valid_to = ?1 WHERE id = ?2")?
-        .execute(params![valid_to, id])?;
+fn set_valid_to(conn: &Db, id: i64, valid_to: Option<&str>) -> db::Result<()> {
+    conn.execute(
+        "UPDATE holding_version SET valid_to = ?1 WHERE id = ?2",
+        &[&valid_to, &id],
+    )?;
     Ok(())
 }
 
 /// Replaces a depot's rows of `readiness_current` and `readiness_notice`,
 /// written in key order.
-fn write_aggregates(
-    conn: &Connection,
-    depot_id: i64,
-    readiness: &Readiness,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached("DELETE FROM readiness_current WHERE depot_id = ?1")?
-        .execute([depot_id])?;
-    conn.prepare_cached("DELETE FROM readiness_notice WHERE depot_id = ?1")?
-        .execute([depot_id])?;
+fn write_aggregates(conn: &Db, depot_id: i64, readiness: &Readiness) -> db::Result<()> {
+    conn.execute(
+        "DELETE FROM readiness_current WHERE depot_id = ?1",
+        &[&depot_id],
+    )?;
+    conn.execute(
+        "DELETE FROM readiness_notice WHERE depot_id = ?1",
+        &[&depot_id],
+    )?;
     let mut types: Vec<(&i64, &[i64; 5])> = readiness.by_type.iter().collect();
     types.sort_unstable();
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO readiness_current (depot_id, type_id, fmc, pmc, nmcm, nmcs, expired)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
     for (type_id, q) in types {
-        stmt.execute(params![depot_id, type_id, q[0], q[1], q[2], q[3], q[4]])?;
+        conn.execute(
+            "INSERT INTO readiness_current (depot_id, type_id, fmc, pmc, nmcm, nmcs, expired)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            &[&depot_id, type_id, &q[0], &q[1], &q[2], &q[3], &q[4]],
+        )?;
     }
     let mut notices: Vec<(&TypeNotice, &[i64; 2])> = readiness.by_notice.iter().collect();
     notices.sort_unstable();
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO readiness_notice (depot_id, type_id, notice_hours, fmc, pmc)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
     for ((type_id, notice), q) in notices {
-        stmt.execute(params![depot_id, type_id, notice, q[0], q[1]])?;
+        conn.execute(
+            "INSERT INTO readiness_notice (depot_id, type_id, notice_hours, fmc, pmc)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            &[&depot_id, type_id, notice, &q[0], &q[1]],
+        )?;
     }
     Ok(())
 }
 
 /// The first ledger entry of a file with these bytes: importing it again
 /// would change nothing.
-pub fn ledger_entry_for(conn: &Connection, sha256: &str) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(
+pub fn ledger_entry_for(conn: &Db, sha256: &str) -> db::Result<Option<i64>> {
+    conn.row(
         "SELECT id FROM import_ledger WHERE file_sha256 = ?1 ORDER BY id LIMIT 1",
-        [sha256],
+        &[&sha256],
         |r| r.get(0),
     )
-    .optional()
 }
 
 /// A ledger entry is opened before any row is written (holdings reference
 /// it) and sealed with its content and chain hash once the file is done.
 pub fn open_ledger_entry(
-    conn: &Connection,
+    conn: &Db,
     file_name: &str,
     sha256: &str,
     imported_at: &str,
     os_user: &str,
-) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
+) -> db::Result<i64> {
+    conn.insert(
         "INSERT INTO import_ledger (file_name, file_sha256, imported_at, os_user, content, prev_hash, entry_hash)
          VALUES (?1, ?2, ?3, ?4, '', '', 'pending:' || ?2 || ':' || ?3)",
-    )?
-    .execute(params![file_name, sha256, imported_at, os_user])?;
-    Ok(conn.last_insert_rowid())
+        &[&file_name, &sha256, &imported_at, &os_user],
+    )
 }
 
-pub fn seal_ledger_entry(conn: &Connection, id: i64, content: &str) -> rusqlite::Result<String> {
+pub fn seal_ledger_entry(conn: &Db, id: i64, content: &str) -> db::Result<String> {
     let prev: String = conn
-        .query_row(
+        .row(
             "SELECT entry_hash FROM import_ledger WHERE id < ?1 ORDER BY id DESC LIMIT 1",
-            [id],
+            &[&id],
             |r| r.get(0),
-        )
-        .optional()?
+        )?
         .unwrap_or_else(|| GENESIS.to_string());
-    let (file_name, sha, at, user): (String, String, String, String) = conn.query_row(
-        "SELECT file_name, file_sha256, imported_at, os_user FROM import_ledger WHERE id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )?;
+    let (file_name, sha, at, user): (String, String, String, String) = conn
+        .row(
+            "SELECT file_name, file_sha256, imported_at, os_user FROM import_ledger WHERE id = ?1",
+            &[&id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?
+        .ok_or_else(|| crate::error::DbError::Column {
+            index: 0,
+            message: format!("ledger entry {id} vanished during its import"),
+        })?;
     let id_text = id.to_string();
     let hash = ledger_entry_hash(&prev, &[&id_text, &file_name, &sha, &at, &user, content]);
     conn.execute(
         "UPDATE import_ledger SET content = ?1, prev_hash = ?2, entry_hash = ?3 WHERE id = ?4",
-        params![content, prev, hash, id],
+        &[&content, &prev, &hash, &id],
     )?;
     Ok(hash)
 }
@@ -817,36 +793,33 @@ mod tests {
     }
 
     /// Puts one snapshot of depot D and returns what became of it.
-    fn put(conn: &Connection, day: u32, lines: &[(&str, Status)], replace: bool) -> Outcome {
+    fn put(conn: &Db, day: u32, lines: &[(&str, Status)], replace: bool) -> Outcome {
         let n: i64 = conn
-            .query_row("SELECT count(*) FROM import_ledger", [], |r| r.get(0))
+            .value("SELECT count(*) FROM import_ledger", &[])
             .unwrap();
         let ledger = open_ledger_entry(conn, "t.csv", &format!("sha{n}"), "now", "me").unwrap();
         let mut registry = Registry::load(conn).unwrap();
         let depot = DepotCode::parse("D").unwrap();
         let (depot_id, _) = registry.depot_id(conn, &depot, ledger).unwrap();
         let date = NaiveDate::from_ymd_opt(2026, 10, day).unwrap();
-        let mut insert = VersionInsert::new(conn).unwrap();
         let mut w = SnapshotWriter::open(conn, depot_id, depot.clone(), date).unwrap();
         for (line, (serial, status)) in (2..).zip(lines) {
             let h = holding(&depot, date, serial, *status);
             let (type_id, _) = registry
                 .type_id(conn, &h.type_code, None, None, ledger)
                 .unwrap();
-            w.add(conn, &mut insert, &h, type_id, ledger, line).unwrap();
+            w.add(conn, &h, type_id, ledger, line).unwrap();
         }
-        drop(insert);
         w.finish(conn, ledger, replace).unwrap().outcome
     }
 
-    fn versions(conn: &Connection) -> Vec<(String, String, Option<String>)> {
-        let mut stmt = conn
-            .prepare("SELECT serial || ':' || status, valid_from, valid_to FROM holding_version ORDER BY 1, 2")
-            .unwrap();
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap()
+    fn versions(conn: &Db) -> Vec<(String, String, Option<String>)> {
+        conn.rows(
+            "SELECT serial || ':' || status, valid_from, valid_to FROM holding_version ORDER BY 1, 2",
+            &[],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
     }
 
     #[test]

@@ -7,8 +7,8 @@ pub mod file;
 
 use std::collections::HashMap;
 
+use crate::db::{self, Db};
 use chrono::NaiveDate;
-use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 use crate::model::MAX_NOTICE_HOURS;
@@ -137,7 +137,7 @@ fn percent(rate: f64) -> String {
 /// Checks the package's types against the database (an unknown type is a
 /// warning, a category guard broken is an error at the type's line) and
 /// allocates the mission-capable holdings within the window.
-pub fn evaluate(conn: &Connection, package: &Package, options: &Options) -> Result<Evaluation> {
+pub fn evaluate(conn: &Db, package: &Package, options: &Options) -> Result<Evaluation> {
     let known = type_categories(conn, &package.type_codes())?;
     let mut warnings = Vec::new();
     for line in &package.lines {
@@ -230,16 +230,15 @@ pub fn evaluate(conn: &Connection, package: &Package, options: &Options) -> Resu
 }
 
 /// Category of each of `codes` the database knows (None: category unknown).
-fn type_categories(
-    conn: &Connection,
-    codes: &[String],
-) -> rusqlite::Result<HashMap<String, Option<String>>> {
-    let mut stmt = conn.prepare_cached("SELECT category FROM equipment_type WHERE code = ?1")?;
+fn type_categories(conn: &Db, codes: &[String]) -> db::Result<HashMap<String, Option<String>>> {
     let mut found = HashMap::new();
     for code in codes {
-        let mut rows = stmt.query([code])?;
-        if let Some(r) = rows.next()? {
-            found.insert(code.clone(), r.get::<_, Option<String>>(0)?);
+        if let Some(category) = conn.row(
+            "SELECT category FROM equipment_type WHERE code = ?1",
+            &[code],
+            |r| r.get::<Option<String>>(0),
+        )? {
+            found.insert(code.clone(), category);
         }
     }
     Ok(found)
@@ -248,11 +247,11 @@ fn type_categories(
 /// Mission-capable holdings (FMC or PMC, not an expired lot) with a notice
 /// within the window, summed by depot × type × notice.
 fn supplies(
-    conn: &Connection,
+    conn: &Db,
     filters: &Filters,
     date: Option<NaiveDate>,
     within: u32,
-) -> rusqlite::Result<Vec<Supply>> {
+) -> db::Result<Vec<Supply>> {
     let mut supplies: Vec<Supply> = state::issuable(conn, filters, date, within)?
         .into_iter()
         .filter(|&(_, _, _, quantity)| quantity > 0)

@@ -105,8 +105,8 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("fuzz.csv");
         std::fs::write(&path, &bytes).unwrap();
-        let mut conn = stockpile::db::open_scratch().unwrap();
-        let _ = stockpile::import::import_file(&mut conn, &path, &Default::default(), None);
+        let conn = stockpile::db::open_scratch().unwrap();
+        let _ = stockpile::import::import_file(&conn, &path, &Default::default(), None);
     }
 
     #[test]
@@ -130,8 +130,8 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("fuzz.csv");
         std::fs::write(&path, text).unwrap();
-        let mut conn = stockpile::db::open_scratch().unwrap();
-        let result = stockpile::import::import_file(&mut conn, &path, &Default::default(), None);
+        let conn = stockpile::db::open_scratch().unwrap();
+        let result = stockpile::import::import_file(&conn, &path, &Default::default(), None);
         if let Err(e) = result {
             let code = e.exit_code();
             prop_assert!(code == 65, "unexpected exit {} for {}", code, e);

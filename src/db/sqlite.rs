@@ -1,5 +1,5 @@
-//! The one place that opens a database: pragmas, busy timeout, permissions,
-//! schema creation and the schema-version check.
+//! The embedded SQLite file, the default backend: pragmas, busy timeout,
+//! permissions, schema creation and the schema-version check.
 
 use std::fs::OpenOptions;
 use std::path::Path;
@@ -7,10 +7,19 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+use super::{Access, NewVersion, Param, Value};
 use crate::error::{DbError, is_busy};
 
 /// The schema compiled into the binary.
-pub const SCHEMA: &str = include_str!("../schema.sql");
+pub const SCHEMA: &str = include_str!("../../schema.sql");
+/// Where `schema.sql` turns from the SQLite file to the PostgreSQL server.
+pub const POSTGRES_PART: &str = "\n-- PostgreSQL\n";
+
+/// The SQLite part of `schema.sql`: its tables, then its migrations.
+pub fn schema() -> &'static str {
+    SCHEMA.split(POSTGRES_PART).next().unwrap_or(SCHEMA)
+}
+
 /// `PRAGMA user_version` of a database made by this build.
 pub const SCHEMA_VERSION: i64 = 2;
 /// `PRAGMA application_id`: marks a file as a stockpile database ("STKP").
@@ -26,22 +35,10 @@ pub fn busy_timeout_secs() -> u64 {
         .unwrap_or(BUSY_TIMEOUT_SECS)
 }
 
-/// What a command needs from the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Create the file with its schema if missing; writes allowed.
-    Write,
-    /// The file must exist; nothing is written by the command.
-    Read,
-    /// Like `Read`, but opened read-only at the SQLite level as well, for
-    /// arbitrary user SQL.
-    ReadOnly,
-}
-
 pub fn open(path: &Path, access: Access) -> Result<Connection, DbError> {
     let exists = path.exists();
     if !exists && access != Access::Write {
-        return Err(DbError::Missing(path.to_path_buf()));
+        return Err(DbError::Missing(path.display().to_string()));
     }
     if !exists {
         create_private_file(path)?;
@@ -63,20 +60,20 @@ pub fn open(path: &Path, access: Access) -> Result<Connection, DbError> {
                 DbError::Open { .. } | DbError::Rebuilt(_) | DbError::NewerSchema { .. } => {
                     fallback
                 }
-                _ => classify(path, e),
+                _ => classify(path.display(), e),
             });
         }
-        Err(e) => return Err(classify(path, e)),
+        Err(e) => return Err(classify(path.display(), e)),
     };
     if version == 0 {
         if looks_rebuilt(&conn) {
-            return Err(DbError::Rebuilt(path.to_path_buf()));
+            return Err(DbError::Rebuilt(path.display().to_string()));
         }
         if access != Access::Write {
-            if is_empty(&conn).map_err(|e| classify(path, e))? {
-                return Err(DbError::Missing(path.to_path_buf()));
+            if is_empty(&conn).map_err(|e| classify(path.display(), e))? {
+                return Err(DbError::Missing(path.display().to_string()));
             }
-            return Err(DbError::NotStockpile(path.to_path_buf()));
+            return Err(DbError::NotStockpile(path.display().to_string()));
         }
         create_schema(&conn, path)?;
     } else {
@@ -90,7 +87,7 @@ pub fn open(path: &Path, access: Access) -> Result<Connection, DbError> {
         // a reading command sets nothing, so that it works where it cannot
         // write.)
         conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| classify(path, e))?;
+            .map_err(|e| classify(path.display(), e))?;
         // NORMAL is durable across application crashes in WAL mode; only a
         // power loss can drop the last commits, never corrupt the file.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -128,7 +125,7 @@ fn open_immutable(path: &Path, access: Access) -> Result<Connection, DbError> {
     wal.push("-wal");
     if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
         return Err(DbError::Open {
-            path: path.to_path_buf(),
+            path: path.display().to_string(),
             message: format!(
                 "cannot be read here: its last changes are still in {} and this folder cannot be written to merge them; copy both files to a writable folder (or read a `stockpile backup`)",
                 std::path::Path::new(&wal).display()
@@ -155,18 +152,18 @@ fn open_immutable(path: &Path, access: Access) -> Result<Connection, DbError> {
     .map_err(|e| open_error(path, e))?;
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| classify(path, e))?;
+        .map_err(|e| classify(path.display(), e))?;
     if version == 0 {
         return Err(if looks_rebuilt(&conn) {
-            DbError::Rebuilt(path.to_path_buf())
+            DbError::Rebuilt(path.display().to_string())
         } else {
-            DbError::NotStockpile(path.to_path_buf())
+            DbError::NotStockpile(path.display().to_string())
         });
     }
     check_identity(&conn, path, version)?;
     if version < SCHEMA_VERSION && access != Access::ReadOnly {
         return Err(DbError::Open {
-            path: path.to_path_buf(),
+            path: path.display().to_string(),
             message: format!(
                 "was made by an older stockpile (schema {version}) and is read-only here, so it cannot be upgraded: copy it to a writable folder first"
             ),
@@ -198,7 +195,7 @@ fn create_private_file(path: &Path) -> Result<(), DbError> {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(DbError::Open {
-            path: path.to_path_buf(),
+            path: path.display().to_string(),
             message: format!("cannot create the database: {e}"),
         }),
     }
@@ -224,11 +221,11 @@ fn create_schema(conn: &Connection, path: &Path) -> Result<(), DbError> {
     // Larger pages halve the B-tree work of a large import; this only takes
     // effect on an empty file, before its first table.
     conn.pragma_update(None, "page_size", 16384)
-        .map_err(|e| classify(path, e))?;
+        .map_err(|e| classify(path.display(), e))?;
     // Two processes may create the same new file at once: the exclusive
     // transaction lets one of them do it and the other see it done.
     conn.execute_batch("BEGIN IMMEDIATE")
-        .map_err(|e| classify(path, e))?;
+        .map_err(|e| classify(path.display(), e))?;
     let result = (|| {
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version != 0 {
@@ -237,7 +234,7 @@ fn create_schema(conn: &Connection, path: &Path) -> Result<(), DbError> {
         if !is_empty(conn)? {
             return Ok(None);
         }
-        conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(schema())?;
         conn.pragma_update(None, "application_id", APPLICATION_ID)?;
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         Ok(Some(SCHEMA_VERSION))
@@ -245,16 +242,16 @@ fn create_schema(conn: &Connection, path: &Path) -> Result<(), DbError> {
     match result {
         Ok(Some(version)) => {
             conn.execute_batch("COMMIT")
-                .map_err(|e| classify(path, e))?;
+                .map_err(|e| classify(path.display(), e))?;
             check_identity(conn, path, version)
         }
         Ok(None) => {
             let _ = conn.execute_batch("ROLLBACK");
-            Err(DbError::NotStockpile(path.to_path_buf()))
+            Err(DbError::NotStockpile(path.display().to_string()))
         }
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
-            Err(classify(path, e))
+            Err(classify(path.display(), e))
         }
     }
 }
@@ -262,8 +259,9 @@ fn create_schema(conn: &Connection, path: &Path) -> Result<(), DbError> {
 /// The statements of `schema.sql` from its `-- migration N:` line on.
 fn migration(step: i64) -> Option<&'static str> {
     let marker = format!("\n-- migration {step}:");
-    SCHEMA.find(&marker).map(|at| {
-        let rest = &SCHEMA[at + 1..];
+    let schema = schema();
+    schema.find(&marker).map(|at| {
+        let rest = &schema[at + 1..];
         let next = rest[1..]
             .find("\n-- migration ")
             .map_or(rest.len(), |n| n + 1);
@@ -276,7 +274,7 @@ fn migration(step: i64) -> Option<&'static str> {
 /// not begun.
 fn migrate(conn: &Connection, path: &Path) -> Result<(), DbError> {
     conn.execute_batch("BEGIN IMMEDIATE")
-        .map_err(|e| classify(path, e))?;
+        .map_err(|e| classify(path.display(), e))?;
     let result = (|| {
         let mut version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         while version < SCHEMA_VERSION {
@@ -288,10 +286,12 @@ fn migrate(conn: &Connection, path: &Path) -> Result<(), DbError> {
         Ok(())
     })();
     match result {
-        Ok(()) => conn.execute_batch("COMMIT").map_err(|e| classify(path, e)),
+        Ok(()) => conn
+            .execute_batch("COMMIT")
+            .map_err(|e| classify(path.display(), e)),
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
-            Err(classify(path, e))
+            Err(classify(path.display(), e))
         }
     }
 }
@@ -299,13 +299,13 @@ fn migrate(conn: &Connection, path: &Path) -> Result<(), DbError> {
 fn check_identity(conn: &Connection, path: &Path, version: i64) -> Result<(), DbError> {
     let app: i64 = conn
         .query_row("PRAGMA application_id", [], |r| r.get(0))
-        .map_err(|e| classify(path, e))?;
+        .map_err(|e| classify(path.display(), e))?;
     if app != APPLICATION_ID {
-        return Err(DbError::NotStockpile(path.to_path_buf()));
+        return Err(DbError::NotStockpile(path.display().to_string()));
     }
     if version > SCHEMA_VERSION {
         return Err(DbError::NewerSchema {
-            path: path.to_path_buf(),
+            path: path.display().to_string(),
             found: version,
             supported: SCHEMA_VERSION,
         });
@@ -315,26 +315,30 @@ fn check_identity(conn: &Connection, path: &Path, version: i64) -> Result<(), Db
 
 fn open_error(path: &Path, e: rusqlite::Error) -> DbError {
     DbError::Open {
-        path: path.to_path_buf(),
+        path: path.display().to_string(),
         message: format!("cannot open the database: {e}"),
     }
 }
 
 /// Names the common failures in words a user can act on.
-pub fn classify(path: &Path, e: rusqlite::Error) -> DbError {
+pub fn classify(place: impl ToString, e: rusqlite::Error) -> DbError {
     use rusqlite::ErrorCode as C;
+    let place = place.to_string();
     if is_busy(&e) {
-        return DbError::Busy(path.to_path_buf(), busy_timeout_secs());
+        return DbError::Busy(place, busy_timeout_secs());
     }
     match e.sqlite_error_code() {
-        Some(C::NotADatabase) => DbError::NotStockpile(path.to_path_buf()),
+        Some(C::NotADatabase) => DbError::NotStockpile(place),
         Some(C::ReadOnly) => DbError::Open {
-            path: path.to_path_buf(),
+            path: place,
             message:
                 "the database is read-only here (check the file's and its folder's permissions)"
                     .into(),
         },
-        Some(C::CannotOpen) | Some(C::PermissionDenied) => open_error(path, e),
+        Some(C::CannotOpen) | Some(C::PermissionDenied) => DbError::Open {
+            path: place,
+            message: format!("cannot open the database: {e}"),
+        },
         _ => DbError::Sqlite(e),
     }
 }
@@ -344,10 +348,10 @@ pub fn classify(path: &Path, e: rusqlite::Error) -> DbError {
 /// that got there first keeps its work.
 pub fn remove_if_empty(conn: Connection, path: &Path) -> Result<(), DbError> {
     conn.execute_batch("BEGIN IMMEDIATE")
-        .map_err(|e| classify(path, e))?;
+        .map_err(|e| classify(path.display(), e))?;
     let entries: i64 = conn
         .query_row("SELECT count(*) FROM import_ledger", [], |r| r.get(0))
-        .map_err(|e| classify(path, e))?;
+        .map_err(|e| classify(path.display(), e))?;
     let _ = conn.execute_batch("ROLLBACK");
     drop(conn);
     if entries == 0 {
@@ -359,7 +363,7 @@ pub fn remove_if_empty(conn: Connection, path: &Path) -> Result<(), DbError> {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => {
                     return Err(DbError::Open {
-                        path: path.to_path_buf(),
+                        path: path.display().to_string(),
                         message: format!("cannot remove the empty database: {e}"),
                     });
                 }
@@ -373,7 +377,77 @@ pub fn remove_if_empty(conn: Connection, path: &Path) -> Result<(), DbError> {
 /// a database that does not exist yet (creating the file would be a write).
 pub fn open_scratch() -> Result<Connection, DbError> {
     let conn = Connection::open_in_memory()?;
-    conn.execute_batch(SCHEMA)?;
+    conn.execute_batch(schema())?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(conn)
+}
+
+/// A column's value, as the seam reads it.
+pub(super) fn value<'a>(row: &'a rusqlite::Row<'a>, index: usize) -> Result<Value<'a>, DbError> {
+    use rusqlite::types::ValueRef;
+    Ok(match row.get_ref(index)? {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        ValueRef::Real(r) => Value::Real(r),
+        ValueRef::Text(t) => Value::Text(std::str::from_utf8(t).map_err(|e| DbError::Column {
+            index,
+            message: format!("stored text is not UTF-8: {e}"),
+        })?),
+        ValueRef::Blob(_) => {
+            return Err(DbError::Column {
+                index,
+                message: "a binary value where stockpile stores text or numbers".into(),
+            });
+        }
+    })
+}
+
+impl rusqlite::ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match *self {
+            Value::Null => ValueRef::Null,
+            Value::Int(i) => ValueRef::Integer(i),
+            Value::Real(r) => ValueRef::Real(r),
+            Value::Text(t) => ValueRef::Text(t.as_bytes()),
+        }))
+    }
+}
+
+pub(super) fn bind(
+    stmt: &mut rusqlite::CachedStatement,
+    params: &[&dyn Param],
+) -> Result<(), DbError> {
+    for (i, p) in params.iter().enumerate() {
+        stmt.raw_bind_parameter(i + 1, p.value())?;
+    }
+    Ok(())
+}
+
+pub(super) fn add_version(conn: &Connection, v: &NewVersion) -> Result<(), DbError> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO holding_version (depot_id, content_hash, type_id, status, quantity,
+            serial, owner, notice_hours, lot, expires, last_inspected, remarks,
+            valid_from, valid_to, opened_by, source_line)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?;
+    stmt.execute(rusqlite::params![
+        v.depot_id,
+        v.content_hash,
+        v.type_id,
+        v.status,
+        v.quantity,
+        v.serial,
+        v.owner,
+        v.notice_hours,
+        v.lot,
+        v.expires,
+        v.last_inspected,
+        v.remarks,
+        v.valid_from,
+        v.valid_to,
+        v.opened_by,
+        v.source_line
+    ])?;
+    Ok(())
 }

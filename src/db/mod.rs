@@ -1,0 +1,389 @@
+//! The storage seam.
+//!
+//! Everything above it — validation, the versioning rule, readiness,
+//! allocation, every report — is written once and speaks one SQL through
+//! [`Db`]: the common ground of SQLite and PostgreSQL, with `?N` parameters,
+//! ISO dates as text and integers as 64-bit. Below it each backend keeps
+//! only what must differ:
+//!
+//! - [`sqlite`]: the embedded file (pragmas, WAL, read-only media, the
+//!   schema-version marks), the default, needing no server;
+//! - [`postgres`]: a server for many sites (connection, the schema and its
+//!   version table, advisory locks, `COPY` for the bulk load of holdings,
+//!   the few spellings the dialects do not share).
+
+pub mod postgres;
+pub mod sqlite;
+mod value;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use sqlite::{APPLICATION_ID, SCHEMA, SCHEMA_VERSION, busy_timeout_secs, read_only_note};
+pub use value::{Cell, Owned, Param, Value};
+
+use crate::error::DbError;
+
+pub type Result<T, E = DbError> = std::result::Result<T, E>;
+
+/// Where the database is: a file (SQLite) or a server (PostgreSQL).
+#[derive(Debug, Clone)]
+pub enum Location {
+    File(PathBuf),
+    Server(Box<postgres::Server>),
+}
+
+impl Location {
+    /// `postgresql://…` (or `postgres://…`) names a server; anything else
+    /// is a path.
+    pub fn parse(text: &str) -> Result<Location, String> {
+        if text.starts_with("postgresql://") || text.starts_with("postgres://") {
+            postgres::Server::parse(text).map(|s| Location::Server(Box::new(s)))
+        } else {
+            Ok(Location::File(PathBuf::from(text)))
+        }
+    }
+
+    /// Whether the database exists already; a server is asked when opened.
+    pub fn is_new_file(&self) -> bool {
+        matches!(self, Location::File(p) if !p.exists())
+    }
+
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            Location::File(p) => Some(p),
+            Location::Server(_) => None,
+        }
+    }
+}
+
+/// The path, or the server's URL without its password.
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::File(p) => write!(f, "{}", p.display()),
+            Location::Server(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+/// What a command needs from the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Create the database with its schema if missing; writes allowed.
+    Write,
+    /// The database must exist; nothing is written by the command.
+    Read,
+    /// Like `Read`, but read-only at the database level as well, for
+    /// arbitrary user SQL.
+    ReadOnly,
+}
+
+/// An open database of either backend.
+pub struct Db {
+    backend: Backend,
+    location: String,
+}
+
+pub(crate) enum Backend {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<postgres::Pg>),
+}
+
+/// One row of a result, read by column index.
+pub struct Row<'a>(RowOf<'a>);
+
+enum RowOf<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    Postgres(&'a ::postgres::Row),
+}
+
+impl Row<'_> {
+    pub fn get<T: Cell>(&self, index: usize) -> Result<T> {
+        let value = match &self.0 {
+            RowOf::Sqlite(r) => sqlite::value(r, index)?,
+            RowOf::Postgres(r) => postgres::value(r, index)?,
+        };
+        T::from_value(value).map_err(|message| DbError::Column { index, message })
+    }
+
+    /// The raw value, when its kind decides what to do.
+    pub fn value(&self, index: usize) -> Result<Value<'_>> {
+        match &self.0 {
+            RowOf::Sqlite(r) => sqlite::value(r, index),
+            RowOf::Postgres(r) => postgres::value(r, index),
+        }
+    }
+}
+
+/// A holding version to insert: the one statement an import runs per row,
+/// which PostgreSQL loads in bulk.
+pub struct NewVersion<'a> {
+    pub depot_id: i64,
+    pub content_hash: i64,
+    pub type_id: i64,
+    pub status: &'a str,
+    pub quantity: i64,
+    pub serial: Option<&'a str>,
+    pub owner: Option<&'a str>,
+    pub notice_hours: Option<i64>,
+    pub lot: Option<&'a str>,
+    pub expires: Option<&'a str>,
+    pub last_inspected: Option<&'a str>,
+    pub remarks: Option<&'a str>,
+    pub valid_from: &'a str,
+    pub valid_to: Option<&'a str>,
+    pub opened_by: i64,
+    pub source_line: i64,
+}
+
+/// Which backend a database is, for the few commands that differ
+/// (`backup`, `query`'s guard, `check`'s storage checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+impl Db {
+    pub(crate) fn new(backend: Backend, location: String) -> Db {
+        Db { backend, location }
+    }
+
+    /// The path or server, as the user should see it.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self.backend {
+            Backend::Sqlite(_) => Kind::Sqlite,
+            Backend::Postgres(_) => Kind::Postgres,
+        }
+    }
+
+    /// The SQLite connection, for what only SQLite has (online backup,
+    /// the authorizer of `query`).
+    pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
+        match &self.backend {
+            Backend::Sqlite(c) => Some(c),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    pub fn sqlite_mut(&mut self) -> Option<&mut rusqlite::Connection> {
+        match &mut self.backend {
+            Backend::Sqlite(c) => Some(c),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    pub fn postgres(&self) -> Option<&postgres::Pg> {
+        match &self.backend {
+            Backend::Postgres(p) => Some(p),
+            Backend::Sqlite(_) => None,
+        }
+    }
+
+    /// Runs `f` on each row, streaming: a scan of every holding never holds
+    /// them all. `f` must not run another statement on this database.
+    pub fn each(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        f: impl FnMut(&Row) -> Result<()>,
+    ) -> Result<()> {
+        self.try_each(sql, params, f)
+    }
+
+    /// `each`, for a callback whose own errors are not the database's
+    /// (writing the rows out as they come).
+    pub fn try_each<E: From<DbError>>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        mut f: impl FnMut(&Row) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match &self.backend {
+            Backend::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql).map_err(DbError::from)?;
+                sqlite::bind(&mut stmt, params)?;
+                let mut rows = stmt.raw_query();
+                while let Some(r) = rows.next().map_err(DbError::from)? {
+                    f(&Row(RowOf::Sqlite(r)))?;
+                }
+                Ok(())
+            }
+            Backend::Postgres(p) => p.each(sql, params, |r| f(&Row(RowOf::Postgres(r)))),
+        }
+    }
+
+    /// Every row, each mapped by `f`.
+    pub fn rows<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        mut f: impl FnMut(&Row) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        self.each(sql, params, |r| {
+            out.push(f(r)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The first row, if any.
+    pub fn row<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        f: impl FnOnce(&Row) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let mut f = Some(f);
+        let mut out = None;
+        self.each(sql, params, |r| {
+            if let Some(f) = f.take() {
+                out = Some(f(r)?);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The one value of a query that always returns a row (`count(*)`).
+    pub fn value<T: Cell>(&self, sql: &str, params: &[&dyn Param]) -> Result<T> {
+        self.row(sql, params, |r| r.get(0))?
+            .ok_or_else(|| DbError::Column {
+                index: 0,
+                message: "the query returned no row".into(),
+            })
+    }
+
+    /// Runs one statement; returns the rows it changed.
+    pub fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<u64> {
+        match &self.backend {
+            Backend::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                sqlite::bind(&mut stmt, params)?;
+                Ok(stmt.raw_execute()? as u64)
+            }
+            Backend::Postgres(p) => p.execute(sql, params),
+        }
+    }
+
+    /// Runs an `INSERT` and returns the new row's `id`.
+    pub fn insert(&self, sql: &str, params: &[&dyn Param]) -> Result<i64> {
+        let returning = format!("{sql} RETURNING id");
+        self.value(&returning, params)
+    }
+
+    /// Runs statements without parameters (schema, temporary tables).
+    pub fn batch(&self, sql: &str) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Backend::Postgres(p) => p.batch(sql),
+        }
+    }
+
+    /// Inserts a holding version: a cached statement on SQLite, a buffered
+    /// binary `COPY` on PostgreSQL (flushed before any other statement).
+    pub fn add_version(&self, v: &NewVersion) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(c) => sqlite::add_version(c, v),
+            Backend::Postgres(p) => p.add_version(v),
+        }
+    }
+
+    /// Begins the transaction of a change (one file, one requirements
+    /// import): writers queue one at a time, for at most the busy timeout.
+    pub fn begin_write(&self) -> Result<Tx<'_>> {
+        match &self.backend {
+            Backend::Sqlite(c) => c
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(|e| sqlite::classify(&self.location, e))?,
+            Backend::Postgres(p) => p.begin_write()?,
+        }
+        Ok(Tx {
+            db: self,
+            open: true,
+        })
+    }
+
+    fn end(&self, sql: &str) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(c) => c
+                .execute_batch(sql)
+                .map_err(|e| sqlite::classify(&self.location, e)),
+            Backend::Postgres(p) => p.end(sql),
+        }
+    }
+}
+
+/// A write transaction; dropped without `commit`, it rolls back.
+pub struct Tx<'a> {
+    db: &'a Db,
+    open: bool,
+}
+
+impl Tx<'_> {
+    pub fn commit(mut self) -> Result<()> {
+        self.open = false;
+        self.db.end("COMMIT")
+    }
+
+    pub fn rollback(mut self) -> Result<()> {
+        self.open = false;
+        self.db.end("ROLLBACK")
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Db;
+    fn deref(&self) -> &Db {
+        self.db
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.db.end("ROLLBACK");
+        }
+    }
+}
+
+/// Opens the database at `location` for `access`.
+pub fn open(location: &Location, access: Access) -> Result<Db> {
+    match location {
+        Location::File(path) => Ok(Db::new(
+            Backend::Sqlite(sqlite::open(path, access)?),
+            path.display().to_string(),
+        )),
+        Location::Server(server) => postgres::open(server, access),
+    }
+}
+
+/// A throw-away in-memory database with the schema, for `--dry-run` against
+/// a database that does not exist yet (creating it would be a write).
+pub fn open_scratch() -> Result<Db> {
+    Ok(Db::new(
+        Backend::Sqlite(sqlite::open_scratch()?),
+        ":memory:".into(),
+    ))
+}
+
+/// Removes a database this command created when nothing was imported into
+/// it: an empty one would make every report answer "(no rows)" instead of
+/// "no such database". On a server the tables stay (created once, shared).
+pub fn remove_if_empty(db: Db, location: &Location) -> Result<()> {
+    match (db.backend, location) {
+        (Backend::Sqlite(c), Location::File(path)) => sqlite::remove_if_empty(c, path),
+        _ => Ok(()),
+    }
+}
+
+/// A run-time parameter list as the seam takes it.
+pub fn refs(values: &[Owned]) -> Vec<&dyn Param> {
+    values.iter().map(|v| v as &dyn Param).collect()
+}

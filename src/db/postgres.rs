@@ -1,0 +1,620 @@
+//! A PostgreSQL server, for many sites importing and reading at once
+//! (SPEC §10): the connection, the schema and its version table, the
+//! writers' queue (an advisory lock), the bulk load of holding versions
+//! (binary `COPY`), and the few spellings SQLite's SQL has that
+//! PostgreSQL's lacks.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::config::Host;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
+use postgres::{Client, Config, NoTls, Statement};
+
+use super::{Access, Backend, Db, NewVersion, Param, Value, sqlite};
+use crate::error::DbError;
+
+/// The lock every writer takes for its transaction: imports queue one at a
+/// time, as they do on the SQLite file, because the versioning rule and the
+/// double-count check read other depots' holdings. ("STKP" again.)
+const WRITE_LOCK: i64 = 0x5354_4b50_0001;
+/// Taken while the schema is created, so two first imports make it once.
+const SCHEMA_LOCK: i64 = 0x5354_4b50_0002;
+/// Holding versions buffered before a `COPY` sends them.
+const COPY_BATCH: usize = 16_384;
+
+/// A server named by a `postgresql://` URL. Shown without its password.
+#[derive(Clone)]
+pub struct Server {
+    config: Config,
+    shown: String,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl fmt::Display for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl Server {
+    pub fn parse(url: &str) -> Result<Server, String> {
+        let mut config = Config::from_str(url).map_err(|e| {
+            format!(
+                "--db: not a PostgreSQL URL ({e}); expected postgresql://USER@HOST[:PORT]/DATABASE"
+            )
+        })?;
+        if config.get_user().is_none() {
+            // As psql does: the login name when the URL names no user.
+            let user = std::env::var("PGUSER")
+                .or_else(|_| std::env::var("USER"))
+                .unwrap_or_else(|_| "postgres".into());
+            config.user(&user);
+        }
+        if config.get_password().is_none()
+            && let Ok(password) = std::env::var("PGPASSWORD")
+        {
+            config.password(password);
+        }
+        if config.get_hosts().is_empty() {
+            config.host("localhost");
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        config.application_name("stockpile");
+        let shown = shown(&config);
+        Ok(Server { config, shown })
+    }
+
+    /// The host (and port) alone, for a message about reaching it.
+    pub fn host(&self) -> String {
+        let host = match self.config.get_hosts().first() {
+            Some(Host::Tcp(h)) => h.clone(),
+            Some(Host::Unix(p)) => p.display().to_string(),
+            None => "localhost".into(),
+        };
+        match self.config.get_ports().first() {
+            Some(port) => format!("{host}:{port}"),
+            None => host,
+        }
+    }
+}
+
+fn shown(config: &Config) -> String {
+    let user = config.get_user().unwrap_or_default();
+    let db = config.get_dbname().unwrap_or(user);
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(h)) => h.clone(),
+        Some(Host::Unix(p)) => p.display().to_string().replace('/', "%2F"),
+        None => "localhost".into(),
+    };
+    let port = config
+        .get_ports()
+        .first()
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default();
+    format!("postgresql://{user}@{host}{port}/{db}")
+}
+
+/// A connection and what it keeps between statements.
+pub struct Pg {
+    client: RefCell<Client>,
+    statements: RefCell<HashMap<String, Statement>>,
+    pending: RefCell<Vec<OwnedVersion>>,
+    shown: String,
+}
+
+/// The SQL above the seam, in PostgreSQL's spelling: `$N` for `?N`, and
+/// SQLite's planner hints dropped.
+pub fn translate(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let mut quoted = false;
+    let mut next = 0;
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '?' if !quoted => {
+                out.push('$');
+                if chars.peek().is_some_and(char::is_ascii_digit) {
+                    while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                        out.push(d);
+                    }
+                } else {
+                    next += 1;
+                    out.push_str(&next.to_string());
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out.replace(" NOT INDEXED", "")
+}
+
+fn nested() -> DbError {
+    DbError::Column {
+        index: 0,
+        message: "internal: a statement was run while another one's rows were being read".into(),
+    }
+}
+
+impl Pg {
+    fn client(&self) -> Result<std::cell::RefMut<'_, Client>, DbError> {
+        self.client.try_borrow_mut().map_err(|_| nested())
+    }
+
+    fn statement(&self, client: &mut Client, sql: &str) -> Result<Statement, DbError> {
+        if let Some(s) = self.statements.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let statement = client.prepare(&translate(sql))?;
+        self.statements
+            .borrow_mut()
+            .insert(sql.to_string(), statement.clone());
+        Ok(statement)
+    }
+
+    pub(super) fn each<E: From<DbError>>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        mut f: impl FnMut(&postgres::Row) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.flush()?;
+        let mut client = self.client()?;
+        let statement = self.statement(&mut client, sql)?;
+        let mut rows = client
+            .query_raw(&statement, params.iter().map(|p| p.value()))
+            .map_err(DbError::from)?;
+        while let Some(row) = rows.next().map_err(DbError::from)? {
+            f(&row)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<u64, DbError> {
+        self.flush()?;
+        let mut client = self.client()?;
+        let statement = self.statement(&mut client, sql)?;
+        let values: Vec<Value> = params.iter().map(|p| p.value()).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
+        Ok(client.execute(&statement, &refs)?)
+    }
+
+    pub(super) fn batch(&self, sql: &str) -> Result<(), DbError> {
+        self.flush()?;
+        Ok(self.client()?.batch_execute(sql)?)
+    }
+
+    pub(super) fn add_version(&self, v: &NewVersion) -> Result<(), DbError> {
+        let full = {
+            let mut pending = self.pending.borrow_mut();
+            pending.push(OwnedVersion::from(v));
+            pending.len() >= COPY_BATCH
+        };
+        if full { self.flush() } else { Ok(()) }
+    }
+
+    /// Sends the buffered versions in one binary `COPY`.
+    fn flush(&self) -> Result<(), DbError> {
+        let pending = std::mem::take(&mut *self.pending.borrow_mut());
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let mut client = self.client()?;
+        let sink = client.copy_in(
+            "COPY holding_version (depot_id, content_hash, type_id, status, quantity,
+                serial, owner, notice_hours, lot, expires, last_inspected, remarks,
+                valid_from, valid_to, opened_by, source_line) FROM STDIN (FORMAT binary)",
+        )?;
+        let types = [
+            Type::INT8,
+            Type::INT8,
+            Type::INT8,
+            Type::TEXT,
+            Type::INT8,
+            Type::TEXT,
+            Type::TEXT,
+            Type::INT8,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::INT8,
+            Type::INT8,
+        ];
+        let mut writer = BinaryCopyInWriter::new(sink, &types);
+        for v in &pending {
+            writer.write(&[
+                &v.depot_id,
+                &v.content_hash,
+                &v.type_id,
+                &v.status,
+                &v.quantity,
+                &v.serial,
+                &v.owner,
+                &v.notice_hours,
+                &v.lot,
+                &v.expires,
+                &v.last_inspected,
+                &v.remarks,
+                &v.valid_from,
+                &v.valid_to,
+                &v.opened_by,
+                &v.source_line,
+            ])?;
+        }
+        writer.finish()?;
+        Ok(())
+    }
+
+    pub(super) fn begin_write(&self) -> Result<(), DbError> {
+        self.batch(&format!(
+            "BEGIN; SET LOCAL lock_timeout = '{}s'",
+            sqlite::busy_timeout_secs()
+        ))?;
+        let locked = self
+            .client()?
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]);
+        match locked {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let _ = self.client()?.batch_execute("ROLLBACK");
+                Err(classify(&self.shown, e))
+            }
+        }
+    }
+
+    pub(super) fn end(&self, sql: &str) -> Result<(), DbError> {
+        if sql == "COMMIT" {
+            self.flush()?;
+        } else {
+            self.pending.borrow_mut().clear();
+        }
+        self.client()?
+            .batch_execute(sql)
+            .map_err(|e| classify(&self.shown, e))
+    }
+
+    /// Runs user SQL as `query` does: prepared, so that the columns' names
+    /// and types are known before any row.
+    pub fn user_query(
+        &self,
+        sql: &str,
+        mut f: impl FnMut(&[String], &postgres::Row) -> Result<(), crate::error::Error>,
+    ) -> Result<Vec<String>, crate::error::Error> {
+        let mut client = self.client()?;
+        let statement = client.prepare(sql).map_err(user_error)?;
+        let names: Vec<String> = statement
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
+        let mut rows = client
+            .query_raw(&statement, std::iter::empty::<Value>())
+            .map_err(user_error)?;
+        while let Some(row) = rows.next().map_err(user_error)? {
+            f(&names, &row)?;
+        }
+        Ok(names)
+    }
+}
+
+/// A user's query refused or failed: the server's own words.
+fn user_error(e: postgres::Error) -> crate::error::Error {
+    match e.as_db_error() {
+        Some(db) if db.code() == &postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION => {
+            crate::error::Error::Query(
+                "query: refused: query only reads (the transaction is read-only); change data with import".into(),
+            )
+        }
+        Some(db) => crate::error::Error::Query(format!("query: {}", db.message())),
+        None => crate::error::Error::Db(DbError::Postgres(e)),
+    }
+}
+
+/// A column's value, as the seam reads it.
+pub(super) fn value(row: &postgres::Row, index: usize) -> Result<Value<'_>, DbError> {
+    row.try_get::<_, Value>(index).map_err(|e| DbError::Column {
+        index,
+        message: match e.source() {
+            Some(s) => s.to_string(),
+            None => e.to_string(),
+        },
+    })
+}
+
+impl<'a> FromSql<'a> for Value<'a> {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn StdError + Sync + Send>> {
+        Ok(match *ty {
+            Type::INT8 => Value::Int(i64::from_sql(ty, raw)?),
+            Type::INT4 => Value::Int(i32::from_sql(ty, raw)?.into()),
+            Type::INT2 => Value::Int(i16::from_sql(ty, raw)?.into()),
+            Type::OID => Value::Int(u32::from_sql(ty, raw)?.into()),
+            Type::BOOL => Value::Int(bool::from_sql(ty, raw)?.into()),
+            Type::FLOAT8 => Value::Real(f64::from_sql(ty, raw)?),
+            Type::FLOAT4 => Value::Real(f32::from_sql(ty, raw)?.into()),
+            Type::NUMERIC => numeric(raw)?,
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                Value::Text(<&str>::from_sql(&Type::TEXT, raw)?)
+            }
+            _ => {
+                return Err(
+                    format!("a value of type {ty} (cast it to text, e.g. column::text)").into(),
+                );
+            }
+        })
+    }
+
+    fn from_sql_null(_: &Type) -> Result<Self, Box<dyn StdError + Sync + Send>> {
+        Ok(Value::Null)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+/// PostgreSQL's `sum` of integers is NUMERIC: read whole numbers as
+/// integers (as SQLite gives them), anything else as a real.
+fn numeric(raw: &[u8]) -> Result<Value<'static>, Box<dyn StdError + Sync + Send>> {
+    let word = |i: usize| -> Result<i16, Box<dyn StdError + Sync + Send>> {
+        raw.get(i..i + 2)
+            .map(|b| i16::from_be_bytes([b[0], b[1]]))
+            .ok_or_else(|| "a truncated NUMERIC".into())
+    };
+    let ndigits = word(0)? as usize;
+    let weight = i32::from(word(2)?);
+    let sign = word(4)? as u16;
+    if sign == 0xC000 {
+        return Ok(Value::Real(f64::NAN));
+    }
+    let mut whole: i128 = 0;
+    let mut real = 0f64;
+    let mut integral = true;
+    for i in 0..ndigits {
+        let digit = i128::from(word(8 + 2 * i)?);
+        let power = weight - i as i32;
+        real += digit as f64 * 10_000f64.powi(power);
+        if power >= 0 {
+            let scale = 10_000i128
+                .checked_pow(power as u32)
+                .ok_or("a NUMERIC too large")?;
+            whole = digit
+                .checked_mul(scale)
+                .and_then(|d| whole.checked_add(d))
+                .ok_or("a NUMERIC too large")?;
+        } else if digit != 0 {
+            integral = false;
+        }
+    }
+    let negative = sign == 0x4000;
+    if integral && let Ok(i) = i64::try_from(if negative { -whole } else { whole }) {
+        return Ok(Value::Int(i));
+    }
+    Ok(Value::Real(if negative { -real } else { real }))
+}
+
+impl ToSql for Value<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
+        match *self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(i) => match *ty {
+                Type::INT8 => i.to_sql(ty, out),
+                Type::INT4 => i32::try_from(i)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(i)?.to_sql(ty, out),
+                Type::FLOAT8 => (i as f64).to_sql(ty, out),
+                Type::BOOL => (i != 0).to_sql(ty, out),
+                _ => i.to_string().as_str().to_sql(&Type::TEXT, out),
+            },
+            Value::Real(r) => match *ty {
+                Type::FLOAT4 => (r as f32).to_sql(ty, out),
+                Type::FLOAT8 => r.to_sql(ty, out),
+                _ => r.to_string().as_str().to_sql(&Type::TEXT, out),
+            },
+            Value::Text(t) => match *ty {
+                Type::INT8 | Type::INT4 | Type::INT2 => {
+                    Err(format!("the text {t:?} where a number belongs").into())
+                }
+                _ => t.to_sql(&Type::TEXT, out),
+            },
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+/// A buffered holding version.
+struct OwnedVersion {
+    depot_id: i64,
+    content_hash: i64,
+    type_id: i64,
+    status: String,
+    quantity: i64,
+    serial: Option<String>,
+    owner: Option<String>,
+    notice_hours: Option<i64>,
+    lot: Option<String>,
+    expires: Option<String>,
+    last_inspected: Option<String>,
+    remarks: Option<String>,
+    valid_from: String,
+    valid_to: Option<String>,
+    opened_by: i64,
+    source_line: i64,
+}
+
+impl From<&NewVersion<'_>> for OwnedVersion {
+    fn from(v: &NewVersion) -> Self {
+        let own = |s: Option<&str>| s.map(str::to_string);
+        OwnedVersion {
+            depot_id: v.depot_id,
+            content_hash: v.content_hash,
+            type_id: v.type_id,
+            status: v.status.to_string(),
+            quantity: v.quantity,
+            serial: own(v.serial),
+            owner: own(v.owner),
+            notice_hours: v.notice_hours,
+            lot: own(v.lot),
+            expires: own(v.expires),
+            last_inspected: own(v.last_inspected),
+            remarks: own(v.remarks),
+            valid_from: v.valid_from.to_string(),
+            valid_to: own(v.valid_to),
+            opened_by: v.opened_by,
+            source_line: v.source_line,
+        }
+    }
+}
+
+/// The PostgreSQL part of `schema.sql`.
+fn schema() -> &'static str {
+    super::SCHEMA
+        .split_once(sqlite::POSTGRES_PART)
+        .map(|(_, pg)| pg)
+        .expect("schema.sql has its PostgreSQL part")
+}
+
+/// Names a failure in words a user can act on: a lock held past the busy
+/// timeout, a server that cannot be reached.
+pub fn classify(shown: &str, e: postgres::Error) -> DbError {
+    use postgres::error::SqlState;
+    if let Some(db) = e.as_db_error()
+        && (db.code() == &SqlState::LOCK_NOT_AVAILABLE || db.code() == &SqlState::QUERY_CANCELED)
+    {
+        return DbError::Busy(shown.to_string(), sqlite::busy_timeout_secs());
+    }
+    if e.is_closed() {
+        return DbError::Unreachable {
+            server: shown.to_string(),
+            message: "the connection to the server was lost".into(),
+        };
+    }
+    DbError::Postgres(e)
+}
+
+/// Connects to the server and checks (or, for a writer, creates) the schema.
+pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
+    let shown = server.shown.clone();
+    let mut client = server.config.connect(NoTls).map_err(|e| {
+        let message = match e.as_db_error() {
+            Some(db) => db.message().to_string(),
+            None => match e.source() {
+                Some(s) => s.to_string(),
+                None => e.to_string(),
+            },
+        };
+        DbError::Unreachable {
+            server: format!("{shown} (host {})", server.host()),
+            message,
+        }
+    })?;
+    client.batch_execute("SET client_min_messages = warning")?;
+    let marked: Option<String> = client
+        .query_one("SELECT to_regclass('stockpile_schema')::text", &[])?
+        .get(0);
+    let version = match marked {
+        Some(_) => read_marks(&mut client, &shown)?,
+        None if access != Access::Write => {
+            return Err(if has_our_tables(&mut client)? {
+                DbError::NotStockpile(shown)
+            } else {
+                DbError::Missing(shown)
+            });
+        }
+        None => create_schema(&mut client, &shown)?,
+    };
+    if version > sqlite::SCHEMA_VERSION {
+        return Err(DbError::NewerSchema {
+            path: shown,
+            found: version,
+            supported: sqlite::SCHEMA_VERSION,
+        });
+    }
+    if access != Access::Write {
+        // One snapshot for the whole command, as a SQLite read transaction:
+        // figures never mix two imports.
+        client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+    }
+    Ok(Db::new(
+        Backend::Postgres(Box::new(Pg {
+            client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
+            pending: RefCell::new(Vec::new()),
+            shown: shown.clone(),
+        })),
+        shown,
+    ))
+}
+
+fn read_marks(client: &mut Client, shown: &str) -> Result<i64, DbError> {
+    let row = client.query_opt("SELECT application_id, version FROM stockpile_schema", &[])?;
+    match row {
+        Some(r) if r.get::<_, i64>(0) == sqlite::APPLICATION_ID => Ok(r.get(1)),
+        _ => Err(DbError::NotStockpile(shown.to_string())),
+    }
+}
+
+fn has_our_tables(client: &mut Client) -> Result<bool, DbError> {
+    let row = client.query_one(
+        "SELECT to_regclass('holding_version') IS NOT NULL OR to_regclass('import_ledger') IS NOT NULL",
+        &[],
+    )?;
+    Ok(row.get(0))
+}
+
+fn create_schema(client: &mut Client, shown: &str) -> Result<i64, DbError> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
+    let marked: Option<String> = tx
+        .query_one("SELECT to_regclass('stockpile_schema')::text", &[])?
+        .get(0);
+    if marked.is_some() {
+        // Another stockpile created it while this one waited.
+        drop(tx);
+        return read_marks(client, shown);
+    }
+    let ours: bool = tx
+        .query_one(
+            "SELECT to_regclass('holding_version') IS NOT NULL OR to_regclass('import_ledger') IS NOT NULL",
+            &[],
+        )?
+        .get(0);
+    if ours {
+        return Err(DbError::NotStockpile(shown.to_string()));
+    }
+    tx.batch_execute(schema())?;
+    tx.execute(
+        "INSERT INTO stockpile_schema (application_id, version) VALUES ($1, $2)",
+        &[&sqlite::APPLICATION_ID, &sqlite::SCHEMA_VERSION],
+    )?;
+    tx.commit()?;
+    Ok(sqlite::SCHEMA_VERSION)
+}
