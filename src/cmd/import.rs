@@ -20,8 +20,8 @@ use crate::output::Format;
 pub fn run(args: &ImportArgs, ctx: &mut Context) -> Result<()> {
     let opts = options(args)?;
     let files = expand(&args.paths)?;
-    let created = ctx.db.is_new_file();
-    let conn = if args.dry_run && created {
+    let new_file = ctx.db.is_new_file();
+    let conn = if args.dry_run && new_file {
         db::open_scratch()?
     } else {
         db::open(&ctx.db, Access::Write)?
@@ -53,7 +53,7 @@ pub fn run(args: &ImportArgs, ctx: &mut Context) -> Result<()> {
                 failed.push(e.exit_code());
             }
             Err(e) => {
-                if created && !args.dry_run {
+                if conn.created() {
                     db::remove_if_empty(conn, &ctx.db)?;
                 }
                 return Err(e);
@@ -69,7 +69,7 @@ pub fn run(args: &ImportArgs, ctx: &mut Context) -> Result<()> {
     // A first import that wrote nothing leaves no database behind: an empty
     // one would make every report answer "(no rows)" instead of "no such
     // database".
-    if created && !args.dry_run {
+    if conn.created() {
         db::remove_if_empty(conn, &ctx.db)?;
     }
     match failed.first() {

@@ -83,6 +83,8 @@ pub enum Access {
 pub struct Db {
     backend: Backend,
     location: String,
+    /// Whether opening it created it (the file, or the schema on a server).
+    created: bool,
 }
 
 pub(crate) enum Backend {
@@ -146,8 +148,17 @@ pub enum Kind {
 }
 
 impl Db {
-    pub(crate) fn new(backend: Backend, location: String) -> Db {
-        Db { backend, location }
+    pub(crate) fn new(backend: Backend, location: String, created: bool) -> Db {
+        Db {
+            backend,
+            location,
+            created,
+        }
+    }
+
+    /// Whether this command created the database when it opened it.
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// The path or server, as the user should see it.
@@ -356,10 +367,14 @@ impl Drop for Tx<'_> {
 /// Opens the database at `location` for `access`.
 pub fn open(location: &Location, access: Access) -> Result<Db> {
     match location {
-        Location::File(path) => Ok(Db::new(
-            Backend::Sqlite(sqlite::open(path, access)?),
-            path.display().to_string(),
-        )),
+        Location::File(path) => {
+            let created = access == Access::Write && !path.exists();
+            Ok(Db::new(
+                Backend::Sqlite(sqlite::open(path, access)?),
+                path.display().to_string(),
+                created,
+            ))
+        }
         Location::Server(server) => postgres::open(server, access),
     }
 }
@@ -370,15 +385,17 @@ pub fn open_scratch() -> Result<Db> {
     Ok(Db::new(
         Backend::Sqlite(sqlite::open_scratch()?),
         ":memory:".into(),
+        false,
     ))
 }
 
 /// Removes a database this command created when nothing was imported into
 /// it: an empty one would make every report answer "(no rows)" instead of
-/// "no such database". On a server the tables stay (created once, shared).
+/// "no such database". On a server, the tables it created.
 pub fn remove_if_empty(db: Db, location: &Location) -> Result<()> {
     match (db.backend, location) {
         (Backend::Sqlite(c), Location::File(path)) => sqlite::remove_if_empty(c, path),
+        (Backend::Postgres(p), _) => p.remove_if_empty(),
         _ => Ok(()),
     }
 }

@@ -294,6 +294,27 @@ impl Pg {
             .map_err(|e| classify(&self.shown, e))
     }
 
+    /// Drops the tables this command created when no import reached them
+    /// (checked under the writers' lock, so another importer's work stays).
+    pub(super) fn remove_if_empty(&self) -> Result<(), DbError> {
+        self.begin_write()?;
+        let entries: i64 = {
+            let mut client = self.client()?;
+            client
+                .query_one("SELECT count(*) FROM import_ledger", &[])?
+                .get(0)
+        };
+        let sql = if entries == 0 {
+            "DROP VIEW current_holdings, current_readiness, required_levels;
+             DROP TABLE requirement, readiness_notice, readiness_current, holding_version,
+                        snapshot, equipment_type, depot, import_ledger, stockpile_schema;
+             COMMIT"
+        } else {
+            "ROLLBACK"
+        };
+        self.end(sql)
+    }
+
     /// Runs user SQL as `query` does: prepared, so that the columns' names
     /// and types are known before any row.
     pub fn user_query(
@@ -540,6 +561,7 @@ pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
     let marked: Option<String> = client
         .query_one("SELECT to_regclass('stockpile_schema')::text", &[])?
         .get(0);
+    let created = marked.is_none();
     let version = match marked {
         Some(_) => read_marks(&mut client, &shown)?,
         None if access != Access::Write => {
@@ -561,7 +583,9 @@ pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
     if access != Access::Write {
         // One snapshot for the whole command, as a SQLite read transaction:
         // figures never mix two imports.
-        client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        // The first query fixes the snapshot and the read-only mode: a
+        // user's `SET TRANSACTION READ WRITE` can no longer change it.
+        client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT 1")?;
     }
     Ok(Db::new(
         Backend::Postgres(Box::new(Pg {
@@ -571,6 +595,7 @@ pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
             shown: shown.clone(),
         })),
         shown,
+        created,
     ))
 }
 

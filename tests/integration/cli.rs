@@ -33,7 +33,7 @@ fn the_database_path_comes_from_the_environment_too() {
     let w = small();
     let mut cmd = assert_cmd::Command::cargo_bin("stockpile").unwrap();
     let out = cmd
-        .env("STOCKPILE_DB", w.db())
+        .env("STOCKPILE_DB", w.db_arg())
         .args(["report", "--format", "json"])
         .output()
         .unwrap();
@@ -121,7 +121,7 @@ fn a_closed_pipe_is_not_an_error() {
     use std::process::{Command, Stdio};
     let w = small();
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("stockpile"))
-        .args(["--db", w.db().to_str().unwrap(), "query", "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) SELECT i FROM n"])
+        .args(["--db", w.db_arg().to_str().unwrap(), "query", "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) SELECT i FROM n"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -156,7 +156,7 @@ fn run_width(w: &Work, columns: &str, args: &[&str]) -> String {
         .env("COLUMNS", columns)
         .env("NO_COLOR", "1")
         .arg("--db")
-        .arg(w.db())
+        .arg(w.db_arg())
         .args(args)
         .output()
         .unwrap();
@@ -313,7 +313,7 @@ fn in_terminal(w: &Work, columns: u16, args: &str) -> String {
         .arg(format!(
             "stty cols {columns} rows 50; '{}' --db '{}' {args}",
             bin.display(),
-            w.db().display()
+            w.db_arg().to_string_lossy()
         ))
         .arg("/dev/null")
         .env_remove("COLUMNS")

@@ -33,7 +33,7 @@ fn big_export(depot: &str, date: &str, rows: usize) -> String {
 fn spawn(w: &Work, args: &[&str]) -> Child {
     Command::new(assert_cmd::cargo::cargo_bin("stockpile"))
         .arg("--db")
-        .arg(w.db())
+        .arg(w.db_arg())
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -57,6 +57,7 @@ fn snapshot_lines(w: &Work, depot: &str) -> Option<i64> {
 
 #[test]
 fn a_killed_import_leaves_the_file_wholly_imported_or_absent() {
+    crate::file_only!();
     let w = Work::new();
     w.import(&w.write("base.csv", big_export("BASE-1", "2026-11-01", 50)))
         .ok();
@@ -185,6 +186,7 @@ fn concurrent_importers_queue_and_readers_see_whole_files() {
 
 #[test]
 fn a_writer_gives_up_with_75_only_after_the_busy_timeout() {
+    crate::file_only!();
     let w = Work::new();
     w.import(&w.write("a.csv", big_export("A-1", "2026-11-01", 5)))
         .ok();
@@ -195,7 +197,7 @@ fn a_writer_gives_up_with_75_only_after_the_busy_timeout() {
     let out = Command::new(assert_cmd::cargo::cargo_bin("stockpile"))
         .env("STOCKPILE_BUSY_TIMEOUT", "2")
         .arg("--db")
-        .arg(w.db())
+        .arg(w.db_arg())
         .args(["import", f.to_str().unwrap()])
         .output()
         .unwrap();
@@ -212,6 +214,7 @@ fn a_writer_gives_up_with_75_only_after_the_busy_timeout() {
 
 #[test]
 fn a_write_the_disk_refuses_exits_74_and_leaves_the_database_as_it_was() {
+    crate::file_only!();
     let w = crate::util::with_fixtures();
     let before = w.state();
     let db = std::fs::read(w.db()).unwrap();
@@ -226,7 +229,7 @@ fn a_write_the_disk_refuses_exits_74_and_leaves_the_database_as_it_was() {
             db.len() / 1024 + 256
         ))
         .arg(&bin)
-        .arg(w.db())
+        .arg(w.db_arg())
         .arg(&big)
         .output()
         .unwrap();
@@ -237,7 +240,7 @@ fn a_write_the_disk_refuses_exits_74_and_leaves_the_database_as_it_was() {
         stderr.contains("disk may be full") || stderr.contains("no space left"),
         "{stderr}"
     );
-    assert!(stderr.contains(w.db().to_str().unwrap()), "{stderr}");
+    assert!(stderr.contains(w.db_arg().to_str().unwrap()), "{stderr}");
     assert_eq!(w.state(), before, "every table as it was");
     assert_eq!(
         std::fs::read(w.db()).unwrap(),

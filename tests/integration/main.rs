@@ -11,6 +11,8 @@ mod import;
 mod lines;
 mod morning;
 mod packages;
+mod pg;
+mod postgres;
 mod readiness;
 mod realfiles;
 mod snapshots;

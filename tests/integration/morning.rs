@@ -384,26 +384,14 @@ fn trace_follows_a_line_through_replace_and_a_late_snapshot() {
 fn check_names_a_line_number_edited_behind_its_back() {
     let w = two_weeks();
     w.run(["check"]).ok();
-    let conn = rusqlite::Connection::open(w.db()).unwrap();
-    conn.execute(
-        "UPDATE holding_version SET source_line = 999 WHERE serial = 'S-NEW'",
-        [],
-    )
-    .unwrap();
-    drop(conn);
+    w.sql("UPDATE holding_version SET source_line = 999 WHERE serial = 'S-NEW'");
     let r = w.run(["check"]).code(65);
     assert!(
         r.stdout.contains("provenance") && r.stdout.contains("but its records end on line 11"),
         "{}",
         r.stdout
     );
-    let conn = rusqlite::Connection::open(w.db()).unwrap();
-    conn.execute(
-        "UPDATE holding_version SET source_line = NULL WHERE serial = 'S-NEW'",
-        [],
-    )
-    .unwrap();
-    drop(conn);
+    w.sql("UPDATE holding_version SET source_line = NULL WHERE serial = 'S-NEW'");
     let r = w.run(["check", "--format", "csv"]).code(65);
     assert!(
         r.stdout.contains("have lost their line number"),
@@ -414,6 +402,7 @@ fn check_names_a_line_number_edited_behind_its_back() {
 
 #[test]
 fn a_version_1_database_is_upgraded_on_open() {
+    crate::file_only!();
     let w = two_weeks();
     // Turn the database back into what version 1 wrote: no line numbers, no
     // MC totals on snapshots, no index on the versions' start.

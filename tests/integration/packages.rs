@@ -403,7 +403,7 @@ fn shipped_packages_complete_short_and_complete_only_later() {
             .env("NO_COLOR", "1")
             .args([
                 "--db",
-                w.db().to_str().unwrap(),
+                w.db_arg().to_str().unwrap(),
                 "package",
                 "check",
                 p.to_str().unwrap(),

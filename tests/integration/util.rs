@@ -10,6 +10,19 @@ use tempfile::TempDir;
 
 pub struct Work {
     pub dir: TempDir,
+    /// The server database when the suite runs on PostgreSQL.
+    server: Option<String>,
+}
+
+/// Returns from a test that is about the SQLite file itself (its bytes,
+/// permissions, journal, the sqlite3 shell) when the suite runs on a server.
+#[macro_export]
+macro_rules! file_only {
+    () => {
+        if $crate::pg::on_postgres() {
+            return;
+        }
+    };
 }
 
 /// What one run of the binary gave.
@@ -75,9 +88,41 @@ pub fn bad_inputs() -> PathBuf {
 }
 
 impl Work {
+    /// A work dir with a database of the backend the suite runs on: a file
+    /// in it, or a new database on the test cluster.
     pub fn new() -> Work {
+        let server = crate::pg::on_postgres().then(|| {
+            crate::pg::cluster()
+                .expect("the PostgreSQL run has a cluster")
+                .database()
+        });
         Work {
             dir: tempfile::tempdir().expect("temp dir"),
+            server,
+        }
+    }
+
+    /// A work dir on a SQLite file whatever the suite runs on.
+    pub fn on_file() -> Work {
+        Work {
+            dir: tempfile::tempdir().expect("temp dir"),
+            server: None,
+        }
+    }
+
+    /// A work dir on this server database.
+    pub fn on_server(url: String) -> Work {
+        Work {
+            dir: tempfile::tempdir().expect("temp dir"),
+            server: Some(url),
+        }
+    }
+
+    /// What `--db` names: the file, or the server database's URL.
+    pub fn db_arg(&self) -> std::ffi::OsString {
+        match &self.server {
+            Some(url) => url.into(),
+            None => self.db().into(),
         }
     }
 
@@ -106,7 +151,7 @@ impl Work {
             .env_remove("STOCKPILE_DB")
             .env("NO_COLOR", "1")
             .arg("--db")
-            .arg(self.db())
+            .arg(self.db_arg())
             .args(args);
         cmd.output().expect("binary runs").into()
     }
@@ -121,24 +166,40 @@ impl Work {
         self.run(&all).ok().json()
     }
 
+    /// Runs statements on the database behind stockpile's back (to tamper
+    /// with it), on whichever backend it is. `PRAGMA foreign_keys = OFF;`
+    /// becomes the server's way of allowing the same.
+    pub fn sql(&self, sql: &str) {
+        match &self.server {
+            Some(url) => {
+                let sql = sql.replace(
+                    "PRAGMA foreign_keys = OFF;",
+                    "SET session_replication_role = replica;",
+                );
+                postgres::Client::connect(url, postgres::NoTls)
+                    .expect("connect")
+                    .batch_execute(&sql)
+                    .expect("run SQL");
+            }
+            None => rusqlite::Connection::open(self.db())
+                .expect("open db")
+                .execute_batch(sql)
+                .expect("run SQL"),
+        }
+    }
+
     /// Everything a report can be built from, to prove a failed command left
     /// the database exactly as it was.
     pub fn state(&self) -> String {
+        if let Some(url) = &self.server {
+            return server_state(url);
+        }
         if !self.db().exists() {
             return "(no database)".into();
         }
         let conn = rusqlite::Connection::open(self.db()).expect("open db");
         let mut out = String::new();
-        for table in [
-            "depot",
-            "equipment_type",
-            "snapshot",
-            "holding_version",
-            "readiness_current",
-            "readiness_notice",
-            "requirement",
-            "import_ledger",
-        ] {
+        for table in TABLES {
             let mut stmt = conn
                 .prepare(&format!("SELECT * FROM {table} ORDER BY 1"))
                 .unwrap();
@@ -154,6 +215,45 @@ impl Work {
         }
         out
     }
+}
+
+const TABLES: [&str; 8] = [
+    "depot",
+    "equipment_type",
+    "snapshot",
+    "holding_version",
+    "readiness_current",
+    "readiness_notice",
+    "requirement",
+    "import_ledger",
+];
+
+/// `Work::state` on a server: every table as text, row by row.
+fn server_state(url: &str) -> String {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    let made = client
+        .query_one("SELECT to_regclass('stockpile_schema') IS NOT NULL", &[])
+        .expect("ask")
+        .get::<_, bool>(0);
+    if !made {
+        return "(no database)".into();
+    }
+    let mut out = String::new();
+    for table in TABLES {
+        for r in client
+            .query(
+                &format!("SELECT t::text FROM {table} t ORDER BY 1"),
+                &[],
+            )
+            .expect("read table")
+        {
+            out.push_str(table);
+            out.push('|');
+            out.push_str(&r.get::<_, String>(0));
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// A canonical export: header plus rows given as CSV text lines.

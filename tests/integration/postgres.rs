@@ -1,0 +1,402 @@
+//! stockpile on a PostgreSQL server (SPEC §10), against a real throwaway
+//! cluster (`pg.rs`): the whole suite again on a server, byte-identical
+//! output on both backends, importers queueing, a killed importer, and the
+//! errors a user meets (server down, lock held, read-only query, another
+//! program's or version's database).
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::pg;
+use crate::util::{Work, fixtures};
+
+/// The writers' advisory lock (src/db/postgres.rs).
+const WRITE_LOCK: i64 = 0x5354_4b50_0001;
+
+fn cluster() -> Option<&'static pg::Cluster> {
+    pg::cluster()
+}
+
+/// Every test of the suite that is not about the SQLite file itself runs
+/// again with its database on the server: the test binary runs itself with
+/// `STOCKPILE_TEST_BACKEND=postgres` (its own cluster), this module left
+/// out.
+#[test]
+fn the_integration_suite_passes_on_postgresql() {
+    if pg::on_postgres() || cluster().is_none() {
+        return;
+    }
+    let out = Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--skip", "postgres::", "--test-threads", "2"])
+        .env(pg::BACKEND, "postgres")
+        .output()
+        .expect("the test binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let summary = stdout
+        .lines()
+        .filter(|l| l.starts_with("test result") || l.contains("FAILED") || l.contains("panicked"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        out.status.success(),
+        "the suite failed on PostgreSQL:\n{summary}\n\n{}\n{}",
+        stdout.chars().rev().take(6000).collect::<String>().chars().rev().collect::<String>(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // It ran the suite, not nothing.
+    let passed: usize = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("test result: ok. "))
+        .filter_map(|l| l.split(' ').next()?.parse::<usize>().ok())
+        .sum();
+    assert!(passed > 80, "only {passed} tests ran on PostgreSQL:\n{summary}");
+}
+
+/// The same imports into a file and into a server give the same bytes from
+/// every reading command, in JSON and CSV.
+#[test]
+fn every_reading_command_prints_the_same_bytes_on_both_backends() {
+    let Some(c) = cluster() else { return };
+    let file = Work::on_file();
+    let server = Work::on_server(c.database());
+    let exports = fixtures().join("exports");
+    let national = fixtures().join("national");
+    let profiles = fixtures().join("profiles");
+    let f = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let imports: Vec<Vec<String>> = vec![
+        vec!["import".into(), f(&exports)],
+        vec![
+            "requirements".into(),
+            "import".into(),
+            f(&fixtures().join("requirements.csv")),
+        ],
+        vec![
+            "import".into(),
+            "--map".into(),
+            f(&profiles.join("de.toml")),
+            f(&national.join("de-mun-01.csv")),
+        ],
+    ];
+    for args in &imports {
+        let a = file.run(args);
+        let b = server.run(args);
+        assert_eq!(a.code, b.code, "{args:?}\n{}\n{}", a.stderr, b.stderr);
+        assert_eq!(a.code, 0, "{args:?}: {}", a.stderr);
+    }
+    let packages = f(&fixtures().join("packages"));
+    let spearhead = f(&fixtures().join("packages/spearhead-company-team.toml"));
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["report"],
+        vec!["report", "--by", "depot,type"],
+        vec!["report", "--by", "owner,category"],
+        vec!["report", "--by", "type", "--owner", "DEU"],
+        vec!["report", "--as-of", "2026-10-15", "--by", "depot"],
+        vec!["report", "--category", "MBT", "--by", "type"],
+        vec!["deployable", "--within", "48"],
+        vec!["deployable", "--within", "24", "--by", "depot,category"],
+        vec!["history"],
+        vec!["history", "--by", "depot"],
+        vec!["history", "--by", "type", "--depot", "PL-POW-01"],
+        vec!["depots"],
+        vec!["types"],
+        vec!["export"],
+        vec!["export", "--as-of", "2026-10-15"],
+        vec!["changes"],
+        vec!["changes", "--items"],
+        vec!["watch", "--today", "2026-11-20"],
+        vec!["trace", "--depot", "PL-POW-01", "--type", "K2-BLACK-PANTHER"],
+        vec!["trace", "--depot", "PL-POW-01", "--type", "HOMAR-K", "--serial", "PL-HOMARK-0001"],
+        vec!["package", "check", &spearhead],
+        vec!["package", "check", &spearhead, "--within", "24"],
+        vec!["package", "list", &packages],
+        vec![
+            "query",
+            "SELECT depot, type, on_hand, mc FROM current_readiness ORDER BY depot, type",
+        ],
+    ];
+    let mut compared = 0;
+    for command in &commands {
+        for format in ["json", "csv"] {
+            if command[0] == "export" && format == "csv" {
+                continue;
+            }
+            let mut args = command.clone();
+            args.extend(["--format", format]);
+            let a = file.run(&args);
+            let b = server.run(&args);
+            // The two imports ran at different times; nothing else may differ.
+            let (sa, sb) = (without_import_times(&a.stdout), without_import_times(&b.stdout));
+            assert!(
+                a.code == b.code && sa == sb,
+                "stockpile {} differs between SQLite and PostgreSQL (exit {} and {}): first difference at {}\nSQLite stderr: {}\nPostgreSQL stderr: {}",
+                args.join(" "),
+                a.code,
+                b.code,
+                first_difference(&sa, &sb),
+                a.stderr,
+                b.stderr
+            );
+            assert!(a.stdout.len() > 20, "{args:?} printed nothing: {}", a.stderr);
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, commands.len() * 2 - 2);
+    // The CSV export, which re-imports, too.
+    assert_eq!(file.run(["export"]).ok().stdout, server.run(["export"]).ok().stdout);
+    server.run(["check"]).ok();
+}
+
+/// `imported_at` values blanked: the time each import ran.
+fn without_import_times(text: &str) -> String {
+    let re = regex_lite::Regex::new(r#"("imported_at": ?"|,)\d{4}-\d\d-\d\dT[0-9:.]+Z"#).unwrap();
+    re.replace_all(text, "${1}TIME").into_owned()
+}
+
+/// The line where two outputs part, with both versions of it.
+fn first_difference(a: &str, b: &str) -> String {
+    let (mut la, mut lb) = (a.lines(), b.lines());
+    let mut n = 1;
+    loop {
+        match (la.next(), lb.next()) {
+            (Some(x), Some(y)) if x == y => n += 1,
+            (x, y) => return format!("line {n}:\n  SQLite:     {x:?}\n  PostgreSQL: {y:?}"),
+        }
+    }
+}
+
+/// Rows of one depot's export, `n` vehicles of one type, all FMC.
+fn depot_export(depot: &str, n: usize) -> String {
+    let mut s = String::from("depot,as_of,type,serial,quantity,status,notice_hours\n");
+    for i in 0..n {
+        s.push_str(&format!("{depot},2026-11-01,LEO2A6,{depot}-{i:06},1,FMC,24\n"));
+    }
+    s
+}
+
+/// The force's on-hand total.
+fn on_hand(w: &Work) -> i64 {
+    w.json(&["report"])["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["on_hand"].as_i64().unwrap())
+        .sum()
+}
+
+fn spawn(w: &Work, args: &[&str]) -> std::process::Child {
+    Command::new(assert_cmd::cargo::cargo_bin("stockpile"))
+        .current_dir(w.dir.path())
+        .env_remove("STOCKPILE_DB")
+        .arg("--db")
+        .arg(w.db_arg())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn stockpile")
+}
+
+/// Four importers at once queue on the server; a reader running all the
+/// while only ever sees whole files (each depot 0 or all of its vehicles).
+#[test]
+fn four_importers_at_once_queue_and_readers_see_whole_files() {
+    let Some(c) = cluster() else { return };
+    let w = Work::on_server(c.database());
+    // The schema exists before the race (created by the first writer).
+    let seed = w.write("seed.csv", depot_export("SEED-01", 1));
+    w.import(&seed).ok();
+    let sizes = [3000, 4000, 5000, 6000];
+    let files: Vec<_> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| w.write(&format!("d{i}.csv"), depot_export(&format!("DEP-{i}"), n)))
+        .collect();
+    let mut importers: Vec<_> = files
+        .iter()
+        .map(|f| spawn(&w, &["import", "-q", f.to_str().unwrap()]))
+        .collect();
+    let started = Instant::now();
+    let mut reads = 0;
+    let mut partial = Vec::new();
+    while importers.iter_mut().any(|p| p.try_wait().unwrap().is_none()) {
+        let report = w.json(&["report", "--by", "depot"]);
+        for row in report["rows"].as_array().unwrap() {
+            let depot = row["depot"].as_str().unwrap();
+            let on_hand = row["on_hand"].as_i64().unwrap();
+            if let Some(i) = depot.strip_prefix("DEP-") {
+                let want = sizes[i.parse::<usize>().unwrap()] as i64;
+                if on_hand != want {
+                    partial.push(format!("{depot}: {on_hand} of {want}"));
+                }
+            }
+        }
+        reads += 1;
+        assert!(started.elapsed() < Duration::from_secs(120), "importers hung");
+    }
+    for p in importers {
+        let out = p.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "an importer failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(partial.is_empty(), "a reader saw part of a file: {partial:?}");
+    assert!(reads > 0);
+    assert_eq!(on_hand(&w), 1 + 3000 + 4000 + 5000 + 6000);
+    let ledger = w.json(&["query", "SELECT count(*) AS n FROM import_ledger"]);
+    assert_eq!(ledger["rows"][0]["n"], 5);
+    w.run(["check"]).ok();
+}
+
+/// An importer killed mid-file leaves nothing: its transaction dies with
+/// its connection, the lock is free, `check` passes, the file imports again.
+#[test]
+fn a_killed_importer_leaves_nothing_behind() {
+    let Some(c) = cluster() else { return };
+    let w = Work::on_server(c.database());
+    let seed = w.write("seed.csv", depot_export("SEED-01", 10));
+    w.import(&seed).ok();
+    let before = w.state();
+    let big = w.write("big.csv", depot_export("BIG-01", 150_000));
+    let mut child = spawn(&w, &["import", "-q", big.to_str().unwrap()]);
+    // Kill it once it is writing: its rows reach the server in batches.
+    let mut admin =
+        postgres::Client::connect(&format!("host=127.0.0.1 port={} user=stockpile dbname=postgres", c.port()), postgres::NoTls)
+            .unwrap();
+    let started = Instant::now();
+    loop {
+        let busy: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'stockpile' AND state <> 'idle'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if busy > 0 || started.elapsed() > Duration::from_secs(20) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the import finished before it was killed");
+    // The server notices the closed connection and rolls back.
+    let started = Instant::now();
+    while w.state() != before && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(w.state(), before, "the killed import left rows behind");
+    w.run(["check"]).ok();
+    w.import(&big).ok();
+    assert_eq!(on_hand(&w), 150_010);
+}
+
+#[test]
+fn an_unreachable_server_is_exit_74_naming_the_host_never_the_password() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let w = Work::on_server(format!(
+        "postgresql://stockpile:s3cr3t-pw@127.0.0.1:{port}/stock"
+    ));
+    let r = w.run(["report"]).code(74);
+    assert!(r.stderr.contains(&format!("127.0.0.1:{port}")), "{}", r.stderr);
+    assert!(r.stderr.contains("cannot reach"), "{}", r.stderr);
+    assert!(!r.stderr.contains("s3cr3t"), "the password was printed: {}", r.stderr);
+    let r = w.run(["import", fixtures().join("exports").to_str().unwrap()]).code(74);
+    assert!(!r.stderr.contains("s3cr3t"), "{}", r.stderr);
+    // A malformed URL is a usage error.
+    Work::on_server("postgresql://[::1".into()).run(["report"]).code(2);
+}
+
+#[test]
+fn a_writer_waits_for_the_lock_then_gives_up_with_75() {
+    let Some(c) = cluster() else { return };
+    let w = Work::on_server(c.database());
+    let seed = w.write("seed.csv", depot_export("SEED-01", 3));
+    w.import(&seed).ok();
+    let before = w.state();
+    let url = String::from_utf8(w.db_arg().into_encoded_bytes()).unwrap();
+    let mut holder = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    holder
+        .execute("SELECT pg_advisory_lock($1)", &[&WRITE_LOCK])
+        .unwrap();
+    let other = w.write("other.csv", depot_export("OTHER-01", 3));
+    let mut cmd = assert_cmd::Command::cargo_bin("stockpile").unwrap();
+    let started = Instant::now();
+    let out = cmd
+        .current_dir(w.dir.path())
+        .env("STOCKPILE_BUSY_TIMEOUT", "1")
+        .arg("--db")
+        .arg(w.db_arg())
+        .args(["import", other.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(75), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("busy"));
+    // Readers are not held up by a writer.
+    w.run(["report"]).ok();
+    assert_eq!(w.state(), before);
+    holder
+        .execute("SELECT pg_advisory_unlock($1)", &[&WRITE_LOCK])
+        .unwrap();
+    w.import(&other).ok();
+}
+
+#[test]
+fn query_only_reads_on_the_server() {
+    let Some(c) = cluster() else { return };
+    let w = Work::on_server(c.database());
+    let seed = w.write("seed.csv", depot_export("SEED-01", 3));
+    w.import(&seed).ok();
+    let before = w.state();
+    for sql in [
+        "DELETE FROM holding_version",
+        "UPDATE depot SET code = 'X'",
+        "CREATE TABLE x (a int)",
+        "SELECT 1; DELETE FROM depot",
+        "SET TRANSACTION READ WRITE",
+    ] {
+        let r = w.run(["query", sql]);
+        assert_ne!(r.code, 0, "{sql} was allowed: {}", r.stdout);
+        assert!(r.stderr.contains("query"), "{sql}: {}", r.stderr);
+    }
+    assert_eq!(w.state(), before);
+    let r = w.json(&["query", "SELECT code, 1.5 AS x, NULL AS nothing FROM depot"]);
+    assert_eq!(r["rows"][0]["code"], "SEED-01");
+    assert_eq!(r["rows"][0]["x"], 1.5);
+    assert!(r["rows"][0]["nothing"].is_null());
+}
+
+#[test]
+fn another_programs_or_a_newer_database_on_the_server_is_refused() {
+    let Some(c) = cluster() else { return };
+    // Nothing there yet: readers say so, and leave it empty.
+    let w = Work::on_server(c.database());
+    let r = w.run(["report"]).code(66);
+    assert!(r.stderr.contains("no such database"), "{}", r.stderr);
+    assert_eq!(w.state(), "(no database)");
+    // A newer stockpile's schema.
+    let seed = w.write("seed.csv", depot_export("SEED-01", 3));
+    w.import(&seed).ok();
+    let url = String::from_utf8(w.db_arg().into_encoded_bytes()).unwrap();
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute("UPDATE stockpile_schema SET version = 99")
+        .unwrap();
+    let r = w.run(["report"]).code(65);
+    assert!(r.stderr.contains("newer"), "{}", r.stderr);
+    // Tables of ours without the marks: not a stockpile database.
+    admin.batch_execute("DROP TABLE stockpile_schema").unwrap();
+    let r = w.run(["import", seed.to_str().unwrap()]).code(65);
+    assert!(r.stderr.contains("not a stockpile database"), "{}", r.stderr);
+    // backup names the server's own tools.
+    let r = w.run(["backup", "copy.db"]).code(2);
+    assert!(r.stderr.contains("pg_dump"), "{}", r.stderr);
+}
