@@ -118,25 +118,78 @@ impl Row<'_> {
     }
 }
 
-/// A holding version to insert: the one statement an import runs per row,
-/// which PostgreSQL loads in bulk.
-pub struct NewVersion<'a> {
-    pub depot_id: i64,
-    pub content_hash: i64,
-    pub type_id: i64,
-    pub status: &'a str,
-    pub quantity: i64,
-    pub serial: Option<&'a str>,
-    pub owner: Option<&'a str>,
-    pub notice_hours: Option<i64>,
-    pub lot: Option<&'a str>,
-    pub expires: Option<&'a str>,
-    pub last_inspected: Option<&'a str>,
-    pub remarks: Option<&'a str>,
-    pub valid_from: &'a str,
-    pub valid_to: Option<&'a str>,
-    pub opened_by: i64,
-    pub source_line: i64,
+/// The tables an import fills row by row: holding versions, and each
+/// depot's readiness aggregates. SQLite inserts them one statement at a
+/// time (in-process, that is cheapest); a server gets them in bulk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bulk {
+    HoldingVersion,
+    ReadinessCurrent,
+    ReadinessNotice,
+}
+
+impl Bulk {
+    pub(crate) const ALL: [Bulk; 3] = [
+        Bulk::HoldingVersion,
+        Bulk::ReadinessCurrent,
+        Bulk::ReadinessNotice,
+    ];
+
+    pub(crate) fn table(self) -> &'static str {
+        match self {
+            Bulk::HoldingVersion => "holding_version",
+            Bulk::ReadinessCurrent => "readiness_current",
+            Bulk::ReadinessNotice => "readiness_notice",
+        }
+    }
+
+    /// The columns a row gives, in order, and whether each is text.
+    pub(crate) fn columns(self) -> &'static [(&'static str, bool)] {
+        match self {
+            Bulk::HoldingVersion => &[
+                ("depot_id", false),
+                ("content_hash", false),
+                ("type_id", false),
+                ("status", true),
+                ("quantity", false),
+                ("serial", true),
+                ("owner", true),
+                ("notice_hours", false),
+                ("lot", true),
+                ("expires", true),
+                ("last_inspected", true),
+                ("remarks", true),
+                ("valid_from", true),
+                ("valid_to", true),
+                ("opened_by", false),
+                ("source_line", false),
+            ],
+            Bulk::ReadinessCurrent => &[
+                ("depot_id", false),
+                ("type_id", false),
+                ("fmc", false),
+                ("pmc", false),
+                ("nmcm", false),
+                ("nmcs", false),
+                ("expired", false),
+            ],
+            Bulk::ReadinessNotice => &[
+                ("depot_id", false),
+                ("type_id", false),
+                ("notice_hours", false),
+                ("fmc", false),
+                ("pmc", false),
+            ],
+        }
+    }
+
+    pub(crate) fn column_list(self) -> String {
+        self.columns()
+            .iter()
+            .map(|(c, _)| *c)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// Which backend a database is, for the few commands that differ
@@ -297,12 +350,14 @@ impl Db {
         }
     }
 
-    /// Inserts a holding version: a cached statement on SQLite, a buffered
-    /// binary `COPY` on PostgreSQL (flushed before any other statement).
-    pub fn add_version(&self, v: &NewVersion) -> Result<()> {
+    /// Inserts one row of a bulk table: a cached statement on SQLite, a
+    /// buffered binary `COPY` on PostgreSQL (sent before any other
+    /// statement runs, so every read sees it).
+    pub fn append(&self, bulk: Bulk, row: &[&dyn Param]) -> Result<()> {
+        debug_assert_eq!(row.len(), bulk.columns().len());
         match &self.backend {
-            Backend::Sqlite(c) => sqlite::add_version(c, v),
-            Backend::Postgres(p) => p.add_version(v),
+            Backend::Sqlite(c) => sqlite::append(c, bulk, row),
+            Backend::Postgres(p) => p.append(bulk, row),
         }
     }
 

@@ -18,7 +18,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, Config, NoTls, Statement};
 
-use super::{Access, Backend, Db, NewVersion, Param, Value, sqlite};
+use super::{Access, Backend, Bulk, Db, Owned, Param, Value, sqlite};
 use crate::error::DbError;
 
 /// The lock every writer takes for its transaction: imports queue one at a
@@ -27,7 +27,7 @@ use crate::error::DbError;
 const WRITE_LOCK: i64 = 0x5354_4b50_0001;
 /// Taken while the schema is created, so two first imports make it once.
 const SCHEMA_LOCK: i64 = 0x5354_4b50_0002;
-/// Holding versions buffered before a `COPY` sends them.
+/// Rows buffered before a `COPY` sends them.
 const COPY_BATCH: usize = 16_384;
 
 /// A server named by a `postgresql://` URL. Shown without its password.
@@ -113,7 +113,8 @@ fn shown(config: &Config) -> String {
 pub struct Pg {
     client: RefCell<Client>,
     statements: RefCell<HashMap<String, Statement>>,
-    pending: RefCell<Vec<OwnedVersion>>,
+    /// Rows of each bulk table not yet sent, and how many in all.
+    pending: RefCell<([Vec<Vec<Owned>>; 3], usize)>,
     shown: String,
 }
 
@@ -202,67 +203,47 @@ impl Pg {
         Ok(self.client()?.batch_execute(sql)?)
     }
 
-    pub(super) fn add_version(&self, v: &NewVersion) -> Result<(), DbError> {
+    pub(super) fn append(&self, bulk: Bulk, row: &[&dyn Param]) -> Result<(), DbError> {
         let full = {
             let mut pending = self.pending.borrow_mut();
-            pending.push(OwnedVersion::from(v));
-            pending.len() >= COPY_BATCH
+            let values = row.iter().map(|p| owned(p.value())).collect();
+            pending.0[bulk as usize].push(values);
+            pending.1 += 1;
+            pending.1 >= COPY_BATCH
         };
         if full { self.flush() } else { Ok(()) }
     }
 
-    /// Sends the buffered versions in one binary `COPY`.
+    /// Sends the buffered rows, one binary `COPY` per table.
     fn flush(&self) -> Result<(), DbError> {
-        let pending = std::mem::take(&mut *self.pending.borrow_mut());
-        if pending.is_empty() {
+        let (tables, count) = std::mem::take(&mut *self.pending.borrow_mut());
+        if count == 0 {
             return Ok(());
         }
         let mut client = self.client()?;
-        let sink = client.copy_in(
-            "COPY holding_version (depot_id, content_hash, type_id, status, quantity,
-                serial, owner, notice_hours, lot, expires, last_inspected, remarks,
-                valid_from, valid_to, opened_by, source_line) FROM STDIN (FORMAT binary)",
-        )?;
-        let types = [
-            Type::INT8,
-            Type::INT8,
-            Type::INT8,
-            Type::TEXT,
-            Type::INT8,
-            Type::TEXT,
-            Type::TEXT,
-            Type::INT8,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::INT8,
-            Type::INT8,
-        ];
-        let mut writer = BinaryCopyInWriter::new(sink, &types);
-        for v in &pending {
-            writer.write(&[
-                &v.depot_id,
-                &v.content_hash,
-                &v.type_id,
-                &v.status,
-                &v.quantity,
-                &v.serial,
-                &v.owner,
-                &v.notice_hours,
-                &v.lot,
-                &v.expires,
-                &v.last_inspected,
-                &v.remarks,
-                &v.valid_from,
-                &v.valid_to,
-                &v.opened_by,
-                &v.source_line,
-            ])?;
+        for (bulk, rows) in Bulk::ALL.into_iter().zip(tables) {
+            if rows.is_empty() {
+                continue;
+            }
+            let sink = client.copy_in(&format!(
+                "COPY {} ({}) FROM STDIN (FORMAT binary)",
+                bulk.table(),
+                bulk.column_list()
+            ))?;
+            let types: Vec<Type> = bulk
+                .columns()
+                .iter()
+                .map(|&(_, text)| if text { Type::TEXT } else { Type::INT8 })
+                .collect();
+            let mut writer = BinaryCopyInWriter::new(sink, &types);
+            for row in &rows {
+                let values: Vec<Value> = row.iter().map(|v| v.value()).collect();
+                let cells: Vec<&(dyn ToSql + Sync)> =
+                    values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+                writer.write(&cells)?;
+            }
+            writer.finish()?;
         }
-        writer.finish()?;
         Ok(())
     }
 
@@ -287,7 +268,7 @@ impl Pg {
         if sql == "COMMIT" {
             self.flush()?;
         } else {
-            self.pending.borrow_mut().clear();
+            *self.pending.borrow_mut() = Default::default();
         }
         self.client()?
             .batch_execute(sql)
@@ -471,47 +452,12 @@ impl ToSql for Value<'_> {
     to_sql_checked!();
 }
 
-/// A buffered holding version.
-struct OwnedVersion {
-    depot_id: i64,
-    content_hash: i64,
-    type_id: i64,
-    status: String,
-    quantity: i64,
-    serial: Option<String>,
-    owner: Option<String>,
-    notice_hours: Option<i64>,
-    lot: Option<String>,
-    expires: Option<String>,
-    last_inspected: Option<String>,
-    remarks: Option<String>,
-    valid_from: String,
-    valid_to: Option<String>,
-    opened_by: i64,
-    source_line: i64,
-}
-
-impl From<&NewVersion<'_>> for OwnedVersion {
-    fn from(v: &NewVersion) -> Self {
-        let own = |s: Option<&str>| s.map(str::to_string);
-        OwnedVersion {
-            depot_id: v.depot_id,
-            content_hash: v.content_hash,
-            type_id: v.type_id,
-            status: v.status.to_string(),
-            quantity: v.quantity,
-            serial: own(v.serial),
-            owner: own(v.owner),
-            notice_hours: v.notice_hours,
-            lot: own(v.lot),
-            expires: own(v.expires),
-            last_inspected: own(v.last_inspected),
-            remarks: own(v.remarks),
-            valid_from: v.valid_from.to_string(),
-            valid_to: own(v.valid_to),
-            opened_by: v.opened_by,
-            source_line: v.source_line,
-        }
+fn owned(value: Value<'_>) -> Owned {
+    match value {
+        Value::Null => Owned::Null,
+        Value::Int(i) => Owned::Int(i),
+        Value::Real(r) => Owned::Text(r.to_string()),
+        Value::Text(t) => Owned::Text(t.to_string()),
     }
 }
 
@@ -591,7 +537,7 @@ pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
         Backend::Postgres(Box::new(Pg {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
-            pending: RefCell::new(Vec::new()),
+            pending: RefCell::new(Default::default()),
             shown: shown.clone(),
         })),
         shown,

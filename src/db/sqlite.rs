@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Access, NewVersion, Param, Value};
+use super::{Access, Bulk, Param, Value};
 use crate::error::{DbError, is_busy};
 
 /// The schema compiled into the binary.
@@ -424,30 +424,25 @@ pub(super) fn bind(
     Ok(())
 }
 
-pub(super) fn add_version(conn: &Connection, v: &NewVersion) -> Result<(), DbError> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO holding_version (depot_id, content_hash, type_id, status, quantity,
-            serial, owner, notice_hours, lot, expires, last_inspected, remarks,
-            valid_from, valid_to, opened_by, source_line)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-    )?;
-    stmt.execute(rusqlite::params![
-        v.depot_id,
-        v.content_hash,
-        v.type_id,
-        v.status,
-        v.quantity,
-        v.serial,
-        v.owner,
-        v.notice_hours,
-        v.lot,
-        v.expires,
-        v.last_inspected,
-        v.remarks,
-        v.valid_from,
-        v.valid_to,
-        v.opened_by,
-        v.source_line
-    ])?;
+pub(super) fn append(conn: &Connection, bulk: Bulk, row: &[&dyn Param]) -> Result<(), DbError> {
+    let sql = match bulk {
+        Bulk::HoldingVersion => {
+            "INSERT INTO holding_version (depot_id, content_hash, type_id, status, quantity,
+                serial, owner, notice_hours, lot, expires, last_inspected, remarks,
+                valid_from, valid_to, opened_by, source_line)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+        }
+        Bulk::ReadinessCurrent => {
+            "INSERT INTO readiness_current (depot_id, type_id, fmc, pmc, nmcm, nmcs, expired)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        }
+        Bulk::ReadinessNotice => {
+            "INSERT INTO readiness_notice (depot_id, type_id, notice_hours, fmc, pmc)
+             VALUES (?1, ?2, ?3, ?4, ?5)"
+        }
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    bind(&mut stmt, row)?;
+    stmt.raw_execute()?;
     Ok(())
 }

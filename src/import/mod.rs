@@ -657,10 +657,13 @@ impl Run<'_> {
     /// Closes every open snapshot, in the order the file first named them.
     fn finish_all(&mut self) -> Result<(), Error> {
         self.open.clear();
+        let mut aggregates = Vec::new();
         for writer in std::mem::take(&mut self.writers) {
-            let record = writer.finish(self.conn, self.ledger_id, self.replace)?;
+            let (record, new) = writer.finish(self.conn, self.ledger_id, self.replace)?;
             self.out.snapshots.push(record);
+            aggregates.extend(new);
         }
+        store::write_aggregates(self.conn, &aggregates)?;
         Ok(())
     }
 }

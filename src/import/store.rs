@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::db::{self, Db, NewVersion};
+use crate::db::{self, Bulk, Db};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
@@ -542,24 +542,27 @@ impl SnapshotWriter {
                 )?;
             }
             (None, None) => {
-                conn.add_version(&NewVersion {
-                    depot_id: self.depot_id,
-                    content_hash: key,
-                    type_id,
-                    status: h.status.as_str(),
-                    quantity: i64::from(h.quantity),
-                    serial: h.serial.as_deref(),
-                    owner: h.owner.as_ref().map(|o| o.as_str()),
-                    notice_hours: h.notice_hours.map(i64::from),
-                    lot: h.lot.as_deref(),
-                    expires: expires.as_deref(),
-                    last_inspected: last_inspected.as_deref(),
-                    remarks: h.remarks.as_deref(),
-                    valid_from: &self.as_of_text,
-                    valid_to: self.next_text.as_deref(),
-                    opened_by: ledger_id,
-                    source_line: line as i64,
-                })?;
+                conn.append(
+                    Bulk::HoldingVersion,
+                    &[
+                        &self.depot_id,
+                        &key,
+                        &type_id,
+                        &h.status,
+                        &h.quantity,
+                        &h.serial,
+                        &h.owner,
+                        &h.notice_hours,
+                        &h.lot,
+                        &expires,
+                        &last_inspected,
+                        &h.remarks,
+                        &self.as_of_text,
+                        &self.next_text,
+                        &ledger_id,
+                        &line,
+                    ],
+                )?;
             }
         }
         Ok(())
@@ -567,7 +570,12 @@ impl SnapshotWriter {
 
     /// Closes what the snapshot lacks, records the snapshot, and rebuilds the
     /// depot's readiness aggregates when it is the depot's current state.
-    pub fn finish(self, conn: &Db, ledger_id: i64, replace: bool) -> db::Result<SnapshotRecord> {
+    pub fn finish(
+        self,
+        conn: &Db,
+        ledger_id: i64,
+        replace: bool,
+    ) -> db::Result<(SnapshotRecord, Option<Aggregates>)> {
         let mut keys: Vec<i64> = self
             .live
             .iter()
@@ -590,12 +598,12 @@ impl SnapshotWriter {
         if let Some(existing) = &self.existing {
             if existing.digest == digest {
                 record.outcome = Outcome::Unchanged;
-                return Ok(record);
+                return Ok((record, None));
             }
             if !replace {
                 record.outcome = Outcome::Conflict;
                 record.existing_file = Some(existing.file.clone());
-                return Ok(record);
+                return Ok((record, None));
             }
         }
 
@@ -663,11 +671,18 @@ impl SnapshotWriter {
                 };
             }
         }
-        if self.becomes_current {
-            write_aggregates(conn, self.depot_id, &self.readiness)?;
-        }
-        Ok(record)
+        let aggregates = self.becomes_current.then_some(Aggregates {
+            depot_id: self.depot_id,
+            readiness: self.readiness,
+        });
+        Ok((record, aggregates))
     }
+}
+
+/// A depot's readiness aggregates, to be put in place of its old ones.
+pub struct Aggregates {
+    depot_id: i64,
+    readiness: Readiness,
 }
 
 fn to_text(day: i32) -> Option<String> {
@@ -682,32 +697,40 @@ fn set_valid_to(conn: &Db, id: i64, valid_to: Option<&str>) -> db::Result<()> {
     Ok(())
 }
 
-/// Replaces a depot's rows of `readiness_current` and `readiness_notice`,
-/// written in key order.
-fn write_aggregates(conn: &Db, depot_id: i64, readiness: &Readiness) -> db::Result<()> {
-    conn.execute(
-        "DELETE FROM readiness_current WHERE depot_id = ?1",
-        &[&depot_id],
-    )?;
-    conn.execute(
-        "DELETE FROM readiness_notice WHERE depot_id = ?1",
-        &[&depot_id],
-    )?;
+/// Replaces the depots' rows of `readiness_current` and `readiness_notice`,
+/// written in key order: every old row goes first, then the new ones, in
+/// one bulk load per table on a server (not two per depot).
+pub fn write_aggregates(conn: &Db, all: &[Aggregates]) -> db::Result<()> {
+    for a in all {
+        conn.execute(
+            "DELETE FROM readiness_current WHERE depot_id = ?1",
+            &[&a.depot_id],
+        )?;
+        conn.execute(
+            "DELETE FROM readiness_notice WHERE depot_id = ?1",
+            &[&a.depot_id],
+        )?;
+    }
+    for a in all {
+        append_aggregates(conn, a.depot_id, &a.readiness)?;
+    }
+    Ok(())
+}
+
+fn append_aggregates(conn: &Db, depot_id: i64, readiness: &Readiness) -> db::Result<()> {
     let mut types: Vec<(&i64, &[i64; 5])> = readiness.by_type.iter().collect();
     types.sort_unstable();
     for (type_id, q) in types {
-        conn.execute(
-            "INSERT INTO readiness_current (depot_id, type_id, fmc, pmc, nmcm, nmcs, expired)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        conn.append(
+            Bulk::ReadinessCurrent,
             &[&depot_id, type_id, &q[0], &q[1], &q[2], &q[3], &q[4]],
         )?;
     }
     let mut notices: Vec<(&TypeNotice, &[i64; 2])> = readiness.by_notice.iter().collect();
     notices.sort_unstable();
     for ((type_id, notice), q) in notices {
-        conn.execute(
-            "INSERT INTO readiness_notice (depot_id, type_id, notice_hours, fmc, pmc)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+        conn.append(
+            Bulk::ReadinessNotice,
             &[&depot_id, type_id, notice, &q[0], &q[1]],
         )?;
     }
@@ -810,7 +833,9 @@ mod tests {
                 .unwrap();
             w.add(conn, &h, type_id, ledger, line).unwrap();
         }
-        w.finish(conn, ledger, replace).unwrap().outcome
+        let (record, aggregates) = w.finish(conn, ledger, replace).unwrap();
+        write_aggregates(conn, aggregates.as_slice()).unwrap();
+        record.outcome
     }
 
     fn versions(conn: &Db) -> Vec<(String, String, Option<String>)> {

@@ -40,7 +40,14 @@ fn the_integration_suite_passes_on_postgresql() {
     assert!(
         out.status.success(),
         "the suite failed on PostgreSQL:\n{summary}\n\n{}\n{}",
-        stdout.chars().rev().take(6000).collect::<String>().chars().rev().collect::<String>(),
+        stdout
+            .chars()
+            .rev()
+            .take(6000)
+            .collect::<String>()
+            .chars()
+            .rev()
+            .collect::<String>(),
         String::from_utf8_lossy(&out.stderr)
     );
     // It ran the suite, not nothing.
@@ -49,7 +56,10 @@ fn the_integration_suite_passes_on_postgresql() {
         .filter_map(|l| l.strip_prefix("test result: ok. "))
         .filter_map(|l| l.split(' ').next()?.parse::<usize>().ok())
         .sum();
-    assert!(passed > 80, "only {passed} tests ran on PostgreSQL:\n{summary}");
+    assert!(
+        passed > 80,
+        "only {passed} tests ran on PostgreSQL:\n{summary}"
+    );
 }
 
 /// The same imports into a file and into a server give the same bytes from
@@ -104,8 +114,22 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
         vec!["changes"],
         vec!["changes", "--items"],
         vec!["watch", "--today", "2026-11-20"],
-        vec!["trace", "--depot", "PL-POW-01", "--type", "K2-BLACK-PANTHER"],
-        vec!["trace", "--depot", "PL-POW-01", "--type", "HOMAR-K", "--serial", "PL-HOMARK-0001"],
+        vec![
+            "trace",
+            "--depot",
+            "PL-POW-01",
+            "--type",
+            "K2-BLACK-PANTHER",
+        ],
+        vec![
+            "trace",
+            "--depot",
+            "PL-POW-01",
+            "--type",
+            "HOMAR-K",
+            "--serial",
+            "PL-HOMARK-0001",
+        ],
         vec!["package", "check", &spearhead],
         vec!["package", "check", &spearhead, "--within", "24"],
         vec!["package", "list", &packages],
@@ -125,7 +149,10 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
             let a = file.run(&args);
             let b = server.run(&args);
             // The two imports ran at different times; nothing else may differ.
-            let (sa, sb) = (without_import_times(&a.stdout), without_import_times(&b.stdout));
+            let (sa, sb) = (
+                without_import_times(&a.stdout),
+                without_import_times(&b.stdout),
+            );
             assert!(
                 a.code == b.code && sa == sb,
                 "stockpile {} differs between SQLite and PostgreSQL (exit {} and {}): first difference at {}\nSQLite stderr: {}\nPostgreSQL stderr: {}",
@@ -136,13 +163,20 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
                 a.stderr,
                 b.stderr
             );
-            assert!(a.stdout.len() > 20, "{args:?} printed nothing: {}", a.stderr);
+            assert!(
+                a.stdout.len() > 20,
+                "{args:?} printed nothing: {}",
+                a.stderr
+            );
             compared += 1;
         }
     }
     assert_eq!(compared, commands.len() * 2 - 2);
     // The CSV export, which re-imports, too.
-    assert_eq!(file.run(["export"]).ok().stdout, server.run(["export"]).ok().stdout);
+    assert_eq!(
+        file.run(["export"]).ok().stdout,
+        server.run(["export"]).ok().stdout
+    );
     server.run(["check"]).ok();
 }
 
@@ -168,7 +202,9 @@ fn first_difference(a: &str, b: &str) -> String {
 fn depot_export(depot: &str, n: usize) -> String {
     let mut s = String::from("depot,as_of,type,serial,quantity,status,notice_hours\n");
     for i in 0..n {
-        s.push_str(&format!("{depot},2026-11-01,LEO2A6,{depot}-{i:06},1,FMC,24\n"));
+        s.push_str(&format!(
+            "{depot},2026-11-01,LEO2A6,{depot}-{i:06},1,FMC,24\n"
+        ));
     }
     s
 }
@@ -218,7 +254,10 @@ fn four_importers_at_once_queue_and_readers_see_whole_files() {
     let started = Instant::now();
     let mut reads = 0;
     let mut partial = Vec::new();
-    while importers.iter_mut().any(|p| p.try_wait().unwrap().is_none()) {
+    while importers
+        .iter_mut()
+        .any(|p| p.try_wait().unwrap().is_none())
+    {
         let report = w.json(&["report", "--by", "depot"]);
         for row in report["rows"].as_array().unwrap() {
             let depot = row["depot"].as_str().unwrap();
@@ -231,7 +270,10 @@ fn four_importers_at_once_queue_and_readers_see_whole_files() {
             }
         }
         reads += 1;
-        assert!(started.elapsed() < Duration::from_secs(120), "importers hung");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "importers hung"
+        );
     }
     for p in importers {
         let out = p.wait_with_output().unwrap();
@@ -241,7 +283,10 @@ fn four_importers_at_once_queue_and_readers_see_whole_files() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    assert!(partial.is_empty(), "a reader saw part of a file: {partial:?}");
+    assert!(
+        partial.is_empty(),
+        "a reader saw part of a file: {partial:?}"
+    );
     assert!(reads > 0);
     assert_eq!(on_hand(&w), 1 + 3000 + 4000 + 5000 + 6000);
     let ledger = w.json(&["query", "SELECT count(*) AS n FROM import_ledger"]);
@@ -261,9 +306,14 @@ fn a_killed_importer_leaves_nothing_behind() {
     let big = w.write("big.csv", depot_export("BIG-01", 150_000));
     let mut child = spawn(&w, &["import", "-q", big.to_str().unwrap()]);
     // Kill it once it is writing: its rows reach the server in batches.
-    let mut admin =
-        postgres::Client::connect(&format!("host=127.0.0.1 port={} user=stockpile dbname=postgres", c.port()), postgres::NoTls)
-            .unwrap();
+    let mut admin = postgres::Client::connect(
+        &format!(
+            "host=127.0.0.1 port={} user=stockpile dbname=postgres",
+            c.port()
+        ),
+        postgres::NoTls,
+    )
+    .unwrap();
     let started = Instant::now();
     loop {
         let busy: i64 = admin
@@ -281,7 +331,10 @@ fn a_killed_importer_leaves_nothing_behind() {
     std::thread::sleep(Duration::from_millis(300));
     child.kill().unwrap();
     let status = child.wait().unwrap();
-    assert!(!status.success(), "the import finished before it was killed");
+    assert!(
+        !status.success(),
+        "the import finished before it was killed"
+    );
     // The server notices the closed connection and rolls back.
     let started = Instant::now();
     while w.state() != before && started.elapsed() < Duration::from_secs(20) {
@@ -305,13 +358,25 @@ fn an_unreachable_server_is_exit_74_naming_the_host_never_the_password() {
         "postgresql://stockpile:s3cr3t-pw@127.0.0.1:{port}/stock"
     ));
     let r = w.run(["report"]).code(74);
-    assert!(r.stderr.contains(&format!("127.0.0.1:{port}")), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("127.0.0.1:{port}")),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("cannot reach"), "{}", r.stderr);
-    assert!(!r.stderr.contains("s3cr3t"), "the password was printed: {}", r.stderr);
-    let r = w.run(["import", fixtures().join("exports").to_str().unwrap()]).code(74);
+    assert!(
+        !r.stderr.contains("s3cr3t"),
+        "the password was printed: {}",
+        r.stderr
+    );
+    let r = w
+        .run(["import", fixtures().join("exports").to_str().unwrap()])
+        .code(74);
     assert!(!r.stderr.contains("s3cr3t"), "{}", r.stderr);
     // A malformed URL is a usage error.
-    Work::on_server("postgresql://[::1".into()).run(["report"]).code(2);
+    Work::on_server("postgresql://[::1".into())
+        .run(["report"])
+        .code(2);
 }
 
 #[test]
@@ -337,7 +402,12 @@ fn a_writer_waits_for_the_lock_then_gives_up_with_75() {
         .args(["import", other.to_str().unwrap()])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(75), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(75),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(started.elapsed() >= Duration::from_millis(900));
     assert!(String::from_utf8_lossy(&out.stderr).contains("busy"));
     // Readers are not held up by a writer.
@@ -395,7 +465,11 @@ fn another_programs_or_a_newer_database_on_the_server_is_refused() {
     // Tables of ours without the marks: not a stockpile database.
     admin.batch_execute("DROP TABLE stockpile_schema").unwrap();
     let r = w.run(["import", seed.to_str().unwrap()]).code(65);
-    assert!(r.stderr.contains("not a stockpile database"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("not a stockpile database"),
+        "{}",
+        r.stderr
+    );
     // backup names the server's own tools.
     let r = w.run(["backup", "copy.db"]).code(2);
     assert!(r.stderr.contains("pg_dump"), "{}", r.stderr);

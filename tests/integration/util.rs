@@ -241,10 +241,7 @@ fn server_state(url: &str) -> String {
     let mut out = String::new();
     for table in TABLES {
         for r in client
-            .query(
-                &format!("SELECT t::text FROM {table} t ORDER BY 1"),
-                &[],
-            )
+            .query(&format!("SELECT t::text FROM {table} t ORDER BY 1"), &[])
             .expect("read table")
         {
             out.push_str(table);
