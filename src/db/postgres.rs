@@ -109,9 +109,16 @@ fn shown(config: &Config) -> String {
     format!("postgresql://{user}@{host}{port}/{db}")
 }
 
+/// A bulk load in flight: the thread holds the connection until it ends.
+type Loading = std::thread::JoinHandle<(Client, Result<(), postgres::Error>)>;
+
 /// A connection and what it keeps between statements.
 pub struct Pg {
-    client: RefCell<Client>,
+    /// The connection, away (None) while a `COPY` runs on it.
+    client: RefCell<Option<Client>>,
+    /// The `COPY` running on another thread while this one reads on: it
+    /// gives the connection back when joined, before any other statement.
+    copying: RefCell<Option<Loading>>,
     statements: RefCell<HashMap<String, Statement>>,
     /// Rows of each bulk table not yet sent, and how many in all.
     pending: RefCell<([Vec<Vec<Owned>>; 3], usize)>,
@@ -157,7 +164,22 @@ fn nested() -> DbError {
 
 impl Pg {
     fn client(&self) -> Result<std::cell::RefMut<'_, Client>, DbError> {
-        self.client.try_borrow_mut().map_err(|_| nested())
+        self.join()?;
+        let slot = self.client.try_borrow_mut().map_err(|_| nested())?;
+        std::cell::RefMut::filter_map(slot, Option::as_mut).map_err(|_| nested())
+    }
+
+    /// Waits for the bulk load in flight, and reports how it went.
+    fn join(&self) -> Result<(), DbError> {
+        let Some(handle) = self.copying.try_borrow_mut().map_err(|_| nested())?.take() else {
+            return Ok(());
+        };
+        let (client, result) = handle.join().map_err(|_| DbError::Column {
+            index: 0,
+            message: "internal: the bulk load's thread failed".into(),
+        })?;
+        *self.client.try_borrow_mut().map_err(|_| nested())? = Some(client);
+        Ok(result?)
     }
 
     fn statement(&self, client: &mut Client, sql: &str) -> Result<Statement, DbError> {
@@ -214,39 +236,59 @@ impl Pg {
         if full { self.flush() } else { Ok(()) }
     }
 
-    /// Sends the buffered rows, one binary `COPY` per table.
+    /// Sends the buffered rows, one binary `COPY` per table, on another
+    /// thread: the server stores one batch while this thread validates the
+    /// next (the next statement waits for it).
     fn flush(&self) -> Result<(), DbError> {
         let (tables, count) = std::mem::take(&mut *self.pending.borrow_mut());
         if count == 0 {
             return Ok(());
         }
-        let mut client = self.client()?;
-        for (bulk, rows) in Bulk::ALL.into_iter().zip(tables) {
-            if rows.is_empty() {
-                continue;
-            }
-            let sink = client.copy_in(&format!(
-                "COPY {} ({}) FROM STDIN (FORMAT binary)",
-                bulk.table(),
-                bulk.column_list()
-            ))?;
-            let types: Vec<Type> = bulk
-                .columns()
-                .iter()
-                .map(|&(_, text)| if text { Type::TEXT } else { Type::INT8 })
-                .collect();
-            let mut writer = BinaryCopyInWriter::new(sink, &types);
-            for row in &rows {
-                let values: Vec<Value> = row.iter().map(|v| v.value()).collect();
-                let cells: Vec<&(dyn ToSql + Sync)> =
-                    values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-                writer.write(&cells)?;
-            }
-            writer.finish()?;
-        }
+        self.join()?;
+        let mut client = self
+            .client
+            .try_borrow_mut()
+            .map_err(|_| nested())?
+            .take()
+            .ok_or_else(nested)?;
+        let handle = std::thread::spawn(move || {
+            let result = copy(&mut client, tables);
+            (client, result)
+        });
+        *self.copying.try_borrow_mut().map_err(|_| nested())? = Some(handle);
         Ok(())
     }
+}
 
+/// One binary `COPY` per table with rows.
+fn copy(client: &mut Client, tables: [Vec<Vec<Owned>>; 3]) -> Result<(), postgres::Error> {
+    for (bulk, rows) in Bulk::ALL.into_iter().zip(tables) {
+        if rows.is_empty() {
+            continue;
+        }
+        let sink = client.copy_in(&format!(
+            "COPY {} ({}) FROM STDIN (FORMAT binary)",
+            bulk.table(),
+            bulk.column_list()
+        ))?;
+        let types: Vec<Type> = bulk
+            .columns()
+            .iter()
+            .map(|&(_, text)| if text { Type::TEXT } else { Type::INT8 })
+            .collect();
+        let mut writer = BinaryCopyInWriter::new(sink, &types);
+        for row in &rows {
+            let values: Vec<Value> = row.iter().map(|v| v.value()).collect();
+            let cells: Vec<&(dyn ToSql + Sync)> =
+                values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+            writer.write(&cells)?;
+        }
+        writer.finish()?;
+    }
+    Ok(())
+}
+
+impl Pg {
     pub(super) fn begin_write(&self) -> Result<(), DbError> {
         self.batch(&format!(
             "BEGIN; SET LOCAL lock_timeout = '{}s'",
@@ -269,6 +311,8 @@ impl Pg {
             self.flush()?;
         } else {
             *self.pending.borrow_mut() = Default::default();
+            // A failed load only matters to a commit.
+            let _ = self.join();
         }
         self.client()?
             .batch_execute(sql)
@@ -535,7 +579,8 @@ pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
     }
     Ok(Db::new(
         Backend::Postgres(Box::new(Pg {
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
+            copying: RefCell::new(None),
             statements: RefCell::new(HashMap::new()),
             pending: RefCell::new(Default::default()),
             shown: shown.clone(),

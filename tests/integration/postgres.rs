@@ -316,19 +316,19 @@ fn a_killed_importer_leaves_nothing_behind() {
     .unwrap();
     let started = Instant::now();
     loop {
-        let busy: i64 = admin
+        let copying: i64 = admin
             .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'stockpile' AND state <> 'idle'",
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE application_name = 'stockpile' AND query LIKE 'COPY holding_version%'",
                 &[],
             )
             .unwrap()
             .get(0);
-        if busy > 0 || started.elapsed() > Duration::from_secs(20) {
+        if copying > 0 || started.elapsed() > Duration::from_secs(30) {
             break;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(5));
     }
-    std::thread::sleep(Duration::from_millis(300));
     child.kill().unwrap();
     let status = child.wait().unwrap();
     assert!(
