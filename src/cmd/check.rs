@@ -106,7 +106,10 @@ fn verify(conn: &Db) -> Result<Vec<Finding>> {
             ok: true,
             detail: match conn.kind() {
                 Kind::Sqlite => "SQLite integrity_check and foreign_key_check: ok".into(),
-                Kind::Postgres => "PostgreSQL enforces the schema's keys and constraints; every holding version's depot, type and ledger entry exist".into(),
+                Kind::Postgres => {
+                    "PostgreSQL enforces the keys; every version's depot, type and ledger entry exist"
+                        .into()
+                }
             },
         });
         findings.push(Finding {

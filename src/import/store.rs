@@ -609,6 +609,7 @@ impl SnapshotWriter {
 
         let d = day(self.as_of);
         let n = self.next.map(day);
+        let mut closing = Vec::new();
         for (v, _) in self.live.iter().zip(&self.seen).filter(|(_, seen)| !**seen) {
             let (from, to) = self
                 .spans
@@ -626,7 +627,7 @@ impl SnapshotWriter {
                     conn.execute("DELETE FROM holding_version WHERE id = ?1", &[&v.id])?;
                 }
             } else {
-                set_valid_to(conn, v.id, Some(&self.as_of_text))?;
+                closing.push(v.id);
                 if runs_past_next {
                     conn.execute(
                         "INSERT INTO holding_version (depot_id, content_hash, type_id, status, quantity,
@@ -640,6 +641,7 @@ impl SnapshotWriter {
                 }
             }
         }
+        close_versions(conn, &closing, &self.as_of_text)?;
 
         let mc = self.readiness.mc();
         match &self.existing {
@@ -694,6 +696,32 @@ fn set_valid_to(conn: &Db, id: i64, valid_to: Option<&str>) -> db::Result<()> {
         "UPDATE holding_version SET valid_to = ?1 WHERE id = ?2",
         &[&valid_to, &id],
     )?;
+    Ok(())
+}
+
+/// Ends these versions on `valid_to`, many to a statement: on a server,
+/// one round trip per version would cost a next week's import more than
+/// its reading and validating. Batches of 256, 16 and 1 keep the distinct
+/// statements (each prepared once) to three.
+fn close_versions(conn: &Db, ids: &[i64], valid_to: &str) -> db::Result<()> {
+    let mut rest = ids;
+    for size in [256, 16, 1] {
+        let sql = format!(
+            "UPDATE holding_version SET valid_to = ?1 WHERE id IN ({})",
+            (2..size + 2)
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        while rest.len() >= size {
+            let (batch, tail) = rest.split_at(size);
+            let mut params: Vec<&dyn db::Param> = Vec::with_capacity(size + 1);
+            params.push(&valid_to);
+            params.extend(batch.iter().map(|id| id as &dyn db::Param));
+            conn.execute(&sql, &params)?;
+            rest = tail;
+        }
+    }
     Ok(())
 }
 
