@@ -139,7 +139,7 @@ pub enum DbError {
     #[error("{path}: {message}")]
     Open { path: String, message: String },
     #[error(
-        "{server}: cannot reach the database server: {message}\nhint: check the URL in --db (or STOCKPILE_DB), that the server runs, and that it accepts this user from here"
+        "{server}: cannot connect to the database server: {message}\nhint: check the URL in --db (or STOCKPILE_DB), that the server runs, that the database exists (createdb), and that it accepts this user from here"
     )]
     Unreachable { server: String, message: String },
     #[error("database error: {0}")]

@@ -27,6 +27,9 @@ use crate::error::DbError;
 const WRITE_LOCK: i64 = 0x5354_4b50_0001;
 /// Taken while the schema is created, so two first imports make it once.
 const SCHEMA_LOCK: i64 = 0x5354_4b50_0002;
+/// Rows loaded by one transaction after which it refreshes the planner's
+/// statistics (a fixed sample: ~0.3 s whatever the table's size).
+const ANALYZE_AFTER: usize = 20_000;
 /// Rows buffered before a `COPY` sends them.
 const COPY_BATCH: usize = 16_384;
 
@@ -122,6 +125,8 @@ pub struct Pg {
     statements: RefCell<HashMap<String, Statement>>,
     /// Rows of each bulk table not yet sent, and how many in all.
     pending: RefCell<([Vec<Vec<Owned>>; 3], usize)>,
+    /// Rows loaded by the open transaction.
+    loaded: std::cell::Cell<usize>,
     shown: String,
 }
 
@@ -231,6 +236,7 @@ impl Pg {
             let values = row.iter().map(|p| owned(p.value())).collect();
             pending.0[bulk as usize].push(values);
             pending.1 += 1;
+            self.loaded.set(self.loaded.get() + 1);
             pending.1 >= COPY_BATCH
         };
         if full { self.flush() } else { Ok(()) }
@@ -307,8 +313,17 @@ impl Pg {
     }
 
     pub(super) fn end(&self, sql: &str) -> Result<(), DbError> {
+        let loaded = self.loaded.replace(0);
         if sql == "COMMIT" {
             self.flush()?;
+            if loaded >= ANALYZE_AFTER {
+                // Fresh statistics before the first report: without them the
+                // planner takes a just-loaded table for empty and reads a
+                // million versions through their index, 4× slower.
+                self.client()?.batch_execute(
+                    "ANALYZE holding_version, readiness_current, readiness_notice, snapshot",
+                )?;
+            }
         } else {
             *self.pending.borrow_mut() = Default::default();
             // A failed load only matters to a commit.
@@ -581,6 +596,7 @@ pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
         Backend::Postgres(Box::new(Pg {
             client: RefCell::new(Some(client)),
             copying: RefCell::new(None),
+            loaded: std::cell::Cell::new(0),
             statements: RefCell::new(HashMap::new()),
             pending: RefCell::new(Default::default()),
             shown: shown.clone(),
