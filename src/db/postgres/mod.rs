@@ -4,22 +4,24 @@
 //! (binary `COPY`), and the few spellings SQLite's SQL has that
 //! PostgreSQL's lacks.
 
+mod url;
+mod wire;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::error::Error as StdError;
-use std::fmt;
-use std::str::FromStr;
-use std::time::Duration;
 
-use bytes::BytesMut;
 use postgres::binary_copy::BinaryCopyInWriter;
-use postgres::config::Host;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
-use postgres::{Client, Config, NoTls, Statement};
+use postgres::types::{ToSql, Type};
+use postgres::{Client, NoTls, Statement};
+
+pub use url::Server;
+pub(crate) use wire::value;
 
 use super::{Access, Backend, Bulk, Db, Owned, Param, Value, sqlite};
 use crate::error::DbError;
+use wire::owned;
 
 /// The lock every writer takes for its transaction: imports queue one at a
 /// time, as they do on the SQLite file, because the versioning rule and the
@@ -32,85 +34,6 @@ const SCHEMA_LOCK: i64 = 0x5354_4b50_0002;
 const ANALYZE_AFTER: usize = 20_000;
 /// Rows buffered before a `COPY` sends them.
 const COPY_BATCH: usize = 16_384;
-
-/// A server named by a `postgresql://` URL. Shown without its password.
-#[derive(Clone)]
-pub struct Server {
-    config: Config,
-    shown: String,
-}
-
-impl fmt::Debug for Server {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.shown)
-    }
-}
-
-impl fmt::Display for Server {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.shown)
-    }
-}
-
-impl Server {
-    pub fn parse(url: &str) -> Result<Server, String> {
-        let mut config = Config::from_str(url).map_err(|e| {
-            format!(
-                "--db: not a PostgreSQL URL ({e}); expected postgresql://USER@HOST[:PORT]/DATABASE"
-            )
-        })?;
-        if config.get_user().is_none() {
-            // As psql does: the login name when the URL names no user.
-            let user = std::env::var("PGUSER")
-                .or_else(|_| std::env::var("USER"))
-                .unwrap_or_else(|_| "postgres".into());
-            config.user(&user);
-        }
-        if config.get_password().is_none()
-            && let Ok(password) = std::env::var("PGPASSWORD")
-        {
-            config.password(password);
-        }
-        if config.get_hosts().is_empty() {
-            config.host("localhost");
-        }
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(Duration::from_secs(10));
-        }
-        config.application_name("stockpile");
-        let shown = shown(&config);
-        Ok(Server { config, shown })
-    }
-
-    /// The host (and port) alone, for a message about reaching it.
-    pub fn host(&self) -> String {
-        let host = match self.config.get_hosts().first() {
-            Some(Host::Tcp(h)) => h.clone(),
-            Some(Host::Unix(p)) => p.display().to_string(),
-            None => "localhost".into(),
-        };
-        match self.config.get_ports().first() {
-            Some(port) => format!("{host}:{port}"),
-            None => host,
-        }
-    }
-}
-
-fn shown(config: &Config) -> String {
-    let user = config.get_user().unwrap_or_default();
-    let db = config.get_dbname().unwrap_or(user);
-    let host = match config.get_hosts().first() {
-        Some(Host::Tcp(h)) => h.clone(),
-        Some(Host::Unix(p)) => p.display().to_string().replace('/', "%2F"),
-        None => "localhost".into(),
-    };
-    let port = config
-        .get_ports()
-        .first()
-        .map(|p| format!(":{p}"))
-        .unwrap_or_default();
-    format!("postgresql://{user}@{host}{port}/{db}")
-}
 
 /// A bulk load in flight: the thread holds the connection until it ends.
 type Loading = std::thread::JoinHandle<(Client, Result<(), postgres::Error>)>;
@@ -392,134 +315,6 @@ fn user_error(e: postgres::Error) -> crate::error::Error {
     }
 }
 
-/// A column's value, as the seam reads it.
-pub(super) fn value(row: &postgres::Row, index: usize) -> Result<Value<'_>, DbError> {
-    row.try_get::<_, Value>(index).map_err(|e| DbError::Column {
-        index,
-        message: match e.source() {
-            Some(s) => s.to_string(),
-            None => e.to_string(),
-        },
-    })
-}
-
-impl<'a> FromSql<'a> for Value<'a> {
-    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn StdError + Sync + Send>> {
-        Ok(match *ty {
-            Type::INT8 => Value::Int(i64::from_sql(ty, raw)?),
-            Type::INT4 => Value::Int(i32::from_sql(ty, raw)?.into()),
-            Type::INT2 => Value::Int(i16::from_sql(ty, raw)?.into()),
-            Type::OID => Value::Int(u32::from_sql(ty, raw)?.into()),
-            Type::BOOL => Value::Int(bool::from_sql(ty, raw)?.into()),
-            Type::FLOAT8 => Value::Real(f64::from_sql(ty, raw)?),
-            Type::FLOAT4 => Value::Real(f32::from_sql(ty, raw)?.into()),
-            Type::NUMERIC => numeric(raw)?,
-            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
-                Value::Text(<&str>::from_sql(&Type::TEXT, raw)?)
-            }
-            _ => {
-                return Err(
-                    format!("a value of type {ty} (cast it to text, e.g. column::text)").into(),
-                );
-            }
-        })
-    }
-
-    fn from_sql_null(_: &Type) -> Result<Self, Box<dyn StdError + Sync + Send>> {
-        Ok(Value::Null)
-    }
-
-    fn accepts(_: &Type) -> bool {
-        true
-    }
-}
-
-/// PostgreSQL's `sum` of integers is NUMERIC: read whole numbers as
-/// integers (as SQLite gives them), anything else as a real.
-fn numeric(raw: &[u8]) -> Result<Value<'static>, Box<dyn StdError + Sync + Send>> {
-    let word = |i: usize| -> Result<i16, Box<dyn StdError + Sync + Send>> {
-        raw.get(i..i + 2)
-            .map(|b| i16::from_be_bytes([b[0], b[1]]))
-            .ok_or_else(|| "a truncated NUMERIC".into())
-    };
-    let ndigits = word(0)? as usize;
-    let weight = i32::from(word(2)?);
-    let sign = word(4)? as u16;
-    if sign == 0xC000 {
-        return Ok(Value::Real(f64::NAN));
-    }
-    let mut whole: i128 = 0;
-    let mut real = 0f64;
-    let mut integral = true;
-    for i in 0..ndigits {
-        let digit = i128::from(word(8 + 2 * i)?);
-        let power = weight - i as i32;
-        real += digit as f64 * 10_000f64.powi(power);
-        if power >= 0 {
-            let scale = 10_000i128
-                .checked_pow(power as u32)
-                .ok_or("a NUMERIC too large")?;
-            whole = digit
-                .checked_mul(scale)
-                .and_then(|d| whole.checked_add(d))
-                .ok_or("a NUMERIC too large")?;
-        } else if digit != 0 {
-            integral = false;
-        }
-    }
-    let negative = sign == 0x4000;
-    if integral && let Ok(i) = i64::try_from(if negative { -whole } else { whole }) {
-        return Ok(Value::Int(i));
-    }
-    Ok(Value::Real(if negative { -real } else { real }))
-}
-
-impl ToSql for Value<'_> {
-    fn to_sql(
-        &self,
-        ty: &Type,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
-        match *self {
-            Value::Null => Ok(IsNull::Yes),
-            Value::Int(i) => match *ty {
-                Type::INT8 => i.to_sql(ty, out),
-                Type::INT4 => i32::try_from(i)?.to_sql(ty, out),
-                Type::INT2 => i16::try_from(i)?.to_sql(ty, out),
-                Type::FLOAT8 => (i as f64).to_sql(ty, out),
-                Type::BOOL => (i != 0).to_sql(ty, out),
-                _ => i.to_string().as_str().to_sql(&Type::TEXT, out),
-            },
-            Value::Real(r) => match *ty {
-                Type::FLOAT4 => (r as f32).to_sql(ty, out),
-                Type::FLOAT8 => r.to_sql(ty, out),
-                _ => r.to_string().as_str().to_sql(&Type::TEXT, out),
-            },
-            Value::Text(t) => match *ty {
-                Type::INT8 | Type::INT4 | Type::INT2 => {
-                    Err(format!("the text {t:?} where a number belongs").into())
-                }
-                _ => t.to_sql(&Type::TEXT, out),
-            },
-        }
-    }
-
-    fn accepts(_: &Type) -> bool {
-        true
-    }
-
-    to_sql_checked!();
-}
-
-fn owned(value: Value<'_>) -> Owned {
-    match value {
-        Value::Null => Owned::Null,
-        Value::Int(i) => Owned::Int(i),
-        Value::Real(r) => Owned::Text(r.to_string()),
-        Value::Text(t) => Owned::Text(t.to_string()),
-    }
-}
-
 /// The PostgreSQL part of `schema.sql`.
 fn schema() -> &'static str {
     super::SCHEMA
@@ -649,4 +444,17 @@ fn create_schema(client: &mut Client, shown: &str) -> Result<i64, DbError> {
     )?;
     tx.commit()?;
     Ok(sqlite::SCHEMA_VERSION)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::translate;
+
+    #[test]
+    fn parameters_take_the_servers_spelling_outside_quotes() {
+        assert_eq!(
+            translate("SELECT ?1, '?2' FROM t NOT INDEXED WHERE a = ?12 AND b = ?"),
+            "SELECT $1, '?2' FROM t WHERE a = $12 AND b = $1"
+        );
+    }
 }
