@@ -470,6 +470,19 @@ fn another_programs_or_a_newer_database_on_the_server_is_refused() {
         "{}",
         r.stderr
     );
+    // A database that cannot hold every script is refused before any row.
+    let latin = c.url("latin");
+    let mut admin = postgres::Client::connect(&c.url("postgres"), postgres::NoTls).unwrap();
+    admin
+        .batch_execute("CREATE DATABASE latin ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+        .unwrap();
+    let l = Work::on_server(latin);
+    let r = l.run(["import", seed.to_str().unwrap()]).code(74);
+    assert!(
+        r.stderr.contains("LATIN1") && r.stderr.contains("UTF8"),
+        "{}",
+        r.stderr
+    );
     // backup names the server's own tools.
     let r = w.run(["backup", "copy.db"]).code(2);
     assert!(r.stderr.contains("pg_dump"), "{}", r.stderr);

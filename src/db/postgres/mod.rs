@@ -358,6 +358,17 @@ pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
         }
     })?;
     client.batch_execute("SET client_min_messages = warning")?;
+    // Exports come in every script; a database in a narrower encoding
+    // would refuse them one by one, mid-import.
+    let encoding: String = client.query_one("SHOW server_encoding", &[])?.get(0);
+    if encoding != "UTF8" && access == Access::Write {
+        return Err(DbError::Open {
+            path: shown,
+            message: format!(
+                "the database's encoding is {encoding}, and stockpile stores text in every script: create it with `createdb -E UTF8 -T template0 NAME`"
+            ),
+        });
+    }
     let marked: Option<String> = client
         .query_one("SELECT to_regclass('stockpile_schema')::text", &[])?
         .get(0);

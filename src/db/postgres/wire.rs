@@ -157,12 +157,27 @@ mod tests {
 
     #[test]
     fn sums_read_as_integers_and_fractions_as_reals() {
-        assert_eq!(numeric(&raw(1, 0, 0, &[1234, 5678])).unwrap(), Value::Int(12_345_678));
-        assert_eq!(numeric(&raw(1, 0x4000, 0, &[12, 0])).unwrap(), Value::Int(-120_000));
+        assert_eq!(
+            numeric(&raw(1, 0, 0, &[1234, 5678])).unwrap(),
+            Value::Int(12_345_678)
+        );
+        assert_eq!(
+            numeric(&raw(1, 0x4000, 0, &[12, 0])).unwrap(),
+            Value::Int(-120_000)
+        );
         assert_eq!(numeric(&raw(0, 0, 0, &[])).unwrap(), Value::Int(0));
-        assert_eq!(numeric(&raw(2, 0, 0, &[1])).unwrap(), Value::Int(100_000_000));
-        assert_eq!(numeric(&raw(0, 0, 1, &[1, 5000])).unwrap(), Value::Real(1.5));
-        assert_eq!(numeric(&raw(-1, 0x4000, 2, &[2500])).unwrap(), Value::Real(-0.25));
+        assert_eq!(
+            numeric(&raw(2, 0, 0, &[1])).unwrap(),
+            Value::Int(100_000_000)
+        );
+        assert_eq!(
+            numeric(&raw(0, 0, 1, &[1, 5000])).unwrap(),
+            Value::Real(1.5)
+        );
+        assert_eq!(
+            numeric(&raw(-1, 0x4000, 2, &[2500])).unwrap(),
+            Value::Real(-0.25)
+        );
         assert!(numeric(&[0, 1]).is_err(), "a truncated value is an error");
     }
 }
