@@ -20,6 +20,82 @@ pub fn on_postgres() -> bool {
 pub struct Cluster {
     port: u16,
     admin: Mutex<postgres::Client>,
+    /// The certificate authority of the server's TLS certificate, when
+    /// openssl was there to make one.
+    pub ca: Option<PathBuf>,
+}
+
+/// A test certificate authority and a server certificate it signed for
+/// 127.0.0.1, in `data` (the server's key private to its owner). None
+/// without openssl.
+fn certificates(dir: &Path, data: &Path) -> Option<PathBuf> {
+    let openssl = |args: &[&str]| {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .ok()?;
+    let made = openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=stockpile test CA",
+    ]) && openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]) && openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    if !made {
+        return None;
+    }
+    for f in ["server.crt", "server.key"] {
+        std::fs::copy(dir.join(f), data.join(f)).ok()?;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        data.join("server.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .ok()?;
+    Some(dir.join("ca.pem"))
 }
 
 static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
@@ -102,9 +178,18 @@ fn start() -> Result<Cluster, String> {
             String::from_utf8_lossy(&out.stderr)
         ));
     }
+    let ca = certificates(&dir, &data);
+    if root {
+        Command::new("chown")
+            .args(["-R", "postgres"])
+            .arg(&data)
+            .status()
+            .map_err(|e| e.to_string())?;
+    }
     let port = free_port();
+    let ssl = if ca.is_some() { "-c ssl=on" } else { "" };
     let options = format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 {ssl}",
         dir.display()
     );
     let out = pg_command(&bin, "pg_ctl", root)
@@ -158,6 +243,7 @@ fn start() -> Result<Cluster, String> {
     Ok(Cluster {
         port,
         admin: Mutex::new(admin),
+        ca,
     })
 }
 

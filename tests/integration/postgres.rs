@@ -419,6 +419,44 @@ fn a_writer_waits_for_the_lock_then_gives_up_with_75() {
     w.import(&other).ok();
 }
 
+/// `sslmode=require`: TLS, the server's certificate verified against
+/// `sslrootcert` (or the public roots, which do not know a private CA).
+#[test]
+fn tls_verifies_the_servers_certificate() {
+    let Some(c) = cluster() else { return };
+    let Some(ca) = &c.ca else {
+        eprintln!("skipped: no openssl to make the test server's certificate");
+        return;
+    };
+    let plain = c.database();
+    let w = Work::on_server(format!(
+        "{plain}?sslmode=require&sslrootcert={}",
+        ca.display()
+    ));
+    let seed = w.write("seed.csv", depot_export("SEED-01", 3));
+    w.import(&seed).ok();
+    let r = w.json(&[
+        "query",
+        "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+    ]);
+    assert_eq!(r["rows"][0]["ssl"], 1, "the connection is TLS: {r}");
+    // The same server without its authority: refused, saying why.
+    let untrusted = Work::on_server(format!("{plain}?sslmode=require"));
+    let r = untrusted.run(["report"]).code(74);
+    assert!(
+        r.stderr.to_lowercase().contains("certificate"),
+        "{}",
+        r.stderr
+    );
+    // Options stockpile does not support are named.
+    Work::on_server(format!("{plain}?sslmode=allow"))
+        .run(["report"])
+        .code(2);
+    Work::on_server(format!("{plain}?sslrootcert=/x.pem"))
+        .run(["report"])
+        .code(2);
+}
+
 #[test]
 fn query_only_reads_on_the_server() {
     let Some(c) = cluster() else { return };

@@ -9,12 +9,11 @@ mod wire;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::error::Error as StdError;
 
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, Statement};
 
 pub use url::Server;
 pub(crate) use wire::value;
@@ -344,18 +343,9 @@ pub fn classify(shown: &str, e: postgres::Error) -> DbError {
 /// Connects to the server and checks (or, for a writer, creates) the schema.
 pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
     let shown = server.shown.clone();
-    let mut client = server.config.connect(NoTls).map_err(|e| {
-        let message = match e.as_db_error() {
-            Some(db) => db.message().to_string(),
-            None => match e.source() {
-                Some(s) => s.to_string(),
-                None => e.to_string(),
-            },
-        };
-        DbError::Unreachable {
-            server: format!("{shown} (host {})", server.host()),
-            message,
-        }
+    let mut client = server.connect().map_err(|message| DbError::Unreachable {
+        server: format!("{shown} (host {})", server.host()),
+        message,
     })?;
     client.batch_execute("SET client_min_messages = warning")?;
     // Exports come in every script; a database in a narrower encoding
