@@ -331,8 +331,13 @@ fn check_snapshots(
     for mut batch in batches {
         // Each depot's snapshots, by date, as positions in the batch.
         let mut by_depot: HashMap<i64, Vec<usize>> = HashMap::new();
-        for (i, s) in batch.iter().enumerate() {
+        for (i, s) in batch.iter_mut().enumerate() {
             by_depot.entry(s.depot_id).or_default().push(i);
+            // Room for the lines it should have, allocated once: vectors
+            // that double as they grow would hold up to twice the batch.
+            let lines = usize::try_from(s.line_count).unwrap_or(0);
+            s.stored.reserve_exact(lines);
+            s.hashes.reserve_exact(lines);
         }
         conn.each(
             "SELECT depot_id, content_hash, type_id, status, quantity, serial, owner, notice_hours,
