@@ -149,6 +149,9 @@ pub enum DbError {
     /// A stored value that is not what its column should hold.
     #[error("database error: column {index}: {message}")]
     Column { index: usize, message: String },
+    /// Something stockpile itself got wrong (exit 70).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 /// The server's own words (with its detail), or the client's.
@@ -228,9 +231,12 @@ impl Error {
                 DbError::NotStockpile(_) | DbError::NewerSchema { .. } | DbError::Rebuilt(_),
             ) => exit::DATA,
             Error::Db(DbError::Open { .. }) | Error::Io { .. } | Error::Output(_) => exit::IO,
-            Error::Db(DbError::Sqlite(_) | DbError::Postgres(_) | DbError::Column { .. }) => {
-                exit::SOFTWARE
-            }
+            Error::Db(
+                DbError::Sqlite(_)
+                | DbError::Postgres(_)
+                | DbError::Column { .. }
+                | DbError::Internal(_),
+            ) => exit::SOFTWARE,
             Error::Usage(_) | Error::Query(_) => exit::USAGE,
             Error::Threshold(_) => exit::THRESHOLD,
         }

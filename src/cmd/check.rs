@@ -10,7 +10,7 @@ use crate::db::{Db, Kind};
 use super::Context;
 use crate::content::{GENESIS, LineContent, keys_from_hashes, ledger_entry_hash, snapshot_digest};
 use crate::db::{self, Access};
-use crate::error::{Error, Result};
+use crate::error::{DbError, Error, Result};
 use crate::output::{Report, Value, render};
 
 /// One finding: which check, and what is wrong (or what was verified).
@@ -119,7 +119,7 @@ fn verify(conn: &Db, storage: Option<Storage>) -> Result<Vec<Finding>> {
     if let Some(handle) = storage {
         let problems = handle
             .join()
-            .map_err(|_| Error::Data("check: the integrity check's thread failed".into()))??;
+            .map_err(|_| DbError::Internal("the integrity check's thread failed".into()))??;
         // The storage's own findings first, as they explain the others.
         let mine = std::mem::take(&mut findings);
         findings = problems

@@ -214,11 +214,6 @@ impl Db {
         self.created
     }
 
-    /// The path or server, as the user should see it.
-    pub fn location(&self) -> &str {
-        &self.location
-    }
-
     pub fn kind(&self) -> Kind {
         match self.backend {
             Backend::Sqlite(_) => Kind::Sqlite,
@@ -318,10 +313,7 @@ impl Db {
     /// The one value of a query that always returns a row (`count(*)`).
     pub fn value<T: Cell>(&self, sql: &str, params: &[&dyn Param]) -> Result<T> {
         self.row(sql, params, |r| r.get(0))?
-            .ok_or_else(|| DbError::Column {
-                index: 0,
-                message: "the query returned no row".into(),
-            })
+            .ok_or_else(|| DbError::Internal(format!("no row from {sql}")))
     }
 
     /// Runs one statement; returns the rows it changed.

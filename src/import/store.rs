@@ -805,9 +805,8 @@ pub fn seal_ledger_entry(conn: &Db, id: i64, content: &str) -> db::Result<String
             &[&id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?
-        .ok_or_else(|| crate::error::DbError::Column {
-            index: 0,
-            message: format!("ledger entry {id} vanished during its import"),
+        .ok_or_else(|| {
+            crate::error::DbError::Internal(format!("ledger entry {id} vanished during its import"))
         })?;
     let id_text = id.to_string();
     let hash = ledger_entry_hash(&prev, &[&id_text, &file_name, &sha, &at, &user, content]);

@@ -83,10 +83,7 @@ pub fn translate(sql: &str) -> String {
 }
 
 fn nested() -> DbError {
-    DbError::Column {
-        index: 0,
-        message: "internal: a statement was run while another one's rows were being read".into(),
-    }
+    DbError::Internal("a statement was run while another one's rows were being read".into())
 }
 
 impl Pg {
@@ -101,10 +98,9 @@ impl Pg {
         let Some(handle) = self.copying.try_borrow_mut().map_err(|_| nested())?.take() else {
             return Ok(());
         };
-        let (client, result) = handle.join().map_err(|_| DbError::Column {
-            index: 0,
-            message: "internal: the bulk load's thread failed".into(),
-        })?;
+        let (client, result) = handle
+            .join()
+            .map_err(|_| DbError::Internal("the bulk load's thread failed".into()))?;
         *self.client.try_borrow_mut().map_err(|_| nested())? = Some(client);
         Ok(result?)
     }
