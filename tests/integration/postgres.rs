@@ -294,6 +294,36 @@ fn four_importers_at_once_queue_and_readers_see_whole_files() {
     w.run(["check"]).ok();
 }
 
+/// Two first imports at once into an empty database: one creates the
+/// schema, the other waits for it; both files land.
+#[test]
+fn two_first_imports_at_once_create_the_schema_once() {
+    let Some(c) = cluster() else { return };
+    let w = Work::on_server(c.database());
+    let files: Vec<_> = (0..2)
+        .map(|i| {
+            w.write(
+                &format!("f{i}.csv"),
+                depot_export(&format!("FIRST-{i}"), 500),
+            )
+        })
+        .collect();
+    let importers: Vec<_> = files
+        .iter()
+        .map(|f| spawn(&w, &["import", "-q", f.to_str().unwrap()]))
+        .collect();
+    for p in importers {
+        let out = p.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(on_hand(&w), 1000);
+    w.run(["check"]).ok();
+}
+
 /// An importer killed mid-file leaves nothing: its transaction dies with
 /// its connection, the lock is free, `check` passes, the file imports again.
 #[test]

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
-use postgres::{Client, Statement};
+use postgres::{Client, GenericClient, Statement};
 
 pub use url::Server;
 pub(crate) use wire::value;
@@ -355,20 +355,17 @@ pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
             ),
         });
     }
-    let marked: Option<String> = client
-        .query_one("SELECT to_regclass('stockpile_schema')::text", &[])?
-        .get(0);
-    let created = marked.is_none();
-    let version = match marked {
-        Some(_) => read_marks(&mut client, &shown)?,
-        None if access != Access::Write => {
+    let marked = tables(&mut client, &["stockpile_schema"])?;
+    let (version, created) = match marked {
+        true => (read_marks(&mut client, &shown)?, false),
+        false if access != Access::Write => {
             return Err(if has_our_tables(&mut client)? {
                 DbError::NotStockpile(shown)
             } else {
                 DbError::Missing(shown)
             });
         }
-        None => create_schema(&mut client, &shown)?,
+        false => create_schema(&mut client, &shown)?,
     };
     if version > sqlite::SCHEMA_VERSION {
         return Err(DbError::NewerSchema {
@@ -406,32 +403,35 @@ fn read_marks(client: &mut Client, shown: &str) -> Result<i64, DbError> {
     }
 }
 
-fn has_our_tables(client: &mut Client) -> Result<bool, DbError> {
+fn has_our_tables(client: &mut impl GenericClient) -> Result<bool, DbError> {
+    tables(client, &["holding_version", "import_ledger"])
+}
+
+/// Whether any of these tables is there, as of this statement: read from
+/// `pg_class` like any table (`to_regclass` may answer from a catalog
+/// snapshot older than the lock just taken, and miss a schema that another
+/// stockpile committed meanwhile).
+fn tables(client: &mut impl GenericClient, names: &[&str]) -> Result<bool, DbError> {
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
     let row = client.query_one(
-        "SELECT to_regclass('holding_version') IS NOT NULL OR to_regclass('import_ledger') IS NOT NULL",
-        &[],
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class
+                        WHERE relname = ANY($1) AND pg_catalog.pg_table_is_visible(oid))",
+        &[&names],
     )?;
     Ok(row.get(0))
 }
 
-fn create_schema(client: &mut Client, shown: &str) -> Result<i64, DbError> {
+/// Creates the schema unless another stockpile did while this one waited
+/// for the lock: its version, and whether this one made it.
+fn create_schema(client: &mut Client, shown: &str) -> Result<(i64, bool), DbError> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
-    let marked: Option<String> = tx
-        .query_one("SELECT to_regclass('stockpile_schema')::text", &[])?
-        .get(0);
-    if marked.is_some() {
+    if tables(&mut tx, &["stockpile_schema"])? {
         // Another stockpile created it while this one waited.
         drop(tx);
-        return read_marks(client, shown);
+        return Ok((read_marks(client, shown)?, false));
     }
-    let ours: bool = tx
-        .query_one(
-            "SELECT to_regclass('holding_version') IS NOT NULL OR to_regclass('import_ledger') IS NOT NULL",
-            &[],
-        )?
-        .get(0);
-    if ours {
+    if has_our_tables(&mut tx)? {
         return Err(DbError::NotStockpile(shown.to_string()));
     }
     tx.batch_execute(schema())?;
@@ -440,7 +440,7 @@ fn create_schema(client: &mut Client, shown: &str) -> Result<i64, DbError> {
         &[&sqlite::APPLICATION_ID, &sqlite::SCHEMA_VERSION],
     )?;
     tx.commit()?;
-    Ok(sqlite::SCHEMA_VERSION)
+    Ok((sqlite::SCHEMA_VERSION, true))
 }
 
 #[cfg(test)]
