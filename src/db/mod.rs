@@ -436,13 +436,14 @@ pub fn open_scratch() -> Result<Db> {
     ))
 }
 
-/// Removes a database this command created when nothing was imported into
-/// it: an empty one would make every report answer "(no rows)" instead of
-/// "no such database". On a server, the tables it created.
+/// Removes a database file this command created when nothing was imported
+/// into it: an empty one would make every report answer "(no rows)" instead
+/// of "no such database". A server keeps the tables (other stockpiles may
+/// be using them already) and its readers say the same while nothing is
+/// imported there.
 pub fn remove_if_empty(db: Db, location: &Location) -> Result<()> {
     match (db.backend, location) {
         (Backend::Sqlite(c), Location::File(path)) => sqlite::remove_if_empty(c, path),
-        (Backend::Postgres(p), _) => p.remove_if_empty(),
         _ => Ok(()),
     }
 }

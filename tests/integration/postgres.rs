@@ -322,6 +322,26 @@ fn two_first_imports_at_once_create_the_schema_once() {
     }
     assert_eq!(on_hand(&w), 1000);
     w.run(["check"]).ok();
+
+    // The same race with a refused file: the good one lands whatever the
+    // order, and the refused one leaves nothing.
+    let w = Work::on_server(c.database());
+    let good = w.write("good.csv", depot_export("GOOD-01", 500));
+    let bad = w.write(
+        "bad.csv",
+        depot_export("BAD-01", 500).replace("FMC,24\n", "BROKEN,24\n"),
+    );
+    let racers: Vec<_> = [&bad, &good]
+        .iter()
+        .map(|f| spawn(&w, &["import", "-q", f.to_str().unwrap()]))
+        .collect();
+    let codes: Vec<Option<i32>> = racers
+        .into_iter()
+        .map(|p| p.wait_with_output().unwrap().status.code())
+        .collect();
+    assert_eq!(codes, [Some(65), Some(0)]);
+    assert_eq!(on_hand(&w), 500);
+    w.run(["check"]).ok();
 }
 
 /// An importer killed mid-file leaves nothing: its transaction dies with

@@ -250,6 +250,11 @@ fn server_state(url: &str) -> String {
             out.push('\n');
         }
     }
+    // Tables a refused first import made, with nothing in them: what the
+    // file's absence is on a server.
+    if out.is_empty() {
+        return "(no database)".into();
+    }
     out
 }
 

@@ -252,27 +252,6 @@ impl Pg {
             .map_err(|e| classify(&self.shown, e))
     }
 
-    /// Drops the tables this command created when no import reached them
-    /// (checked under the writers' lock, so another importer's work stays).
-    pub(super) fn remove_if_empty(&self) -> Result<(), DbError> {
-        self.begin_write()?;
-        let entries: i64 = {
-            let mut client = self.client()?;
-            client
-                .query_one("SELECT count(*) FROM import_ledger", &[])?
-                .get(0)
-        };
-        let sql = if entries == 0 {
-            "DROP VIEW current_holdings, current_readiness, required_levels;
-             DROP TABLE requirement, readiness_notice, readiness_current, holding_version,
-                        snapshot, equipment_type, depot, import_ledger, stockpile_schema;
-             COMMIT"
-        } else {
-            "ROLLBACK"
-        };
-        self.end(sql)
-    }
-
     /// Runs user SQL as `query` does: prepared, so that the columns' names
     /// and types are known before any row.
     pub fn user_query(
@@ -375,6 +354,15 @@ pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
         });
     }
     if access != Access::Write {
+        // Tables made by a first import that was refused hold nothing: as
+        // with no file, there is nothing to read yet. (They are kept, not
+        // dropped: another stockpile may be using them already.)
+        let imported: bool = client
+            .query_one("SELECT EXISTS (SELECT 1 FROM import_ledger)", &[])?
+            .get(0);
+        if !imported {
+            return Err(DbError::Missing(shown));
+        }
         // One snapshot for the whole command, as a SQLite read transaction:
         // figures never mix two imports.
         // The first query fixes the snapshot and the read-only mode: a
