@@ -35,18 +35,8 @@ URL=postgresql://stockpile@127.0.0.1:$PORT/bench
 PSQL="psql -q -h 127.0.0.1 -p $PORT -U stockpile -d postgres"
 fresh_pg() { $PSQL -c "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench" >/dev/null 2>&1; }
 
-measure() { # measure SETUP_CMD RUN_CMD...  → "seconds max_rss_kb"
-  local setup=$1; shift
-  local best="" rss=""
-  for _ in $(seq "$RUNS"); do
-    eval "$setup"
-    /usr/bin/time -f "%e %M" -o "$DIR/time.out" "$@" >/dev/null 2>"$DIR/stderr.out" || { cat "$DIR/stderr.out"; exit 1; }
-    read -r t m < "$DIR/time.out"
-    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; rss=$m; fi
-  done
-  echo "$best $rss"
-}
-ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
 row() { printf '%-9s %-38s %8s %8s %8s\n' "$@"; }
 
 echo "PostgreSQL $("$BINDIR/postgres" --version | awk '{print $3}'), $(nproc) cores"

@@ -29,19 +29,8 @@ cargo build --release --quiet --bin stockpile --example generate
 BIN=$PWD/target/release/stockpile
 GEN=$PWD/target/release/examples/generate
 
-# best TIMES_FILE: the lowest wall time (s) and the RSS (KB) of that run.
-measure() { # measure SETUP_CMD RUN_CMD...  → "seconds max_rss_kb"
-  local setup=$1; shift
-  local best="" rss=""
-  for _ in $(seq "$RUNS"); do
-    eval "$setup"
-    /usr/bin/time -f "%e %M" -o "$DIR/time.out" "$@" >/dev/null 2>"$DIR/stderr.out" || { cat "$DIR/stderr.out"; exit 1; }
-    read -r t m < "$DIR/time.out"
-    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; rss=$m; fi
-  done
-  echo "$best $rss"
-}
-ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
 
 printf '%-9s %-46s %9s %9s %s\n' rows measure seconds rss_MB note
 

@@ -2,7 +2,7 @@
 //! database valid with the file wholly imported or absent; concurrent
 //! importers queue, readers never see half a file.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -28,17 +28,6 @@ fn big_export(depot: &str, date: &str, rows: usize) -> String {
         });
     }
     export(&lines.iter().map(String::as_str).collect::<Vec<_>>())
-}
-
-fn spawn(w: &Work, args: &[&str]) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("stockpile"))
-        .arg("--db")
-        .arg(w.db_arg())
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn stockpile")
 }
 
 fn snapshot_lines(w: &Work, depot: &str) -> Option<i64> {
@@ -72,7 +61,7 @@ fn a_killed_import_leaves_the_file_wholly_imported_or_absent() {
     let mut absent = 0;
     for k in 0..8u32 {
         let delay = full.mul_f64(f64::from(k) / 7.0 * 1.1);
-        let mut child = spawn(&w, &["import", big.to_str().unwrap()]);
+        let mut child = w.spawn(&["import", big.to_str().unwrap()]);
         thread::sleep(delay);
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
@@ -130,7 +119,7 @@ fn concurrent_importers_queue_and_readers_see_whole_files() {
     };
     let importers: Vec<Child> = files
         .iter()
-        .map(|f| spawn(&w, &["import", f.to_str().unwrap()]))
+        .map(|f| w.spawn(&["import", f.to_str().unwrap()]))
         .collect();
     let mut reads = 0;
     let deadline = Instant::now() + Duration::from_secs(120);

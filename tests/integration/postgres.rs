@@ -4,7 +4,7 @@
 //! errors a user meets (server down, lock held, read-only query, another
 //! program's or version's database).
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::pg;
@@ -219,19 +219,6 @@ fn on_hand(w: &Work) -> i64 {
         .sum()
 }
 
-fn spawn(w: &Work, args: &[&str]) -> std::process::Child {
-    Command::new(assert_cmd::cargo::cargo_bin("stockpile"))
-        .current_dir(w.dir.path())
-        .env_remove("STOCKPILE_DB")
-        .arg("--db")
-        .arg(w.db_arg())
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn stockpile")
-}
-
 /// Four importers at once queue on the server; a reader running all the
 /// while only ever sees whole files (each depot 0 or all of its vehicles).
 #[test]
@@ -249,7 +236,7 @@ fn four_importers_at_once_queue_and_readers_see_whole_files() {
         .collect();
     let mut importers: Vec<_> = files
         .iter()
-        .map(|f| spawn(&w, &["import", "-q", f.to_str().unwrap()]))
+        .map(|f| w.spawn(&["import", "-q", f.to_str().unwrap()]))
         .collect();
     let started = Instant::now();
     let mut reads = 0;
@@ -310,7 +297,7 @@ fn two_first_imports_at_once_create_the_schema_once() {
         .collect();
     let importers: Vec<_> = files
         .iter()
-        .map(|f| spawn(&w, &["import", "-q", f.to_str().unwrap()]))
+        .map(|f| w.spawn(&["import", "-q", f.to_str().unwrap()]))
         .collect();
     for p in importers {
         let out = p.wait_with_output().unwrap();
@@ -333,7 +320,7 @@ fn two_first_imports_at_once_create_the_schema_once() {
     );
     let racers: Vec<_> = [&bad, &good]
         .iter()
-        .map(|f| spawn(&w, &["import", "-q", f.to_str().unwrap()]))
+        .map(|f| w.spawn(&["import", "-q", f.to_str().unwrap()]))
         .collect();
     let codes: Vec<Option<i32>> = racers
         .into_iter()
@@ -354,7 +341,7 @@ fn a_killed_importer_leaves_nothing_behind() {
     w.import(&seed).ok();
     let before = w.state();
     let big = w.write("big.csv", depot_export("BIG-01", 150_000));
-    let mut child = spawn(&w, &["import", "-q", big.to_str().unwrap()]);
+    let mut child = w.spawn(&["import", "-q", big.to_str().unwrap()]);
     // Kill it once it is writing: its rows reach the server in batches.
     let mut admin = postgres::Client::connect(
         &format!(

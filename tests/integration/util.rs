@@ -156,6 +156,21 @@ impl Work {
         cmd.output().expect("binary runs").into()
     }
 
+    /// Starts `stockpile --db <this db> ARGS…` without waiting for it (for
+    /// races and kills), its output piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("stockpile"))
+            .current_dir(self.dir.path())
+            .env_remove("STOCKPILE_DB")
+            .arg("--db")
+            .arg(self.db_arg())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn stockpile")
+    }
+
     pub fn import(&self, file: &Path) -> Run {
         self.run([Path::new("import"), file])
     }
