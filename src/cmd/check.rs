@@ -3,9 +3,8 @@
 //! holdings, and the readiness aggregates recomputed from the current ones.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
 
-use crate::db::{Db, Kind};
+use crate::db::Db;
 
 use super::Context;
 use crate::content::{GENESIS, LineContent, keys_from_hashes, ledger_entry_hash, snapshot_digest};
@@ -22,14 +21,11 @@ struct Finding {
 
 pub fn run(ctx: &mut Context) -> Result<()> {
     let conn = db::open(&ctx.db, Access::Read)?;
-    // The file's own integrity check reads every page and index entry: it
-    // runs on a second connection, on the other core, while stockpile's
-    // own rules are checked here (at 1M holdings each takes ~1.5 s).
-    let storage = ctx.db.file().map(|path| storage_checks(path.to_path_buf()));
-    if conn.kind() == Kind::Sqlite {
-        // This connection only scans: the page cache is the other's.
-        conn.batch("PRAGMA cache_size = -2000")?;
-    }
+    // The storage's own checks run on a second connection, on the other
+    // core, while stockpile's own rules are checked here (at 1M holdings
+    // each takes ~1.5 s).
+    let storage = db::check_storage(&ctx.db);
+    conn.for_scans()?;
     let findings = verify(&conn, storage)?;
     let problems = findings.iter().filter(|f| !f.ok).count();
     let mut report = Report::new(&["check", "result", "detail"], 0);
@@ -47,32 +43,7 @@ pub fn run(ctx: &mut Context) -> Result<()> {
     Ok(())
 }
 
-/// SQLite's integrity and foreign-key checks of the file at `path`, on a
-/// connection of their own: (check, problem) pairs.
-fn storage_checks(path: PathBuf) -> Storage {
-    std::thread::spawn(move || {
-        let db = db::open(&db::Location::File(path), Access::Read)?;
-        let mut problems = Vec::new();
-        let integrity: Vec<String> = db.rows("PRAGMA integrity_check", &[], |r| r.get(0))?;
-        if integrity != ["ok"] {
-            problems.extend(integrity.into_iter().map(|line| ("integrity", line)));
-        }
-        let fk = db.rows("PRAGMA foreign_key_check", &[], |r| {
-            Ok(format!(
-                "{} row {} refers to a missing {} row",
-                r.get::<String>(0)?,
-                r.get::<Option<i64>>(1)?.unwrap_or(0),
-                r.get::<String>(2)?
-            ))
-        })?;
-        problems.extend(fk.into_iter().take(100).map(|p| ("foreign keys", p)));
-        Ok(problems)
-    })
-}
-
-type Storage = std::thread::JoinHandle<Result<Vec<(&'static str, String)>>>;
-
-fn verify(conn: &Db, storage: Option<Storage>) -> Result<Vec<Finding>> {
+fn verify(conn: &Db, storage: db::StorageCheck) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
     let mut fail = |check, detail: String| {
         findings.push(Finding {
@@ -82,68 +53,30 @@ fn verify(conn: &Db, storage: Option<Storage>) -> Result<Vec<Finding>> {
         })
     };
 
-    if conn.kind() == Kind::Postgres {
-        // The server enforces every declared key; the versions' references
-        // are left undeclared there for the bulk load's sake (schema.sql).
-        let lost: Vec<(i64, i64, i64)> = conn.rows(
-            // Joins, not NOT EXISTS per row: one pass hashing the small
-            // tables (40 ms for 100k versions, against 1.8 s).
-            "SELECT count(*) FILTER (WHERE d.id IS NULL), count(*) FILTER (WHERE t.id IS NULL),
-                    count(*) FILTER (WHERE l.id IS NULL)
-             FROM holding_version h
-             LEFT JOIN depot d ON d.id = h.depot_id
-             LEFT JOIN equipment_type t ON t.id = h.type_id
-             LEFT JOIN import_ledger l ON l.id = h.opened_by",
-            &[],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
-        for (depots, types, entries) in lost {
-            for (n, what) in [
-                (depots, "depot"),
-                (types, "equipment_type"),
-                (entries, "import_ledger"),
-            ] {
-                if n > 0 {
-                    fail(
-                        "foreign keys",
-                        format!("{n} holding_version rows refer to a missing {what} row"),
-                    );
-                }
-            }
-        }
-    }
     let ledger = check_ledger(conn, &mut fail)?;
     let snapshots = check_snapshots(conn, &ledger, &mut fail)?;
     let depots = check_aggregates(conn, &mut fail)?;
     let traced = check_provenance(conn, &ledger, &mut fail)?;
-    if let Some(handle) = storage {
-        let problems = handle
-            .join()
-            .map_err(|_| DbError::Internal("the integrity check's thread failed".into()))??;
-        // The storage's own findings first, as they explain the others.
-        let mine = std::mem::take(&mut findings);
-        findings = problems
-            .into_iter()
-            .map(|(check, detail)| Finding {
-                check,
-                ok: false,
-                detail,
-            })
-            .chain(mine)
-            .collect();
-    }
+    let problems = storage
+        .join()
+        .map_err(|_| DbError::Internal("the storage check's thread failed".into()))??;
+    // The storage's own findings first, as they explain the others.
+    let mine = std::mem::take(&mut findings);
+    findings = problems
+        .into_iter()
+        .map(|(check, detail)| Finding {
+            check,
+            ok: false,
+            detail,
+        })
+        .chain(mine)
+        .collect();
 
     if findings.is_empty() {
         findings.push(Finding {
             check: "integrity",
             ok: true,
-            detail: match conn.kind() {
-                Kind::Sqlite => "SQLite integrity_check and foreign_key_check: ok".into(),
-                Kind::Postgres => {
-                    "PostgreSQL enforces the keys; every version's depot, type and ledger entry exist"
-                        .into()
-                }
-            },
+            detail: conn.storage_checked().into(),
         });
         findings.push(Finding {
             check: "ledger",

@@ -192,14 +192,6 @@ impl Bulk {
     }
 }
 
-/// Which backend a database is, for the few commands that differ
-/// (`backup`, `query`'s guard, `check`'s storage checks).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Sqlite,
-    Postgres,
-}
-
 impl Db {
     pub(crate) fn new(backend: Backend, location: String, created: bool) -> Db {
         Db {
@@ -214,10 +206,22 @@ impl Db {
         self.created
     }
 
-    pub fn kind(&self) -> Kind {
+    /// What the storage check verified, when it found nothing.
+    pub fn storage_checked(&self) -> &'static str {
         match self.backend {
-            Backend::Sqlite(_) => Kind::Sqlite,
-            Backend::Postgres(_) => Kind::Postgres,
+            Backend::Sqlite(_) => "SQLite integrity_check and foreign_key_check: ok",
+            Backend::Postgres(_) => {
+                "PostgreSQL enforces the keys; every version's depot, type and ledger entry exist"
+            }
+        }
+    }
+
+    /// This connection will only scan tables: on the file, its page cache
+    /// gives way to the storage check's, whose index reads need it.
+    pub fn for_scans(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(c) => Ok(c.execute_batch("PRAGMA cache_size = -2000")?),
+            Backend::Postgres(_) => Ok(()),
         }
     }
 
@@ -376,6 +380,24 @@ impl Db {
             Backend::Postgres(p) => p.end(sql),
         }
     }
+}
+
+/// The storage's own findings, (check, problem), from a thread of their own.
+pub type StorageCheck = std::thread::JoinHandle<Result<Vec<(&'static str, String)>>>;
+
+/// Starts the storage's own checks on a connection of their own (another
+/// core): SQLite's integrity and foreign-key checks of the file; on a
+/// server, which enforces its declared keys, the references the holding
+/// versions leave undeclared there.
+pub fn check_storage(location: &Location) -> StorageCheck {
+    let location = location.clone();
+    std::thread::spawn(move || {
+        let db = open(&location, Access::Read)?;
+        match &db.backend {
+            Backend::Sqlite(_) => sqlite::storage_problems(&db),
+            Backend::Postgres(_) => postgres::storage_problems(&db),
+        }
+    })
 }
 
 /// A write transaction; dropped without `commit`, it rolls back.

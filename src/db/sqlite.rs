@@ -446,3 +446,22 @@ pub(super) fn append(conn: &Connection, bulk: Bulk, row: &[&dyn Param]) -> Resul
     stmt.raw_execute()?;
     Ok(())
 }
+
+/// `PRAGMA integrity_check` and `foreign_key_check`: (check, problem).
+pub(super) fn storage_problems(db: &super::Db) -> Result<Vec<(&'static str, String)>, DbError> {
+    let mut problems = Vec::new();
+    let integrity: Vec<String> = db.rows("PRAGMA integrity_check", &[], |r| r.get(0))?;
+    if integrity != ["ok"] {
+        problems.extend(integrity.into_iter().map(|line| ("integrity", line)));
+    }
+    let fk = db.rows("PRAGMA foreign_key_check", &[], |r| {
+        Ok(format!(
+            "{} row {} refers to a missing {} row",
+            r.get::<String>(0)?,
+            r.get::<Option<i64>>(1)?.unwrap_or(0),
+            r.get::<String>(2)?
+        ))
+    })?;
+    problems.extend(fk.into_iter().take(100).map(|p| ("foreign keys", p)));
+    Ok(problems)
+}
