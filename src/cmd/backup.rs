@@ -41,7 +41,7 @@ pub fn run(args: &BackupArgs, ctx: &mut Context) -> Result<()> {
         }
     }
     let db = db::open(&ctx.db, Access::Read)?;
-    let source = db.sqlite().expect("a file is a SQLite database");
+    let source = db.sqlite()?.expect("a file is a SQLite database");
     // The copy holds where a force keeps its weapons: its owner only, from
     // the first byte.
     let mut options = OpenOptions::new();
@@ -59,7 +59,7 @@ pub fn run(args: &BackupArgs, ctx: &mut Context) -> Result<()> {
         let mut dest = Connection::open(target)?;
         // One step: the whole database is read under one read lock, so the
         // copy is one consistent state even while an import commits.
-        Backup::new(source, &mut dest)?.step(-1)?;
+        Backup::new(&source, &mut dest)?.step(-1)?;
         Ok(dest)
     };
     let dest = copy().map_err(|e| {

@@ -29,7 +29,7 @@ pub fn run(args: &crate::cli::QueryArgs, ctx: &mut Context) -> Result<()> {
     let mut db = db::open(&ctx.db, Access::ReadOnly)?;
     let report = match db.postgres() {
         Some(pg) => on_server(pg, &args.sql)?,
-        None => on_file(db.sqlite_mut().expect("not a server"), &args.sql)?,
+        None => on_file(db.sqlite_mut()?.expect("not a server"), &args.sql)?,
     };
     render(&report, ctx.format, &ctx.style, ctx.out)?;
     Ok(())

@@ -12,6 +12,7 @@
 //!   version table, advisory locks, `COPY` for the bulk load of holdings,
 //!   the few spellings the dialects do not share).
 
+mod batch;
 pub mod postgres;
 pub mod sqlite;
 mod value;
@@ -88,7 +89,7 @@ pub struct Db {
 }
 
 pub(crate) enum Backend {
-    Sqlite(rusqlite::Connection),
+    Sqlite(Box<sqlite::Sqlite>),
     Postgres(Box<postgres::Pg>),
 }
 
@@ -220,24 +221,24 @@ impl Db {
     /// gives way to the storage check's, whose index reads need it.
     pub fn for_scans(&self) -> Result<()> {
         match &self.backend {
-            Backend::Sqlite(c) => Ok(c.execute_batch("PRAGMA cache_size = -2000")?),
+            Backend::Sqlite(s) => Ok(s.conn()?.execute_batch("PRAGMA cache_size = -2000")?),
             Backend::Postgres(_) => Ok(()),
         }
     }
 
     /// The SQLite connection, for what only SQLite has (online backup,
     /// the authorizer of `query`).
-    pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
+    pub fn sqlite(&self) -> Result<Option<sqlite::Guard<'_>>> {
         match &self.backend {
-            Backend::Sqlite(c) => Some(c),
-            Backend::Postgres(_) => None,
+            Backend::Sqlite(s) => s.conn().map(Some),
+            Backend::Postgres(_) => Ok(None),
         }
     }
 
-    pub fn sqlite_mut(&mut self) -> Option<&mut rusqlite::Connection> {
+    pub fn sqlite_mut(&mut self) -> Result<Option<&mut rusqlite::Connection>> {
         match &mut self.backend {
-            Backend::Sqlite(c) => Some(c),
-            Backend::Postgres(_) => None,
+            Backend::Sqlite(s) => s.connection_mut().map(Some),
+            Backend::Postgres(_) => Ok(None),
         }
     }
 
@@ -268,7 +269,8 @@ impl Db {
         mut f: impl FnMut(&Row) -> Result<(), E>,
     ) -> Result<(), E> {
         match &self.backend {
-            Backend::Sqlite(c) => {
+            Backend::Sqlite(s) => {
+                let c = s.conn()?;
                 let mut stmt = c.prepare_cached(sql).map_err(DbError::from)?;
                 sqlite::bind(&mut stmt, params)?;
                 let mut rows = stmt.raw_query();
@@ -323,7 +325,8 @@ impl Db {
     /// Runs one statement; returns the rows it changed.
     pub fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<u64> {
         match &self.backend {
-            Backend::Sqlite(c) => {
+            Backend::Sqlite(s) => {
+                let c = s.conn()?;
                 let mut stmt = c.prepare_cached(sql)?;
                 sqlite::bind(&mut stmt, params)?;
                 Ok(stmt.raw_execute()? as u64)
@@ -341,42 +344,89 @@ impl Db {
     /// Runs statements without parameters (schema, temporary tables).
     pub fn batch(&self, sql: &str) -> Result<()> {
         match &self.backend {
-            Backend::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Backend::Sqlite(s) => Ok(s.conn()?.execute_batch(sql)?),
             Backend::Postgres(p) => p.batch(sql),
         }
     }
 
-    /// Inserts one row of a bulk table: a cached statement on SQLite, a
-    /// buffered binary `COPY` on PostgreSQL (sent before any other
-    /// statement runs, so every read sees it).
+    /// Inserts one row of a bulk table, buffered and written in batches on
+    /// another thread (SQLite's inserts, a server's binary `COPY`); the
+    /// batch is written before any other statement runs, so every read
+    /// sees it.
     pub fn append(&self, bulk: Bulk, row: &[&dyn Param]) -> Result<()> {
         debug_assert_eq!(row.len(), bulk.columns().len());
         match &self.backend {
-            Backend::Sqlite(c) => sqlite::append(c, bulk, row),
+            Backend::Sqlite(s) => s.append(bulk, row),
             Backend::Postgres(p) => p.append(bulk, row),
+        }
+    }
+
+    /// Runs `f`, whose statements neither change the bulk tables nor read
+    /// rows appended since the last statement outside such a block (the
+    /// registry of depots and types; a depot's stored versions, read
+    /// before any row of its from this file): on the file, they run
+    /// between two rows of the batch being written instead of waiting for
+    /// the whole of it — a depot met every few thousand rows would
+    /// otherwise stop the overlap each time.
+    pub fn beside_bulk<T>(&self, f: impl FnOnce() -> T) -> T {
+        match &self.backend {
+            Backend::Sqlite(s) => s.beside_bulk(f),
+            Backend::Postgres(_) => f(),
         }
     }
 
     /// Begins the transaction of a change (one file, one requirements
     /// import): writers queue one at a time, for at most the busy timeout.
     pub fn begin_write(&self) -> Result<Tx<'_>> {
+        self.begin(false)
+    }
+
+    /// Begins the transaction of an import, whose bulk rows are not looked
+    /// up in the depot, type and ledger tables one by one as SQLite's
+    /// declared foreign keys would (three B-tree searches a row, an eighth
+    /// of a million-row import): the ids they carry are the ones this
+    /// transaction registered or read, no import deletes a depot, type or
+    /// ledger entry, and `check` verifies every reference. A server leaves
+    /// these references undeclared for the same reason.
+    pub fn begin_import(&self) -> Result<Tx<'_>> {
+        self.begin(true)
+    }
+
+    fn begin(&self, unchecked_references: bool) -> Result<Tx<'_>> {
+        let mut relaxed = false;
         match &self.backend {
-            Backend::Sqlite(c) => c
-                .execute_batch("BEGIN IMMEDIATE")
-                .map_err(|e| sqlite::classify(&self.location, e))?,
+            Backend::Sqlite(s) => {
+                let conn = s.conn()?;
+                if unchecked_references {
+                    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+                    relaxed = true;
+                }
+                if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+                    if relaxed {
+                        let _ = conn.execute_batch("PRAGMA foreign_keys = ON");
+                    }
+                    return Err(sqlite::classify(&self.location, e));
+                }
+            }
             Backend::Postgres(p) => p.begin_write()?,
         }
         Ok(Tx {
             db: self,
             open: true,
+            relaxed,
         })
     }
 
     fn end(&self, sql: &str) -> Result<()> {
         match &self.backend {
-            Backend::Sqlite(c) => c
-                .execute_batch(sql)
-                .map_err(|e| sqlite::classify(&self.location, e)),
+            Backend::Sqlite(s) => {
+                if sql != "COMMIT" {
+                    s.discard();
+                }
+                s.conn()?
+                    .execute_batch(sql)
+                    .map_err(|e| sqlite::classify(&self.location, e))
+            }
             Backend::Postgres(p) => p.end(sql),
         }
     }
@@ -404,17 +454,29 @@ pub fn check_storage(location: &Location) -> StorageCheck {
 pub struct Tx<'a> {
     db: &'a Db,
     open: bool,
+    /// Foreign keys were turned off for it, to turn on again after.
+    relaxed: bool,
 }
 
 impl Tx<'_> {
     pub fn commit(mut self) -> Result<()> {
         self.open = false;
-        self.db.end("COMMIT")
+        let result = self.db.end("COMMIT");
+        self.restore();
+        result
     }
 
     pub fn rollback(mut self) -> Result<()> {
         self.open = false;
-        self.db.end("ROLLBACK")
+        let result = self.db.end("ROLLBACK");
+        self.restore();
+        result
+    }
+
+    fn restore(&mut self) {
+        if std::mem::take(&mut self.relaxed) {
+            let _ = self.db.batch("PRAGMA foreign_keys = ON");
+        }
     }
 }
 
@@ -430,6 +492,7 @@ impl Drop for Tx<'_> {
         if self.open {
             let _ = self.db.end("ROLLBACK");
         }
+        self.restore();
     }
 }
 
@@ -439,7 +502,7 @@ pub fn open(location: &Location, access: Access) -> Result<Db> {
         Location::File(path) => {
             let created = access == Access::Write && !path.exists();
             Ok(Db::new(
-                Backend::Sqlite(sqlite::open(path, access)?),
+                Backend::Sqlite(Box::new(sqlite::Sqlite::new(sqlite::open(path, access)?))),
                 path.display().to_string(),
                 created,
             ))
@@ -452,7 +515,7 @@ pub fn open(location: &Location, access: Access) -> Result<Db> {
 /// a database that does not exist yet (creating it would be a write).
 pub fn open_scratch() -> Result<Db> {
     Ok(Db::new(
-        Backend::Sqlite(sqlite::open_scratch()?),
+        Backend::Sqlite(Box::new(sqlite::Sqlite::new(sqlite::open_scratch()?))),
         ":memory:".into(),
         false,
     ))
@@ -465,7 +528,9 @@ pub fn open_scratch() -> Result<Db> {
 /// imported there.
 pub fn remove_if_empty(db: Db, location: &Location) -> Result<()> {
     match (db.backend, location) {
-        (Backend::Sqlite(c), Location::File(path)) => sqlite::remove_if_empty(c, path),
+        (Backend::Sqlite(s), Location::File(path)) => {
+            sqlite::remove_if_empty(s.into_connection()?, path)
+        }
         _ => Ok(()),
     }
 }

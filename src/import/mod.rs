@@ -231,7 +231,7 @@ fn attempt(
     opts: &ImportOptions,
     progress: Option<&ProgressBar>,
 ) -> Result<Box<Outcomes>, Error> {
-    let tx = conn.begin_write()?;
+    let tx = conn.begin_import()?;
     let imported_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let ledger_id = store::open_ledger_entry(&tx, file, input.sha256(), &imported_at, &os_user())?;
     let mut records = Records::open(path, input).map_err(|source| Error::NoInput {
@@ -263,6 +263,7 @@ fn attempt(
         writers: Vec::new(),
         open: FxHashMap::default(),
         deferred: 0,
+        first_pass: true,
         out: Outcomes::default(),
         errors: Vec::new(),
         error_rows: 0,
@@ -370,6 +371,8 @@ struct Run<'a> {
     open: FxHashMap<DepotCode, usize>,
     /// Rows spilled because their depot's writer is open for another date.
     deferred: u64,
+    /// Reading the file, not replaying spilled rows.
+    first_pass: bool,
     out: Outcomes,
     errors: Vec<RowError>,
     error_rows: usize,
@@ -428,16 +431,27 @@ impl Run<'_> {
             Some(&i) if self.writers[i].as_of == h.as_of => i,
             Some(_) => return self.defer(&h, line, record),
             None => {
-                let (depot_id, warning) =
-                    self.registry
-                        .depot_id(self.conn, &h.depot, self.ledger_id)?;
+                let conn = self.conn;
+                let mut open = || -> Result<_, Error> {
+                    let (depot_id, warning) =
+                        self.registry.depot_id(conn, &h.depot, self.ledger_id)?;
+                    let writer = SnapshotWriter::open(conn, depot_id, h.depot.clone(), h.as_of)?;
+                    Ok((writer, warning))
+                };
+                // On the first pass a depot's writer opens before any of its
+                // rows is written, so its stored state can be read while
+                // other depots' rows are; a replay follows writes it needs.
+                let (writer, warning) = if self.first_pass {
+                    conn.beside_bulk(open)?
+                } else {
+                    open()?
+                };
                 if let Some(w) = warning {
                     self.warn(
                         WarningKind::LikelyTypo,
                         format!("{}:{}: depot: {}", self.file, line, w),
                     );
                 }
-                let writer = SnapshotWriter::open(self.conn, depot_id, h.depot.clone(), h.as_of)?;
                 self.writers.push(writer);
                 self.open.insert(h.depot.clone(), self.writers.len() - 1);
                 self.writers.len() - 1
@@ -457,13 +471,15 @@ impl Run<'_> {
                 Ok(None) => {}
             }
         }
-        let (type_id, warning) = self.registry.type_id(
-            self.conn,
-            &h.type_code,
-            h.nsn.as_ref(),
-            h.category,
-            self.ledger_id,
-        )?;
+        let (type_id, warning) = self.conn.beside_bulk(|| {
+            self.registry.type_id(
+                self.conn,
+                &h.type_code,
+                h.nsn.as_ref(),
+                h.category,
+                self.ledger_id,
+            )
+        })?;
         if let Some(warning) = warning {
             self.warn(
                 WarningKind::LikelyTypo,
@@ -499,16 +515,19 @@ impl Run<'_> {
         }
         self.deferred += 1;
         let depot_id = self.open.get(&h.depot).map(|&i| self.writers[i].depot_id);
-        self.conn.execute(
-            "INSERT INTO deferred_row VALUES (?1, ?2, ?3, ?4)",
-            &[
-                &depot_id,
-                &crate::model::iso(h.as_of),
-                &line,
-                &serde_json::to_string(&record.iter().collect::<Vec<_>>())
-                    .expect("strings serialize"),
-            ],
-        )?;
+        let conn = self.conn;
+        conn.beside_bulk(|| {
+            conn.execute(
+                "INSERT INTO deferred_row VALUES (?1, ?2, ?3, ?4)",
+                &[
+                    &depot_id,
+                    &crate::model::iso(h.as_of),
+                    &line,
+                    &serde_json::to_string(&record.iter().collect::<Vec<_>>())
+                        .expect("strings serialize"),
+                ],
+            )
+        })?;
         Ok(())
     }
 
@@ -537,6 +556,7 @@ impl Run<'_> {
     /// back from the spill, not from the file.
     fn replay_deferred(&mut self, validator: &Validator) -> Result<(), Error> {
         let conn = self.conn;
+        self.first_pass = false;
         // Read a page at a time: the rows put between pages are written
         // through the same connection, which cannot run two statements at
         // once on a server.

@@ -2,6 +2,7 @@
 //! area, each test in its own temp dir driving the real `stockpile`.
 
 mod brief;
+mod bulk;
 mod cli;
 mod crash;
 mod dialects;

@@ -4,7 +4,6 @@
 //! errors a user meets (server down, lock held, read-only query, another
 //! program's or version's database).
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::pg;
@@ -26,39 +25,11 @@ fn the_integration_suite_passes_on_postgresql() {
     if pg::on_postgres() || cluster().is_none() {
         return;
     }
-    let out = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--skip", "postgres::", "--test-threads", "2"])
-        .env(pg::BACKEND, "postgres")
-        .output()
-        .expect("the test binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let summary = stdout
-        .lines()
-        .filter(|l| l.starts_with("test result") || l.contains("FAILED") || l.contains("panicked"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    assert!(
-        out.status.success(),
-        "the suite failed on PostgreSQL:\n{summary}\n\n{}\n{}",
-        stdout
-            .chars()
-            .rev()
-            .take(6000)
-            .collect::<String>()
-            .chars()
-            .rev()
-            .collect::<String>(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // It ran the suite, not nothing.
-    let passed: usize = stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("test result: ok. "))
-        .filter_map(|l| l.split(' ').next()?.parse::<usize>().ok())
-        .sum();
-    assert!(
-        passed > 80,
-        "only {passed} tests ran on PostgreSQL:\n{summary}"
+    crate::util::run_suite_again(
+        "on PostgreSQL",
+        (pg::BACKEND, "postgres"),
+        &["postgres::", "bulk::"],
+        80,
     );
 }
 

@@ -146,10 +146,20 @@ impl Work {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
+        self.run_with(&[], args)
+    }
+
+    /// `run`, with these environment variables set.
+    pub fn run_with<I, S>(&self, env: &[(&str, &str)], args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
         let mut cmd = Command::cargo_bin("stockpile").expect("binary built");
         cmd.current_dir(self.dir.path())
             .env_remove("STOCKPILE_DB")
             .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
             .arg("--db")
             .arg(self.db_arg())
             .args(args);
@@ -307,4 +317,45 @@ pub fn with_fixtures() -> Work {
     ])
     .ok();
     w
+}
+
+/// Runs this test binary's suite again in a child process with `env` set,
+/// leaving out the modules in `skip`; fails with the child's summary and
+/// the tail of its output unless every test passed and more than
+/// `at_least` ran.
+pub fn run_suite_again(what: &str, env: (&str, &str), skip: &[&str], at_least: usize) {
+    let mut cmd = std::process::Command::new(std::env::current_exe().expect("test binary"));
+    for module in skip {
+        cmd.args(["--skip", module]);
+    }
+    let out = cmd
+        .args(["--test-threads", "2"])
+        .env(env.0, env.1)
+        .output()
+        .expect("the test binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let summary = stdout
+        .lines()
+        .filter(|l| l.starts_with("test result") || l.contains("FAILED") || l.contains("panicked"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let tail: String = {
+        let chars: Vec<char> = stdout.chars().collect();
+        chars[chars.len().saturating_sub(6000)..].iter().collect()
+    };
+    assert!(
+        out.status.success(),
+        "the suite failed {what}:\n{summary}\n\n{tail}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // It ran the suite, not nothing.
+    let passed: usize = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("test result: ok. "))
+        .filter_map(|l| l.split(' ').next()?.parse::<usize>().ok())
+        .sum();
+    assert!(
+        passed > at_least,
+        "only {passed} tests ran {what}:\n{summary}"
+    );
 }

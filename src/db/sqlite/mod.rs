@@ -7,11 +7,15 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Access, Bulk, Param, Value};
+mod load;
+
+pub use load::{Guard, Sqlite};
+
+use super::{Access, Param, Value};
 use crate::error::{DbError, is_busy};
 
 /// The schema compiled into the binary.
-pub const SCHEMA: &str = include_str!("../../schema.sql");
+pub const SCHEMA: &str = include_str!("../../../schema.sql");
 /// Where `schema.sql` turns from the SQLite file to the PostgreSQL server.
 pub const POSTGRES_PART: &str = "\n-- PostgreSQL\n";
 
@@ -421,29 +425,6 @@ pub(super) fn bind(
     for (i, p) in params.iter().enumerate() {
         stmt.raw_bind_parameter(i + 1, p.value())?;
     }
-    Ok(())
-}
-
-pub(super) fn append(conn: &Connection, bulk: Bulk, row: &[&dyn Param]) -> Result<(), DbError> {
-    let sql = match bulk {
-        Bulk::HoldingVersion => {
-            "INSERT INTO holding_version (depot_id, content_hash, type_id, status, quantity,
-                serial, owner, notice_hours, lot, expires, last_inspected, remarks,
-                valid_from, valid_to, opened_by, source_line)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
-        }
-        Bulk::ReadinessCurrent => {
-            "INSERT INTO readiness_current (depot_id, type_id, fmc, pmc, nmcm, nmcs, expired)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-        }
-        Bulk::ReadinessNotice => {
-            "INSERT INTO readiness_notice (depot_id, type_id, notice_hours, fmc, pmc)
-             VALUES (?1, ?2, ?3, ?4, ?5)"
-        }
-    };
-    let mut stmt = conn.prepare_cached(sql)?;
-    bind(&mut stmt, row)?;
-    stmt.raw_execute()?;
     Ok(())
 }
 
