@@ -65,6 +65,40 @@ pub fn line_key(content_hash: u64, occurrence: u32) -> i64 {
     key as i64
 }
 
+/// Where `key` is, or would go, in `sorted`, a slice ordered by
+/// `key_of` over 64-bit hashes (a line key as `hash_order`, a serial's
+/// hash). Hashes spread evenly over their range, so the search starts
+/// where the key's value says and widens from there: a few probes, where a
+/// binary search takes a cache miss per halving — on a million keys split
+/// among 200 depots, most of a next week's import went to those misses.
+pub fn find_hashed<T>(sorted: &[T], key: u64, key_of: impl Fn(&T) -> u64) -> Result<usize, usize> {
+    let n = sorted.len();
+    let guess = ((u128::from(key) * n as u128) >> 64) as usize;
+    let (mut lo, mut hi) = (guess, guess);
+    let mut step = 8;
+    while lo > 0 && key_of(&sorted[lo - 1]) >= key {
+        lo = lo.saturating_sub(step);
+        step *= 2;
+    }
+    step = 8;
+    while hi < n && key_of(&sorted[hi]) < key {
+        hi = (hi + step).min(n);
+        step *= 2;
+    }
+    // The key, if present, is at the first index not below it: in lo..=hi.
+    let end = (hi + 1).min(n);
+    sorted[lo..end]
+        .binary_search_by_key(&key, key_of)
+        .map(|i| i + lo)
+        .map_err(|i| i + lo)
+}
+
+/// A line key's place in the order of unsigned hashes (keys are stored
+/// as signed integers and sorted as such).
+pub fn hash_order(key: i64) -> u64 {
+    (key as u64) ^ (1 << 63)
+}
+
 /// SHA-256 over a snapshot's sorted line keys.
 pub fn snapshot_digest(keys: &mut [i64]) -> String {
     keys.sort_unstable();

@@ -387,23 +387,28 @@ impl Db {
     /// of a million-row import): the ids they carry are the ones this
     /// transaction registered or read, no import deletes a depot, type or
     /// ledger entry, and `check` verifies every reference. A server leaves
-    /// these references undeclared for the same reason.
+    /// these references undeclared for the same reason. The file's page
+    /// cache is smaller meanwhile (see `sqlite::IMPORT_CACHE_KIB`).
     pub fn begin_import(&self) -> Result<Tx<'_>> {
         self.begin(true)
     }
 
-    fn begin(&self, unchecked_references: bool) -> Result<Tx<'_>> {
+    fn begin(&self, import: bool) -> Result<Tx<'_>> {
         let mut relaxed = false;
         match &self.backend {
             Backend::Sqlite(s) => {
                 let conn = s.conn()?;
-                if unchecked_references {
-                    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+                if import {
+                    conn.execute_batch(&format!(
+                        "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -{}",
+                        sqlite::IMPORT_CACHE_KIB
+                    ))?;
                     relaxed = true;
                 }
                 if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+                    drop(conn);
                     if relaxed {
-                        let _ = conn.execute_batch("PRAGMA foreign_keys = ON");
+                        let _ = self.batch(&sqlite::import_settings_undone());
                     }
                     return Err(sqlite::classify(&self.location, e));
                 }
@@ -454,7 +459,7 @@ pub fn check_storage(location: &Location) -> StorageCheck {
 pub struct Tx<'a> {
     db: &'a Db,
     open: bool,
-    /// Foreign keys were turned off for it, to turn on again after.
+    /// An import's settings were made for it, to be undone after.
     relaxed: bool,
 }
 
@@ -475,7 +480,7 @@ impl Tx<'_> {
 
     fn restore(&mut self) {
         if std::mem::take(&mut self.relaxed) {
-            let _ = self.db.batch("PRAGMA foreign_keys = ON");
+            let _ = self.db.batch(&sqlite::import_settings_undone());
         }
     }
 }

@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::content::find_hashed;
 use crate::error::RowError;
 use crate::model::iso;
 
@@ -25,7 +26,7 @@ struct Seen {
 }
 
 /// Serials a date's map takes before they join its sorted vector.
-const RECENT: usize = 8192;
+const RECENT: usize = 2048;
 
 /// The serials of one snapshot date in this file, by 64-bit hash: the
 /// older ones in a vector sorted by hash, exactly sized (16 bytes each),
@@ -45,7 +46,9 @@ impl DateBook {
         if let Some(&seen) = self.recent.get(&hash) {
             return Some(seen);
         }
-        position(&self.sorted, hash).ok().map(|i| self.sorted[i].1)
+        find_hashed(&self.sorted, hash, |e| e.0)
+            .ok()
+            .map(|i| self.sorted[i].1)
     }
 
     fn insert(&mut self, hash: u64, seen: Seen) {
@@ -74,32 +77,6 @@ impl DateBook {
             }
         }
     }
-}
-
-/// Where `key` is or would go in `sorted`. The keys are hashes, spread
-/// evenly over 64 bits, so the search starts where the key's value says
-/// and widens from there: a few probes, where a binary search over a
-/// million entries takes twenty cache misses.
-fn position(sorted: &[(u64, Seen)], key: u64) -> Result<usize, usize> {
-    let n = sorted.len();
-    let guess = ((u128::from(key) * n as u128) >> 64) as usize;
-    let (mut lo, mut hi) = (guess, guess);
-    let mut step = 8;
-    while lo > 0 && sorted[lo - 1].0 >= key {
-        lo = lo.saturating_sub(step);
-        step *= 2;
-    }
-    step = 8;
-    while hi < n && sorted[hi].0 < key {
-        hi = (hi + step).min(n);
-        step *= 2;
-    }
-    // The key, if present, is at the first index not below it: in lo..=hi.
-    let end = (hi + 1).min(n);
-    sorted[lo..end]
-        .binary_search_by_key(&key, |e| e.0)
-        .map(|i| i + lo)
-        .map_err(|i| i + lo)
 }
 
 /// A file holds few dates: a short vector beats hashing the date per row.

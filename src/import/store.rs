@@ -13,7 +13,9 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::row::Holding;
-use crate::content::{GENESIS, LineContent, ledger_entry_hash, line_key, snapshot_digest};
+use crate::content::{
+    GENESIS, LineContent, find_hashed, hash_order, ledger_entry_hash, line_key, snapshot_digest,
+};
 use crate::error::RowError;
 use crate::model::{Category, DepotCode, Nsn, State, Status, TypeCode, iso, near_miss_key};
 
@@ -552,7 +554,7 @@ impl SnapshotWriter {
         let mut occurrence = 0u32;
         let key = loop {
             let key = line_key(hash, occurrence);
-            if let Ok(i) = self.live.binary_search_by_key(&key, |v| v.key) {
+            if let Ok(i) = find_hashed(&self.live, hash_order(key), |v| hash_order(v.key)) {
                 if !self.seen[i] {
                     self.seen[i] = true;
                     let id = self.live[i].id;
