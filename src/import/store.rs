@@ -776,36 +776,119 @@ fn close_versions(conn: &Db, ids: &[i64], valid_to: &str) -> db::Result<()> {
     Ok(())
 }
 
-/// Replaces the depots' rows of `readiness_current` and `readiness_notice`,
-/// written in key order: every old row goes first, then the new ones, in
-/// one bulk load per table on a server (not two per depot).
+/// Puts the depots' new aggregates in place of their stored rows, type by
+/// type: only the types whose rows differ are deleted and written again
+/// (a next week's export changes a few types of each depot; rewriting
+/// all 405,000 rows of a 1M-holding stockpile took a third of a second).
+/// Every delete goes first, then the new rows, in one bulk load per table
+/// on a server (not two per depot).
 pub fn write_aggregates(conn: &Db, all: &[Aggregates]) -> db::Result<()> {
+    let mut changed = Vec::with_capacity(all.len());
     for a in all {
-        conn.execute(
-            "DELETE FROM readiness_current WHERE depot_id = ?1",
-            &[&a.depot_id],
-        )?;
-        conn.execute(
-            "DELETE FROM readiness_notice WHERE depot_id = ?1",
-            &[&a.depot_id],
-        )?;
+        let types = changed_types(conn, a)?;
+        delete_types(conn, "readiness_current", a.depot_id, &types)?;
+        delete_types(conn, "readiness_notice", a.depot_id, &types)?;
+        changed.push(types);
     }
-    for a in all {
-        append_aggregates(conn, a.depot_id, &a.readiness)?;
+    for (a, types) in all.iter().zip(&changed) {
+        append_aggregates(conn, a.depot_id, &a.readiness, types)?;
     }
     Ok(())
 }
 
-fn append_aggregates(conn: &Db, depot_id: i64, readiness: &Readiness) -> db::Result<()> {
-    let mut types: Vec<(&i64, &[i64; 5])> = readiness.by_type.iter().collect();
-    types.sort_unstable();
-    for (type_id, q) in types {
+/// The types of a depot whose stored aggregate rows differ from `a`'s
+/// (present on one side only, or with other figures), sorted.
+fn changed_types(conn: &Db, a: &Aggregates) -> db::Result<Vec<i64>> {
+    let mut changed = FxHashSet::default();
+    let mut stored_types = FxHashSet::default();
+    conn.each(
+        "SELECT type_id, fmc, pmc, nmcm, nmcs, expired FROM readiness_current WHERE depot_id = ?1",
+        &[&a.depot_id],
+        |r| {
+            let type_id: i64 = r.get(0)?;
+            let q = [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?];
+            if a.readiness.by_type.get(&type_id) != Some(&q) {
+                changed.insert(type_id);
+            }
+            stored_types.insert(type_id);
+            Ok(())
+        },
+    )?;
+    let mut stored_notices = FxHashSet::default();
+    conn.each(
+        "SELECT type_id, notice_hours, fmc, pmc FROM readiness_notice WHERE depot_id = ?1",
+        &[&a.depot_id],
+        |r| {
+            let key = notice_key(r.get(0)?, r.get(1)?);
+            if a.readiness.by_notice.get(&key) != Some(&[r.get(2)?, r.get(3)?]) {
+                changed.insert(notice_of_key(key).0);
+            }
+            stored_notices.insert(key);
+            Ok(())
+        },
+    )?;
+    changed.extend(
+        a.readiness
+            .by_type
+            .keys()
+            .filter(|t| !stored_types.contains(*t)),
+    );
+    changed.extend(
+        a.readiness
+            .by_notice
+            .keys()
+            .filter(|k| !stored_notices.contains(*k))
+            .map(|k| notice_of_key(*k).0),
+    );
+    let mut changed: Vec<i64> = changed.into_iter().collect();
+    changed.sort_unstable();
+    Ok(changed)
+}
+
+/// Deletes a depot's rows of these types from an aggregate table, 256
+/// types to a statement.
+fn delete_types(conn: &Db, table: &str, depot_id: i64, types: &[i64]) -> db::Result<()> {
+    for batch in types.chunks(256) {
+        let sql = format!(
+            "DELETE FROM {table} WHERE depot_id = ?1 AND type_id IN ({})",
+            (2..batch.len() + 2)
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut params: Vec<&dyn db::Param> = Vec::with_capacity(batch.len() + 1);
+        params.push(&depot_id);
+        params.extend(batch.iter().map(|t| t as &dyn db::Param));
+        conn.execute(&sql, &params)?;
+    }
+    Ok(())
+}
+
+/// Writes a depot's aggregate rows of these types (sorted), in key order.
+fn append_aggregates(
+    conn: &Db,
+    depot_id: i64,
+    readiness: &Readiness,
+    types: &[i64],
+) -> db::Result<()> {
+    let wanted = |type_id: &i64| types.binary_search(type_id).is_ok();
+    let mut rows: Vec<(&i64, &[i64; 5])> = readiness
+        .by_type
+        .iter()
+        .filter(|(t, _)| wanted(t))
+        .collect();
+    rows.sort_unstable();
+    for (type_id, q) in rows {
         conn.append(
             Bulk::ReadinessCurrent,
             &[&depot_id, type_id, &q[0], &q[1], &q[2], &q[3], &q[4]],
         )?;
     }
-    let mut notices: Vec<(&u64, &[i64; 2])> = readiness.by_notice.iter().collect();
+    let mut notices: Vec<(&u64, &[i64; 2])> = readiness
+        .by_notice
+        .iter()
+        .filter(|(k, _)| wanted(&notice_of_key(**k).0))
+        .collect();
     notices.sort_unstable();
     for (key, q) in notices {
         let (type_id, notice) = notice_of_key(*key);

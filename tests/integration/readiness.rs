@@ -221,3 +221,48 @@ fn depots_and_types_lists() {
         json!({"category": null, "on_hand": 0, "mc_rate": null}),
     );
 }
+
+/// A next week's export rewrites only the aggregate rows of the types that
+/// changed: a type whose totals stay the same but whose items moved to
+/// another notice, a type gone from the depot, a type new to it, and an
+/// untouched type must all read as the holdings say.
+#[test]
+fn a_next_weeks_aggregates_follow_every_kind_of_change() {
+    let w = Work::new();
+    let week1 = w.write(
+        "w1.csv",
+        export(&[
+            "D-1,2026-10-01,TANK,MBT,,V1,1,FMC,DEU,24,,,",
+            "D-1,2026-10-01,TANK,MBT,,V2,1,FMC,DEU,48,,,",
+            "D-1,2026-10-01,TRUCK,LOG,,T1,1,PMC,DEU,12,,,",
+            "D-1,2026-10-01,GUN,SPH,,G1,1,FMC,DEU,6,,,",
+        ]),
+    );
+    w.import(&week1).ok();
+    let week2 = w.write(
+        "w2.csv",
+        export(&[
+            // TANK: still 2 FMC, but both at 48 h now.
+            "D-1,2026-10-08,TANK,MBT,,V1,1,FMC,DEU,48,,,",
+            "D-1,2026-10-08,TANK,MBT,,V2,1,FMC,DEU,48,,,",
+            // TRUCK gone, RADAR new, GUN unchanged.
+            "D-1,2026-10-08,RADAR,AD,,R1,1,NMCM,DEU,,,,",
+            "D-1,2026-10-08,GUN,SPH,,G1,1,FMC,DEU,6,,,",
+        ]),
+    );
+    w.import(&week2).ok();
+    let within = w.json(&["deployable", "--within", "24h", "--by", "type"]);
+    assert_eq!(row(&within, "type", "TANK")["deployable"], 0, "{within}");
+    assert_eq!(row(&within, "type", "GUN")["deployable"], 1, "{within}");
+    let by_type = w.json(&["report", "--by", "type"]);
+    let types: Vec<&str> = by_type["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["GUN", "RADAR", "TANK"], "{by_type}");
+    assert_eq!(row(&by_type, "type", "RADAR")["nmcm"], 1, "{by_type}");
+    assert_eq!(row(&by_type, "type", "TANK")["fmc"], 2, "{by_type}");
+    w.run(["check"]).ok();
+}
