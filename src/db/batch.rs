@@ -139,6 +139,13 @@ pub struct Values<'a> {
 
 impl Values<'_> {
     fn varint(&mut self) -> u64 {
+        // Most values (ids, quantities, lengths) take one byte.
+        if let Some((&b, rest)) = self.bytes.split_first()
+            && b < 0x80
+        {
+            self.bytes = rest;
+            return u64::from(b);
+        }
         let mut u = 0u64;
         let mut shift = 0;
         while let Some((&b, rest)) = self.bytes.split_first() {

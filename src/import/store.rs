@@ -207,18 +207,38 @@ fn near_miss(keys: &mut HashMap<String, String>, code: &str, what: &str) -> Opti
 /// A version live on the snapshot date, in memory: 16 bytes, sorted by key.
 /// Its validity interval is kept (in `spans`) only when the snapshot is not
 /// the depot's newest: for the newest, every live version began before it
-/// and is still open.
+/// and is still open. Whether the snapshot has a line for it is the sign of
+/// `id` (row ids are positive): a flag beside the key, where a vector of
+/// flags of its own cost a second cache miss per line of a next week's
+/// import.
 #[derive(Clone, Copy)]
 struct LiveVersion {
     key: i64,
     id: i64,
 }
 
+impl LiveVersion {
+    fn id(self) -> i64 {
+        self.id.abs()
+    }
+
+    fn seen(self) -> bool {
+        self.id < 0
+    }
+
+    fn mark_seen(&mut self) {
+        self.id = -self.id.abs();
+    }
+}
+
 /// A depot's readiness in the making: per type, quantity by state (FMC,
 /// PMC, NMCM, NMCS, expired); per type and notice, the FMC and PMC quantity.
-/// A few hundred entries a depot, whatever its number of holdings.
+/// A few hundred entries a depot, whatever its number of holdings. (One
+/// map for both, keyed by type and notice or state, saved a cache miss a
+/// line but took 10 MB more on wide data: 200 depots' maps doubled past
+/// their sizes at once.)
 #[derive(Default)]
-struct Readiness {
+struct AggregateRows {
     by_type: FxHashMap<i64, [i64; 5]>,
     /// By [`notice_key`]: 24 bytes an entry where a (type, notice) tuple
     /// key took 32; a force-wide file holds hundreds of thousands at once.
@@ -238,7 +258,7 @@ fn notice_of_key(key: u64) -> (i64, Option<u32>) {
     ((key >> 32) as i64, low.checked_sub(1))
 }
 
-impl Readiness {
+impl AggregateRows {
     fn add(&mut self, type_id: i64, state: State, notice: Option<u32>, quantity: i64) {
         let i = match state {
             State::Reported(Status::Fmc) => 0,
@@ -356,7 +376,6 @@ pub struct SnapshotWriter {
     existing: Option<Existing>,
     live: Vec<LiveVersion>,
     spans: FxHashMap<i64, (i32, i32)>,
-    seen: Vec<bool>,
     ending: FxHashMap<i64, i64>,
     beginning: FxHashMap<i64, (i64, i32)>,
     /// Keys of the lines this snapshot adds, for its digest.
@@ -373,7 +392,7 @@ pub struct SnapshotWriter {
     /// identically within a snapshot (a serial is unique in it): a small set
     /// instead of one entry per vehicle.
     repeatable: FxHashSet<i64>,
-    readiness: Readiness,
+    readiness: AggregateRows,
     lines: u64,
     quantity: u64,
     hash_buf: Vec<u8>,
@@ -486,7 +505,6 @@ impl SnapshotWriter {
                 )?;
             }
         }
-        let seen = vec![false; live.len()];
         Ok(SnapshotWriter {
             depot_id,
             depot,
@@ -498,14 +516,13 @@ impl SnapshotWriter {
             existing,
             live,
             spans,
-            seen,
             ending,
             beginning,
             new_keys: Keys::default(),
             zero_padded,
             repeated: Vec::new(),
             repeatable: FxHashSet::default(),
-            readiness: Readiness::default(),
+            readiness: AggregateRows::default(),
             lines: 0,
             quantity: 0,
             hash_buf: Vec::with_capacity(256),
@@ -555,9 +572,9 @@ impl SnapshotWriter {
         let key = loop {
             let key = line_key(hash, occurrence);
             if let Ok(i) = find_hashed(&self.live, hash_order(key), |v| hash_order(v.key)) {
-                if !self.seen[i] {
-                    self.seen[i] = true;
-                    let id = self.live[i].id;
+                if !self.live[i].seen() {
+                    self.live[i].mark_seen();
+                    let id = self.live[i].id();
                     if self.existing.is_some()
                         && self.spans.get(&id).is_some_and(|s| s.0 == day(self.as_of))
                     {
@@ -630,9 +647,8 @@ impl SnapshotWriter {
         let mut keys: Vec<i64> = self
             .live
             .iter()
-            .zip(&self.seen)
-            .filter(|(_, seen)| **seen)
-            .map(|(v, _)| v.key)
+            .filter(|v| v.seen())
+            .map(|v| v.key)
             .collect();
         std::mem::take(&mut self.new_keys).drain_into(&mut keys);
         let digest = snapshot_digest(&mut keys);
@@ -661,24 +677,21 @@ impl SnapshotWriter {
         let d = day(self.as_of);
         let n = self.next.map(day);
         let mut closing = Vec::new();
-        for (v, _) in self.live.iter().zip(&self.seen).filter(|(_, seen)| !**seen) {
-            let (from, to) = self
-                .spans
-                .get(&v.id)
-                .copied()
-                .unwrap_or((i32::MIN, OPEN_END));
+        for v in self.live.iter().filter(|v| !v.seen()) {
+            let id = v.id();
+            let (from, to) = self.spans.get(&id).copied().unwrap_or((i32::MIN, OPEN_END));
             let runs_past_next = n.is_some_and(|n| to > n);
             if from == d {
                 if runs_past_next {
                     conn.execute(
                         "UPDATE holding_version SET valid_from = ?1 WHERE id = ?2",
-                        &[&self.next_text, &v.id],
+                        &[&self.next_text, &id],
                     )?;
                 } else {
-                    conn.execute("DELETE FROM holding_version WHERE id = ?1", &[&v.id])?;
+                    conn.execute("DELETE FROM holding_version WHERE id = ?1", &[&id])?;
                 }
             } else {
-                closing.push(v.id);
+                closing.push(id);
                 if runs_past_next {
                     conn.execute(
                         "INSERT INTO holding_version (depot_id, content_hash, type_id, status, quantity,
@@ -687,14 +700,15 @@ impl SnapshotWriter {
                          SELECT depot_id, content_hash, type_id, status, quantity,
                             serial, owner, notice_hours, lot, expires, last_inspected, remarks,
                             ?1, ?2, opened_by, source_line FROM holding_version WHERE id = ?3",
-                        &[&self.next_text, &to_text(to), &v.id],
+                        &[&self.next_text, &to_text(to), &id],
                     )?;
                 }
             }
         }
         close_versions(conn, &closing, &self.as_of_text)?;
 
-        let mc = self.readiness.mc();
+        let rows = self.readiness;
+        let mc = rows.mc();
         match &self.existing {
             Some(existing) => {
                 conn.execute(
@@ -726,7 +740,7 @@ impl SnapshotWriter {
         }
         let aggregates = self.becomes_current.then_some(Aggregates {
             depot_id: self.depot_id,
-            readiness: self.readiness,
+            rows,
         });
         Ok((record, aggregates))
     }
@@ -735,7 +749,7 @@ impl SnapshotWriter {
 /// A depot's readiness aggregates, to be put in place of its old ones.
 pub struct Aggregates {
     depot_id: i64,
-    readiness: Readiness,
+    rows: AggregateRows,
 }
 
 fn to_text(day: i32) -> Option<String> {
@@ -785,20 +799,25 @@ fn close_versions(conn: &Db, ids: &[i64], valid_to: &str) -> db::Result<()> {
 pub fn write_aggregates(conn: &Db, all: &[Aggregates]) -> db::Result<()> {
     let mut changed = Vec::with_capacity(all.len());
     for a in all {
-        let types = changed_types(conn, a)?;
-        delete_types(conn, "readiness_current", a.depot_id, &types)?;
-        delete_types(conn, "readiness_notice", a.depot_id, &types)?;
+        let (types, stored) = changed_types(conn, a)?;
+        // A first import's depots have nothing stored to delete (on a
+        // server, a statement is a round trip).
+        if stored {
+            delete_types(conn, "readiness_current", a.depot_id, &types)?;
+            delete_types(conn, "readiness_notice", a.depot_id, &types)?;
+        }
         changed.push(types);
     }
     for (a, types) in all.iter().zip(&changed) {
-        append_aggregates(conn, a.depot_id, &a.readiness, types)?;
+        append_aggregates(conn, a.depot_id, &a.rows, types)?;
     }
     Ok(())
 }
 
 /// The types of a depot whose stored aggregate rows differ from `a`'s
-/// (present on one side only, or with other figures), sorted.
-fn changed_types(conn: &Db, a: &Aggregates) -> db::Result<Vec<i64>> {
+/// (present on one side only, or with other figures), sorted, and whether
+/// any row of the depot is stored.
+fn changed_types(conn: &Db, a: &Aggregates) -> db::Result<(Vec<i64>, bool)> {
     let mut changed = FxHashSet::default();
     let mut stored_types = FxHashSet::default();
     conn.each(
@@ -807,7 +826,7 @@ fn changed_types(conn: &Db, a: &Aggregates) -> db::Result<Vec<i64>> {
         |r| {
             let type_id: i64 = r.get(0)?;
             let q = [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?];
-            if a.readiness.by_type.get(&type_id) != Some(&q) {
+            if a.rows.by_type.get(&type_id) != Some(&q) {
                 changed.insert(type_id);
             }
             stored_types.insert(type_id);
@@ -820,29 +839,25 @@ fn changed_types(conn: &Db, a: &Aggregates) -> db::Result<Vec<i64>> {
         &[&a.depot_id],
         |r| {
             let key = notice_key(r.get(0)?, r.get(1)?);
-            if a.readiness.by_notice.get(&key) != Some(&[r.get(2)?, r.get(3)?]) {
+            if a.rows.by_notice.get(&key) != Some(&[r.get(2)?, r.get(3)?]) {
                 changed.insert(notice_of_key(key).0);
             }
             stored_notices.insert(key);
             Ok(())
         },
     )?;
+    changed.extend(a.rows.by_type.keys().filter(|t| !stored_types.contains(*t)));
     changed.extend(
-        a.readiness
-            .by_type
-            .keys()
-            .filter(|t| !stored_types.contains(*t)),
-    );
-    changed.extend(
-        a.readiness
+        a.rows
             .by_notice
             .keys()
             .filter(|k| !stored_notices.contains(*k))
             .map(|k| notice_of_key(*k).0),
     );
+    let stored = !stored_types.is_empty() || !stored_notices.is_empty();
     let mut changed: Vec<i64> = changed.into_iter().collect();
     changed.sort_unstable();
-    Ok(changed)
+    Ok((changed, stored))
 }
 
 /// Deletes a depot's rows of these types from an aggregate table, 256
@@ -868,7 +883,7 @@ fn delete_types(conn: &Db, table: &str, depot_id: i64, types: &[i64]) -> db::Res
 fn append_aggregates(
     conn: &Db,
     depot_id: i64,
-    readiness: &Readiness,
+    readiness: &AggregateRows,
     types: &[i64],
 ) -> db::Result<()> {
     let wanted = |type_id: &i64| types.binary_search(type_id).is_ok();
