@@ -94,6 +94,31 @@ impl Batch {
     }
 }
 
+impl Batch {
+    /// The rows in the order to write them: every other table's rows as
+    /// pushed, then the holding versions depot by depot, in the order
+    /// pushed within each depot. Rows of a force-wide file arrive with
+    /// their depots interleaved, and each depot's index entries sit
+    /// together (on the file and on a server alike), so that order turns
+    /// scattered B-tree inserts into runs. Nothing reads a version's id
+    /// across depots as file order; within a depot, ids keep the file's
+    /// order.
+    pub fn in_depot_order(&self) -> Vec<BatchRow<'_>> {
+        let mut rows: Vec<(i64, BatchRow)> = self
+            .rows()
+            .map(|row| {
+                let depot = match row.bulk {
+                    Bulk::HoldingVersion => row.first_int().unwrap_or(0),
+                    _ => i64::MIN,
+                };
+                (depot, row)
+            })
+            .collect();
+        rows.sort_by_key(|(depot, _)| *depot);
+        rows.into_iter().map(|(_, row)| row).collect()
+    }
+}
+
 fn zigzag(i: i64) -> u64 {
     ((i << 1) ^ (i >> 63)) as u64
 }

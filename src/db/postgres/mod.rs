@@ -18,9 +18,9 @@ use postgres::{Client, GenericClient, Statement};
 pub use url::Server;
 pub(crate) use wire::value;
 
-use super::{Access, Backend, Bulk, Db, Owned, Param, Value, sqlite};
+use super::batch::Batch;
+use super::{Access, Backend, Bulk, Db, Param, Value, sqlite};
 use crate::error::DbError;
-use wire::owned;
 
 /// The lock every writer takes for its transaction: imports queue one at a
 /// time, as they do on the SQLite file, because the versioning rule and the
@@ -31,11 +31,9 @@ const SCHEMA_LOCK: i64 = 0x5354_4b50_0002;
 /// Rows loaded by one transaction after which it refreshes the planner's
 /// statistics (a fixed sample: ~0.3 s whatever the table's size).
 const ANALYZE_AFTER: usize = 20_000;
-/// Rows buffered before a `COPY` sends them.
-const COPY_BATCH: usize = 16_384;
 
 /// A bulk load in flight: the thread holds the connection until it ends.
-type Loading = std::thread::JoinHandle<(Client, Result<(), postgres::Error>)>;
+type Loading = std::thread::JoinHandle<(Client, Batch, Result<(), postgres::Error>)>;
 
 /// A connection and what it keeps between statements.
 pub struct Pg {
@@ -46,7 +44,9 @@ pub struct Pg {
     copying: RefCell<Option<Loading>>,
     statements: RefCell<HashMap<String, Statement>>,
     /// Rows of each bulk table not yet sent, and how many in all.
-    pending: RefCell<([Vec<Vec<Owned>>; 3], usize)>,
+    pending: RefCell<Batch>,
+    /// The batch buffer the last `COPY` gave back, to fill next.
+    spare: RefCell<Batch>,
     /// Rows loaded by the open transaction.
     loaded: std::cell::Cell<usize>,
     shown: String,
@@ -98,9 +98,11 @@ impl Pg {
         let Some(handle) = self.copying.try_borrow_mut().map_err(|_| nested())?.take() else {
             return Ok(());
         };
-        let (client, result) = handle
+        let (client, mut batch, result) = handle
             .join()
             .map_err(|_| DbError::Internal("the bulk load's thread failed".into()))?;
+        batch.clear();
+        *self.spare.try_borrow_mut().map_err(|_| nested())? = batch;
         *self.client.try_borrow_mut().map_err(|_| nested())? = Some(client);
         Ok(result?)
     }
@@ -150,12 +152,10 @@ impl Pg {
 
     pub(super) fn append(&self, bulk: Bulk, row: &[&dyn Param]) -> Result<(), DbError> {
         let full = {
-            let mut pending = self.pending.borrow_mut();
-            let values = row.iter().map(|p| owned(p.value())).collect();
-            pending.0[bulk as usize].push(values);
-            pending.1 += 1;
+            let mut pending = self.pending.try_borrow_mut().map_err(|_| nested())?;
+            pending.push(bulk, row);
             self.loaded.set(self.loaded.get() + 1);
-            pending.1 >= COPY_BATCH
+            pending.is_full()
         };
         if full { self.flush() } else { Ok(()) }
     }
@@ -164,11 +164,15 @@ impl Pg {
     /// thread: the server stores one batch while this thread validates the
     /// next (the next statement waits for it).
     fn flush(&self) -> Result<(), DbError> {
-        let (tables, count) = std::mem::take(&mut *self.pending.borrow_mut());
-        if count == 0 {
+        if self.pending.try_borrow().map_err(|_| nested())?.is_empty() {
             return Ok(());
         }
         self.join()?;
+        let batch = {
+            let mut pending = self.pending.try_borrow_mut().map_err(|_| nested())?;
+            let mut spare = self.spare.try_borrow_mut().map_err(|_| nested())?;
+            std::mem::replace(&mut *pending, std::mem::take(&mut *spare))
+        };
         let mut client = self
             .client
             .try_borrow_mut()
@@ -176,18 +180,21 @@ impl Pg {
             .take()
             .ok_or_else(nested)?;
         let handle = std::thread::spawn(move || {
-            let result = copy(&mut client, tables);
-            (client, result)
+            let result = copy(&mut client, &batch);
+            (client, batch, result)
         });
         *self.copying.try_borrow_mut().map_err(|_| nested())? = Some(handle);
         Ok(())
     }
 }
 
-/// One binary `COPY` per table with rows.
-fn copy(client: &mut Client, tables: [Vec<Vec<Owned>>; 3]) -> Result<(), postgres::Error> {
-    for (bulk, rows) in Bulk::ALL.into_iter().zip(tables) {
-        if rows.is_empty() {
+/// One binary `COPY` per table with rows in the batch, in depot order.
+fn copy(client: &mut Client, batch: &Batch) -> Result<(), postgres::Error> {
+    let mut values: Vec<Value> = Vec::with_capacity(16);
+    let ordered = batch.in_depot_order();
+    for bulk in Bulk::ALL {
+        let mut rows = ordered.iter().filter(|r| r.bulk == bulk).peekable();
+        if rows.peek().is_none() {
             continue;
         }
         let sink = client.copy_in(&format!(
@@ -201,11 +208,10 @@ fn copy(client: &mut Client, tables: [Vec<Vec<Owned>>; 3]) -> Result<(), postgre
             .map(|&(_, text)| if text { Type::TEXT } else { Type::INT8 })
             .collect();
         let mut writer = BinaryCopyInWriter::new(sink, &types);
-        for row in &rows {
-            let values: Vec<Value> = row.iter().map(|v| v.value()).collect();
-            let cells: Vec<&(dyn ToSql + Sync)> =
-                values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-            writer.write(&cells)?;
+        for row in rows {
+            values.clear();
+            values.extend(row.values());
+            writer.write_raw(values.iter())?;
         }
         writer.finish()?;
     }
@@ -243,7 +249,9 @@ impl Pg {
                 )?;
             }
         } else {
-            *self.pending.borrow_mut() = Default::default();
+            if let Ok(mut pending) = self.pending.try_borrow_mut() {
+                pending.clear();
+            }
             // A failed load only matters to a commit.
             let _ = self.join();
         }
@@ -375,7 +383,8 @@ pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
             copying: RefCell::new(None),
             loaded: std::cell::Cell::new(0),
             statements: RefCell::new(HashMap::new()),
-            pending: RefCell::new(Default::default()),
+            pending: RefCell::new(Batch::default()),
+            spare: RefCell::new(Batch::default()),
             shown: shown.clone(),
         })),
         shown,

@@ -7,7 +7,7 @@ use std::error::Error as StdError;
 use bytes::BytesMut;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 
-use crate::db::{Owned, Value};
+use crate::db::Value;
 use crate::error::DbError;
 
 /// A column's value, as the seam reads it.
@@ -127,15 +127,6 @@ impl ToSql for Value<'_> {
     }
 
     to_sql_checked!();
-}
-
-pub(super) fn owned(value: Value<'_>) -> Owned {
-    match value {
-        Value::Null => Owned::Null,
-        Value::Int(i) => Owned::Int(i),
-        Value::Real(r) => Owned::Text(r.to_string()),
-        Value::Text(t) => Owned::Text(t.to_string()),
-    }
 }
 
 #[cfg(test)]

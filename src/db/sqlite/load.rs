@@ -17,7 +17,7 @@ use std::thread::JoinHandle;
 use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
 use rusqlite::Connection;
 
-use super::super::batch::{Batch, BatchRow};
+use super::super::batch::Batch;
 use super::super::{Bulk, Param};
 use crate::error::DbError;
 
@@ -183,31 +183,15 @@ impl Sqlite {
     }
 }
 
-/// Writes a batch. Holding versions are written depot by depot (in the
-/// order read within each depot): rows of a force-wide file arrive with
-/// their depots interleaved, and each depot's index entries sit together,
-/// so that order turns scattered B-tree inserts into short runs. Nothing
-/// reads a version's id across depots as file order; within a depot, ids
-/// keep the file's order.
+/// Writes a batch, in depot order (`Batch::in_depot_order`).
 ///
 /// Every few rows a statement waiting to run beside the bulk tables gets
 /// the connection (its guard is bumped; statements are not held open
 /// across it).
 fn load(conn: &mut Guard, batch: &Batch) -> rusqlite::Result<()> {
-    let mut order: Vec<(i64, BatchRow)> = batch
-        .rows()
-        .map(|row| {
-            let depot = match row.bulk {
-                Bulk::HoldingVersion => row.first_int().unwrap_or(0),
-                _ => i64::MIN,
-            };
-            (depot, row)
-        })
-        .collect();
-    order.sort_by_key(|(depot, _)| *depot);
-    for chunk in order.chunks(YIELD_EVERY) {
+    for chunk in batch.in_depot_order().chunks(YIELD_EVERY) {
         let mut statements: [Option<rusqlite::CachedStatement>; 3] = [None, None, None];
-        for (_, row) in chunk {
+        for row in chunk {
             let stmt = match &mut statements[row.bulk as usize] {
                 Some(stmt) => stmt,
                 slot => slot.insert(conn.prepare_cached(insert_sql(row.bulk))?),
