@@ -3,12 +3,15 @@
 //! Inserting a holding version into the file (its row and two index
 //! entries) is most of an import's time; reading, validating and diffing
 //! the next rows is the rest. So rows for the bulk tables are packed into
-//! a batch, and a full batch is written on a second thread, which takes the
-//! connection with it, while this one fills the next batch. Every other
-//! statement first waits for the batch in flight and writes what is
-//! buffered, so every read sees every write and the order of writes is the
-//! order they were asked for (within a batch, only holding versions of
-//! different depots are reordered, see [`load`]).
+//! a batch, and a full batch is written on a second thread, which shares
+//! the connection (behind a reentrant lock), while this one fills the next
+//! batch. Every other statement first waits for the batch in flight and
+//! writes what is buffered, so every read sees every write and the order of
+//! writes is the order they were asked for (within a batch, only holding
+//! versions of different depots are reordered, see
+//! `Batch::in_depot_order`) — except statements run
+//! [`Sqlite::beside_bulk`], which take the connection between two rows of
+//! the batch being written.
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
