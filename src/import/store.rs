@@ -764,24 +764,33 @@ fn set_valid_to(conn: &Db, id: i64, valid_to: Option<&str>) -> db::Result<()> {
     Ok(())
 }
 
-/// Ends these versions on `valid_to`, many to a statement: on a server,
-/// one round trip per version would cost a next week's import more than
-/// its reading and validating. Batches of 256, 16 and 1 keep the distinct
-/// statements (each prepared once) to three.
+/// Ends these versions on `valid_to`.
 fn close_versions(conn: &Db, ids: &[i64], valid_to: &str) -> db::Result<()> {
+    execute_for_ids(
+        conn,
+        "UPDATE holding_version SET valid_to = ?1 WHERE id IN (?ids)",
+        &valid_to,
+        ids,
+    )
+}
+
+/// Runs `sql`, whose `?1` is `first` and whose `IN (?ids)` takes ids, for
+/// every id in `ids`, many to a statement: on a server, one round trip per
+/// id would cost a next week's import more than its reading and
+/// validating. Batches of 256, 16 and 1 keep the distinct statements (each
+/// prepared once) to three.
+fn execute_for_ids(conn: &Db, sql: &str, first: &dyn db::Param, ids: &[i64]) -> db::Result<()> {
     let mut rest = ids;
     for size in [256, 16, 1] {
-        let sql = format!(
-            "UPDATE holding_version SET valid_to = ?1 WHERE id IN ({})",
-            (2..size + 2)
-                .map(|i| format!("?{i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let marks = (2..size + 2)
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = sql.replace("?ids", &marks);
         while rest.len() >= size {
             let (batch, tail) = rest.split_at(size);
             let mut params: Vec<&dyn db::Param> = Vec::with_capacity(size + 1);
-            params.push(&valid_to);
+            params.push(first);
             params.extend(batch.iter().map(|id| id as &dyn db::Param));
             conn.execute(&sql, &params)?;
             rest = tail;
@@ -860,23 +869,10 @@ fn changed_types(conn: &Db, a: &Aggregates) -> db::Result<(Vec<i64>, bool)> {
     Ok((changed, stored))
 }
 
-/// Deletes a depot's rows of these types from an aggregate table, 256
-/// types to a statement.
+/// Deletes a depot's rows of these types from an aggregate table.
 fn delete_types(conn: &Db, table: &str, depot_id: i64, types: &[i64]) -> db::Result<()> {
-    for batch in types.chunks(256) {
-        let sql = format!(
-            "DELETE FROM {table} WHERE depot_id = ?1 AND type_id IN ({})",
-            (2..batch.len() + 2)
-                .map(|i| format!("?{i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let mut params: Vec<&dyn db::Param> = Vec::with_capacity(batch.len() + 1);
-        params.push(&depot_id);
-        params.extend(batch.iter().map(|t| t as &dyn db::Param));
-        conn.execute(&sql, &params)?;
-    }
-    Ok(())
+    let sql = format!("DELETE FROM {table} WHERE depot_id = ?1 AND type_id IN (?ids)");
+    execute_for_ids(conn, &sql, &depot_id, types)
 }
 
 /// Writes a depot's aggregate rows of these types (sorted), in key order.

@@ -24,9 +24,9 @@ use super::super::batch::Batch;
 use super::super::{Bulk, Param};
 use crate::error::DbError;
 
-/// A batch being written: the thread gives back the emptied batch, for
-/// reuse, and how it went.
-type Loading = JoinHandle<(Batch, rusqlite::Result<()>)>;
+/// A batch being written, and the thread writing it (which says how it
+/// went).
+type Loading = (JoinHandle<rusqlite::Result<()>>, Arc<Batch>);
 
 /// Rows the writing thread inserts between chances it gives a waiting
 /// statement to run.
@@ -129,12 +129,11 @@ impl Sqlite {
         if self.conn.is_owned_by_current_thread() {
             return Err(nested());
         }
-        let handle = loading.take().expect("checked above");
-        let (mut batch, result) = handle
+        let (handle, batch) = loading.take().expect("checked above");
+        let result = handle
             .join()
             .map_err(|_| DbError::Internal("the bulk load's thread failed".into()))?;
-        batch.clear();
-        *self.spare.try_borrow_mut().map_err(|_| nested())? = batch;
+        self.reuse(batch)?;
         Ok(result?)
     }
 
@@ -161,28 +160,32 @@ impl Sqlite {
             std::mem::replace(&mut *pending, std::mem::take(&mut *spare))
         };
         let conn = self.conn.clone();
-        let batch = Arc::new(parking_lot::Mutex::new(Some(batch)));
+        let batch = Arc::new(batch);
         let theirs = batch.clone();
         let spawned = std::thread::Builder::new()
             .name("stockpile-load".into())
-            .spawn(move || {
-                let batch = theirs.lock().take().expect("handed over once");
-                let result = load(&mut conn.lock(), &batch);
-                (batch, result)
-            });
+            .spawn(move || load(&mut conn.lock(), &theirs));
         match spawned {
             Ok(handle) => {
-                *self.loading.try_borrow_mut().map_err(|_| nested())? = Some(handle);
+                *self.loading.try_borrow_mut().map_err(|_| nested())? = Some((handle, batch));
                 Ok(())
             }
             Err(_) => {
-                let mut batch = batch.lock().take().ok_or_else(nested)?;
                 let result = load(&mut self.conn.lock(), &batch);
-                batch.clear();
-                *self.spare.try_borrow_mut().map_err(|_| nested())? = batch;
+                self.reuse(batch)?;
                 Ok(result?)
             }
         }
+    }
+
+    /// Keeps a written batch's buffers for the next one, once the thread
+    /// that wrote it has let go of it.
+    fn reuse(&self, batch: Arc<Batch>) -> Result<(), DbError> {
+        if let Ok(mut batch) = Arc::try_unwrap(batch) {
+            batch.clear();
+            *self.spare.try_borrow_mut().map_err(|_| nested())? = batch;
+        }
+        Ok(())
     }
 }
 
