@@ -1,4 +1,4 @@
--- stockpile database, schema version 2.
+-- stockpile database, schema version 3.
 --
 -- This file is the one definition of the database; the binary compiles it in
 -- and runs it once, when it creates a new file. Later changes are appended at
@@ -240,6 +240,158 @@ FROM requirement q
 JOIN depot d ON d.id = q.depot_id
 JOIN equipment_type t ON t.id = q.type_id;
 
+-- migration 3: equipment and ammunition apart (SPEC §4 as of 2026-12-06).
+-- Equipment (a row without a lot) counts items, ammunition (a row with a
+-- lot) rounds, and the two are never summed: rounds must not carry the
+-- mission-capable rate of vehicles. A lot is expired from its `expires`
+-- date on, judged on the date a figure is about (today, or --as-of), not
+-- on its snapshot's date. So the aggregates keep every lot under its
+-- reported status, and the lots that have an expiry date also in
+-- readiness_expiry (one row per lot at most), from which a report takes
+-- back those expired by its date, without reading the holdings.
+DROP VIEW current_readiness;
+DROP VIEW current_holdings;
+DROP TABLE readiness_current;
+DROP TABLE readiness_notice;
+CREATE TABLE readiness_current (
+    depot_id   INTEGER NOT NULL REFERENCES depot(id),
+    type_id    INTEGER NOT NULL REFERENCES equipment_type(id),
+    fmc        INTEGER NOT NULL CHECK (fmc >= 0),
+    pmc        INTEGER NOT NULL CHECK (pmc >= 0),
+    nmcm       INTEGER NOT NULL CHECK (nmcm >= 0),
+    nmcs       INTEGER NOT NULL CHECK (nmcs >= 0),
+    ammo_fmc   INTEGER NOT NULL CHECK (ammo_fmc >= 0),
+    ammo_pmc   INTEGER NOT NULL CHECK (ammo_pmc >= 0),
+    ammo_nmcm  INTEGER NOT NULL CHECK (ammo_nmcm >= 0),
+    ammo_nmcs  INTEGER NOT NULL CHECK (ammo_nmcs >= 0),
+    PRIMARY KEY (depot_id, type_id)
+) WITHOUT ROWID;
+CREATE TABLE readiness_notice (
+    depot_id      INTEGER NOT NULL REFERENCES depot(id),
+    type_id       INTEGER NOT NULL REFERENCES equipment_type(id),
+    notice_hours  INTEGER,
+    fmc           INTEGER NOT NULL CHECK (fmc >= 0),
+    pmc           INTEGER NOT NULL CHECK (pmc >= 0),
+    ammo_fmc      INTEGER NOT NULL CHECK (ammo_fmc >= 0),
+    ammo_pmc      INTEGER NOT NULL CHECK (ammo_pmc >= 0)
+);
+-- Covering: `deployable` and packages sum it by depot and type in index order.
+CREATE INDEX readiness_notice_by_depot
+    ON readiness_notice(depot_id, type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc);
+-- The current lots that have an expiry date, by depot × type, notice,
+-- expiry and reported status: a report on date D counts those with
+-- expires < D as expired instead of under their status.
+CREATE TABLE readiness_expiry (
+    depot_id      INTEGER NOT NULL REFERENCES depot(id),
+    type_id       INTEGER NOT NULL REFERENCES equipment_type(id),
+    notice_hours  INTEGER,
+    expires       TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status = 'FMC' OR status = 'PMC' OR status = 'NMCM' OR status = 'NMCS'),
+    quantity      INTEGER NOT NULL CHECK (quantity > 0)
+);
+-- No index: each one cost a million-holding import a tenth of its time
+-- (150,000 lots), where a scan of the table finds the lots expired by a
+-- date in a few milliseconds, and an import deletes a depot × type's rows
+-- for all the changed pairs at once.
+INSERT INTO readiness_current
+SELECT depot_id, type_id,
+       sum(CASE WHEN lot IS NULL AND status = 'FMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NULL AND status = 'PMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NULL AND status = 'NMCM' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NULL AND status = 'NMCS' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND status = 'FMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND status = 'PMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND status = 'NMCM' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND status = 'NMCS' THEN quantity ELSE 0 END)
+FROM holding_version WHERE valid_to IS NULL
+GROUP BY depot_id, type_id;
+INSERT INTO readiness_notice
+SELECT depot_id, type_id, notice_hours,
+       sum(CASE WHEN lot IS NULL AND status = 'FMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NULL AND status = 'PMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND status = 'FMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND status = 'PMC' THEN quantity ELSE 0 END)
+FROM holding_version WHERE valid_to IS NULL AND (status = 'FMC' OR status = 'PMC')
+GROUP BY depot_id, type_id, notice_hours;
+INSERT INTO readiness_expiry
+SELECT depot_id, type_id, notice_hours, expires, status, sum(quantity)
+FROM holding_version WHERE valid_to IS NULL AND lot IS NOT NULL AND expires IS NOT NULL
+GROUP BY depot_id, type_id, notice_hours, expires, status;
+
+-- Each snapshot's figures, counted apart: equipment items on hand and
+-- mission capable (`mc`, which used to count rounds too), rounds on hand
+-- and serviceable on the snapshot's own date. `quantity` stays the sum of
+-- the export's quantity column, as its ledger entry records it.
+ALTER TABLE snapshot ADD COLUMN on_hand INTEGER NOT NULL DEFAULT 0 CHECK (on_hand >= 0);
+ALTER TABLE snapshot ADD COLUMN ammo_on_hand INTEGER NOT NULL DEFAULT 0 CHECK (ammo_on_hand >= 0);
+ALTER TABLE snapshot ADD COLUMN ammo_serviceable INTEGER NOT NULL DEFAULT 0 CHECK (ammo_serviceable >= 0);
+UPDATE snapshot SET
+    on_hand = (SELECT coalesce(sum(h.quantity), 0) FROM holding_version h
+               WHERE h.depot_id = snapshot.depot_id AND h.valid_from <= snapshot.as_of
+                 AND (h.valid_to IS NULL OR h.valid_to > snapshot.as_of) AND h.lot IS NULL),
+    mc = (SELECT coalesce(sum(h.quantity), 0) FROM holding_version h
+          WHERE h.depot_id = snapshot.depot_id AND h.valid_from <= snapshot.as_of
+            AND (h.valid_to IS NULL OR h.valid_to > snapshot.as_of) AND h.lot IS NULL
+            AND (h.status = 'FMC' OR h.status = 'PMC')),
+    ammo_on_hand = (SELECT coalesce(sum(h.quantity), 0) FROM holding_version h
+                    WHERE h.depot_id = snapshot.depot_id AND h.valid_from <= snapshot.as_of
+                      AND (h.valid_to IS NULL OR h.valid_to > snapshot.as_of) AND h.lot IS NOT NULL),
+    ammo_serviceable = (SELECT coalesce(sum(h.quantity), 0) FROM holding_version h
+                        WHERE h.depot_id = snapshot.depot_id AND h.valid_from <= snapshot.as_of
+                          AND (h.valid_to IS NULL OR h.valid_to > snapshot.as_of) AND h.lot IS NOT NULL
+                          AND (h.status = 'FMC' OR h.status = 'PMC')
+                          AND (h.expires IS NULL OR h.expires >= snapshot.as_of));
+
+-- The current holdings as a plain table. `expired` is judged today (UTC):
+-- a lot past its date, whatever its snapshot's date. Equipment never
+-- expires.
+CREATE VIEW current_holdings AS
+SELECT d.code           AS depot,
+       s.as_of          AS as_of,
+       t.code           AS type,
+       t.category       AS category,
+       t.nsn            AS nsn,
+       h.status         AS status,
+       CASE WHEN h.lot IS NOT NULL AND h.expires < date('now')
+            THEN 1 ELSE 0 END AS expired,
+       h.quantity       AS quantity,
+       h.serial         AS serial,
+       h.owner          AS owner,
+       h.notice_hours   AS notice_hours,
+       h.lot            AS lot,
+       h.expires        AS expires,
+       h.last_inspected AS last_inspected,
+       h.remarks        AS remarks
+FROM holding_version h
+JOIN depot d          ON d.id = h.depot_id
+JOIN equipment_type t ON t.id = h.type_id
+JOIN snapshot s       ON s.depot_id = h.depot_id
+                     AND s.as_of = (SELECT max(as_of) FROM snapshot WHERE depot_id = h.depot_id)
+WHERE h.valid_to IS NULL;
+
+CREATE VIEW current_readiness AS
+SELECT -- Each depot's current holdings by type, judged today (UTC): on
+       -- hand and by status in equipment items, then in rounds of
+       -- ammunition. Sum either kind's columns freely; never add one
+       -- kind to the other.
+       d.code AS depot, t.code AS type, t.category AS category,
+       r.fmc + r.pmc + r.nmcm + r.nmcs AS on_hand,
+       r.fmc AS fmc, r.pmc AS pmc, r.nmcm AS nmcm, r.nmcs AS nmcs,
+       r.fmc + r.pmc AS mc,
+       r.ammo_fmc + r.ammo_pmc + r.ammo_nmcm + r.ammo_nmcs AS ammo_on_hand,
+       r.ammo_fmc + r.ammo_pmc - coalesce(x.serviceable, 0) AS ammo_serviceable,
+       r.ammo_nmcm + r.ammo_nmcs - coalesce(x.unserviceable, 0) AS ammo_unserviceable,
+       coalesce(x.serviceable, 0) + coalesce(x.unserviceable, 0) AS ammo_expired
+FROM readiness_current r
+JOIN depot d ON d.id = r.depot_id
+JOIN equipment_type t ON t.id = r.type_id
+LEFT JOIN (SELECT depot_id, type_id,
+                  sum(CASE WHEN status = 'FMC' OR status = 'PMC' THEN quantity ELSE 0 END) AS serviceable,
+                  sum(CASE WHEN status = 'NMCM' OR status = 'NMCS' THEN quantity ELSE 0 END) AS unserviceable
+           FROM readiness_expiry WHERE expires < date('now')
+           GROUP BY depot_id, type_id) x
+       ON x.depot_id = r.depot_id AND x.type_id = r.type_id;
+
 -- PostgreSQL
 --
 -- The same database on a server (`--db postgresql://…`), for many sites
@@ -393,3 +545,133 @@ SELECT d.code AS depot, t.code AS type, t.category AS category, q.required AS re
 FROM requirement q
 JOIN depot d ON d.id = q.depot_id
 JOIN equipment_type t ON t.id = q.type_id;
+
+-- migration 3: as in the SQLite part above.
+DROP VIEW current_readiness;
+DROP VIEW current_holdings;
+DROP TABLE readiness_current;
+DROP TABLE readiness_notice;
+CREATE TABLE readiness_current (
+    depot_id   BIGINT NOT NULL,
+    type_id    BIGINT NOT NULL,
+    fmc        BIGINT NOT NULL CHECK (fmc >= 0),
+    pmc        BIGINT NOT NULL CHECK (pmc >= 0),
+    nmcm       BIGINT NOT NULL CHECK (nmcm >= 0),
+    nmcs       BIGINT NOT NULL CHECK (nmcs >= 0),
+    ammo_fmc   BIGINT NOT NULL CHECK (ammo_fmc >= 0),
+    ammo_pmc   BIGINT NOT NULL CHECK (ammo_pmc >= 0),
+    ammo_nmcm  BIGINT NOT NULL CHECK (ammo_nmcm >= 0),
+    ammo_nmcs  BIGINT NOT NULL CHECK (ammo_nmcs >= 0),
+    PRIMARY KEY (depot_id, type_id)
+);
+CREATE TABLE readiness_notice (
+    depot_id      BIGINT NOT NULL,
+    type_id       BIGINT NOT NULL,
+    notice_hours  BIGINT,
+    fmc           BIGINT NOT NULL CHECK (fmc >= 0),
+    pmc           BIGINT NOT NULL CHECK (pmc >= 0),
+    ammo_fmc      BIGINT NOT NULL CHECK (ammo_fmc >= 0),
+    ammo_pmc      BIGINT NOT NULL CHECK (ammo_pmc >= 0)
+);
+CREATE INDEX readiness_notice_by_depot
+    ON readiness_notice(depot_id, type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc);
+CREATE TABLE readiness_expiry (
+    depot_id      BIGINT NOT NULL,
+    type_id       BIGINT NOT NULL,
+    notice_hours  BIGINT,
+    expires       TEXT COLLATE "C" NOT NULL,
+    status        TEXT COLLATE "C" NOT NULL CHECK (status = 'FMC' OR status = 'PMC' OR status = 'NMCM' OR status = 'NMCS'),
+    quantity      BIGINT NOT NULL CHECK (quantity > 0)
+);
+
+INSERT INTO readiness_current
+SELECT depot_id, type_id,
+       sum(CASE WHEN lot IS NULL AND status = 'FMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NULL AND status = 'PMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NULL AND status = 'NMCM' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NULL AND status = 'NMCS' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND status = 'FMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND status = 'PMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND status = 'NMCM' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND status = 'NMCS' THEN quantity ELSE 0 END)
+FROM holding_version WHERE valid_to IS NULL
+GROUP BY depot_id, type_id;
+INSERT INTO readiness_notice
+SELECT depot_id, type_id, notice_hours,
+       sum(CASE WHEN lot IS NULL AND status = 'FMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NULL AND status = 'PMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND status = 'FMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND status = 'PMC' THEN quantity ELSE 0 END)
+FROM holding_version WHERE valid_to IS NULL AND (status = 'FMC' OR status = 'PMC')
+GROUP BY depot_id, type_id, notice_hours;
+INSERT INTO readiness_expiry
+SELECT depot_id, type_id, notice_hours, expires, status, sum(quantity)
+FROM holding_version WHERE valid_to IS NULL AND lot IS NOT NULL AND expires IS NOT NULL
+GROUP BY depot_id, type_id, notice_hours, expires, status;
+
+ALTER TABLE snapshot ADD COLUMN on_hand BIGINT NOT NULL DEFAULT 0 CHECK (on_hand >= 0);
+ALTER TABLE snapshot ADD COLUMN ammo_on_hand BIGINT NOT NULL DEFAULT 0 CHECK (ammo_on_hand >= 0);
+ALTER TABLE snapshot ADD COLUMN ammo_serviceable BIGINT NOT NULL DEFAULT 0 CHECK (ammo_serviceable >= 0);
+UPDATE snapshot SET
+    on_hand = (SELECT coalesce(sum(h.quantity), 0) FROM holding_version h
+               WHERE h.depot_id = snapshot.depot_id AND h.valid_from <= snapshot.as_of
+                 AND (h.valid_to IS NULL OR h.valid_to > snapshot.as_of) AND h.lot IS NULL),
+    mc = (SELECT coalesce(sum(h.quantity), 0) FROM holding_version h
+          WHERE h.depot_id = snapshot.depot_id AND h.valid_from <= snapshot.as_of
+            AND (h.valid_to IS NULL OR h.valid_to > snapshot.as_of) AND h.lot IS NULL
+            AND (h.status = 'FMC' OR h.status = 'PMC')),
+    ammo_on_hand = (SELECT coalesce(sum(h.quantity), 0) FROM holding_version h
+                    WHERE h.depot_id = snapshot.depot_id AND h.valid_from <= snapshot.as_of
+                      AND (h.valid_to IS NULL OR h.valid_to > snapshot.as_of) AND h.lot IS NOT NULL),
+    ammo_serviceable = (SELECT coalesce(sum(h.quantity), 0) FROM holding_version h
+                        WHERE h.depot_id = snapshot.depot_id AND h.valid_from <= snapshot.as_of
+                          AND (h.valid_to IS NULL OR h.valid_to > snapshot.as_of) AND h.lot IS NOT NULL
+                          AND (h.status = 'FMC' OR h.status = 'PMC')
+                          AND (h.expires IS NULL OR h.expires >= snapshot.as_of));
+
+CREATE VIEW current_holdings AS
+SELECT d.code           AS depot,
+       s.as_of          AS as_of,
+       t.code           AS type,
+       t.category       AS category,
+       t.nsn            AS nsn,
+       h.status         AS status,
+       CASE WHEN h.lot IS NOT NULL AND h.expires < to_char(current_date, 'YYYY-MM-DD')
+            THEN 1 ELSE 0 END AS expired,
+       h.quantity       AS quantity,
+       h.serial         AS serial,
+       h.owner          AS owner,
+       h.notice_hours   AS notice_hours,
+       h.lot            AS lot,
+       h.expires        AS expires,
+       h.last_inspected AS last_inspected,
+       h.remarks        AS remarks
+FROM holding_version h
+JOIN depot d          ON d.id = h.depot_id
+JOIN equipment_type t ON t.id = h.type_id
+JOIN snapshot s       ON s.depot_id = h.depot_id
+                     AND s.as_of = (SELECT max(as_of) FROM snapshot WHERE depot_id = h.depot_id)
+WHERE h.valid_to IS NULL;
+
+CREATE VIEW current_readiness AS
+SELECT -- Each depot's current holdings by type, judged today (UTC): on
+       -- hand and by status in equipment items, then in rounds of
+       -- ammunition. Sum either kind's columns freely; never add one
+       -- kind to the other.
+       d.code AS depot, t.code AS type, t.category AS category,
+       r.fmc + r.pmc + r.nmcm + r.nmcs AS on_hand,
+       r.fmc AS fmc, r.pmc AS pmc, r.nmcm AS nmcm, r.nmcs AS nmcs,
+       r.fmc + r.pmc AS mc,
+       r.ammo_fmc + r.ammo_pmc + r.ammo_nmcm + r.ammo_nmcs AS ammo_on_hand,
+       r.ammo_fmc + r.ammo_pmc - coalesce(x.serviceable, 0) AS ammo_serviceable,
+       r.ammo_nmcm + r.ammo_nmcs - coalesce(x.unserviceable, 0) AS ammo_unserviceable,
+       coalesce(x.serviceable, 0) + coalesce(x.unserviceable, 0) AS ammo_expired
+FROM readiness_current r
+JOIN depot d ON d.id = r.depot_id
+JOIN equipment_type t ON t.id = r.type_id
+LEFT JOIN (SELECT depot_id, type_id,
+                  sum(CASE WHEN status = 'FMC' OR status = 'PMC' THEN quantity ELSE 0 END)::bigint AS serviceable,
+                  sum(CASE WHEN status = 'NMCM' OR status = 'NMCS' THEN quantity ELSE 0 END)::bigint AS unserviceable
+           FROM readiness_expiry WHERE expires < to_char(current_date, 'YYYY-MM-DD')
+           GROUP BY depot_id, type_id) x
+       ON x.depot_id = r.depot_id AND x.type_id = r.type_id;

@@ -13,20 +13,24 @@ use chrono::NaiveDate;
 
 use crate::model::{State, Status, iso, stored_date_opt};
 
-/// One snapshot of a depot, with the totals its import recorded.
+/// One snapshot of a depot, with the figures its import recorded:
+/// equipment items and rounds apart, rounds judged on the snapshot's date.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
     pub depot_id: i64,
     pub depot: String,
     pub as_of: NaiveDate,
-    pub quantity: i64,
+    pub on_hand: i64,
     pub mc: i64,
+    pub ammo_on_hand: i64,
+    pub ammo_serviceable: i64,
 }
 
 /// Every snapshot, by depot code then date.
 pub fn snapshots(conn: &Db) -> db::Result<Vec<Snapshot>> {
     conn.rows(
-        "SELECT s.depot_id, d.code, s.as_of, s.quantity, coalesce(s.mc, 0)
+        "SELECT s.depot_id, d.code, s.as_of, s.on_hand, coalesce(s.mc, 0), s.ammo_on_hand,
+                s.ammo_serviceable
          FROM snapshot s JOIN depot d ON d.id = s.depot_id ORDER BY d.code, s.as_of",
         &[],
         |r| {
@@ -34,18 +38,25 @@ pub fn snapshots(conn: &Db) -> db::Result<Vec<Snapshot>> {
                 depot_id: r.get(0)?,
                 depot: r.get(1)?,
                 as_of: r.get(2)?,
-                quantity: r.get(3)?,
+                on_hand: r.get(3)?,
                 mc: r.get(4)?,
+                ammo_on_hand: r.get(5)?,
+                ammo_serviceable: r.get(6)?,
             })
         },
     )
 }
 
-/// The kinds of change, in the order a maintenance meeting reads them.
+/// The kinds of change, in the order a maintenance meeting reads them:
+/// what was lost (down, expired), what came back, what will move later
+/// (a longer notice breaks a package as surely as a breakdown), then moves,
+/// arrivals, departures and quantities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Change {
     BecameNmc,
+    Expired,
     ReturnedToMc,
+    Notice,
     MovedOut,
     MovedIn,
     Arrived,
@@ -58,7 +69,9 @@ impl Change {
     pub fn as_str(self) -> &'static str {
         match self {
             Change::BecameNmc => "became_nmc",
+            Change::Expired => "expired",
             Change::ReturnedToMc => "returned_to_mc",
+            Change::Notice => "notice",
             Change::MovedOut => "moved_out",
             Change::MovedIn => "moved_in",
             Change::Arrived => "arrived",
@@ -88,8 +101,14 @@ pub struct Item {
     pub change: Change,
     pub from: Option<Side>,
     pub to: Option<Side>,
-    /// Items for the summary's counts: 1 for a serial, the quantity for a lot.
+    /// What it counts for: 1 for a serial, the quantity of an unserialized
+    /// line, the rounds of a lot.
     pub count: i64,
+    /// A lot (rounds), never counted with equipment items.
+    pub ammo: bool,
+    /// For a notice change: whether the new notice is longer (none at all
+    /// is the longest).
+    pub longer: bool,
     pub note: Option<String>,
 }
 
@@ -99,12 +118,34 @@ pub struct DepotChange {
     pub depot: String,
     pub from: Option<Snapshot>,
     pub to: Snapshot,
+    /// Equipment items by kind of change (rounds are in the snapshots'
+    /// ammunition figures, never in these counts).
     pub counts: BTreeMap<Change, i64>,
+    /// Equipment items whose notice to move grew longer.
+    pub notice_longer: i64,
 }
 
 impl DepotChange {
     pub fn count(&self, change: Change) -> i64 {
         self.counts.get(&change).copied().unwrap_or(0)
+    }
+}
+
+/// Notice hours as a change shows them.
+fn hours(notice: Option<u32>) -> Option<Side> {
+    Some(match notice {
+        Some(h) => Side::Quantity(i64::from(h)),
+        None => Side::Text("none".into()),
+    })
+}
+
+/// Whether `to` is a longer notice than `from`; no notice is the longest
+/// (the item cannot be moved at all).
+fn is_longer(from: Option<u32>, to: Option<u32>) -> bool {
+    match (from, to) {
+        (Some(f), Some(t)) => t > f,
+        (Some(_), None) => true,
+        (None, _) => false,
     }
 }
 
@@ -156,18 +197,31 @@ struct Line {
     owner: Option<String>,
     lot: Option<String>,
     expires: Option<NaiveDate>,
+    notice: Option<u32>,
 }
 
 impl Line {
     fn mc_on(&self, date: NaiveDate) -> i64 {
-        mc(self.status, self.expires, date, self.quantity)
+        mc(
+            self.status,
+            self.lot.is_some(),
+            self.expires,
+            date,
+            self.quantity,
+        )
     }
 }
 
 /// The quantity when the line is mission capable on `date` (an expired lot
 /// is not), else 0.
-fn mc(status: Status, expires: Option<NaiveDate>, date: NaiveDate, quantity: i64) -> i64 {
-    if State::of(status, expires, date).is_mc() {
+fn mc(
+    status: Status,
+    lot: bool,
+    expires: Option<NaiveDate>,
+    date: NaiveDate,
+    quantity: i64,
+) -> i64 {
+    if State::of(status, lot, expires, date).is_mc() {
         quantity
     } else {
         0
@@ -175,7 +229,7 @@ fn mc(status: Status, expires: Option<NaiveDate>, date: NaiveDate, quantity: i64
 }
 
 const LINE_COLUMNS: &str = "h.content_hash, t.code, t.category, h.status, h.quantity, h.serial,
-    h.owner, h.lot, h.expires";
+    h.owner, h.lot, h.expires, h.notice_hours";
 
 fn line(r: &db::Row) -> db::Result<Line> {
     Ok(Line {
@@ -188,6 +242,7 @@ fn line(r: &db::Row) -> db::Result<Line> {
         owner: r.get(6)?,
         lot: r.get(7)?,
         expires: stored_date_opt(r.get(8)?)?,
+        notice: r.get(9)?,
     })
 }
 
@@ -250,22 +305,55 @@ type LotKey = (String, Option<String>);
 #[derive(Default)]
 struct LotSide {
     quantity: i64,
+    /// Mission capable on the side's date, and by status alone (the
+    /// difference is what expired).
     mc: i64,
+    reported_mc: i64,
     statuses: Vec<Status>,
+    notices: Vec<Option<u32>>,
 }
 
 impl LotSide {
     fn add(&mut self, l: &Line, date: NaiveDate) {
         self.quantity += l.quantity;
         self.mc += l.mc_on(date);
+        if l.status.is_mc() {
+            self.reported_mc += l.quantity;
+        }
         if !self.statuses.contains(&l.status) {
             self.statuses.push(l.status);
+        }
+        if !self.notices.contains(&l.notice) {
+            self.notices.push(l.notice);
+            self.notices.sort();
         }
     }
 
     fn statuses(&self) -> Option<Side> {
         let names: Vec<&str> = self.statuses.iter().map(|s| s.as_str()).collect();
         Some(Side::Text(names.join("+")))
+    }
+
+    fn notices(&self) -> Option<Side> {
+        match self.notices[..] {
+            [one] => hours(one),
+            _ => Some(Side::Text(
+                self.notices
+                    .iter()
+                    .map(|n| n.map_or("none".into(), |h| h.to_string()))
+                    .collect::<Vec<_>>()
+                    .join("+"),
+            )),
+        }
+    }
+
+    /// The longest notice among its lines (none the longest of all).
+    fn longest_notice(&self) -> Option<u32> {
+        if self.notices.contains(&None) {
+            None
+        } else {
+            self.notices.iter().flatten().max().copied()
+        }
     }
 }
 
@@ -276,22 +364,32 @@ struct PendingLots {
     from: NaiveDate,
     to: NaiveDate,
     /// Per lot: the changed lines on each side, a sample line, and the
-    /// unchanged part (quantity, MC on `from`, MC on `to`).
+    /// unchanged part.
     lots: BTreeMap<LotKey, (LotSide, LotSide, Line, Unchanged)>,
+    /// Lots held unchanged across the window that expired within it,
+    /// with a sample line and their mission-capable rounds.
+    expired: BTreeMap<LotKey, (Line, i64)>,
 }
 
-/// A lot's lines held unchanged across a window: (quantity, MC on `from`,
-/// MC on `to`).
-type Unchanged = (i64, i64, i64);
+/// A lot's lines held unchanged across a window: quantity, MC on `from`,
+/// MC on `to`, MC by status alone.
+#[derive(Debug, Clone, Copy, Default)]
+struct Unchanged {
+    quantity: i64,
+    mc_from: i64,
+    mc_to: i64,
+    reported_mc: i64,
+}
 
 /// Adds to each changed lot the unserialized lines held unchanged across its
-/// depot's window, so that `from` and `to` are whole lots. One sequential
-/// pass for every depot: reading each depot's lines through its index visits
-/// most pages once per depot when depots arrived interleaved.
+/// depot's window, so that `from` and `to` are whole lots, and finds the
+/// lots that did not change but expired within it. One sequential pass for
+/// every depot: reading each depot's lines through its index visits most
+/// pages once per depot when depots arrived interleaved.
 fn unchanged_lots(conn: &Db, pending: &mut [PendingLots]) -> db::Result<()> {
-    let types: HashMap<i64, String> = conn
-        .rows("SELECT id, code FROM equipment_type", &[], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+    let types: HashMap<i64, (String, Option<String>)> = conn
+        .rows("SELECT id, code, category FROM equipment_type", &[], |r| {
+            Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
         })?
         .into_iter()
         .collect();
@@ -301,7 +399,8 @@ fn unchanged_lots(conn: &Db, pending: &mut [PendingLots]) -> db::Result<()> {
         .map(|(i, p)| (p.depot_id, i))
         .collect();
     conn.each(
-        "SELECT depot_id, type_id, lot, status, quantity, expires, valid_from, valid_to
+        "SELECT depot_id, type_id, lot, status, quantity, expires, valid_from, valid_to,
+                owner, notice_hours, content_hash
          FROM holding_version NOT INDEXED WHERE serial IS NULL",
         &[],
         |r| unchanged_line(r, &by_depot, &types, pending),
@@ -311,32 +410,57 @@ fn unchanged_lots(conn: &Db, pending: &mut [PendingLots]) -> db::Result<()> {
 fn unchanged_line(
     r: &db::Row,
     by_depot: &HashMap<i64, usize>,
-    types: &HashMap<i64, String>,
+    types: &HashMap<i64, (String, Option<String>)>,
     pending: &mut [PendingLots],
 ) -> db::Result<()> {
-    {
-        let Some(&i) = by_depot.get(&r.get::<i64>(0)?) else {
-            return Ok(());
-        };
-        let p = &mut pending[i];
-        let (from, to) = (iso(p.from), iso(p.to));
-        let valid_from: String = r.get(6)?;
-        let valid_to: Option<String> = r.get(7)?;
-        if valid_from > from || valid_to.as_deref().is_some_and(|v| v <= to.as_str()) {
-            return Ok(());
+    let Some(&i) = by_depot.get(&r.get::<i64>(0)?) else {
+        return Ok(());
+    };
+    let p = &mut pending[i];
+    let (from, to) = (iso(p.from), iso(p.to));
+    let valid_from: String = r.get(6)?;
+    let valid_to: Option<String> = r.get(7)?;
+    if valid_from > from || valid_to.as_deref().is_some_and(|v| v <= to.as_str()) {
+        return Ok(());
+    }
+    let Some((type_code, category)) = types.get(&r.get::<i64>(1)?) else {
+        return Ok(());
+    };
+    let key = (type_code.clone(), r.get::<Option<String>>(2)?);
+    let (status, quantity): (Status, i64) = (r.get(3)?, r.get(4)?);
+    let lot = key.1.is_some();
+    let expires = stored_date_opt(r.get(5)?)?;
+    let (mc_from, mc_to) = (
+        mc(status, lot, expires, p.from, quantity),
+        mc(status, lot, expires, p.to, quantity),
+    );
+    match p.lots.get_mut(&key) {
+        Some(entry) => {
+            let u = &mut entry.3;
+            u.quantity += quantity;
+            u.mc_from += mc_from;
+            u.mc_to += mc_to;
+            if status.is_mc() {
+                u.reported_mc += quantity;
+            }
         }
-        let Some(type_code) = types.get(&r.get::<i64>(1)?) else {
-            return Ok(());
-        };
-        let key = (type_code.clone(), r.get::<Option<String>>(2)?);
-        let Some(entry) = p.lots.get_mut(&key) else {
-            return Ok(());
-        };
-        let (status, quantity): (Status, i64) = (r.get(3)?, r.get(4)?);
-        let expires = stored_date_opt(r.get(5)?)?;
-        entry.3.0 += quantity;
-        entry.3.1 += mc(status, expires, p.from, quantity);
-        entry.3.2 += mc(status, expires, p.to, quantity);
+        // Unchanged, yet no longer serviceable: it expired in between.
+        None if mc_from > mc_to => {
+            let sample = Line {
+                key: r.get(10)?,
+                type_code: type_code.clone(),
+                category: category.clone(),
+                status,
+                quantity,
+                serial: None,
+                owner: r.get(8)?,
+                lot: key.1.clone(),
+                expires,
+                notice: r.get(9)?,
+            };
+            p.expired.entry(key).or_insert((sample, 0)).1 += mc_from - mc_to;
+        }
+        None => {}
     }
     Ok(())
 }
@@ -347,37 +471,18 @@ fn lot_item(
     sample: &Line,
     was: &LotSide,
     now: &LotSide,
-    (uq, umc0, umc1): Unchanged,
-) -> Option<Item> {
-    let (from_q, to_q) = (was.quantity + uq, now.quantity + uq);
-    let (from_mc, to_mc) = (was.mc + umc0, now.mc + umc1);
+    unchanged: Unchanged,
+) -> Vec<Item> {
+    let (from_q, to_q) = (
+        was.quantity + unchanged.quantity,
+        now.quantity + unchanged.quantity,
+    );
+    let (from_mc, to_mc) = (was.mc + unchanged.mc_from, now.mc + unchanged.mc_to);
+    // Mission capable by status alone: a drop that the statuses do not
+    // explain is the lot's expiry.
+    let (from_reported, to_reported) = (was.reported_mc, now.reported_mc);
     let q = |n| Some(Side::Quantity(n));
-    let (change, from, to, count) = if from_q == 0 {
-        (Change::Arrived, None, q(to_q), to_q)
-    } else if to_q == 0 {
-        (Change::Departed, q(from_q), None, from_q)
-    } else if from_q != to_q {
-        (Change::Quantity, q(from_q), q(to_q), to_q - from_q)
-    } else if to_mc < from_mc {
-        (
-            Change::BecameNmc,
-            was.statuses(),
-            now.statuses(),
-            from_mc - to_mc,
-        )
-    } else if to_mc > from_mc {
-        (
-            Change::ReturnedToMc,
-            was.statuses(),
-            now.statuses(),
-            to_mc - from_mc,
-        )
-    } else if was.statuses != now.statuses {
-        (Change::Status, was.statuses(), now.statuses(), 0)
-    } else {
-        return None;
-    };
-    Some(Item {
+    let item = |change, from, to, count| Item {
         depot: depot.to_string(),
         type_code: sample.type_code.clone(),
         category: sample.category.clone(),
@@ -388,8 +493,51 @@ fn lot_item(
         from,
         to,
         count,
+        ammo: sample.lot.is_some(),
+        longer: false,
         note: None,
-    })
+    };
+    let mut items = Vec::new();
+    if from_q == 0 {
+        items.push(item(Change::Arrived, None, q(to_q), to_q));
+    } else if to_q == 0 {
+        items.push(item(Change::Departed, q(from_q), None, from_q));
+    } else if from_q != to_q {
+        items.push(item(Change::Quantity, q(from_q), q(to_q), to_q - from_q));
+    } else if to_mc < from_mc && to_reported >= from_reported {
+        let mut expired = item(
+            Change::Expired,
+            was.statuses(),
+            Some(Side::Text("expired".into())),
+            from_mc - to_mc,
+        );
+        expired.note = sample.expires.map(|e| format!("expired on {}", iso(e)));
+        items.push(expired);
+    } else if to_mc < from_mc {
+        items.push(item(
+            Change::BecameNmc,
+            was.statuses(),
+            now.statuses(),
+            from_mc - to_mc,
+        ));
+    } else if to_mc > from_mc {
+        items.push(item(
+            Change::ReturnedToMc,
+            was.statuses(),
+            now.statuses(),
+            to_mc - from_mc,
+        ));
+    } else if was.statuses != now.statuses {
+        items.push(item(Change::Status, was.statuses(), now.statuses(), 0));
+    }
+    // Still held and mission capable, but at another notice: a change of
+    // its own.
+    if from_q > 0 && to_q > 0 && to_mc > 0 && was.notices != now.notices {
+        let mut notice = item(Change::Notice, was.notices(), now.notices(), to_mc);
+        notice.longer = is_longer(was.longest_notice(), now.longest_notice());
+        items.push(notice);
+    }
+    items
 }
 
 /// Compares every depot; moves are matched across depots by type and serial.
@@ -409,6 +557,7 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
                 from: None,
                 to,
                 counts: BTreeMap::new(),
+                notice_longer: 0,
             });
             continue;
         };
@@ -424,6 +573,8 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
             from,
             to: to_side,
             count,
+            ammo: l.lot.is_some(),
+            longer: false,
             note: None,
         };
 
@@ -439,12 +590,24 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
                 Some(old) => {
                     let (before, after) = (old.mc_on(from_snap.as_of) > 0, l.mc_on(to.as_of) > 0);
                     let change = match (before, after) {
-                        (true, false) => Change::BecameNmc,
-                        (false, true) => Change::ReturnedToMc,
-                        _ if old.status != l.status => Change::Status,
-                        _ => continue, // another detail changed, not its condition
+                        (true, false) if old.status.is_mc() && l.status.is_mc() => {
+                            Some(Change::Expired)
+                        }
+                        (true, false) => Some(Change::BecameNmc),
+                        (false, true) => Some(Change::ReturnedToMc),
+                        _ if old.status != l.status => Some(Change::Status),
+                        _ => None, // another detail changed, not its condition
                     };
-                    items.push(item(l, change, status(old), status(l), 1));
+                    if let Some(change) = change {
+                        items.push(item(l, change, status(old), status(l), 1));
+                    }
+                    // Still mission capable at another notice.
+                    if after && old.notice != l.notice {
+                        let mut notice =
+                            item(l, Change::Notice, hours(old.notice), hours(l.notice), 1);
+                        notice.longer = is_longer(old.notice, l.notice);
+                        items.push(notice);
+                    }
                 }
                 None => {
                     arrivals.insert((l.type_code.clone(), serial.to_string()), items.len());
@@ -474,23 +637,26 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
                 .or_insert_with(|| (LotSide::default(), LotSide::default(), l));
             e.1.add(l, to.as_of);
         }
-        if !lots.is_empty() {
-            pending.push(PendingLots {
-                depot_id: to.depot_id,
-                depot: to.depot.clone(),
-                from: from_snap.as_of,
-                to: to.as_of,
-                lots: lots
-                    .into_iter()
-                    .map(|(k, (was, now, sample))| (k, (was, now, sample.clone(), (0, 0, 0))))
-                    .collect(),
-            });
-        }
+        // Every compared depot is read for lots that expired unchanged.
+        pending.push(PendingLots {
+            depot_id: to.depot_id,
+            depot: to.depot.clone(),
+            from: from_snap.as_of,
+            to: to.as_of,
+            lots: lots
+                .into_iter()
+                .map(|(k, (was, now, sample))| {
+                    (k, (was, now, sample.clone(), Unchanged::default()))
+                })
+                .collect(),
+            expired: BTreeMap::new(),
+        });
         depots.push(DepotChange {
             depot: to.depot.clone(),
             from: Some(from_snap),
             to,
             counts: BTreeMap::new(),
+            notice_longer: 0,
         });
     }
 
@@ -498,10 +664,25 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
         unchanged_lots(conn, &mut pending)?;
     }
     for p in pending {
-        for (_, (was, now, sample, (uq, umc0, umc1))) in p.lots {
-            if let Some(item) = lot_item(&p.depot, &sample, &was, &now, (uq, umc0, umc1)) {
-                items.push(item);
-            }
+        for (_, (was, now, sample, unchanged)) in p.lots {
+            items.extend(lot_item(&p.depot, &sample, &was, &now, unchanged));
+        }
+        for (_, (sample, rounds)) in p.expired {
+            items.push(Item {
+                depot: p.depot.clone(),
+                type_code: sample.type_code.clone(),
+                category: sample.category.clone(),
+                owner: sample.owner.clone(),
+                serial: None,
+                lot: sample.lot.clone(),
+                change: Change::Expired,
+                from: Some(Side::Text(sample.status.as_str().into())),
+                to: Some(Side::Text("expired".into())),
+                count: rounds,
+                ammo: sample.lot.is_some(),
+                longer: false,
+                note: sample.expires.map(|e| format!("expired on {}", iso(e))),
+            });
         }
     }
 
@@ -528,14 +709,19 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
         }
     }
 
+    // The summary counts equipment items; rounds stand in the snapshots'
+    // ammunition figures, never in one sum with them.
     for d in &mut depots {
-        for i in items.iter().filter(|i| i.depot == d.depot) {
-            let n = if i.change == Change::Quantity {
-                continue;
-            } else {
-                i.count
-            };
-            *d.counts.entry(i.change).or_insert(0) += n;
+        for i in items.iter().filter(|i| i.depot == d.depot && !i.ammo) {
+            match i.change {
+                Change::Quantity | Change::Status => {}
+                Change::Notice => {
+                    if i.longer {
+                        d.notice_longer += i.count;
+                    }
+                }
+                change => *d.counts.entry(change).or_insert(0) += i.count,
+            }
         }
     }
     items.sort_by(|a, b| {

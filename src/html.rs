@@ -83,12 +83,13 @@ fn figures_row(out: &mut String, keys: &[String], f: &Figures) {
         let _ = write!(out, "<th scope=\"row\">{}</th>", esc(k));
     }
     let level = f.level();
+    let count = |n: i64, held: bool| if held { n.to_string() } else { "–".into() };
+    let (items, rounds) = (f.on_hand() > 0, f.ammo_on_hand() > 0);
     let _ = write!(
         out,
-        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"lvl {}\">{}</td></tr>",
-        f.on_hand,
-        f.mc(),
-        f.expired,
+        "<td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"lvl {}\">{}</td><td class=\"ammo\">{}</td><td class=\"ammo\">{}</td><td class=\"ammo\">{}</td></tr>",
+        count(f.on_hand(), items),
+        count(f.mc(), items),
         pct(f.mc_rate()),
         level_class(f.r_level()),
         f.r_level().map_or("–".into(), |l| format!("R{l}")),
@@ -98,10 +99,14 @@ fn figures_row(out: &mut String, keys: &[String], f: &Figures) {
         f.s_level().map_or("–".into(), |l| format!("S{l}")),
         level_class(level),
         level.map_or("–".into(), |l| l.to_string()),
+        count(f.ammo_on_hand(), rounds),
+        count(f.ammo_expired, rounds),
+        pct(f.ammo_rate()),
     );
 }
 
-const HEAD: &str = "<th>on hand</th><th>mc</th><th>expired</th><th>mc rate</th><th>R</th><th>required</th><th>fill</th><th>S</th><th>level</th>";
+/// Equipment (items) first, then ammunition (rounds) beside it, never in it.
+const HEAD: &str = "<th>on hand</th><th>mc</th><th>mc rate</th><th>R</th><th>required</th><th>fill</th><th>S</th><th>level</th><th class=\"ammo\">rounds</th><th class=\"ammo\">expired</th><th class=\"ammo\">serviceable</th>";
 
 /// A horizontal bar per depot: MC rate, coloured by R-level, with the 60,
 /// 70 and 90 % thresholds drawn.
@@ -193,6 +198,29 @@ fn package_chart(packages: &[crate::package::Evaluation]) -> String {
     bar_chart("Package fill", &bars, 230, 190, &[])
 }
 
+/// What can move of one category within one window: items of items, and
+/// rounds of rounds, never summed.
+fn deployable_cell(within: &Deployable, all: &Deployable) -> String {
+    let mut parts = Vec::new();
+    if all.mc > 0 {
+        parts.push(format!(
+            "{} <small>of {}</small>",
+            within.deployable, all.mc
+        ));
+    }
+    if all.ammo_serviceable > 0 {
+        parts.push(format!(
+            "{} <small>of {} rounds</small>",
+            within.ammo_deployable, all.ammo_serviceable
+        ));
+    }
+    if parts.is_empty() {
+        "–".into()
+    } else {
+        parts.join("<br>")
+    }
+}
+
 fn rate(mc: i64, on_hand: i64) -> String {
     pct((on_hand > 0).then(|| mc as f64 / on_hand as f64))
 }
@@ -201,28 +229,30 @@ fn rate(mc: i64, on_hand: i64) -> String {
 /// that went down since.
 fn since_last_snapshot(out: &mut String, c: &crate::changes::Comparison) {
     use crate::changes::Change;
-    out.push_str("<section><h2>Since the last snapshot</h2><table id=\"changes\"><thead><tr><th>depot</th><th>from</th><th>to</th><th>Δ on hand</th><th>Δ MC</th><th>MC rate</th><th>newly NMC</th><th>back in service</th></tr></thead><tbody>");
+    out.push_str("<section><h2>Since the last snapshot</h2><table id=\"changes\"><thead><tr><th>depot</th><th>from</th><th>to</th><th>Δ on hand</th><th>Δ MC</th><th>MC rate</th><th>newly NMC</th><th>back in service</th><th class=\"ammo\">Δ rounds</th><th class=\"ammo\">Δ serviceable</th></tr></thead><tbody>");
     for d in &c.depots {
         let _ = write!(out, "<tr><th scope=\"row\">{}</th>", esc(&d.depot));
         match &d.from {
             Some(f) => {
                 let _ = write!(
                     out,
-                    "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
+                    "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                     crate::model::iso(f.as_of),
                     crate::model::iso(d.to.as_of),
-                    signed(d.to.quantity - f.quantity),
+                    signed(d.to.on_hand - f.on_hand),
                     signed(d.to.mc - f.mc),
-                    rate(f.mc, f.quantity),
-                    rate(d.to.mc, d.to.quantity),
+                    rate(f.mc, f.on_hand),
+                    rate(d.to.mc, d.to.on_hand),
                     d.count(Change::BecameNmc),
-                    d.count(Change::ReturnedToMc)
+                    d.count(Change::ReturnedToMc),
+                    signed(d.to.ammo_on_hand - f.ammo_on_hand),
+                    signed(d.to.ammo_serviceable - f.ammo_serviceable)
                 );
             }
             None => {
                 let _ = write!(
                     out,
-                    "<td>–</td><td>{}</td><td colspan=\"6\">one snapshot only: nothing to compare</td></tr>",
+                    "<td>–</td><td>{}</td><td colspan=\"8\">one snapshot only: nothing to compare</td></tr>",
                     crate::model::iso(d.to.as_of)
                 );
             }
@@ -343,7 +373,8 @@ pub fn render(b: &Brief) -> String {
          <div class=\"card lvl {lc}\"><span>overall level</span><b id=\"level\">{level}</b></div>\
          <div class=\"card {rc}\"><span>MC rate</span><b id=\"mc-rate\">{mc_rate}</b><small>{r}</small></div>\
          <div class=\"card {sc}\"><span>fill</span><b id=\"fill-rate\">{fill}</b><small>{s}</small></div>\
-         <div class=\"card\"><span>on hand</span><b id=\"on-hand\">{on_hand}</b><small>mc <span id=\"mc\">{mc}</span> · expired <span id=\"expired\">{expired}</span></small></div>\
+         <div class=\"card\"><span>equipment on hand</span><b id=\"on-hand\">{on_hand}</b><small>mission capable <span id=\"mc\">{mc}</span></small></div>\
+         <div class=\"card\"><span>ammunition, rounds</span><b id=\"ammo-on-hand\">{ammo}</b><small>serviceable <span id=\"ammo-serviceable\">{serviceable}</span> · expired <span id=\"expired\">{expired}</span></small></div>\
          </section>\n",
         as_of = esc(&b.as_of),
         generated = esc(&b.generated),
@@ -358,9 +389,11 @@ pub fn render(b: &Brief) -> String {
         s = t
             .s_level()
             .map_or("no requirements loaded".into(), |l| format!("S{l}")),
-        on_hand = t.on_hand,
+        on_hand = t.on_hand(),
         mc = t.mc(),
-        expired = t.expired,
+        ammo = t.ammo_on_hand(),
+        serviceable = t.ammo_serviceable,
+        expired = t.ammo_expired,
     );
 
     out.push_str("<section><h2>MC rate by depot</h2>");
@@ -419,18 +452,14 @@ pub fn render(b: &Brief) -> String {
                 esc(category.as_deref().unwrap_or("(none)"))
             );
             for (_, rows, _) in &b.deployable {
-                let v = rows.get(i).map_or(0, |r| r.1.deployable);
-                let _ = write!(out, "<td>{v} <small>of {}</small></td>", d.mc);
+                let v = rows.get(i).map_or(Deployable::default(), |r| r.1);
+                let _ = write!(out, "<td>{}</td>", deployable_cell(&v, d));
             }
             out.push_str("</tr>");
         }
         out.push_str("<tr class=\"total\"><th scope=\"row\">TOTAL</th>");
         for (_, _, total) in &b.deployable {
-            let _ = write!(
-                out,
-                "<td>{} <small>of {}</small></td>",
-                total.deployable, total.mc
-            );
+            let _ = write!(out, "<td>{}</td>", deployable_cell(total, total));
         }
         out.push_str("</tr>");
     }
@@ -440,15 +469,15 @@ pub fn render(b: &Brief) -> String {
     if b.expired.is_empty() {
         out.push_str("<p>No expired lots.</p>");
     } else {
-        out.push_str("<table id=\"expired\"><thead><tr><th>depot</th><th>type</th><th>expired</th><th>of on hand</th></tr></thead><tbody>");
+        out.push_str("<table id=\"expired\"><thead><tr><th>depot</th><th>type</th><th>rounds expired</th><th>of rounds held</th></tr></thead><tbody>");
         for g in &b.expired {
             let _ = write!(
                 out,
                 "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&key(g, 0)),
                 esc(&key(g, 1)),
-                g.figures.expired,
-                g.figures.on_hand
+                g.figures.ammo_expired,
+                g.figures.ammo_on_hand()
             );
         }
         out.push_str("</tbody></table>");

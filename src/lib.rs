@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod html;
 pub mod import;
+pub mod known;
 pub mod model;
 pub mod output;
 pub mod package;

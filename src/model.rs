@@ -259,6 +259,13 @@ impl Status {
     }
 }
 
+impl Status {
+    /// Mission capable as reported (FMC or PMC).
+    pub fn is_mc(self) -> bool {
+        matches!(self, Status::Fmc | Status::Pmc)
+    }
+}
+
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -274,9 +281,12 @@ pub enum State {
 }
 
 impl State {
-    pub fn of(status: Status, expires: Option<NaiveDate>, as_of: NaiveDate) -> State {
+    /// A holding's state on `date`: a lot (ammunition) whose `expires` is
+    /// before that date is expired whatever its status says; equipment
+    /// (no lot) never expires.
+    pub fn of(status: Status, lot: bool, expires: Option<NaiveDate>, date: NaiveDate) -> State {
         match expires {
-            Some(date) if date < as_of => State::Expired,
+            Some(expiry) if lot && expiry < date => State::Expired,
             _ => State::Reported(status),
         }
     }

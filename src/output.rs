@@ -40,6 +40,9 @@ pub enum Value {
     Delta(i64),
     /// Nothing to show here (a source row under its line); null in JSON.
     Blank,
+    /// A count of a kind the row holds none of (equipment figures of a row
+    /// of rounds alone): 0 in CSV and JSON, – in a table.
+    Absent(i64),
 }
 
 impl From<Option<String>> for Value {
@@ -61,7 +64,7 @@ impl Value {
             Value::RLevel(l) => Json::from(format!("R{l}")),
             Value::SLevel(l) => Json::from(format!("S{l}")),
             Value::Level(l) => Json::from(*l),
-            Value::Shortfall(n) | Value::Delta(n) => Json::from(*n),
+            Value::Shortfall(n) | Value::Delta(n) | Value::Absent(n) => Json::from(*n),
             Value::Blank => Json::Null,
         }
     }
@@ -69,7 +72,9 @@ impl Value {
     fn plain(&self) -> String {
         match self {
             Value::Null | Value::Blank => String::new(),
-            Value::Int(i) | Value::Shortfall(i) | Value::Delta(i) => i.to_string(),
+            Value::Int(i) | Value::Shortfall(i) | Value::Delta(i) | Value::Absent(i) => {
+                i.to_string()
+            }
             Value::Real(r) => r.to_string(),
             Value::Rate(r) | Value::RateBar(r) => format!("{}", round(*r, 6)),
             Value::Text(s) => s.clone(),
@@ -87,7 +92,7 @@ impl Value {
             _ => Color::Red,
         };
         match self {
-            Value::Null => Cell::new("–").set_alignment(CellAlignment::Right),
+            Value::Null | Value::Absent(_) => Cell::new("–").set_alignment(CellAlignment::Right),
             Value::Int(i) => Cell::new(group_thousands(*i)).set_alignment(CellAlignment::Right),
             Value::Shortfall(i) => {
                 let cell = Cell::new(group_thousands(*i)).set_alignment(CellAlignment::Right);
@@ -205,6 +210,9 @@ pub struct Report {
     /// Text columns a table may cut short with `…` when they are still too
     /// wide (free-text names; codes are never cut).
     pub shortenable: Vec<usize>,
+    /// Fields of the JSON object beside `rows` and `total`, first: what the
+    /// figures stand on (`date`, …).
+    pub meta: Vec<(String, Json)>,
 }
 
 impl Report {
@@ -243,8 +251,13 @@ fn render_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .total
         .as_ref()
         .map_or(Json::Null, |t| object(t, report.keys));
-    let doc = serde_json::json!({ "rows": rows, "total": total });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    let mut doc = Map::new();
+    for (name, value) in &report.meta {
+        doc.insert(name.clone(), value.clone());
+    }
+    doc.insert("rows".into(), Json::Array(rows));
+    doc.insert("total".into(), total);
+    serde_json::to_writer_pretty(&mut *out, &Json::Object(doc))?;
     writeln!(out)
 }
 
@@ -276,6 +289,7 @@ fn column_width(report: &Report, i: usize) -> usize {
         .map(|v| match v {
             Value::RateBar(_) => 15,
             Value::Int(n) | Value::Shortfall(n) => group_thousands(*n).len(),
+            Value::Absent(_) => 1,
             Value::Rate(_) => 6,
             other => other.plain().chars().count(),
         })
@@ -388,6 +402,7 @@ fn render_table(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resu
         shortenable: (0..shown.len())
             .filter(|&k| report.shortenable.contains(&shown[k]))
             .collect(),
+        meta: Vec::new(),
     };
     let mut narrowed = pick(&shown);
     if let Some(w) = style.width {

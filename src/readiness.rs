@@ -5,18 +5,29 @@ use std::collections::{BTreeMap, HashMap};
 use crate::model::{State, Status};
 
 /// Holdings summed by a report's group keys (in the order of its `--by`),
-/// state and, for `deployable`, notice hours.
+/// kind (equipment or ammunition), state and, for `deployable` and
+/// packages, notice hours.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fact {
     pub keys: Vec<Option<String>>,
+    /// A row with a lot: ammunition, counted in rounds, never summed with
+    /// equipment items (SPEC §4).
+    pub ammo: bool,
     pub state: State,
     pub notice_hours: Option<u32>,
     pub quantity: i64,
 }
 
 /// On-hand quantity of each depot × type pair, which requirements are
-/// compared with.
-pub type PairOnHand = HashMap<(String, String), i64>;
+/// compared with: equipment items and ammunition rounds apart.
+pub type PairOnHand = HashMap<(String, String), OnHand>;
+
+/// What a depot × type pair holds: equipment items and rounds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OnHand {
+    pub items: i64,
+    pub rounds: i64,
+}
 
 /// The authorised level of one depot × type pair.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +36,17 @@ pub struct Requirement {
     pub type_code: String,
     pub category: Option<String>,
     pub required: i64,
+}
+
+impl Requirement {
+    /// Whether the pair is one of ammunition: its type is of category AMMO,
+    /// or (category unknown) the pair holds rounds and no items.
+    pub fn is_ammo(&self, held: OnHand) -> bool {
+        match self.category.as_deref() {
+            Some(c) => c == "AMMO",
+            None => held.rounds > 0 && held.items == 0,
+        }
+    }
 }
 
 /// What a report can group by, in the order of grouping SPEC §5 gives.
@@ -82,35 +104,59 @@ impl Key {
 /// Readiness rating: 1 best … 4 worst.
 pub type Level = u8;
 
+/// The figures of SPEC §4 for one group. Equipment (rows without a lot)
+/// counts items; ammunition (rows with a lot) counts rounds: the two are
+/// never summed, so 8,000 rounds cannot hide three tanks gone down.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Figures {
-    pub on_hand: i64,
     pub fmc: i64,
     pub pmc: i64,
     pub nmcm: i64,
     pub nmcs: i64,
-    pub expired: i64,
-    /// Σ required over the group's depot × type pairs that have one.
+    /// Rounds in lots reported FMC or PMC, not expired.
+    pub ammo_serviceable: i64,
+    /// Rounds in lots reported NMCM or NMCS, not expired.
+    pub ammo_unserviceable: i64,
+    /// Rounds in lots expired on the date the figures are about.
+    pub ammo_expired: i64,
+    /// Σ required over the group's depot × type pairs of equipment types.
     pub required: Option<i64>,
     /// Σ min(on_hand, required) over the same pairs.
     pub filled: i64,
+    /// The same over the pairs of ammunition types, in rounds.
+    pub ammo_required: Option<i64>,
+    pub ammo_filled: i64,
 }
 
 impl Figures {
-    fn add(&mut self, state: State, quantity: i64) {
-        self.on_hand += quantity;
-        match state {
-            State::Reported(Status::Fmc) => self.fmc += quantity,
-            State::Reported(Status::Pmc) => self.pmc += quantity,
-            State::Reported(Status::Nmcm) => self.nmcm += quantity,
-            State::Reported(Status::Nmcs) => self.nmcs += quantity,
-            State::Expired => self.expired += quantity,
+    pub fn add(&mut self, ammo: bool, state: State, quantity: i64) {
+        let figure = match (ammo, state) {
+            (false, State::Reported(Status::Fmc)) => &mut self.fmc,
+            (false, State::Reported(Status::Pmc)) => &mut self.pmc,
+            (false, State::Reported(Status::Nmcm)) => &mut self.nmcm,
+            // Equipment never expires (only lots do); a stray state is
+            // counted where it cannot inflate mission capability.
+            (false, State::Reported(Status::Nmcs) | State::Expired) => &mut self.nmcs,
+            (true, State::Reported(Status::Fmc | Status::Pmc)) => &mut self.ammo_serviceable,
+            (true, State::Reported(Status::Nmcm | Status::Nmcs)) => &mut self.ammo_unserviceable,
+            (true, State::Expired) => &mut self.ammo_expired,
+        };
+        *figure += quantity;
+    }
+
+    fn add_requirement(&mut self, required: i64, held: OnHand, ammo: bool) {
+        if ammo {
+            self.ammo_required = Some(self.ammo_required.unwrap_or(0) + required);
+            self.ammo_filled += held.rounds.min(required);
+        } else {
+            self.required = Some(self.required.unwrap_or(0) + required);
+            self.filled += held.items.min(required);
         }
     }
 
-    fn add_requirement(&mut self, required: i64, on_hand: i64) {
-        self.required = Some(self.required.unwrap_or(0) + required);
-        self.filled += on_hand.min(required);
+    /// Equipment items on hand.
+    pub fn on_hand(&self) -> i64 {
+        self.fmc + self.pmc + self.nmcm + self.nmcs
     }
 
     pub fn mc(&self) -> i64 {
@@ -118,34 +164,55 @@ impl Figures {
     }
 
     pub fn mc_rate(&self) -> Option<f64> {
-        (self.on_hand > 0).then(|| self.mc() as f64 / self.on_hand as f64)
+        ratio(self.mc(), self.on_hand())
     }
 
-    /// R1 ≥ 90 %, R2 ≥ 70 %, R3 ≥ 60 %, R4 below; compared in integers so
-    /// that exactly 90 % is R1.
+    /// R1 ≥ 90 %, R2 ≥ 70 %, R3 ≥ 60 %, R4 below, over equipment; compared
+    /// in integers so that exactly 90 % is R1.
     pub fn r_level(&self) -> Option<Level> {
-        level(self.mc(), self.on_hand, [90, 70, 60])
+        level(self.mc(), self.on_hand(), [90, 70, 60])
     }
 
     pub fn fill_rate(&self) -> Option<f64> {
-        match self.required {
-            Some(r) if r > 0 => Some(self.filled as f64 / r as f64),
-            _ => None,
-        }
+        self.required.and_then(|r| ratio(self.filled, r))
     }
 
-    /// S1 ≥ 90 %, S2 ≥ 80 %, S3 ≥ 65 %, S4 below.
+    /// S1 ≥ 90 %, S2 ≥ 80 %, S3 ≥ 65 %, S4 below, over equipment pairs.
     pub fn s_level(&self) -> Option<Level> {
         level(self.filled, self.required.unwrap_or(0), [90, 80, 65])
     }
 
-    /// The worse of the R and S levels (R alone when nothing is required).
+    /// The worse of the R and S levels (R alone when nothing is required);
+    /// ammunition stands beside it, not in it.
     pub fn level(&self) -> Option<Level> {
         match (self.r_level(), self.s_level()) {
             (Some(r), Some(s)) => Some(r.max(s)),
             (r, s) => r.or(s),
         }
     }
+
+    /// Rounds in ammunition lots, whatever their state.
+    pub fn ammo_on_hand(&self) -> i64 {
+        self.ammo_serviceable + self.ammo_unserviceable + self.ammo_expired
+    }
+
+    pub fn ammo_rate(&self) -> Option<f64> {
+        ratio(self.ammo_serviceable, self.ammo_on_hand())
+    }
+
+    pub fn ammo_fill_rate(&self) -> Option<f64> {
+        self.ammo_required.and_then(|r| ratio(self.ammo_filled, r))
+    }
+
+    /// Whether the group holds anything at all.
+    pub fn is_empty(&self) -> bool {
+        self.on_hand() == 0 && self.ammo_on_hand() == 0
+    }
+}
+
+/// `part / whole`, absent without a whole.
+pub fn ratio(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
 }
 
 fn level(part: i64, whole: i64, thresholds: [i64; 3]) -> Option<Level> {
@@ -180,26 +247,27 @@ pub fn summarize(
     let mut total = Figures::default();
     for f in facts {
         match groups.get_mut(&f.keys) {
-            Some(g) => g.add(f.state, f.quantity),
+            Some(g) => g.add(f.ammo, f.state, f.quantity),
             None => groups
                 .entry(f.keys.clone())
                 .or_default()
-                .add(f.state, f.quantity),
+                .add(f.ammo, f.state, f.quantity),
         }
-        total.add(f.state, f.quantity);
+        total.add(f.ammo, f.state, f.quantity);
     }
     if let Some((reqs, pair_on_hand)) = requirements {
         for r in reqs {
-            let on_hand = pair_on_hand
+            let held = pair_on_hand
                 .get(&(r.depot.clone(), r.type_code.clone()))
                 .copied()
-                .unwrap_or(0);
+                .unwrap_or_default();
+            let ammo = r.is_ammo(held);
             let keys: Vec<Option<String>> = by.iter().map(|k| k.of_requirement(r)).collect();
             groups
                 .entry(keys)
                 .or_default()
-                .add_requirement(r.required, on_hand);
-            total.add_requirement(r.required, on_hand);
+                .add_requirement(r.required, held, ammo);
+            total.add_requirement(r.required, held, ammo);
         }
     }
     let groups = groups
@@ -209,12 +277,15 @@ pub fn summarize(
     (groups, total)
 }
 
-/// Mission-capable quantity, and the part of it that can move within
-/// `within` hours (items with no notice never count as deployable).
+/// Mission-capable equipment, the part of it that can move within
+/// `within` hours (items with no notice never count as deployable), and
+/// the serviceable rounds that can (SPEC §4).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Deployable {
     pub mc: i64,
     pub deployable: i64,
+    pub ammo_serviceable: i64,
+    pub ammo_deployable: i64,
 }
 
 /// Group keys with their figures.
@@ -225,12 +296,17 @@ pub fn deployable(facts: &[Fact], within: u32) -> (Vec<DeployableGroup>, Deploya
     let mut total = Deployable::default();
     for f in facts {
         let g = groups.entry(f.keys.clone()).or_default();
-        if matches!(f.state, State::Reported(Status::Fmc | Status::Pmc)) {
+        if f.state.is_mc() {
             let ready = f.notice_hours.is_some_and(|n| n <= within);
             for d in [&mut *g, &mut total] {
-                d.mc += f.quantity;
+                let (all, moving) = if f.ammo {
+                    (&mut d.ammo_serviceable, &mut d.ammo_deployable)
+                } else {
+                    (&mut d.mc, &mut d.deployable)
+                };
+                *all += f.quantity;
                 if ready {
-                    d.deployable += f.quantity;
+                    *moving += f.quantity;
                 }
             }
         }
@@ -245,9 +321,26 @@ mod tests {
     fn fact(depot: &str, ty: &str, state: State, q: i64) -> Fact {
         Fact {
             keys: vec![Some(depot.into()), Some(ty.into())],
+            ammo: false,
             state,
             notice_hours: Some(24),
             quantity: q,
+        }
+    }
+
+    fn rounds(depot: &str, ty: &str, state: State, q: i64) -> Fact {
+        Fact {
+            ammo: true,
+            ..fact(depot, ty, state, q)
+        }
+    }
+
+    fn requirement(depot: &str, ty: &str, category: Option<&str>, required: i64) -> Requirement {
+        Requirement {
+            depot: depot.into(),
+            type_code: ty.into(),
+            category: category.map(String::from),
+            required,
         }
     }
 
@@ -270,22 +363,24 @@ mod tests {
             fact("A", "T2", State::Reported(Status::Fmc), 5),
         ];
         let reqs = vec![
-            Requirement {
-                depot: "A".into(),
-                type_code: "T1".into(),
-                category: None,
-                required: 10,
-            },
-            Requirement {
-                depot: "A".into(),
-                type_code: "T2".into(),
-                category: None,
-                required: 10,
-            },
+            requirement("A", "T1", None, 10),
+            requirement("A", "T2", None, 10),
         ];
         let on_hand: PairOnHand = [
-            (("A".into(), "T1".into()), 20),
-            (("A".into(), "T2".into()), 5),
+            (
+                ("A".into(), "T1".into()),
+                OnHand {
+                    items: 20,
+                    rounds: 0,
+                },
+            ),
+            (
+                ("A".into(), "T2".into()),
+                OnHand {
+                    items: 5,
+                    rounds: 0,
+                },
+            ),
         ]
         .into();
         let (groups, total) = summarize(&facts, Some((&reqs, &on_hand)), &[Key::Depot, Key::Type]);
@@ -299,17 +394,85 @@ mod tests {
     }
 
     #[test]
-    fn expired_counts_as_on_hand_not_mc() {
+    fn rounds_never_carry_the_rate_of_vehicles() {
+        // The DE-AUG-01 in small: 7 of 9 tanks mission capable
+        // (77.8 %, R2) beside 8,000 serviceable rounds.
         let facts = vec![
-            fact("A", "AMMO", State::Reported(Status::Fmc), 90),
-            fact("A", "AMMO", State::Expired, 10),
+            fact("A", "TANK", State::Reported(Status::Fmc), 7),
+            fact("A", "TANK", State::Reported(Status::Nmcm), 2),
+            rounds("A", "120MM", State::Reported(Status::Fmc), 8000),
+            rounds("A", "120MM", State::Reported(Status::Nmcs), 100),
+            rounds("A", "120MM", State::Expired, 600),
         ];
         let (_, total) = summarize(&facts, None, &[]);
-        assert_eq!(total.on_hand, 100);
-        assert_eq!(total.mc(), 90);
-        assert_eq!(total.expired, 10);
-        assert_eq!(total.r_level(), Some(1));
-        assert_eq!(total.level(), Some(1));
+        assert_eq!(total.on_hand(), 9);
+        assert_eq!(total.mc(), 7);
+        assert_eq!(total.r_level(), Some(2));
+        assert_eq!(total.ammo_on_hand(), 8700);
+        assert_eq!(total.ammo_serviceable, 8000);
+        assert_eq!(total.ammo_unserviceable, 100);
+        assert_eq!(total.ammo_expired, 600);
+        assert_eq!(total.ammo_rate(), Some(8000.0 / 8700.0));
+        // Three more tanks down move the level, whatever the rounds.
+        let mut worse = facts.clone();
+        worse[0].quantity = 4;
+        worse[1].quantity = 5;
+        let (_, total) = summarize(&worse, None, &[]);
+        assert_eq!(total.r_level(), Some(4));
+    }
+
+    #[test]
+    fn a_group_of_rounds_alone_has_no_equipment_level() {
+        let facts = vec![rounds("A", "155MM", State::Reported(Status::Fmc), 2400)];
+        let (_, total) = summarize(&facts, None, &[]);
+        assert_eq!(total.on_hand(), 0);
+        assert_eq!(total.mc_rate(), None);
+        assert_eq!(total.level(), None);
+        assert_eq!(total.ammo_rate(), Some(1.0));
+    }
+
+    #[test]
+    fn requirements_of_ammunition_fill_their_own_rate() {
+        let facts = vec![
+            fact("A", "TANK", State::Reported(Status::Fmc), 8),
+            rounds("A", "120MM", State::Reported(Status::Fmc), 500),
+        ];
+        let reqs = vec![
+            requirement("A", "TANK", Some("MBT"), 10),
+            requirement("A", "120MM", Some("AMMO"), 1000),
+            // Category unknown: judged by what the pair holds.
+            requirement("A", "155MM", None, 100),
+        ];
+        let on_hand: PairOnHand = [
+            (
+                ("A".into(), "TANK".into()),
+                OnHand {
+                    items: 8,
+                    rounds: 0,
+                },
+            ),
+            (
+                ("A".into(), "120MM".into()),
+                OnHand {
+                    items: 0,
+                    rounds: 500,
+                },
+            ),
+            (
+                ("A".into(), "155MM".into()),
+                OnHand {
+                    items: 0,
+                    rounds: 100,
+                },
+            ),
+        ]
+        .into();
+        let (_, total) = summarize(&facts, Some((&reqs, &on_hand)), &[]);
+        assert_eq!(total.required, Some(10));
+        assert_eq!(total.fill_rate(), Some(0.8));
+        assert_eq!(total.ammo_required, Some(1100));
+        assert_eq!(total.ammo_filled, 600);
+        assert_eq!(total.s_level(), Some(2));
     }
 
     #[test]
@@ -322,14 +485,17 @@ mod tests {
             fact("A", "T", State::Reported(Status::Fmc), 4),
             slow,
             none,
-            fact("A", "T", State::Expired, 9),
+            rounds("A", "R", State::Expired, 9),
+            rounds("A", "R", State::Reported(Status::Fmc), 50),
         ];
         let (_, total) = deployable(&facts, 48);
         assert_eq!(
             total,
             Deployable {
                 mc: 9,
-                deployable: 4
+                deployable: 4,
+                ammo_serviceable: 50,
+                ammo_deployable: 50,
             }
         );
     }

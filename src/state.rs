@@ -60,70 +60,15 @@ impl Filters {
     }
 }
 
-/// The holdings a report reads, as `src(depot_id, type_id, owner, state,
-/// notice_hours, quantity)`.
-///
-/// The current state comes from the import-time aggregates, which hold one
-/// row per depot × type (and its notice values): a report reads at most
-/// depots × types × a few rows, whatever the number of holdings. Owners
-/// are not split there (the split multiplies the rows by ~30 on a real
-/// force's data), so a report by or for owner, like a past date, reads the
-/// versioned holdings live on each depot's snapshot in force, a lot
-/// counting as expired against that snapshot's own date.
-fn source(
-    date: Option<NaiveDate>,
-    needs_owner: bool,
-    notice: Notice,
-    params: &mut Vec<SqlValue>,
-) -> String {
-    if date.is_none() && !needs_owner {
-        let mc = match notice {
-            // The mission-capable quantity within the window summed by
-            // SQLite (as notice 0) and beyond it (no notice): two rows per
-            // depot × type, not one per notice value.
-            Notice::Within(hours) => {
-                params.push(SqlValue::Int(i64::from(hours)));
-                let p = params.len();
-                // One pass over the covering index, in its order (no
-                // sort): FMC and PMC within and beyond the window.
-                return format!(
-                    "WITH notice_window AS MATERIALIZED (
-                         SELECT depot_id, type_id,
-                                sum(CASE WHEN notice_hours <= ?{p} THEN fmc ELSE 0 END) AS fmc_in,
-                                sum(CASE WHEN notice_hours <= ?{p} THEN 0 ELSE fmc END) AS fmc_out,
-                                sum(CASE WHEN notice_hours <= ?{p} THEN pmc ELSE 0 END) AS pmc_in,
-                                sum(CASE WHEN notice_hours <= ?{p} THEN 0 ELSE pmc END) AS pmc_out
-                         FROM readiness_notice GROUP BY depot_id, type_id
-                     ),
-                     src AS (
-                         SELECT depot_id, type_id, NULL AS owner, 'FMC' AS state, 0 AS notice_hours, fmc_in AS quantity FROM notice_window WHERE fmc_in > 0
-                         UNION ALL SELECT depot_id, type_id, NULL, 'FMC', NULL, fmc_out FROM notice_window WHERE fmc_out > 0
-                         UNION ALL SELECT depot_id, type_id, NULL, 'PMC', 0, pmc_in FROM notice_window WHERE pmc_in > 0
-                         UNION ALL SELECT depot_id, type_id, NULL, 'PMC', NULL, pmc_out FROM notice_window WHERE pmc_out > 0
-                         UNION ALL SELECT depot_id, type_id, NULL, 'NMCM', NULL, nmcm FROM readiness_current WHERE nmcm > 0
-                         UNION ALL SELECT depot_id, type_id, NULL, 'NMCS', NULL, nmcs FROM readiness_current WHERE nmcs > 0
-                         UNION ALL SELECT depot_id, type_id, NULL, 'EXPIRED', NULL, expired FROM readiness_current WHERE expired > 0
-                     )"
-                );
-            }
-            Notice::Exact => "SELECT depot_id, type_id, NULL AS owner, 'FMC' AS state, notice_hours, fmc AS quantity
-               FROM readiness_notice WHERE fmc > 0
-             UNION ALL SELECT depot_id, type_id, NULL, 'PMC', notice_hours, pmc
-               FROM readiness_notice WHERE pmc > 0"
-                .to_string(),
-            Notice::Ignored => "SELECT depot_id, type_id, NULL AS owner, 'FMC' AS state, NULL AS notice_hours, fmc AS quantity
-               FROM readiness_current WHERE fmc > 0
-             UNION ALL SELECT depot_id, type_id, NULL, 'PMC', NULL, pmc
-               FROM readiness_current WHERE pmc > 0"
-                .to_string(),
-        };
-        return format!(
-            "WITH src AS ({mc}
-             UNION ALL SELECT depot_id, type_id, NULL, 'NMCM', NULL, nmcm FROM readiness_current WHERE nmcm > 0
-             UNION ALL SELECT depot_id, type_id, NULL, 'NMCS', NULL, nmcs FROM readiness_current WHERE nmcs > 0
-             UNION ALL SELECT depot_id, type_id, NULL, 'EXPIRED', NULL, expired FROM readiness_current WHERE expired > 0)"
-        );
-    }
+/// The versioned holdings live on each depot's snapshot in force on `date`
+/// (its latest when None), as `src(depot_id, type_id, owner, ammo, state,
+/// notice_hours, quantity)`: `ammo` 1 for a lot, and a lot whose expiry is
+/// before `judged` (the date the figures are about) in state EXPIRED.
+/// What a past date, or an owner's share, is read from: the aggregates
+/// keep neither.
+fn versions(date: Option<NaiveDate>, judged: NaiveDate, params: &mut Vec<SqlValue>) -> String {
+    params.push(SqlValue::Text(iso(judged)));
+    let on = params.len();
     let effective = match date {
         Some(d) => {
             params.push(SqlValue::Text(iso(d)));
@@ -146,7 +91,8 @@ fn source(
         "WITH effective AS ({effective}),
          src AS (
              SELECT h.depot_id, h.type_id, h.owner,
-                    CASE WHEN h.expires IS NOT NULL AND h.expires < e.as_of
+                    CASE WHEN h.lot IS NULL THEN 0 ELSE 1 END AS ammo,
+                    CASE WHEN h.lot IS NOT NULL AND h.expires < ?{on}
                          THEN 'EXPIRED' ELSE h.status END AS state,
                     h.notice_hours, h.quantity
              FROM holding_version h NOT INDEXED
@@ -164,26 +110,137 @@ pub enum Notice {
     /// Every notice value (packages allocate by it).
     Exact,
     /// Only whether it is within these hours: notice 0 when it is, none
-    /// when not (what `deployable --within` asks, read from fewer rows).
+    /// when not (what `deployable --within` asks).
     Within(u32),
 }
 
-/// Holdings summed by `by`, state and (when asked) notice hours.
+impl Notice {
+    /// The notice a fact keeps: -2 when ignored, -1 for none.
+    fn key(self, notice: Option<i64>) -> i64 {
+        match self {
+            Notice::Ignored => -2,
+            Notice::Exact => notice.unwrap_or(-1),
+            Notice::Within(h) => match notice {
+                Some(n) if n <= i64::from(h) => 0,
+                _ => -1,
+            },
+        }
+    }
+}
+
+/// The date figures are about: the `--as-of` date, or `today` for the
+/// current state.
+pub fn judged(date: Option<NaiveDate>, today: NaiveDate) -> NaiveDate {
+    date.unwrap_or(today)
+}
+
+/// (depot, type, category, owner, kind and state, notice): -1 / 0 where
+/// not grouped; the state's index is offset by STATES.len() for a lot.
+type GroupKey = (i64, i64, i64, u32, u8, i64);
+
+/// Sums holdings into a report's groups.
+struct Sums<'a> {
+    by: &'a [Key],
+    names: &'a Names,
+    notice: Notice,
+    sums: FxHashMap<GroupKey, i64>,
+}
+
+impl Sums<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        depot: i64,
+        type_id: i64,
+        owner: u32,
+        ammo: bool,
+        state: u8,
+        notice: Option<i64>,
+        quantity: i64,
+    ) {
+        if quantity == 0 {
+            return;
+        }
+        let has = |k: Key| self.by.contains(&k);
+        let key = (
+            if has(Key::Depot) { depot } else { -1 },
+            if has(Key::Type) { type_id } else { -1 },
+            if has(Key::Category) {
+                self.names.category_index(type_id)
+            } else {
+                -1
+            },
+            if has(Key::Owner) { owner } else { 0 },
+            state + if ammo { STATES.len() as u8 } else { 0 },
+            self.notice.key(notice),
+        );
+        *self.sums.entry(key).or_insert(0) += quantity;
+    }
+
+    fn facts(self) -> Vec<Fact> {
+        let (names, by) = (self.names, self.by);
+        // The expired lots' rows cancel their status's part exactly.
+        self.sums
+            .into_iter()
+            .filter(|(_, quantity)| *quantity != 0)
+            .map(
+                |((depot, type_id, category, owner, state, notice), quantity)| {
+                    names.fact(
+                        by,
+                        (depot, type_id, category, owner),
+                        state,
+                        u32::try_from(notice).ok(),
+                        quantity,
+                    )
+                },
+            )
+            .collect()
+    }
+}
+
+/// The index in [`STATES`] of FMC, PMC, NMCM, NMCS and EXPIRED.
+const FMC: u8 = 0;
+const PMC: u8 = 1;
+const NMCM: u8 = 2;
+const NMCS: u8 = 3;
+const EXPIRED: u8 = 4;
+
+/// Holdings summed by `by`, kind, state and (when asked) notice hours, as
+/// they stand on `date` (None: each depot's latest snapshot), lots judged
+/// against `judged`.
 ///
-/// The rows of `src` are summed here by integer ids rather than by SQLite's
-/// GROUP BY, which sorts them first.
+/// The current state comes from the import-time aggregates, which hold one
+/// row per depot × type (and its notice values): a report reads at most
+/// depots × types × a few rows, whatever the number of holdings, each
+/// table once, its columns turned into facts here. They keep lots under
+/// their reported status; the lots expired by `judged` are read from
+/// `readiness_expiry` and moved to EXPIRED. Owners are not split in the
+/// aggregates (the split multiplies the rows by ~30 on a real force's
+/// data), so a report by or for owner, like a past date, reads the
+/// versioned holdings. Rows are summed here by integer ids rather than by
+/// SQL's GROUP BY, which sorts them first.
 pub fn facts(
     conn: &Db,
     by: &[Key],
     filters: &Filters,
     date: Option<NaiveDate>,
+    judged: NaiveDate,
     notice: Notice,
 ) -> db::Result<Vec<Fact>> {
-    let with_notice = notice != Notice::Ignored;
     let names = Names::load(conn)?;
-    let mut params = Vec::new();
+    let mut sums = Sums {
+        by,
+        names: &names,
+        notice,
+        sums: FxHashMap::default(),
+    };
     let needs_owner = by.contains(&Key::Owner) || !filters.owners.is_empty();
-    let with = source(date, needs_owner, notice, &mut params);
+    if date.is_none() && !needs_owner {
+        aggregates(conn, &mut sums, &names.ids(filters), judged)?;
+        return Ok(sums.facts());
+    }
+    let mut params = Vec::new();
+    let with = versions(date, judged, &mut params);
     let filter = filters.sql(&mut params);
     // Without filters there is nothing to join for: SQLite then streams the
     // rows of `src` instead of first copying them into a temporary table.
@@ -194,62 +251,117 @@ pub fn facts(
     };
     let sql = format!(
         "{with}
-         SELECT src.depot_id, src.type_id, src.owner, src.state, src.notice_hours, src.quantity
+         SELECT src.depot_id, src.type_id, src.owner, src.ammo, src.state, src.notice_hours, src.quantity
          {from} WHERE TRUE {filter}"
     );
-    let has = |k: Key| by.contains(&k);
-    // (depot, type, category, owner, state, notice): -1 / 0 where not grouped.
-    type GroupKey = (i64, i64, i64, u32, u8, i64);
-    let mut sums: FxHashMap<GroupKey, i64> = FxHashMap::default();
     conn.each(&sql, &db::refs(&params), |r| {
-        let depot: i64 = r.get(0)?;
-        let type_id: i64 = r.get(1)?;
         let owner = match r.value(2)? {
             Value::Text(t) => pack_nation(t.as_bytes()),
             _ => 0,
         };
-        let state = match r.value(3)? {
+        let state = match r.value(4)? {
             Value::Text(t) => state_code(t.as_bytes()),
             _ => None,
         }
         .ok_or_else(|| crate::error::DbError::Column {
-            index: 3,
+            index: 4,
             message: "an unknown state".into(),
         })?;
-        let notice: Option<i64> = r.get(4)?;
-        let key = (
-            if has(Key::Depot) { depot } else { -1 },
-            if has(Key::Type) { type_id } else { -1 },
-            if has(Key::Category) {
-                names.category_index(type_id)
-            } else {
-                -1
-            },
-            if has(Key::Owner) { owner } else { 0 },
+        sums.add(
+            r.get(0)?,
+            r.get(1)?,
+            owner,
+            r.get::<i64>(3)? != 0,
             state,
-            if with_notice {
-                notice.unwrap_or(-1)
-            } else {
-                -2
-            },
+            r.get(5)?,
+            r.get(6)?,
         );
-        *sums.entry(key).or_insert(0) += r.get::<i64>(5)?;
         Ok(())
     })?;
-    Ok(sums
-        .into_iter()
-        .map(
-            |((depot, type_id, category, owner, state, notice), quantity)| {
-                names.fact(
-                    by,
-                    (depot, type_id, category, owner),
-                    state,
-                    u32::try_from(notice).ok(),
-                    quantity,
-                )
+    Ok(sums.facts())
+}
+
+/// The current state from the aggregates, lots judged on `judged`.
+fn aggregates(conn: &Db, sums: &mut Sums, ids: &Ids, judged: NaiveDate) -> db::Result<()> {
+    let by_notice = sums.notice != Notice::Ignored;
+    // Mission-capable quantities with their notice (by notice), or without.
+    if by_notice {
+        conn.each(
+            "SELECT depot_id, type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc FROM readiness_notice",
+            &[],
+            |r| {
+                let (depot, type_id) = (r.get(0)?, r.get(1)?);
+                if ids.pass(depot, type_id) {
+                    let notice = r.get(2)?;
+                    for (i, (ammo, state)) in [(false, FMC), (false, PMC), (true, FMC), (true, PMC)]
+                        .into_iter()
+                        .enumerate()
+                    {
+                        sums.add(depot, type_id, 0, ammo, state, notice, r.get(3 + i)?);
+                    }
+                }
+                Ok(())
             },
-        )
-        .collect())
+        )?;
+    }
+    conn.each(
+        "SELECT depot_id, type_id, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs
+         FROM readiness_current",
+        &[],
+        |r| {
+            let (depot, type_id) = (r.get(0)?, r.get(1)?);
+            if ids.pass(depot, type_id) {
+                for (i, state) in [FMC, PMC, NMCM, NMCS].into_iter().enumerate() {
+                    if by_notice && state <= PMC {
+                        continue; // read with their notice above
+                    }
+                    sums.add(depot, type_id, 0, false, state, None, r.get(2 + i)?);
+                    sums.add(depot, type_id, 0, true, state, None, r.get(6 + i)?);
+                }
+            }
+            Ok(())
+        },
+    )?;
+    // Lots expired by the date: taken from their status (with the notice
+    // the mission-capable rows carry) and counted as expired.
+    conn.each(
+        "SELECT depot_id, type_id, notice_hours, status, quantity FROM readiness_expiry
+         WHERE expires < ?1",
+        &[&iso(judged)],
+        |r| {
+            let (depot, type_id) = (r.get(0)?, r.get(1)?);
+            if ids.pass(depot, type_id) {
+                let state = match r.value(3)? {
+                    Value::Text(t) => state_code(t.as_bytes()),
+                    _ => None,
+                }
+                .unwrap_or(FMC);
+                let quantity: i64 = r.get(4)?;
+                let notice = if by_notice && state <= PMC {
+                    r.get(2)?
+                } else {
+                    None
+                };
+                sums.add(depot, type_id, 0, true, state, notice, -quantity);
+                sums.add(depot, type_id, 0, true, EXPIRED, None, quantity);
+            }
+            Ok(())
+        },
+    )
+}
+
+/// The filters as sets of depot and type ids (None: all pass), for rows
+/// compared as integers.
+pub(crate) struct Ids {
+    depots: Option<rustc_hash::FxHashSet<i64>>,
+    types: Option<rustc_hash::FxHashSet<i64>>,
+}
+
+impl Ids {
+    fn pass(&self, depot: i64, type_id: i64) -> bool {
+        self.depots.as_ref().is_none_or(|d| d.contains(&depot))
+            && self.types.as_ref().is_none_or(|t| t.contains(&type_id))
+    }
 }
 
 pub(crate) const STATES: [State; 5] = [
@@ -319,6 +431,28 @@ impl Names {
             .map_or(-1, |i| i as i64)
     }
 
+    /// The depot and type filters as id sets.
+    pub(crate) fn ids(&self, filters: &Filters) -> Ids {
+        let depots = (!filters.depots.is_empty()).then(|| {
+            self.depots
+                .iter()
+                .filter(|(_, code)| filters.depots.contains(code))
+                .map(|(&id, _)| id)
+                .collect()
+        });
+        let types = (!filters.types.is_empty() || !filters.categories.is_empty()).then(|| {
+            self.types
+                .iter()
+                .filter(|(_, (code, category))| {
+                    Filters::allows(&filters.types, Some(code))
+                        && Filters::allows(&filters.categories, category.as_deref())
+                })
+                .map(|(&id, _)| id)
+                .collect()
+        });
+        Ids { depots, types }
+    }
+
     /// Whether a holding of this depot, type and owner passes the filters.
     pub(crate) fn passes(
         &self,
@@ -358,6 +492,7 @@ impl Names {
                     Key::Owner => unpack_nation(owner),
                 })
                 .collect(),
+            ammo: usize::from(state) >= STATES.len(),
             state: STATES[state as usize % STATES.len()],
             notice_hours,
             quantity,
@@ -373,99 +508,68 @@ impl Names {
 
 /// Mission-capable quantity (FMC or PMC, not an expired lot) with a notice
 /// of at most `within` hours, as (depot, type, notice, quantity): what a
-/// force package can draw on. Filtered in SQL before anything is summed,
-/// since a package names a few dozen of the stockpile's types.
+/// force package can draw on, lots judged on `judged` (its day of issue).
 pub fn issuable(
     conn: &Db,
     filters: &Filters,
     date: Option<NaiveDate>,
+    judged: NaiveDate,
     within: u32,
 ) -> db::Result<Vec<(String, String, u32, i64)>> {
-    let names = Names::load(conn)?;
-    let ids = |map: &FxHashMap<i64, String>, codes: &[String]| -> Vec<SqlValue> {
-        map.iter()
-            .filter(|(_, code)| codes.contains(code))
-            .map(|(&id, _)| SqlValue::Int(id))
-            .collect()
-    };
-    let type_codes: FxHashMap<i64, String> = names
-        .types
-        .iter()
-        .map(|(&id, (code, _))| (id, code.clone()))
-        .collect();
-    let mut params = Vec::new();
-    let with = source(date, !filters.owners.is_empty(), Notice::Exact, &mut params);
-    params.push(SqlValue::Int(i64::from(within)));
-    let mut sql = format!(
-        "{with}
-         SELECT src.depot_id, src.type_id, src.notice_hours, sum(src.quantity) FROM src
-         WHERE (src.state = 'FMC' OR src.state = 'PMC')
-           AND src.notice_hours IS NOT NULL AND src.notice_hours <= ?{}",
-        params.len()
-    );
-    // Ids, not codes, in the filters: the rows are compared as integers
-    // before any join.
-    for (column, wanted, values) in [
-        (
-            "src.type_id",
-            !filters.types.is_empty(),
-            ids(&type_codes, &filters.types),
-        ),
-        (
-            "src.depot_id",
-            !filters.depots.is_empty(),
-            ids(&names.depots, &filters.depots),
-        ),
-        (
-            "src.owner",
-            !filters.owners.is_empty(),
-            filters.owners.iter().cloned().map(SqlValue::Text).collect(),
-        ),
-    ] {
-        if !wanted {
-            continue;
+    let facts = facts(
+        conn,
+        &[Key::Depot, Key::Type],
+        filters,
+        date,
+        judged,
+        Notice::Exact,
+    )?;
+    let mut pools: FxHashMap<(String, String, u32), i64> = FxHashMap::default();
+    for f in facts {
+        if let (true, Some(n), [Some(d), Some(t)]) = (f.state.is_mc(), f.notice_hours, &f.keys[..])
+            && n <= within
+        {
+            *pools.entry((d.clone(), t.clone(), n)).or_insert(0) += f.quantity;
         }
-        let marks: Vec<String> = values
-            .into_iter()
-            .map(|v| {
-                params.push(v);
-                format!("?{}", params.len())
-            })
-            .collect();
-        sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
     }
-    sql.push_str(" GROUP BY src.depot_id, src.type_id, src.notice_hours");
-    let mut out = Vec::new();
-    conn.each(&sql, &db::refs(&params), |r| {
-        let (depot, type_id): (i64, i64) = (r.get(0)?, r.get(1)?);
-        if let (Some(d), Some(t)) = (names.depot(depot), names.type_code(type_id)) {
-            out.push((d, t, r.get(2)?, r.get(3)?));
-        }
-        Ok(())
-    })?;
-    Ok(out)
+    Ok(pools
+        .into_iter()
+        .map(|((d, t, n), q)| (d, t, n, q))
+        .collect())
 }
 
-/// On-hand quantity per depot × type, for the fill rate.
+/// On-hand items and rounds per depot × type, for the fill rates.
 pub fn pair_on_hand(
     conn: &Db,
     filters: &Filters,
     date: Option<NaiveDate>,
+    judged: NaiveDate,
 ) -> db::Result<PairOnHand> {
     let facts = facts(
         conn,
         &[Key::Depot, Key::Type],
         filters,
         date,
+        judged,
         Notice::Ignored,
     )?;
+    Ok(pairs_of(&facts))
+}
+
+/// Facts keyed (depot, type) summed per pair, items and rounds apart.
+pub fn pairs_of(facts: &[Fact]) -> PairOnHand {
     let mut pairs = PairOnHand::new();
     for f in facts {
         if let [Some(d), Some(t)] = &f.keys[..] {
-            *pairs.entry((d.clone(), t.clone())).or_insert(0) += f.quantity;
+            let held = pairs.entry((d.clone(), t.clone())).or_default();
+            if f.ammo {
+                held.rounds += f.quantity;
+            } else {
+                held.items += f.quantity;
+            }
         }
     }
-    Ok(pairs)
+    pairs
 }
 
 pub fn requirements(conn: &Db, filters: &Filters) -> db::Result<Vec<Requirement>> {
@@ -520,6 +624,7 @@ pub fn applicable_requirements(
     filters: &Filters,
     by_owner: bool,
     date: Option<NaiveDate>,
+    judged: NaiveDate,
 ) -> db::Result<Option<(Vec<Requirement>, PairOnHand)>> {
     if by_owner || !filters.owners.is_empty() {
         return Ok(None);
@@ -530,6 +635,6 @@ pub fn applicable_requirements(
     if reqs.is_empty() {
         return Ok(None);
     }
-    let pairs = pair_on_hand(conn, filters, date)?;
+    let pairs = pair_on_hand(conn, filters, date, judged)?;
     Ok(Some((reqs, pairs)))
 }

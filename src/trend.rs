@@ -2,14 +2,14 @@
 //! one sequential read of the versioned holdings, instead of one read per
 //! date.
 //!
-//! A version adds its quantity to its depot's state from the snapshot it
-//! begins with and takes it away at the one it ends at; a lot moves from its
-//! status to "expired" the day after its expiry. Summing these events by
-//! depot, date and group, then taking for each depot the running total at
-//! its snapshot in force on each date, gives every date's state in
-//! O(versions + depots × dates × groups).
-
-use std::collections::BTreeMap;
+//! The state on a date is every version valid on it (versions begin and
+//! end on their depot's snapshot dates, so that is each depot's latest
+//! snapshot on or before the date). A version adds its quantity from the
+//! day it begins and takes it away on the day it ends; a lot moves from its
+//! status to "expired" the day after its expiry, whatever its snapshot's
+//! date, since each date's figures are about that date (SPEC §4). Summing
+//! these events by day and group and sweeping them in order gives every
+//! date's state in O(versions + dates × groups).
 
 use crate::db::{self, Db};
 use chrono::{Datelike, NaiveDate};
@@ -22,13 +22,11 @@ use crate::state::{Filters, Names, STATES};
 /// (depot, type, category index, owner) as grouped; -1 / 0 where not.
 type Group = (i64, i64, i64, u32);
 
-/// Quantities by group and state.
+/// A group's kind and state: the state's index, offset by `STATES.len()`
+/// for a lot.
 type Totals = FxHashMap<(Group, u8), i64>;
 
-/// A depot's changes by day: (group, state, quantity added or removed).
-type Changes = BTreeMap<i32, Vec<(Group, u8, i64)>>;
-
-/// Facts on each of `dates` (each depot's snapshot in force on the date).
+/// Facts on each of `dates` (sorted), lots judged on each date.
 pub fn facts_on_dates(
     conn: &Db,
     by: &[Key],
@@ -37,25 +35,16 @@ pub fn facts_on_dates(
 ) -> db::Result<Vec<Vec<Fact>>> {
     let names = Names::load(conn)?;
     let has = |k: Key| by.contains(&k);
-    // Each depot's snapshot days, sorted.
-    let mut snapshots: FxHashMap<i64, Vec<i32>> = FxHashMap::default();
-    conn.each(
-        "SELECT depot_id, as_of FROM snapshot ORDER BY depot_id, as_of",
-        &[],
-        |r| {
-            let day = r.get::<NaiveDate>(1)?.num_days_from_ce();
-            snapshots.entry(r.get(0)?).or_default().push(day);
-            Ok(())
-        },
-    )?;
-    // Events: (depot, day, group, state) → quantity added (or taken away).
-    let mut events: FxHashMap<(i64, i32, Group, u8), i64> = FxHashMap::default();
+    let kinds = STATES.len() as u8;
     let expired = STATES
         .iter()
         .position(|s| *s == State::Expired)
         .unwrap_or(4) as u8;
+    // Events: (day, group, kind and state) → quantity added (or taken away).
+    let mut events: FxHashMap<(i32, Group, u8), i64> = FxHashMap::default();
     conn.each(
-        "SELECT depot_id, type_id, owner, status, quantity, expires, valid_from, valid_to
+        "SELECT depot_id, type_id, owner, status, quantity, expires, valid_from, valid_to,
+                CASE WHEN lot IS NULL THEN 0 ELSE 1 END
          FROM holding_version NOT INDEXED",
         &[],
         |r| {
@@ -67,6 +56,7 @@ pub fn facts_on_dates(
             }
             let status: String = r.get(3)?;
             let quantity: i64 = r.get(4)?;
+            let lot = r.get::<i64>(8)? != 0;
             let day = |i: usize| -> db::Result<Option<i32>> {
                 Ok(r.get::<Option<NaiveDate>>(i)?.map(|d| d.num_days_from_ce()))
             };
@@ -85,83 +75,49 @@ pub fn facts_on_dates(
                     0
                 },
             );
+            let offset = if lot { kinds } else { 0 };
             let reported = STATES
                 .iter()
                 .position(|s| s.as_str() == status)
-                .unwrap_or(0) as u8;
-            let mut add = |day: i32, state: u8, q: i64| {
-                *events.entry((depot, day, group, state)).or_insert(0) += q;
-            };
-            // Expired on snapshots dated after the expiry day.
-            let turn = expires.map(|x| x + 1);
+                .unwrap_or(0) as u8
+                + offset;
             let mut span = |a: i32, b: Option<i32>, state: u8| {
                 if b.is_none_or(|b| a < b) {
-                    add(a, state, quantity);
+                    *events.entry((a, group, state)).or_insert(0) += quantity;
                     if let Some(b) = b {
-                        add(b, state, -quantity);
+                        *events.entry((b, group, state)).or_insert(0) -= quantity;
                     }
                 }
             };
-            match turn {
-                Some(t) if t <= from => span(from, to, expired),
+            // Expired from the day after its expiry: only lots expire.
+            match expires.filter(|_| lot).map(|x| x + 1) {
+                Some(t) if t <= from => span(from, to, expired + offset),
                 Some(t) if to.is_none_or(|to| t < to) => {
                     span(from, Some(t), reported);
-                    span(t, to, expired);
+                    span(t, to, expired + offset);
                 }
                 _ => span(from, to, reported),
             }
             Ok(())
         },
     )?;
-    // Each depot's running totals at each of its snapshot days.
-    let mut by_depot: FxHashMap<i64, Changes> = FxHashMap::default();
-    for ((depot, day, group, state), q) in events {
-        if q != 0 {
-            by_depot
-                .entry(depot)
-                .or_default()
-                .entry(day)
-                .or_default()
-                .push((group, state, q));
-        }
-    }
-    let mut at_snapshot: FxHashMap<i64, Vec<(i32, Totals)>> = FxHashMap::default();
-    for (depot, days) in &snapshots {
-        let mut running = Totals::default();
-        let mut pending = by_depot
-            .remove(depot)
-            .unwrap_or_default()
-            .into_iter()
-            .peekable();
-        let mut states = Vec::with_capacity(days.len());
-        for &s in days {
-            while let Some((_, changes)) = pending.next_if(|(d, _)| *d <= s) {
-                for (group, state, q) in changes {
-                    *running.entry((group, state)).or_insert(0) += q;
-                }
-            }
-            running.retain(|_, q| *q != 0);
-            states.push((s, running.clone()));
-        }
-        at_snapshot.insert(*depot, states);
-    }
-    // Every date: each depot's state at its snapshot in force.
+    let mut events: Vec<((i32, Group, u8), i64)> =
+        events.into_iter().filter(|(_, q)| *q != 0).collect();
+    events.sort_unstable_by_key(|((day, ..), _)| *day);
+    let mut pending = events.into_iter().peekable();
+    let mut running = Totals::default();
     Ok(dates
         .iter()
         .map(|d| {
             let day = d.num_days_from_ce();
-            let mut sums = Totals::default();
-            for states in at_snapshot.values() {
-                let Some((_, state)) = states.iter().rev().find(|(s, _)| *s <= day) else {
-                    continue;
-                };
-                for (k, q) in state {
-                    *sums.entry(*k).or_insert(0) += q;
-                }
+            while let Some(((_, group, state), q)) = pending.next_if(|((e, ..), _)| *e <= day) {
+                *running.entry((group, state)).or_insert(0) += q;
             }
-            sums.into_iter()
-                .filter(|(_, q)| *q > 0)
-                .map(|((group, state), quantity)| names.fact(by, group, state, None, quantity))
+            running.retain(|_, q| *q != 0);
+            running
+                .iter()
+                .filter(|(_, q)| **q > 0)
+                .map(|(&(group, state), &quantity)| names.fact(by, group, state, None, quantity))
                 .collect()
         })
         .collect())

@@ -85,7 +85,7 @@ fn fill(ws: &mut Worksheet, sheet: &str, report: &Report) -> Result<(), XlsxErro
                     5
                 }
                 Value::Null | Value::Blank => 0,
-                Value::Int(n) | Value::Shortfall(n) | Value::Delta(n) => {
+                Value::Int(n) | Value::Shortfall(n) | Value::Delta(n) | Value::Absent(n) => {
                     ws.write_number(r, col, *n as f64)?;
                     n.to_string().len()
                 }

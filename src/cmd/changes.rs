@@ -3,7 +3,6 @@
 use super::{Context, as_of, filters};
 use crate::changes::{Change, Comparison, Side, Window, compare};
 use crate::cli::ChangesArgs;
-use crate::db::{self, Access};
 use crate::error::{Error, Result};
 use crate::model::{iso, parse_date};
 use crate::output::{Format, Report, Value, rate, render, wrap_words};
@@ -38,7 +37,8 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
                 .into(),
         ));
     }
-    let conn = db::open(&ctx.db, Access::Read)?;
+    let (conn, _) = super::open_question(ctx, &filters, window.as_of)?;
+    crate::known::check_date(&conn, "--since", window.since)?;
     let comparison = compare(&conn, window)?;
     let wanted =
         |depot: &str| filters.depots.is_empty() || filters.depots.iter().any(|d| d == depot);
@@ -120,13 +120,20 @@ fn summary_report(c: &Comparison, wanted: impl Fn(&str) -> bool) -> Report {
         "mc_change",
         "mc_rate_from",
         "mc_rate_to",
+        "became_nmc",
+        "returned_to_mc",
+        "notice_longer",
     ];
-    columns.extend(COUNTED.map(Change::as_str));
+    columns.extend(COUNTED[2..].iter().map(|c| c.as_str()));
+    columns.extend(["ammo_change", "ammo_serviceable_change"]);
     let mut report = Report::new(&columns, 1);
-    // On a narrow terminal the older side's figures give way first, then
-    // the rates; the counts of what happened stay longest.
-    report.optional = vec![1, 5, 6, 11, 12, 9, 10];
-    let mut total = [0i64; 8];
+    // On a narrow terminal the rounds give way first, then the older
+    // side's figures, then the rates; the counts of what happened to
+    // equipment stay longest.
+    report.optional = vec![14, 15, 1, 5, 6, 12, 13, 10, 11];
+    // Equipment items: on hand, MC, then the counts; rounds: on hand,
+    // serviceable.
+    let mut total = [0i64; 11];
     for d in c.depots.iter().filter(|d| wanted(&d.depot)) {
         let mut row = vec![
             Value::Text(d.depot.clone()),
@@ -135,25 +142,35 @@ fn summary_report(c: &Comparison, wanted: impl Fn(&str) -> bool) -> Report {
                 .map_or(Value::Null, |f| Value::Text(iso(f.as_of))),
             Value::Text(iso(d.to.as_of)),
         ];
-        match &d.from {
-            Some(f) => {
-                let (on_hand, mc) = (d.to.quantity - f.quantity, d.to.mc - f.mc);
-                total[0] += on_hand;
-                total[1] += mc;
-                row.extend([
-                    Value::Delta(on_hand),
-                    Value::Delta(mc),
-                    rate(f.mc, f.quantity),
-                    rate(d.to.mc, d.to.quantity),
-                ]);
-                for (i, kind) in COUNTED.iter().enumerate() {
-                    let n = d.count(*kind);
-                    total[2 + i] += n;
-                    row.push(Value::Int(n));
-                }
-            }
-            None => row.extend(std::iter::repeat_n(Value::Null, 4 + COUNTED.len())),
+        let Some(f) = &d.from else {
+            row.extend(std::iter::repeat_n(Value::Null, columns.len() - 3));
+            report.rows.push(row);
+            continue;
+        };
+        let counts = [
+            d.to.on_hand - f.on_hand,
+            d.to.mc - f.mc,
+            d.count(Change::BecameNmc),
+            d.count(Change::ReturnedToMc),
+            d.notice_longer,
+            d.count(Change::Arrived),
+            d.count(Change::Departed),
+            d.count(Change::MovedIn),
+            d.count(Change::MovedOut),
+            d.to.ammo_on_hand - f.ammo_on_hand,
+            d.to.ammo_serviceable - f.ammo_serviceable,
+        ];
+        for (t, n) in total.iter_mut().zip(counts) {
+            *t += n;
         }
+        row.extend([
+            Value::Delta(counts[0]),
+            Value::Delta(counts[1]),
+            rate(f.mc, f.on_hand),
+            rate(d.to.mc, d.to.on_hand),
+        ]);
+        row.extend(counts[2..9].iter().map(|&n| Value::Int(n)));
+        row.extend([Value::Delta(counts[9]), Value::Delta(counts[10])]);
         report.rows.push(row);
     }
     let mut t = vec![Value::Null, Value::Null, Value::Null];
@@ -163,7 +180,8 @@ fn summary_report(c: &Comparison, wanted: impl Fn(&str) -> bool) -> Report {
         Value::Null,
         Value::Null,
     ]);
-    t.extend(total[2..].iter().map(|&n| Value::Int(n)));
+    t.extend(total[2..9].iter().map(|&n| Value::Int(n)));
+    t.extend([Value::Delta(total[9]), Value::Delta(total[10])]);
     report.total = Some(t);
     report
 }

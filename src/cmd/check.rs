@@ -197,12 +197,15 @@ struct Snap {
     digest: String,
     line_count: i64,
     quantity: i64,
-    mc: Option<i64>,
+    /// Its recorded figures: equipment on hand and MC, rounds on hand and
+    /// serviceable on its date.
+    recorded: [i64; 4],
     /// Stored line keys, and the content hashes recomputed from the columns.
     stored: Vec<i64>,
     hashes: Vec<u64>,
-    on_hand: i64,
-    mission_capable: i64,
+    /// What its lines add up to: the quantity column, and the figures.
+    counted_quantity: i64,
+    counted: [i64; 4],
 }
 
 /// Snapshot memberships held in memory at once (16 bytes each): the table
@@ -215,7 +218,8 @@ fn check_snapshots(
     fail: &mut impl FnMut(&'static str, String),
 ) -> Result<usize> {
     let snapshots: Vec<Snap> = conn.rows(
-        "SELECT s.depot_id, d.code, s.as_of, s.ledger_id, s.digest, s.line_count, s.quantity, s.mc
+        "SELECT s.depot_id, d.code, s.as_of, s.ledger_id, s.digest, s.line_count, s.quantity,
+                coalesce(s.mc, -1), s.on_hand, s.ammo_on_hand, s.ammo_serviceable
          FROM snapshot s JOIN depot d ON d.id = s.depot_id ORDER BY d.code, s.as_of",
         &[],
         |r| {
@@ -227,11 +231,11 @@ fn check_snapshots(
                 digest: r.get(4)?,
                 line_count: r.get(5)?,
                 quantity: r.get(6)?,
-                mc: r.get(7)?,
+                recorded: [r.get(8)?, r.get(7)?, r.get(9)?, r.get(10)?],
                 stored: Vec::new(),
                 hashes: Vec::new(),
-                on_hand: 0,
-                mission_capable: 0,
+                counted_quantity: 0,
+                counted: [0; 4],
             })
         },
     )?;
@@ -315,14 +319,18 @@ fn check_snapshots(
                 let hash = content.hash(&mut buf);
                 let stored: i64 = r.get(1)?;
                 let status_mc = matches!(content.status, "FMC" | "PMC");
+                let lot = content.lot.is_some();
                 for i in live {
                     let snap = &mut batch[i];
                     snap.stored.push(stored);
                     snap.hashes.push(hash);
-                    snap.on_hand += quantity;
+                    snap.counted_quantity += quantity;
+                    // Rounds serviceable on the snapshot's own date.
                     let expired = content.expires.is_some_and(|e| e < snap.as_of.as_str());
-                    if status_mc && !expired {
-                        snap.mission_capable += quantity;
+                    let k = if lot { 2 } else { 0 };
+                    snap.counted[k] += quantity;
+                    if status_mc && !(lot && expired) {
+                        snap.counted[k + 1] += quantity;
                     }
                 }
                 Ok(())
@@ -343,11 +351,11 @@ fn verify_snapshot(snap: Snap, ledger: &Ledger, fail: &mut impl FnMut(&'static s
         digest,
         line_count,
         quantity,
-        mc,
+        recorded,
         mut stored,
         hashes,
-        on_hand,
-        mission_capable,
+        counted_quantity,
+        counted,
         ..
     } = snap;
     let file = ledger
@@ -377,12 +385,19 @@ fn verify_snapshot(snap: Snap, ledger: &Ledger, fail: &mut impl FnMut(&'static s
             ),
         );
     }
-    if on_hand != quantity || mc.is_some_and(|mc| mc != mission_capable) {
+    if counted_quantity != quantity || recorded != counted {
+        let figures = |q: i64, f: [i64; 4]| {
+            format!(
+                "quantity {q}, on hand {}, MC {}, rounds {}, serviceable {}",
+                f[0], f[1], f[2], f[3]
+            )
+        };
         fail(
             "snapshots",
             format!(
-                "{place}: its recorded totals (on hand {quantity}, MC {}) differ from its holdings (on hand {on_hand}, MC {mission_capable})",
-                mc.map_or("–".into(), |m| m.to_string())
+                "{place}: its recorded totals ({}) differ from its holdings ({})",
+                figures(quantity, recorded),
+                figures(counted_quantity, counted)
             ),
         );
     }
@@ -487,20 +502,18 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
         let e = sums.entry(depot).or_insert(0);
         *e = e.wrapping_add(h.wrapping_mul(quantity as u64));
     }
-    let depots: Vec<(i64, String, Option<String>)> = conn.rows(
-        "SELECT d.id, d.code, (SELECT max(as_of) FROM snapshot s WHERE s.depot_id = d.id)
-         FROM depot d ORDER BY d.code",
+    let depots: Vec<(i64, String)> = conn.rows(
+        "SELECT d.id, d.code FROM depot d ORDER BY d.code",
         &[],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let latest: HashMap<i64, String> = depots
-        .iter()
-        .filter_map(|(id, _, l)| l.clone().map(|l| (*id, l)))
-        .collect();
     let mut kept = HashMap::new();
-    const STATES: [&str; 5] = ["FMC", "PMC", "NMCM", "NMCS", "EXPIRED"];
+    const STATES: [&str; 8] = [
+        "FMC", "PMC", "NMCM", "NMCS", "lot FMC", "lot PMC", "lot NMCM", "lot NMCS",
+    ];
     conn.each(
-        "SELECT depot_id, type_id, fmc, pmc, nmcm, nmcs, expired FROM readiness_current",
+        "SELECT depot_id, type_id, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs
+         FROM readiness_current",
         &[],
         |r| {
             for (i, state) in STATES.iter().enumerate() {
@@ -514,11 +527,20 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
             Ok(())
         },
     )?;
+    // By the index of STATES: FMC, PMC, then lot FMC and lot PMC.
+    const NOTICE_STATES: [&str; 6] = [
+        "notice FMC",
+        "notice PMC",
+        "",
+        "",
+        "notice lot FMC",
+        "notice lot PMC",
+    ];
     conn.each(
-        "SELECT depot_id, type_id, notice_hours, fmc, pmc FROM readiness_notice",
+        "SELECT depot_id, type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc FROM readiness_notice",
         &[],
         |r| {
-            for (i, state) in ["notice FMC", "notice PMC"].iter().enumerate() {
+            for (i, state) in [0, 1, 4, 5].iter().map(|&i| NOTICE_STATES[i]).enumerate() {
                 fingerprint(
                     &mut kept,
                     r.get(0)?,
@@ -529,33 +551,66 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
             Ok(())
         },
     )?;
+    conn.each(
+        "SELECT depot_id, type_id, expires, status, notice_hours, quantity FROM readiness_expiry",
+        &[],
+        |r| {
+            let (expires, status): (String, String) = (r.get(2)?, r.get(3)?);
+            fingerprint(
+                &mut kept,
+                r.get(0)?,
+                (r.get(1)?, Some(&expires), &status, r.get(4)?),
+                r.get(5)?,
+            );
+            Ok(())
+        },
+    )?;
     let mut current = HashMap::new();
     conn.each(
-        "SELECT depot_id, type_id, status, expires, notice_hours, quantity
+        "SELECT depot_id, type_id, status, CASE WHEN lot IS NULL THEN 0 ELSE 1 END, expires,
+                notice_hours, quantity
          FROM holding_version NOT INDEXED WHERE valid_to IS NULL",
         &[],
         |r| {
             let depot: i64 = r.get(0)?;
-            let (status, expires): (String, Option<String>) = (r.get(2)?, r.get(3)?);
-            let expired = match (expires.as_deref(), latest.get(&depot)) {
-                (Some(e), Some(l)) => e < l.as_str(),
-                _ => false,
+            let status: String = r.get(2)?;
+            let lot = r.get::<i64>(3)? != 0;
+            let (type_id, quantity): (i64, i64) = (r.get(1)?, r.get(6)?);
+            let notice: Option<i64> = r.get(5)?;
+            let Some(i) = STATES[..4].iter().position(|s| *s == status) else {
+                fail(
+                    "aggregates",
+                    format!("a current holding has status {status:?}"),
+                );
+                return Ok(());
             };
-            let state = if expired { "EXPIRED" } else { status.as_str() };
-            let (type_id, quantity): (i64, i64) = (r.get(1)?, r.get(5)?);
-            fingerprint(&mut current, depot, (type_id, None, state, None), quantity);
-            let notice_state = match state {
-                "FMC" => Some("notice FMC"),
-                "PMC" => Some("notice PMC"),
-                _ => None,
-            };
-            if let Some(s) = notice_state {
-                fingerprint(&mut current, depot, (type_id, None, s, r.get(4)?), quantity);
+            let i = if lot { i + 4 } else { i };
+            fingerprint(
+                &mut current,
+                depot,
+                (type_id, None, STATES[i], None),
+                quantity,
+            );
+            if let Some(notice_state) = NOTICE_STATES.get(i).filter(|s| !s.is_empty()) {
+                fingerprint(
+                    &mut current,
+                    depot,
+                    (type_id, None, notice_state, notice),
+                    quantity,
+                );
+            }
+            if let (true, Some(expires)) = (lot, r.get::<Option<String>>(4)?) {
+                fingerprint(
+                    &mut current,
+                    depot,
+                    (type_id, Some(&expires), &status, notice),
+                    quantity,
+                );
             }
             Ok(())
         },
     )?;
-    for (id, code, _) in &depots {
+    for (id, code) in &depots {
         if kept.get(id).copied().unwrap_or(0) != current.get(id).copied().unwrap_or(0) {
             fail(
                 "aggregates",

@@ -2,11 +2,10 @@
 
 use super::{Context, as_of, filters};
 use crate::cli::DeployableArgs;
-use crate::db::{self, Access};
 use crate::error::{Error, Result};
 use crate::model::{MAX_NOTICE_HOURS, parse_hours};
 use crate::output::{Report, Value, render};
-use crate::readiness::{Key, deployable};
+use crate::readiness::{Deployable, Key, deployable};
 use crate::state;
 
 pub fn run(args: &DeployableArgs, ctx: &mut Context) -> Result<()> {
@@ -15,19 +14,44 @@ pub fn run(args: &DeployableArgs, ctx: &mut Context) -> Result<()> {
     let by = Key::parse_list(&args.by).map_err(|m| Error::Usage(format!("--by: {m}")))?;
     let filters = filters(&args.selection.filter)?;
     let date = as_of(&args.selection)?;
-    let conn = db::open(&ctx.db, Access::Read)?;
-    let facts = state::facts(&conn, &by, &filters, date, state::Notice::Within(within))?;
+    let (conn, judged) = super::open_question(ctx, &filters, date)?;
+    let facts = state::facts(
+        &conn,
+        &by,
+        &filters,
+        date,
+        judged,
+        state::Notice::Within(within),
+    )?;
     let (groups, total) = deployable(&facts, within);
     let mut columns: Vec<&str> = by.iter().map(|k| k.name()).collect();
-    columns.extend(["mc", "deployable"]);
+    columns.extend(["mc", "deployable", "ammo_deployable"]);
     let mut report = Report::new(&columns, by.len());
+    report.meta = super::report::date_meta(judged);
+    // Items and rounds apart: a row of rounds alone shows – for items.
+    let values = |d: &Deployable| {
+        let items = d.mc > 0;
+        let rounds = d.ammo_serviceable > 0;
+        let count = |n: i64, held: bool| {
+            if held {
+                Value::Int(n)
+            } else {
+                Value::Absent(n)
+            }
+        };
+        [
+            count(d.mc, items),
+            count(d.deployable, items),
+            count(d.ammo_deployable, rounds),
+        ]
+    };
     for (keys, d) in groups {
         let mut row: Vec<Value> = keys.into_iter().map(Value::from).collect();
-        row.extend([Value::Int(d.mc), Value::Int(d.deployable)]);
+        row.extend(values(&d));
         report.rows.push(row);
     }
     let mut total_row = vec![Value::Null; by.len()];
-    total_row.extend([Value::Int(total.mc), Value::Int(total.deployable)]);
+    total_row.extend(values(&total));
     report.total = Some(total_row);
     render(&report, ctx.format, &ctx.style, ctx.out)?;
     Ok(())

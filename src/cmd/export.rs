@@ -7,7 +7,6 @@ use serde_json::{Map, Value as Json};
 
 use super::{Context, as_of, filters};
 use crate::cli::ExportArgs;
-use crate::db::{self, Access};
 use crate::error::{Error, Result};
 use crate::import::columns::Column;
 use crate::model::iso;
@@ -35,7 +34,7 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
     let xlsx = args.xlsx.is_some();
     let filters = filters(&args.selection.filter)?;
     let date = as_of(&args.selection)?;
-    let conn = db::open(&ctx.db, Access::Read)?;
+    let (conn, _) = super::open_question(ctx, &filters, date)?;
     // Each depot's snapshot in force on the date (or its latest), and the
     // versions live on that snapshot's date.
     let sql = "WITH effective AS (

@@ -3,7 +3,6 @@
 use super::report::{FIGURES, figure_values, optional_figures};
 use super::{Context, as_of, filters};
 use crate::cli::HistoryArgs;
-use crate::db::{self, Access};
 use crate::error::{Error, Result};
 use crate::model::iso;
 use crate::output::{Report, Value, render};
@@ -14,7 +13,7 @@ pub fn run(args: &HistoryArgs, ctx: &mut Context) -> Result<()> {
     let by = Key::parse_list(&args.by).map_err(|m| Error::Usage(format!("--by: {m}")))?;
     let filters = filters(&args.selection.filter)?;
     let until = as_of(&args.selection)?;
-    let conn = db::open(&ctx.db, Access::Read)?;
+    let (conn, _) = super::open_question(ctx, &filters, until)?;
     let mut columns = vec!["as_of"];
     columns.extend(by.iter().map(|k| k.name()));
     columns.extend(FIGURES);
@@ -35,16 +34,8 @@ pub fn run(args: &HistoryArgs, ctx: &mut Context) -> Result<()> {
         Vec::new()
     } else {
         trend::facts_on_dates(&conn, &[Key::Depot, Key::Type], &filters, &dates)?
-            .into_iter()
-            .map(|facts| {
-                let mut pairs = PairOnHand::new();
-                for f in facts {
-                    if let [Some(d), Some(t)] = &f.keys[..] {
-                        *pairs.entry((d.clone(), t.clone())).or_insert(0) += f.quantity;
-                    }
-                }
-                pairs
-            })
+            .iter()
+            .map(|facts| state::pairs_of(facts))
             .collect()
     };
     for (i, date) in dates.iter().enumerate() {
@@ -65,7 +56,7 @@ pub fn run(args: &HistoryArgs, ctx: &mut Context) -> Result<()> {
             report.rows.push(row);
             continue;
         }
-        for g in groups.into_iter().filter(|g| g.figures.on_hand > 0) {
+        for g in groups.into_iter().filter(|g| !g.figures.is_empty()) {
             let mut row = vec![Value::Text(iso(*date))];
             row.extend(g.keys.into_iter().map(Value::from));
             row.extend(figure_values(&g.figures));

@@ -150,6 +150,36 @@ pub fn filters(selection: &Filter) -> Result<Filters> {
     })
 }
 
+/// The date the current state is judged on (a lot expired by then counts
+/// as expired): `STOCKPILE_TODAY` when set (reproducible runs, tests,
+/// "how will it stand on…"), otherwise this machine's date.
+pub fn today() -> Result<NaiveDate> {
+    match std::env::var("STOCKPILE_TODAY") {
+        Ok(text) if !text.trim().is_empty() => {
+            parse_date(text.trim(), None).map_err(|m| Error::Usage(format!("STOCKPILE_TODAY: {m}")))
+        }
+        _ => Ok(chrono::Local::now().date_naive()),
+    }
+}
+
+/// Opens the database to answer a question about `date` (None: the
+/// current state) under `filters`, refusing codes it has never seen and a
+/// date before every snapshot; with the date the figures are about.
+pub fn open_question(
+    ctx: &Context,
+    filters: &Filters,
+    date: Option<NaiveDate>,
+) -> Result<(crate::db::Db, NaiveDate)> {
+    let conn = crate::db::open(&ctx.db, crate::db::Access::Read)?;
+    crate::known::check_filters(&conn, filters)?;
+    crate::known::check_date(&conn, "--as-of", date)?;
+    let judged = match date {
+        Some(d) => d,
+        None => today()?,
+    };
+    Ok((conn, judged))
+}
+
 pub fn as_of(selection: &Selection) -> Result<Option<NaiveDate>> {
     selection
         .as_of

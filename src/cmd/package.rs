@@ -35,6 +35,7 @@ fn options(args: &PackageArgs) -> Result<(Options, Option<f64>)> {
             })
             .transpose()?,
         as_of: as_of(&selection)?,
+        today: super::today()?,
         depots: checked.depots,
         owners: checked.owners,
     };

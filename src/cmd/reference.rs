@@ -1,21 +1,58 @@
 //! `stockpile depots` and `stockpile types`: the reference lists, each with
-//! its current on-hand quantity and MC rate.
+//! its current equipment on hand and MC rate, and its rounds beside them.
+
+use std::collections::HashMap;
 
 use super::Context;
-use crate::db::{self, Access};
+use crate::db::Db;
 use crate::error::Result;
-use crate::output::{Report, Value, rate, render};
+use crate::output::{Report, Value, render};
+use crate::readiness::{Figures, Key, summarize};
+use crate::state::{self, Filters, Notice};
+
+/// Each depot's (or type's) current figures, judged today.
+fn current(conn: &Db, key: Key, today: chrono::NaiveDate) -> Result<HashMap<String, Figures>> {
+    let facts = state::facts(
+        conn,
+        &[key],
+        &Filters::default(),
+        None,
+        today,
+        Notice::Ignored,
+    )?;
+    let (groups, _) = summarize(&facts, None, &[key]);
+    Ok(groups
+        .into_iter()
+        .filter_map(|g| g.keys.into_iter().next().flatten().map(|k| (k, g.figures)))
+        .collect())
+}
+
+/// On hand, MC rate, rounds and their serviceable rate: equipment and
+/// ammunition apart.
+fn held(f: Option<&Figures>) -> [Value; 4] {
+    let f = f.cloned().unwrap_or_default();
+    let count = |n: i64| {
+        if n > 0 {
+            Value::Int(n)
+        } else {
+            Value::Absent(n)
+        }
+    };
+    [
+        count(f.on_hand()),
+        f.mc_rate().map_or(Value::Null, Value::Rate),
+        count(f.ammo_on_hand()),
+        f.ammo_rate().map_or(Value::Null, Value::Rate),
+    ]
+}
 
 pub fn depots(ctx: &mut Context) -> Result<()> {
-    let conn = db::open(&ctx.db, Access::Read)?;
-    let sql =
-        "SELECT d.code,
+    let (conn, today) = super::open_question(ctx, &Filters::default(), None)?;
+    let figures = current(&conn, Key::Depot, today)?;
+    let sql = "SELECT d.code,
                 (SELECT count(*) FROM snapshot s WHERE s.depot_id = d.id),
                 (SELECT min(as_of) FROM snapshot s WHERE s.depot_id = d.id),
-                (SELECT max(as_of) FROM snapshot s WHERE s.depot_id = d.id),
-                coalesce((SELECT sum(fmc + pmc + nmcm + nmcs + expired) FROM readiness_current r
-                          WHERE r.depot_id = d.id), 0),
-                coalesce((SELECT sum(fmc + pmc) FROM readiness_current r WHERE r.depot_id = d.id), 0)
+                (SELECT max(as_of) FROM snapshot s WHERE s.depot_id = d.id)
          FROM depot d ORDER BY d.code";
     let mut report = Report::new(
         &[
@@ -25,47 +62,60 @@ pub fn depots(ctx: &mut Context) -> Result<()> {
             "latest_as_of",
             "on_hand",
             "mc_rate",
+            "ammo_on_hand",
+            "ammo_rate",
         ],
         1,
     );
+    report.optional = vec![7, 6, 2, 1];
+    report.meta = super::report::date_meta(today);
     report.rows = conn.rows(sql, &[], |r| {
-        let (on_hand, mc): (i64, i64) = (r.get(4)?, r.get(5)?);
-        Ok(vec![
-            Value::Text(r.get(0)?),
+        let code: String = r.get(0)?;
+        let mut row = vec![
+            Value::Text(code.clone()),
             Value::Int(r.get(1)?),
             Value::from(r.get::<Option<String>>(2)?),
             Value::from(r.get::<Option<String>>(3)?),
-            Value::Int(on_hand),
-            rate(mc, on_hand),
-        ])
+        ];
+        row.extend(held(figures.get(&code)));
+        Ok(row)
     })?;
     render(&report, ctx.format, &ctx.style, ctx.out)?;
     Ok(())
 }
 
 pub fn types(ctx: &mut Context) -> Result<()> {
-    let conn = db::open(&ctx.db, Access::Read)?;
+    let (conn, today) = super::open_question(ctx, &Filters::default(), None)?;
+    let figures = current(&conn, Key::Type, today)?;
     let sql = "SELECT t.code, t.category, t.nsn,
                 (SELECT count(*) FROM readiness_current r WHERE r.type_id = t.id
-                   AND fmc + pmc + nmcm + nmcs + expired > 0),
-                coalesce((SELECT sum(fmc + pmc + nmcm + nmcs + expired) FROM readiness_current r
-                          WHERE r.type_id = t.id), 0),
-                coalesce((SELECT sum(fmc + pmc) FROM readiness_current r WHERE r.type_id = t.id), 0)
+                   AND fmc + pmc + nmcm + nmcs + ammo_fmc + ammo_pmc + ammo_nmcm + ammo_nmcs > 0)
          FROM equipment_type t ORDER BY t.code";
     let mut report = Report::new(
-        &["type", "category", "nsn", "depots", "on_hand", "mc_rate"],
+        &[
+            "type",
+            "category",
+            "nsn",
+            "depots",
+            "on_hand",
+            "mc_rate",
+            "ammo_on_hand",
+            "ammo_rate",
+        ],
         1,
     );
+    report.optional = vec![7, 2, 3];
+    report.meta = super::report::date_meta(today);
     report.rows = conn.rows(sql, &[], |r| {
-        let (on_hand, mc): (i64, i64) = (r.get(4)?, r.get(5)?);
-        Ok(vec![
-            Value::Text(r.get(0)?),
+        let code: String = r.get(0)?;
+        let mut row = vec![
+            Value::Text(code.clone()),
             Value::from(r.get::<Option<String>>(1)?),
             Value::from(r.get::<Option<String>>(2)?),
             Value::Int(r.get(3)?),
-            Value::Int(on_hand),
-            rate(mc, on_hand),
-        ])
+        ];
+        row.extend(held(figures.get(&code)));
+        Ok(row)
     })?;
     render(&report, ctx.format, &ctx.style, ctx.out)?;
     Ok(())

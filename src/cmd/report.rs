@@ -2,21 +2,20 @@
 
 use super::{Context, as_of, filters};
 use crate::cli::ReportArgs;
-use crate::db::{self, Access};
 use crate::error::{Error, Result};
 use crate::html;
 use crate::output::{Report, Value, render};
 use crate::readiness::{self, Figures, Group, Key, Level, summarize};
 use crate::state;
 
-/// The figure names of SPEC §4, in the order every report prints them.
-pub const FIGURES: [&str; 13] = [
+/// The figure names of SPEC §4, in the order every report prints them:
+/// equipment, then ammunition beside it.
+pub const FIGURES: [&str; 19] = [
     "on_hand",
     "fmc",
     "pmc",
     "nmcm",
     "nmcs",
-    "expired",
     "mc",
     "mc_rate",
     "r_level",
@@ -24,35 +23,67 @@ pub const FIGURES: [&str; 13] = [
     "fill_rate",
     "s_level",
     "level",
+    "ammo_on_hand",
+    "ammo_serviceable",
+    "ammo_unserviceable",
+    "ammo_expired",
+    "ammo_rate",
+    "ammo_required",
+    "ammo_fill_rate",
 ];
 
 pub fn figure_values(f: &Figures) -> Vec<Value> {
     let opt_level = |l: Option<Level>, v: fn(u8) -> Value| l.map_or(Value::Null, v);
+    // A row without equipment (or without rounds) shows – for that kind's
+    // counts in a table, and 0 to a program.
+    let count = |n: i64, held: bool| {
+        if held {
+            Value::Int(n)
+        } else {
+            Value::Absent(n)
+        }
+    };
+    let (items, rounds) = (f.on_hand() > 0, f.ammo_on_hand() > 0);
     vec![
-        Value::Int(f.on_hand),
-        Value::Int(f.fmc),
-        Value::Int(f.pmc),
-        Value::Int(f.nmcm),
-        Value::Int(f.nmcs),
-        Value::Int(f.expired),
-        Value::Int(f.mc()),
+        count(f.on_hand(), items),
+        count(f.fmc, items),
+        count(f.pmc, items),
+        count(f.nmcm, items),
+        count(f.nmcs, items),
+        count(f.mc(), items),
         f.mc_rate().map_or(Value::Null, Value::RateBar),
         opt_level(f.r_level(), Value::RLevel),
         f.required.map_or(Value::Null, Value::Int),
         f.fill_rate().map_or(Value::Null, Value::Rate),
         opt_level(f.s_level(), Value::SLevel),
         opt_level(f.level(), Value::Level),
+        count(f.ammo_on_hand(), rounds),
+        count(f.ammo_serviceable, rounds),
+        count(f.ammo_unserviceable, rounds),
+        count(f.ammo_expired, rounds),
+        f.ammo_rate().map_or(Value::Null, Value::Rate),
+        f.ammo_required.map_or(Value::Null, Value::Int),
+        f.ammo_fill_rate().map_or(Value::Null, Value::Rate),
     ]
 }
 
-/// On a narrow terminal the status breakdown goes first, then the rest of
-/// the detail, then the R- and S-levels and the fill rate; on hand, the MC
-/// rate and the overall level always stay.
+/// On a narrow terminal the ammunition detail goes first, then the
+/// equipment's status breakdown, then the rest of the detail, then the R-
+/// and S-levels and the fill rate; on hand, the MC rate and the overall
+/// level always stay.
 pub fn optional_figures(keys: usize) -> Vec<usize> {
-    [1, 2, 3, 4, 5, 6, 9, 8, 11, 10]
+    [17, 14, 15, 18, 13, 12, 16, 1, 2, 3, 4, 5, 8, 7, 10, 9]
         .iter()
         .map(|i| keys + i)
         .collect()
+}
+
+/// What a table's JSON says it stands on: the date its figures are about.
+pub fn date_meta(judged: chrono::NaiveDate) -> Vec<(String, serde_json::Value)> {
+    vec![(
+        "date".into(),
+        serde_json::Value::from(crate::model::iso(judged)),
+    )]
 }
 
 pub fn parse_level(text: &str) -> Result<Level> {
@@ -72,11 +103,12 @@ fn brief(
     conn: &crate::db::Db,
     filters: &state::Filters,
     date: Option<chrono::NaiveDate>,
+    judged: chrono::NaiveDate,
 ) -> Result<html::Brief> {
     let summary = |by: &[Key], with_reqs: bool| -> Result<(Vec<Group>, Figures)> {
-        let facts = state::facts(conn, by, filters, date, state::Notice::Ignored)?;
+        let facts = state::facts(conn, by, filters, date, judged, state::Notice::Ignored)?;
         let reqs = if with_reqs {
-            state::applicable_requirements(conn, filters, by.contains(&Key::Owner), date)?
+            state::applicable_requirements(conn, filters, by.contains(&Key::Owner), date, judged)?
         } else {
             None
         };
@@ -87,7 +119,7 @@ fn brief(
         ))
     };
     // The day the attention list is judged by: the date asked for, or today.
-    let today = date.unwrap_or_else(|| chrono::Local::now().date_naive());
+    let today = judged;
     let mut changes = crate::changes::compare(
         conn,
         crate::changes::Window {
@@ -105,9 +137,9 @@ fn brief(
     let mut expired: Vec<Group> = summary(&[Key::Depot, Key::Type], false)?
         .0
         .into_iter()
-        .filter(|g| g.figures.expired > 0)
+        .filter(|g| g.figures.ammo_expired > 0)
         .collect();
-    expired.sort_by_key(|g| std::cmp::Reverse(g.figures.expired));
+    expired.sort_by_key(|g| std::cmp::Reverse(g.figures.ammo_expired));
     let mut worst = pairs;
     worst.sort_by(|a, b| {
         let rate = |g: &Group| g.figures.mc_rate().or(g.figures.fill_rate()).unwrap_or(0.0);
@@ -129,6 +161,7 @@ fn brief(
             &[Key::Category],
             filters,
             date,
+            judged,
             state::Notice::Within(hours),
         )?;
         let (groups, total) = readiness::deployable(&facts, hours);
@@ -140,9 +173,10 @@ fn brief(
     })
     .collect::<Result<Vec<_>>>()?;
     Ok(html::Brief {
-        as_of: date.map_or("current state".into(), |d| {
-            format!("state on {}", crate::model::iso(d))
-        }),
+        as_of: match date {
+            Some(d) => format!("state on {}", crate::model::iso(d)),
+            None => format!("latest snapshots, judged on {}", crate::model::iso(judged)),
+        },
         generated: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
         total,
         by_depot,
@@ -166,12 +200,13 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
     let filters = filters(&args.selection.filter)?;
     let date = as_of(&args.selection)?;
     let threshold = args.fail_below.as_deref().map(parse_level).transpose()?;
-    let conn = db::open(&ctx.db, Access::Read)?;
+    let (conn, judged) = super::open_question(ctx, &filters, date)?;
     if let Some(path) = &args.html {
-        let mut brief = brief(&conn, &filters, date)?;
+        let mut brief = brief(&conn, &filters, date, judged)?;
         if let Some(dir) = &args.packages {
             let options = crate::package::Options {
                 as_of: date,
+                today: judged,
                 ..Default::default()
             };
             let (evaluations, failed) = super::package::evaluate_dir(&conn, dir, &options)?;
@@ -193,14 +228,16 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
         }
         return Ok(());
     }
-    let facts = state::facts(&conn, &by, &filters, date, state::Notice::Ignored)?;
-    let reqs = state::applicable_requirements(&conn, &filters, by.contains(&Key::Owner), date)?;
+    let facts = state::facts(&conn, &by, &filters, date, judged, state::Notice::Ignored)?;
+    let reqs =
+        state::applicable_requirements(&conn, &filters, by.contains(&Key::Owner), date, judged)?;
     let (groups, total) = summarize(&facts, reqs.as_ref().map(|(r, p)| (r.as_slice(), p)), &by);
 
     let mut columns: Vec<&str> = by.iter().map(|k| k.name()).collect();
     columns.extend(FIGURES);
     let mut report = Report::new(&columns, by.len());
     report.optional = optional_figures(by.len());
+    report.meta = date_meta(judged);
     for g in &groups {
         let mut row: Vec<Value> = g.keys.iter().cloned().map(Value::from).collect();
         row.extend(figure_values(&g.figures));

@@ -21,6 +21,23 @@ pub fn run(args: &TraceArgs, ctx: &mut Context) -> Result<()> {
         .transpose()?;
     let serial = args.serial.as_deref().map(str::trim);
     let conn = db::open(&ctx.db, Access::Read)?;
+    let known = |what, option, code: &str, all: Vec<String>, list| {
+        crate::known::check_codes(what, option, &[code.to_string()], &all, list)
+    };
+    known(
+        "depot",
+        "--depot",
+        depot.as_str(),
+        crate::known::depots(&conn)?,
+        "depots",
+    )?;
+    known(
+        "type",
+        "--type",
+        type_code.as_str(),
+        crate::known::types(&conn)?,
+        "types",
+    )?;
     let found = match trace(&conn, depot.as_str(), type_code.as_str(), serial, on)? {
         Lookup::Found(t) => t,
         Lookup::NoDepot => {

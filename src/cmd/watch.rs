@@ -3,7 +3,6 @@
 use super::{Context, filters};
 use crate::attention::{Limits, watch};
 use crate::cli::WatchArgs;
-use crate::db::{self, Access};
 use crate::error::{Error, Result};
 use crate::model::{iso, parse_date, parse_hours};
 use crate::output::{Report, Value, render};
@@ -24,7 +23,7 @@ pub fn run(args: &WatchArgs, ctx: &mut Context) -> Result<()> {
     let filters = filters(&args.filter)?;
     let today = match &args.today {
         Some(t) => parse_date(t, None).map_err(|m| Error::Usage(format!("--today: {m}")))?,
-        None => chrono::Local::now().date_naive(),
+        None => super::today()?,
     };
     let limits = Limits {
         today,
@@ -32,7 +31,7 @@ pub fn run(args: &WatchArgs, ctx: &mut Context) -> Result<()> {
         inspection: days("--inspection", &args.inspection)?,
         stale: days("--stale", &args.stale)?,
     };
-    let conn = db::open(&ctx.db, Access::Read)?;
+    let (conn, _) = super::open_question(ctx, &filters, None)?;
     let rows = watch(&conn, &filters, limits)?;
     let mut report = Report::new(
         &[

@@ -127,13 +127,15 @@ pub enum Bulk {
     HoldingVersion,
     ReadinessCurrent,
     ReadinessNotice,
+    ReadinessExpiry,
 }
 
 impl Bulk {
-    pub(crate) const ALL: [Bulk; 3] = [
+    pub(crate) const ALL: [Bulk; 4] = [
         Bulk::HoldingVersion,
         Bulk::ReadinessCurrent,
         Bulk::ReadinessNotice,
+        Bulk::ReadinessExpiry,
     ];
 
     pub(crate) fn table(self) -> &'static str {
@@ -141,6 +143,7 @@ impl Bulk {
             Bulk::HoldingVersion => "holding_version",
             Bulk::ReadinessCurrent => "readiness_current",
             Bulk::ReadinessNotice => "readiness_notice",
+            Bulk::ReadinessExpiry => "readiness_expiry",
         }
     }
 
@@ -172,7 +175,10 @@ impl Bulk {
                 ("pmc", false),
                 ("nmcm", false),
                 ("nmcs", false),
-                ("expired", false),
+                ("ammo_fmc", false),
+                ("ammo_pmc", false),
+                ("ammo_nmcm", false),
+                ("ammo_nmcs", false),
             ],
             Bulk::ReadinessNotice => &[
                 ("depot_id", false),
@@ -180,6 +186,16 @@ impl Bulk {
                 ("notice_hours", false),
                 ("fmc", false),
                 ("pmc", false),
+                ("ammo_fmc", false),
+                ("ammo_pmc", false),
+            ],
+            Bulk::ReadinessExpiry => &[
+                ("depot_id", false),
+                ("type_id", false),
+                ("notice_hours", false),
+                ("expires", true),
+                ("status", true),
+                ("quantity", false),
             ],
         }
     }

@@ -17,7 +17,7 @@ use crate::content::{
     GENESIS, LineContent, find_hashed, hash_order, ledger_entry_hash, line_key, snapshot_digest,
 };
 use crate::error::RowError;
-use crate::model::{Category, DepotCode, Nsn, State, Status, TypeCode, iso, near_miss_key};
+use crate::model::{Category, DepotCode, Nsn, Status, TypeCode, iso, near_miss_key};
 
 /// Day number of a date, for compact comparisons in memory.
 fn day(d: NaiveDate) -> i32 {
@@ -231,18 +231,26 @@ impl LiveVersion {
     }
 }
 
-/// A depot's readiness in the making: per type, quantity by state (FMC,
-/// PMC, NMCM, NMCS, expired); per type and notice, the FMC and PMC quantity.
-/// A few hundred entries a depot, whatever its number of holdings. (One
-/// map for both, keyed by type and notice or state, saved a cache miss a
-/// line but took 10 MB more on wide data: 200 depots' maps doubled past
-/// their sizes at once.)
+/// A depot's readiness in the making: per type, quantity by reported
+/// status, equipment (FMC, PMC, NMCM, NMCS) then ammunition (the same for
+/// lots); per type and notice, the FMC and PMC quantity of each kind; and
+/// the lots that have an expiry date, for a report to take back those
+/// expired by its date. A few hundred entries a depot for the first two,
+/// one per lot line for the last. (One map for the first two, keyed by
+/// type and notice or state, saved a cache miss a line but took 10 MB
+/// more on wide data: 200 depots' maps doubled past their sizes at once.)
 #[derive(Default)]
 struct AggregateRows {
-    by_type: FxHashMap<i64, [i64; 5]>,
+    by_type: FxHashMap<i64, [i64; 8]>,
     /// By [`notice_key`]: 24 bytes an entry where a (type, notice) tuple
     /// key took 32; a force-wide file holds hundreds of thousands at once.
-    by_notice: FxHashMap<u64, [i64; 2]>,
+    by_notice: FxHashMap<u64, [i64; 4]>,
+    /// Lots with an expiry, by [`expiry_key`], one entry per line (summed
+    /// when written): 16 bytes a lot line, no map to grow.
+    expiring: Vec<(u64, i64)>,
+    /// The snapshot's own figures: equipment items on hand and mission
+    /// capable, rounds on hand and serviceable on the snapshot's date.
+    snapshot: [i64; 4],
 }
 
 /// A type and a notice to move in one integer, ordered as the (type,
@@ -258,25 +266,79 @@ fn notice_of_key(key: u64) -> (i64, Option<u32>) {
     ((key >> 32) as i64, low.checked_sub(1))
 }
 
+/// A lot's type, notice, expiry and status in one integer, ordered by type
+/// first: 24 bits of type id, 14 of notice (+1, 0 for none: at most
+/// 8,761), 24 of the expiry's day number (days from year 1; 9999-12-31 is
+/// below 2^22) and 2 of status.
+fn expiry_key(type_id: i64, notice: Option<u32>, expires: NaiveDate, status: Status) -> u64 {
+    debug_assert!((0..1 << 24).contains(&type_id));
+    let notice = notice.map_or(0, |n| u64::from(n) + 1);
+    let day = u64::try_from(day(expires)).unwrap_or(0) & 0xff_ffff;
+    ((type_id as u64) << 40) | (notice << 26) | (day << 2) | status_index(status) as u64
+}
+
+fn expiry_of_key(key: u64) -> (i64, Option<u32>, NaiveDate, Status) {
+    let type_id = (key >> 40) as i64;
+    let notice = (((key >> 26) & 0x3fff) as u32).checked_sub(1);
+    let day = ((key >> 2) & 0xff_ffff) as i32;
+    let date = NaiveDate::from_num_days_from_ce_opt(day).unwrap_or(NaiveDate::MIN);
+    (type_id, notice, date, STATUSES[(key & 3) as usize])
+}
+
+const STATUSES: [Status; 4] = [Status::Fmc, Status::Pmc, Status::Nmcm, Status::Nmcs];
+
+fn status_index(status: Status) -> usize {
+    match status {
+        Status::Fmc => 0,
+        Status::Pmc => 1,
+        Status::Nmcm => 2,
+        Status::Nmcs => 3,
+    }
+}
+
 impl AggregateRows {
-    fn add(&mut self, type_id: i64, state: State, notice: Option<u32>, quantity: i64) {
-        let i = match state {
-            State::Reported(Status::Fmc) => 0,
-            State::Reported(Status::Pmc) => 1,
-            State::Reported(Status::Nmcm) => 2,
-            State::Reported(Status::Nmcs) => 3,
-            State::Expired => 4,
-        };
-        self.by_type.entry(type_id).or_default()[i] += quantity;
-        if i < 2 {
+    fn add(&mut self, type_id: i64, h: &Holding, as_of: NaiveDate) {
+        let quantity = i64::from(h.quantity);
+        let i = status_index(h.status);
+        let ammo = h.lot.is_some();
+        let mc = i < 2;
+        self.by_type.entry(type_id).or_default()[i + if ammo { 4 } else { 0 }] += quantity;
+        if mc {
             self.by_notice
-                .entry(notice_key(type_id, notice))
-                .or_default()[i] += quantity;
+                .entry(notice_key(type_id, h.notice_hours))
+                .or_default()[i + if ammo { 2 } else { 0 }] += quantity;
+        }
+        if ammo {
+            if let Some(expires) = h.expires {
+                self.expiring.push((
+                    expiry_key(type_id, h.notice_hours, expires, h.status),
+                    quantity,
+                ));
+            }
+            self.snapshot[2] += quantity;
+            if mc && h.expires.is_none_or(|e| e >= as_of) {
+                self.snapshot[3] += quantity;
+            }
+        } else {
+            self.snapshot[0] += quantity;
+            if mc {
+                self.snapshot[1] += quantity;
+            }
         }
     }
 
-    fn mc(&self) -> i64 {
-        self.by_type.values().map(|q| q[0] + q[1]).sum()
+    /// The lots with an expiry, one entry per key, sorted.
+    fn expiring(&mut self) -> &[(u64, i64)] {
+        let lines = &mut self.expiring;
+        lines.sort_unstable_by_key(|&(k, _)| k);
+        lines.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 += later.1;
+            }
+            same
+        });
+        lines
     }
 }
 
@@ -564,9 +626,7 @@ impl SnapshotWriter {
         let hash = content.hash(&mut self.hash_buf);
         self.lines += 1;
         self.quantity += u64::from(h.quantity);
-        let state = State::of(h.status, h.expires, self.as_of);
-        self.readiness
-            .add(type_id, state, h.notice_hours, i64::from(h.quantity));
+        self.readiness.add(type_id, h, self.as_of);
 
         let mut occurrence = 0u32;
         let key = loop {
@@ -707,14 +767,26 @@ impl SnapshotWriter {
         }
         close_versions(conn, &closing, &self.as_of_text)?;
 
-        let rows = self.readiness;
-        let mc = rows.mc();
+        let mut rows = self.readiness;
+        rows.expiring();
+        let [on_hand, mc, ammo_on_hand, ammo_serviceable] = rows.snapshot;
         match &self.existing {
             Some(existing) => {
                 conn.execute(
-                    "UPDATE snapshot SET ledger_id = ?1, line_count = ?2, quantity = ?3, digest = ?4, mc = ?5
-                     WHERE id = ?6",
-                    &[&ledger_id, &self.lines, &self.quantity, &digest, &mc, &existing.id],
+                    "UPDATE snapshot SET ledger_id = ?1, line_count = ?2, quantity = ?3, digest = ?4, mc = ?5,
+                        on_hand = ?6, ammo_on_hand = ?7, ammo_serviceable = ?8
+                     WHERE id = ?9",
+                    &[
+                        &ledger_id,
+                        &self.lines,
+                        &self.quantity,
+                        &digest,
+                        &mc,
+                        &on_hand,
+                        &ammo_on_hand,
+                        &ammo_serviceable,
+                        &existing.id,
+                    ],
                 )?;
                 record.outcome = Outcome::Replaced;
                 record.replaces_ledger = Some(existing.ledger_id);
@@ -727,9 +799,21 @@ impl SnapshotWriter {
             }
             None => {
                 conn.execute(
-                    "INSERT INTO snapshot (depot_id, as_of, ledger_id, line_count, quantity, digest, mc)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    &[&self.depot_id, &self.as_of_text, &ledger_id, &self.lines, &self.quantity, &digest, &mc],
+                    "INSERT INTO snapshot (depot_id, as_of, ledger_id, line_count, quantity, digest, mc,
+                        on_hand, ammo_on_hand, ammo_serviceable)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    &[
+                        &self.depot_id,
+                        &self.as_of_text,
+                        &ledger_id,
+                        &self.lines,
+                        &self.quantity,
+                        &digest,
+                        &mc,
+                        &on_hand,
+                        &ammo_on_hand,
+                        &ammo_serviceable,
+                    ],
                 )?;
                 record.outcome = if self.becomes_current {
                     Outcome::Created
@@ -806,35 +890,109 @@ fn execute_for_ids(conn: &Db, sql: &str, first: &dyn db::Param, ids: &[i64]) -> 
 /// Every delete goes first, then the new rows, in one bulk load per table
 /// on a server (not two per depot).
 pub fn write_aggregates(conn: &Db, all: &[Aggregates]) -> db::Result<()> {
+    let mut stored_lots = stored_expiry(conn, all)?;
     let mut changed = Vec::with_capacity(all.len());
+    let mut expiry_pairs = Vec::new();
     for a in all {
-        let (types, stored) = changed_types(conn, a)?;
+        let lots = stored_lots.remove(&a.depot_id).unwrap_or_default();
+        let c = changed_types(conn, a, lots)?;
         // A first import's depots have nothing stored to delete (on a
         // server, a statement is a round trip).
-        if stored {
-            delete_types(conn, "readiness_current", a.depot_id, &types)?;
-            delete_types(conn, "readiness_notice", a.depot_id, &types)?;
+        if c.stored {
+            for table in ["readiness_current", "readiness_notice"] {
+                delete_types(conn, table, a.depot_id, &c.types)?;
+            }
+            expiry_pairs.extend(c.lot_types.iter().map(|&t| (a.depot_id, t)));
         }
-        changed.push(types);
+        changed.push(c);
     }
-    for (a, types) in all.iter().zip(&changed) {
-        append_aggregates(conn, a.depot_id, &a.rows, types)?;
+    delete_expiry_pairs(conn, &expiry_pairs)?;
+    for (a, c) in all.iter().zip(&changed) {
+        append_aggregates(conn, a.depot_id, &a.rows, c)?;
     }
+    Ok(())
+}
+
+/// The stored lots with an expiry of the depots being written, by depot,
+/// sorted by key: one scan of the (unindexed) table for all of them.
+fn stored_expiry(conn: &Db, all: &[Aggregates]) -> db::Result<FxHashMap<i64, Vec<(u64, i64)>>> {
+    let mut lots: FxHashMap<i64, Vec<(u64, i64)>> =
+        all.iter().map(|a| (a.depot_id, Vec::new())).collect();
+    conn.each(
+        "SELECT depot_id, type_id, notice_hours, expires, status, quantity FROM readiness_expiry",
+        &[],
+        |r| {
+            if let Some(depot) = lots.get_mut(&r.get::<i64>(0)?) {
+                let expires: NaiveDate = r.get(3)?;
+                depot.push((
+                    expiry_key(r.get(1)?, r.get(2)?, expires, r.get(4)?),
+                    r.get(5)?,
+                ));
+            }
+            Ok(())
+        },
+    )?;
+    for depot in lots.values_mut() {
+        depot.sort_unstable_by_key(|&(k, _)| k);
+    }
+    Ok(lots)
+}
+
+/// Deletes the lots of these (depot, type) pairs from `readiness_expiry`
+/// in one pass over it: the table has no index (see schema.sql), and a
+/// statement per depot would read it once per depot.
+fn delete_expiry_pairs(conn: &Db, pairs: &[(i64, i64)]) -> db::Result<()> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    conn.batch(
+        "CREATE TEMP TABLE IF NOT EXISTS changed_pair (
+             depot_id BIGINT NOT NULL, type_id BIGINT NOT NULL, PRIMARY KEY (depot_id, type_id));
+         DELETE FROM changed_pair;",
+    )?;
+    for chunk in pairs.chunks(256) {
+        let marks: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let params: Vec<&dyn db::Param> = chunk
+            .iter()
+            .flat_map(|(d, t)| [d as &dyn db::Param, t as &dyn db::Param])
+            .collect();
+        conn.execute(
+            &format!(
+                "INSERT INTO changed_pair (depot_id, type_id) VALUES {}",
+                marks.join(", ")
+            ),
+            &params,
+        )?;
+    }
+    conn.execute(
+        "DELETE FROM readiness_expiry WHERE EXISTS (SELECT 1 FROM changed_pair c
+             WHERE c.depot_id = readiness_expiry.depot_id AND c.type_id = readiness_expiry.type_id)",
+        &[],
+    )?;
     Ok(())
 }
 
 /// The types of a depot whose stored aggregate rows differ from `a`'s
 /// (present on one side only, or with other figures), sorted, and whether
 /// any row of the depot is stored.
-fn changed_types(conn: &Db, a: &Aggregates) -> db::Result<(Vec<i64>, bool)> {
+fn changed_types(conn: &Db, a: &Aggregates, stored_lots: Vec<(u64, i64)>) -> db::Result<Changed> {
     let mut changed = FxHashSet::default();
+    // Types whose lots with an expiry differ: most changes (a vehicle's
+    // status) leave them alone.
+    let mut lots_changed = FxHashSet::default();
     let mut stored_types = FxHashSet::default();
     conn.each(
-        "SELECT type_id, fmc, pmc, nmcm, nmcs, expired FROM readiness_current WHERE depot_id = ?1",
+        "SELECT type_id, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs
+         FROM readiness_current WHERE depot_id = ?1",
         &[&a.depot_id],
         |r| {
             let type_id: i64 = r.get(0)?;
-            let q = [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?];
+            let mut q = [0i64; 8];
+            for (i, v) in q.iter_mut().enumerate() {
+                *v = r.get(1 + i)?;
+            }
             if a.rows.by_type.get(&type_id) != Some(&q) {
                 changed.insert(type_id);
             }
@@ -844,17 +1002,45 @@ fn changed_types(conn: &Db, a: &Aggregates) -> db::Result<(Vec<i64>, bool)> {
     )?;
     let mut stored_notices = FxHashSet::default();
     conn.each(
-        "SELECT type_id, notice_hours, fmc, pmc FROM readiness_notice WHERE depot_id = ?1",
+        "SELECT type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc
+         FROM readiness_notice WHERE depot_id = ?1",
         &[&a.depot_id],
         |r| {
             let key = notice_key(r.get(0)?, r.get(1)?);
-            if a.rows.by_notice.get(&key) != Some(&[r.get(2)?, r.get(3)?]) {
+            let q = [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?];
+            if a.rows.by_notice.get(&key) != Some(&q) {
                 changed.insert(notice_of_key(key).0);
             }
             stored_notices.insert(key);
             Ok(())
         },
     )?;
+    // The stored lots with an expiry, merged against the new ones (both
+    // sorted by key, the type first).
+    let new_lots = &a.rows.expiring;
+    let (mut i, mut j) = (0, 0);
+    while i < stored_lots.len() || j < new_lots.len() {
+        match (stored_lots.get(i), new_lots.get(j)) {
+            (Some(s), Some(n)) if s == n => {
+                i += 1;
+                j += 1;
+            }
+            (Some(s), Some(n)) if s.0 == n.0 => {
+                lots_changed.insert(expiry_of_key(s.0).0);
+                i += 1;
+                j += 1;
+            }
+            (Some(s), n) if n.is_none_or(|n| s.0 < n.0) => {
+                lots_changed.insert(expiry_of_key(s.0).0);
+                i += 1;
+            }
+            (_, Some(n)) => {
+                lots_changed.insert(expiry_of_key(n.0).0);
+                j += 1;
+            }
+            (_, None) => break,
+        }
+    }
     changed.extend(a.rows.by_type.keys().filter(|t| !stored_types.contains(*t)));
     changed.extend(
         a.rows
@@ -863,10 +1049,25 @@ fn changed_types(conn: &Db, a: &Aggregates) -> db::Result<(Vec<i64>, bool)> {
             .filter(|k| !stored_notices.contains(*k))
             .map(|k| notice_of_key(*k).0),
     );
-    let stored = !stored_types.is_empty() || !stored_notices.is_empty();
-    let mut changed: Vec<i64> = changed.into_iter().collect();
-    changed.sort_unstable();
-    Ok((changed, stored))
+    let sorted = |set: FxHashSet<i64>| {
+        let mut v: Vec<i64> = set.into_iter().collect();
+        v.sort_unstable();
+        v
+    };
+    Ok(Changed {
+        types: sorted(changed),
+        lot_types: sorted(lots_changed),
+        stored: !stored_types.is_empty() || !stored_notices.is_empty() || !stored_lots.is_empty(),
+    })
+}
+
+/// What a depot's new aggregates change: the types whose rows of
+/// `readiness_current` or `readiness_notice` differ, those whose lots in
+/// `readiness_expiry` do (each sorted), and whether anything was stored.
+struct Changed {
+    types: Vec<i64>,
+    lot_types: Vec<i64>,
+    stored: bool,
 }
 
 /// Deletes a depot's rows of these types from an aggregate table.
@@ -875,15 +1076,15 @@ fn delete_types(conn: &Db, table: &str, depot_id: i64, types: &[i64]) -> db::Res
     execute_for_ids(conn, &sql, &depot_id, types)
 }
 
-/// Writes a depot's aggregate rows of these types (sorted), in key order.
+/// Writes a depot's aggregate rows of the changed types, in key order.
 fn append_aggregates(
     conn: &Db,
     depot_id: i64,
     readiness: &AggregateRows,
-    types: &[i64],
+    changed: &Changed,
 ) -> db::Result<()> {
-    let wanted = |type_id: &i64| types.binary_search(type_id).is_ok();
-    let mut rows: Vec<(&i64, &[i64; 5])> = readiness
+    let wanted = |type_id: &i64| changed.types.binary_search(type_id).is_ok();
+    let mut rows: Vec<(&i64, &[i64; 8])> = readiness
         .by_type
         .iter()
         .filter(|(t, _)| wanted(t))
@@ -892,10 +1093,12 @@ fn append_aggregates(
     for (type_id, q) in rows {
         conn.append(
             Bulk::ReadinessCurrent,
-            &[&depot_id, type_id, &q[0], &q[1], &q[2], &q[3], &q[4]],
+            &[
+                &depot_id, type_id, &q[0], &q[1], &q[2], &q[3], &q[4], &q[5], &q[6], &q[7],
+            ],
         )?;
     }
-    let mut notices: Vec<(&u64, &[i64; 2])> = readiness
+    let mut notices: Vec<(&u64, &[i64; 4])> = readiness
         .by_notice
         .iter()
         .filter(|(k, _)| wanted(&notice_of_key(**k).0))
@@ -905,8 +1108,24 @@ fn append_aggregates(
         let (type_id, notice) = notice_of_key(*key);
         conn.append(
             Bulk::ReadinessNotice,
-            &[&depot_id, &type_id, &notice, &q[0], &q[1]],
+            &[&depot_id, &type_id, &notice, &q[0], &q[1], &q[2], &q[3]],
         )?;
+    }
+    for &(key, quantity) in &readiness.expiring {
+        let (type_id, notice, expires, status) = expiry_of_key(key);
+        if changed.lot_types.binary_search(&type_id).is_ok() {
+            conn.append(
+                Bulk::ReadinessExpiry,
+                &[
+                    &depot_id,
+                    &type_id,
+                    &notice,
+                    &iso(expires),
+                    &status,
+                    &quantity,
+                ],
+            )?;
+        }
     }
     Ok(())
 }

@@ -23,6 +23,8 @@ pub struct Options {
     /// Overrides the file's window.
     pub within: Option<u32>,
     pub as_of: Option<NaiveDate>,
+    /// The date the current state is judged on (when `as_of` is None).
+    pub today: NaiveDate,
     /// Only holdings of these depots and owners (national release).
     pub depots: Vec<String>,
     pub owners: Vec<String>,
@@ -176,7 +178,7 @@ pub fn evaluate(conn: &Db, package: &Package, options: &Options) -> Result<Evalu
         categories: Vec::new(),
         owners: options.owners.clone(),
     };
-    let supplies = supplies(conn, &filters, options.as_of, within)?;
+    let supplies = supplies(conn, &filters, options, within)?;
     let demands: Vec<Demand> = package
         .lines
         .iter()
@@ -244,15 +246,23 @@ fn type_categories(conn: &Db, codes: &[String]) -> db::Result<HashMap<String, Op
     Ok(found)
 }
 
+/// The day a package drawn within `within` hours is issued: the date its
+/// figures are about plus the window in whole days, rounded up. A lot must
+/// not have expired by then (SPEC §7).
+pub fn day_of_issue(date: NaiveDate, within: u32) -> NaiveDate {
+    date + chrono::Days::new(u64::from(within.div_ceil(24)))
+}
+
 /// Mission-capable holdings (FMC or PMC, not an expired lot) with a notice
 /// within the window, summed by depot × type × notice.
 fn supplies(
     conn: &Db,
     filters: &Filters,
-    date: Option<NaiveDate>,
+    options: &Options,
     within: u32,
 ) -> db::Result<Vec<Supply>> {
-    let mut supplies: Vec<Supply> = state::issuable(conn, filters, date, within)?
+    let issue = day_of_issue(options.as_of.unwrap_or(options.today), within);
+    let mut supplies: Vec<Supply> = state::issuable(conn, filters, options.as_of, issue, within)?
         .into_iter()
         .filter(|&(_, _, _, quantity)| quantity > 0)
         .map(|(depot, type_code, notice_hours, quantity)| Supply {

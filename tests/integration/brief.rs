@@ -51,6 +51,14 @@ fn the_brief_is_one_self_contained_page_with_the_reports_figures() {
         assert!(html.contains(window), "{window}");
     }
     assert!(html.contains("id=\"expired\""), "expired ammunition table");
+    // Rounds stand beside equipment, never in it.
+    assert!(
+        html.contains(&format!(
+            "<b id=\"ammo-on-hand\">{}</b>",
+            total["ammo_on_hand"]
+        )),
+        "total rounds"
+    );
     assert!(html.matches("<tr").count() > 20);
 
     // Since the last snapshot: the same counts as `changes`.
@@ -63,17 +71,26 @@ fn the_brief_is_one_self_contained_page_with_the_reports_figures() {
             .and_then(|t| t.split(&format!(">{depot}</th>")).nth(1))
             .and_then(|t| t.split("</tr>").next())
             .unwrap_or_else(|| panic!("no changes row for {depot}"));
+        let signed = |v: &serde_json::Value| match v.as_i64().unwrap() {
+            0 => "0".to_string(),
+            n if n > 0 => format!("+{n}"),
+            n => format!("−{}", -n),
+        };
         match d["became_nmc"].as_i64() {
             Some(n) => assert!(
-                row.ends_with(&format!("<td>{n}</td><td>{}</td>", d["returned_to_mc"])),
+                row.ends_with(&format!(
+                    "<td>{n}</td><td>{}</td><td>{}</td><td>{}</td>",
+                    d["returned_to_mc"],
+                    signed(&d["ammo_change"]),
+                    signed(&d["ammo_serviceable_change"])
+                )),
                 "{depot}: {row}"
             ),
             None => assert!(row.contains("nothing to compare"), "{depot}: {row}"),
         }
     }
     // Needs attention: the lists `watch` gives on the same day.
-    let today = chrono_today();
-    let watch = w.json(&["watch", "--today", &today]);
+    let watch = w.json(&["watch", "--today", crate::util::TODAY]);
     for kind in ["stale_depot", "expired", "expiring", "inspection_overdue"] {
         let n = watch["rows"]
             .as_array()
@@ -83,12 +100,6 @@ fn the_brief_is_one_self_contained_page_with_the_reports_figures() {
             .count();
         assert_eq!(html.contains(&format!("id=\"{kind}\"")), n > 0, "{kind}");
     }
-}
-
-/// Today's date as the brief judges it (the machine's local date).
-fn chrono_today() -> String {
-    let out = Command::new("date").arg("+%Y-%m-%d").output().unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 #[test]

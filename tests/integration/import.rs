@@ -399,7 +399,11 @@ fn plain_named_columns_are_read_as_what_they_are() {
     );
     w.import(&f).ok();
     let d = w.json(&["deployable", "--within", "48h"]);
-    assert_eq!(d["total"]["deployable"], 51, "{d:#}");
+    assert_eq!(
+        (&d["total"]["deployable"], &d["total"]["ammo_deployable"]),
+        (&1.into(), &50.into()),
+        "{d:#}"
+    );
     let t = w.json(&["trace", "--depot", "PL-1", "--type", "K2"]);
     assert_eq!(t["rows"][0]["serial"], "K2-0001");
     let t = w.json(&["trace", "--depot", "PL-1", "--type", "120MM"]);
@@ -533,7 +537,7 @@ fn fixtures_import_cleanly_with_their_requirements() {
     );
     let owners = w.json(&["report", "--by", "owner"]);
     assert!(owners["rows"].as_array().unwrap().len() >= 6);
-    assert!(report["total"]["expired"].as_i64().unwrap() > 0);
+    assert!(report["total"]["ammo_expired"].as_i64().unwrap() > 0);
     assert!(report["total"]["required"].as_i64().unwrap() > 0);
     let history = w.json(&["history"]);
     assert_eq!(
@@ -619,7 +623,7 @@ fn spreadsheet_habits_are_understood_without_guessing() {
     );
     w.import(&f).ok();
     let r = w.json(&["deployable", "--within", "48h", "--by", "type"]);
-    assert_eq!(row(&r, "type", "SHELL")["deployable"], 24);
+    assert_eq!(row(&r, "type", "SHELL")["ammo_deployable"], 24);
     assert_eq!(
         row(&r, "type", "TANK")["deployable"],
         0,

@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 use crate::util::{Work, export};
 
 /// Week 1 and week 2 of depot AA-1, BB-1 (which receives a tank from AA-1)
-/// and CC-1 (one snapshot only). Every change kind happens exactly once.
+/// and CC-1 (one snapshot only). Every change kind happens exactly once
+/// (a notice twice: one longer, one shorter).
 fn two_weeks() -> Work {
     let w = Work::new();
     let week1 = w.write(
@@ -18,7 +19,10 @@ fn two_weeks() -> Work {
             "AA-1,2026-11-01,T-1,MBT,,S-GONE,1,FMC,DEU,24,,,",
             "AA-1,2026-11-01,T-1,MBT,,S-SAME,1,FMC,DEU,24,,,",
             "AA-1,2026-11-01,T-1,MBT,,S-PMC,1,FMC,DEU,24,,,",
+            "AA-1,2026-11-01,T-1,MBT,,S-SLOW,1,FMC,DEU,24,,,",
             "AA-1,2026-11-01,R-1,AMMO,,,100,FMC,DEU,24,L1,2030-01-01,",
+            "AA-1,2026-11-01,R-1,AMMO,,,60,FMC,DEU,24,L-EXP,2026-11-05,",
+            "AA-1,2026-11-01,R-1,AMMO,,,20,FMC,DEU,72,L-NOTICE,2030-01-01,",
             "AA-1,2026-11-01,R-1,AMMO,,,50,FMC,DEU,24,L-OLD,2030-01-01,",
             "AA-1,2026-11-01,R-1,AMMO,,,40,FMC,DEU,24,L-SAME,2030-01-01,",
             "BB-1,2026-11-01,T-2,MBT,,B-1,1,FMC,NLD,24,,,",
@@ -34,7 +38,12 @@ fn two_weeks() -> Work {
             "AA-1,2026-11-08,T-1,MBT,,S-SAME,1,FMC,DEU,24,,,",
             "AA-1,2026-11-08,T-1,MBT,,S-PMC,1,PMC,DEU,24,,,",
             "AA-1,2026-11-08,T-1,MBT,,S-NEW,1,FMC,DEU,24,,,",
+            // Still FMC, but at five days' notice instead of one.
+            "AA-1,2026-11-08,T-1,MBT,,S-SLOW,1,FMC,DEU,120,,,",
             "AA-1,2026-11-08,R-1,AMMO,,,80,FMC,DEU,24,L1,2030-01-01,",
+            // The same line both weeks: it expired in between.
+            "AA-1,2026-11-08,R-1,AMMO,,,60,FMC,DEU,24,L-EXP,2026-11-05,",
+            "AA-1,2026-11-08,R-1,AMMO,,,20,FMC,DEU,48,L-NOTICE,2030-01-01,",
             "AA-1,2026-11-08,R-1,AMMO,,,40,FMC,DEU,24,L-SAME,2030-01-01,",
             "AA-1,2026-11-08,R-1,AMMO,,,30,FMC,DEU,24,L-NEW,2030-01-01,",
             "BB-1,2026-11-08,T-2,MBT,,B-1,1,FMC,NLD,24,,,",
@@ -75,7 +84,10 @@ fn a_designed_week_gives_each_change_kind_exactly_once() {
         .collect();
     let expected = vec![
         json!(["AA-1", "S-NMC", null, "became_nmc", "FMC", "NMCM"]),
+        json!(["AA-1", null, "L-EXP", "expired", "FMC", "expired"]),
         json!(["AA-1", "S-RTS", null, "returned_to_mc", "NMCS", "FMC"]),
+        json!(["AA-1", null, "L-NOTICE", "notice", 72, 48]),
+        json!(["AA-1", "S-SLOW", null, "notice", 24, 120]),
         json!(["AA-1", "S-MOVE", null, "moved_out", "AA-1", "BB-1"]),
         json!(["BB-1", "S-MOVE", null, "moved_in", "AA-1", "BB-1"]),
         json!(["AA-1", null, "L-NEW", "arrived", null, 30]),
@@ -102,15 +114,27 @@ fn a_designed_week_gives_each_change_kind_exactly_once() {
         );
     }
 
+    let expired = items["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["lot"] == "L-EXP")
+        .unwrap();
+    assert_eq!(expired["note"], "expired on 2026-11-05");
+
     let summary = w.json(&["changes"]);
     let aa = depot(&summary, "AA-1");
-    // On hand 196 → 155, MC 195 → 154 (S-RTS back, S-NMC down, PMC still MC).
+    // Equipment items: 7 on hand, 6 MC → 6 on hand, 5 MC (S-RTS back,
+    // S-NMC down, S-MOVE and S-GONE gone, S-NEW new, PMC still MC).
+    // Rounds apart: 270 → 230 on hand; serviceable 270 → 170, the 60 of
+    // L-EXP having expired on 2026-11-05.
     let expected = json!({
         "depot": "AA-1", "from_as_of": "2026-11-01", "to_as_of": "2026-11-08",
-        "on_hand_change": -41, "mc_change": -41,
-        "mc_rate_from": 195.0 / 196.0, "mc_rate_to": 154.0 / 155.0,
-        "became_nmc": 1, "returned_to_mc": 1, "arrived": 31, "departed": 51,
+        "on_hand_change": -1, "mc_change": -1,
+        "mc_rate_from": 6.0 / 7.0, "mc_rate_to": 5.0 / 6.0,
+        "became_nmc": 1, "returned_to_mc": 1, "notice_longer": 1, "arrived": 1, "departed": 1,
         "moved_in": 0, "moved_out": 1,
+        "ammo_change": -40, "ammo_serviceable_change": -100,
     });
     for (k, v) in expected.as_object().unwrap() {
         match v.as_f64() {
@@ -154,7 +178,7 @@ fn changes_windows_and_filters() {
     assert_eq!(depot(&since, "AA-1")["became_nmc"], 1);
     // Item filters.
     let ammo = w.json(&["changes", "--items", "--category", "AMMO"]);
-    assert_eq!(ammo["rows"].as_array().unwrap().len(), 3);
+    assert_eq!(ammo["rows"].as_array().unwrap().len(), 5);
     let moves = w.json(&["changes", "--items", "--depot", "BB-1"]);
     assert_eq!(moves["rows"].as_array().unwrap().len(), 1);
     assert_eq!(moves["rows"][0]["change"], "moved_in");
@@ -363,11 +387,14 @@ fn trace_follows_a_line_through_replace_and_a_late_snapshot() {
     // Every stored line is within its file, as check verifies.
     w.run(["check"]).ok();
 
-    // Unknown names are usage errors; a date before any snapshot is data.
-    w.run(["trace", "--depot", "NOPE-1", "--type", "T-1"])
-        .code(2);
+    // Names the database does not know, and a date before any snapshot,
+    // are refused as data (65), with the nearest known code.
+    let r = w
+        .run(["trace", "--depot", "TR-01", "--type", "T-1"])
+        .code(65);
+    assert!(r.stderr.contains("did you mean TR-1?"), "{}", r.stderr);
     w.run(["trace", "--depot", "TR-1", "--type", "NOPE"])
-        .code(2);
+        .code(65);
     w.run([
         "trace",
         "--depot",
@@ -387,7 +414,7 @@ fn check_names_a_line_number_edited_behind_its_back() {
     w.sql("UPDATE holding_version SET source_line = 999 WHERE serial = 'S-NEW'");
     let r = w.run(["check"]).code(65);
     assert!(
-        r.stdout.contains("provenance") && r.stdout.contains("but its records end on line 11"),
+        r.stdout.contains("provenance") && r.stdout.contains("but its records end on line 14"),
         "{}",
         r.stdout
     );
@@ -407,6 +434,7 @@ fn a_version_1_database_is_upgraded_on_open() {
     // Turn the database back into what version 1 wrote: no line numbers, no
     // MC totals on snapshots, no index on the versions' start.
     let conn = rusqlite::Connection::open(w.db()).unwrap();
+    back_to_version_2(&conn);
     conn.execute_batch(
         "DROP INDEX holding_version_by_depot_start;
          DROP VIEW current_readiness;
@@ -426,14 +454,15 @@ fn a_version_1_database_is_upgraded_on_open() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     drop(conn);
     // The MC totals were rebuilt from the holdings; old lines have no number.
     let aa = depot(&w.json(&["changes"]), "AA-1").clone();
     assert_eq!(
         (aa["mc_change"].as_i64(), aa["on_hand_change"].as_i64()),
-        (Some(-41), Some(-41))
+        (Some(-1), Some(-1))
     );
+    assert_eq!(aa["ammo_serviceable_change"], -100);
     let t = w.json(&[
         "trace", "--depot", "AA-1", "--type", "T-1", "--serial", "S-NMC",
     ]);
@@ -448,4 +477,64 @@ fn a_version_1_database_is_upgraded_on_open() {
         "{}",
         r.stdout
     );
+}
+
+/// Undoes migration 3 of schema.sql on a database this build made: the
+/// aggregates and views as version 2 kept them (lots under their status,
+/// `expired` judged on the snapshot's date, rounds summed with items).
+fn back_to_version_2(conn: &rusqlite::Connection) {
+    conn.execute_batch(
+        "DROP VIEW current_readiness;
+         DROP VIEW current_holdings;
+         DROP TABLE readiness_expiry;
+         DROP TABLE readiness_notice;
+         DROP TABLE readiness_current;
+         CREATE TABLE readiness_current (depot_id INTEGER NOT NULL, type_id INTEGER NOT NULL,
+             fmc INTEGER NOT NULL, pmc INTEGER NOT NULL, nmcm INTEGER NOT NULL,
+             nmcs INTEGER NOT NULL, expired INTEGER NOT NULL,
+             PRIMARY KEY (depot_id, type_id)) WITHOUT ROWID;
+         CREATE TABLE readiness_notice (depot_id INTEGER NOT NULL, type_id INTEGER NOT NULL,
+             notice_hours INTEGER, fmc INTEGER NOT NULL, pmc INTEGER NOT NULL);
+         INSERT INTO readiness_current SELECT depot_id, type_id, 1, 0, 0, 0, 0
+             FROM holding_version WHERE valid_to IS NULL GROUP BY depot_id, type_id;
+         ALTER TABLE snapshot DROP COLUMN on_hand;
+         ALTER TABLE snapshot DROP COLUMN ammo_on_hand;
+         ALTER TABLE snapshot DROP COLUMN ammo_serviceable;
+         UPDATE snapshot SET mc = quantity;
+         CREATE VIEW current_holdings AS SELECT h.quantity AS quantity
+             FROM holding_version h WHERE h.valid_to IS NULL;
+         CREATE VIEW current_readiness AS SELECT r.fmc AS fmc FROM readiness_current r;
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
+}
+
+/// A database version 2 wrote (rounds summed with items, lots expired as
+/// of their snapshot's date) gives the figures of SPEC §4 once opened: the
+/// aggregates and each snapshot's figures are rebuilt from the holdings.
+#[test]
+fn a_version_2_database_is_upgraded_to_rounds_apart() {
+    crate::file_only!();
+    let w = two_weeks();
+    let fresh = (
+        w.json(&["report", "--by", "depot,type"]),
+        w.json(&["changes"]),
+        w.json(&["deployable", "--within", "24h"]),
+    );
+    let conn = rusqlite::Connection::open(w.db()).unwrap();
+    back_to_version_2(&conn);
+    drop(conn);
+    let upgraded = (
+        w.json(&["report", "--by", "depot,type"]),
+        w.json(&["changes"]),
+        w.json(&["deployable", "--within", "24h"]),
+    );
+    assert_eq!(upgraded, fresh);
+    let conn = rusqlite::Connection::open(w.db()).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 3);
+    drop(conn);
+    w.run(["check"]).ok();
 }

@@ -535,3 +535,44 @@ fn another_programs_or_a_newer_database_on_the_server_is_refused() {
     let r = w.run(["backup", "copy.db"]).code(2);
     assert!(r.stderr.contains("pg_dump"), "{}", r.stderr);
 }
+
+/// A server database of schema version 2 (rounds summed with items, lots
+/// expired as of their snapshot's date) is brought to version 3 by the
+/// first command that opens it, and then gives the figures a fresh import
+/// gives.
+#[test]
+fn a_version_2_server_database_is_upgraded_to_rounds_apart() {
+    let Some(c) = cluster() else { return };
+    let w = Work::on_server(c.database());
+    w.run(["import", fixtures().join("exports").to_str().unwrap()])
+        .ok();
+    let commands: [&[&str]; 4] = [
+        &["report", "--by", "depot,type"],
+        &["changes"],
+        &["deployable", "--within", "48h"],
+        &["history"],
+    ];
+    let fresh: Vec<serde_json::Value> = commands.iter().map(|c| w.json(c)).collect();
+    w.sql(
+        "DROP VIEW current_readiness;
+         DROP VIEW current_holdings;
+         DROP TABLE readiness_expiry;
+         DROP TABLE readiness_notice;
+         DROP TABLE readiness_current;
+         CREATE TABLE readiness_current (depot_id BIGINT NOT NULL, type_id BIGINT NOT NULL,
+             fmc BIGINT NOT NULL, pmc BIGINT NOT NULL, nmcm BIGINT NOT NULL,
+             nmcs BIGINT NOT NULL, expired BIGINT NOT NULL, PRIMARY KEY (depot_id, type_id));
+         CREATE TABLE readiness_notice (depot_id BIGINT NOT NULL, type_id BIGINT NOT NULL,
+             notice_hours BIGINT, fmc BIGINT NOT NULL, pmc BIGINT NOT NULL);
+         ALTER TABLE snapshot DROP COLUMN on_hand;
+         ALTER TABLE snapshot DROP COLUMN ammo_on_hand;
+         ALTER TABLE snapshot DROP COLUMN ammo_serviceable;
+         UPDATE snapshot SET mc = quantity;
+         CREATE VIEW current_holdings AS SELECT h.quantity FROM holding_version h;
+         CREATE VIEW current_readiness AS SELECT r.fmc FROM readiness_current r;
+         UPDATE stockpile_schema SET version = 2;",
+    );
+    let upgraded: Vec<serde_json::Value> = commands.iter().map(|c| w.json(c)).collect();
+    assert_eq!(upgraded, fresh);
+    w.run(["check"]).ok();
+}

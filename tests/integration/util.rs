@@ -8,6 +8,10 @@ use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
+/// The day every test's "current state" is judged on (`STOCKPILE_TODAY`):
+/// figures of lots that expire do not change with the day the suite runs.
+pub const TODAY: &str = "2026-12-06";
+
 pub struct Work {
     pub dir: TempDir,
     /// The server database when the suite runs on PostgreSQL.
@@ -159,6 +163,7 @@ impl Work {
         cmd.current_dir(self.dir.path())
             .env_remove("STOCKPILE_DB")
             .env("NO_COLOR", "1")
+            .env("STOCKPILE_TODAY", TODAY)
             .envs(env.iter().copied())
             .arg("--db")
             .arg(self.db_arg())
@@ -172,6 +177,7 @@ impl Work {
         std::process::Command::new(assert_cmd::cargo::cargo_bin("stockpile"))
             .current_dir(self.dir.path())
             .env_remove("STOCKPILE_DB")
+            .env("STOCKPILE_TODAY", TODAY)
             .arg("--db")
             .arg(self.db_arg())
             .args(args)
@@ -357,5 +363,51 @@ pub fn run_suite_again(what: &str, env: (&str, &str), skip: &[&str], at_least: u
     assert!(
         passed > at_least,
         "only {passed} tests ran {what}:\n{summary}"
+    );
+}
+
+/// The figures `../shared/samples/README.md` documents for every sample
+/// export: equipment items and rounds counted apart (SPEC §4).
+#[track_caller]
+pub fn assert_sample_figures(w: &Work, file: &str) {
+    let r = w.json(&["report", "--by", "type"]);
+    // type: on_hand fmc pmc nmcm nmcs mc r_level ammo_on_hand serviceable expired
+    let expected = [
+        ("CAESAR-8X8", [12, 9, 1, 1, 1, 10], Some("R2"), [0, 0, 0]),
+        ("VBCI", [6, 5, 0, 1, 0, 5], Some("R2"), [0, 0, 0]),
+        ("155MM-LU211", [0, 0, 0, 0, 0, 0], None, [2580, 2400, 180]),
+    ];
+    let figures = |g: &Value| -> ([i64; 6], Option<String>, [i64; 3]) {
+        let n = |k: &str| g[k].as_i64().unwrap_or(-1);
+        (
+            ["on_hand", "fmc", "pmc", "nmcm", "nmcs", "mc"].map(n),
+            g["r_level"].as_str().map(String::from),
+            ["ammo_on_hand", "ammo_serviceable", "ammo_expired"].map(n),
+        )
+    };
+    for (ty, items, level, rounds) in expected {
+        assert_eq!(
+            figures(row(&r, "type", ty)),
+            (items, level.map(String::from), rounds),
+            "{file}: {ty}"
+        );
+    }
+    assert_eq!(
+        figures(&r["total"]),
+        ([18, 14, 1, 2, 1, 15], Some("R2".into()), [2580, 2400, 180]),
+        "{file}: total"
+    );
+    let d = w.json(&["deployable", "--within", "24h"]);
+    assert_eq!(row(&d, "type", "CAESAR-8X8")["deployable"], 10, "{file}");
+    assert_eq!(row(&d, "type", "VBCI")["deployable"], 5, "{file}");
+    assert_eq!(
+        d["total"]["ammo_deployable"], 0,
+        "{file}: no rounds within 24 h"
+    );
+    let d = w.json(&["deployable", "--within", "48h"]);
+    assert_eq!(
+        (&d["total"]["deployable"], &d["total"]["ammo_deployable"]),
+        (&Value::from(15), &Value::from(2400)),
+        "{file}: the expired lot never counts"
     );
 }

@@ -61,19 +61,7 @@ fn the_spreadsheet_samples_give_their_documented_figures() {
     ] {
         let w = Work::new();
         import(&w, &dir.join(file), &[]).ok();
-        let r = w.json(&["report", "--by", "type"]);
-        let t = &r["total"];
-        assert_eq!(
-            (
-                t["on_hand"].as_i64(),
-                t["mc"].as_i64(),
-                t["expired"].as_i64()
-            ),
-            (Some(2598), Some(2415), Some(180)),
-            "{file}: {r:#}"
-        );
-        let d = w.json(&["deployable", "--within", "48h"]);
-        assert_eq!(d["total"]["deployable"], 10 + 5 + 2400, "{file}");
+        crate::util::assert_sample_figures(&w, file);
     }
 }
 

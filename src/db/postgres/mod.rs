@@ -245,7 +245,7 @@ impl Pg {
                 // planner takes a just-loaded table for empty and reads a
                 // million versions through their index, 4× slower.
                 self.client()?.batch_execute(
-                    "ANALYZE holding_version, readiness_current, readiness_notice, snapshot",
+                    "ANALYZE holding_version, readiness_current, readiness_notice, readiness_expiry, snapshot",
                 )?;
             }
         } else {
@@ -361,6 +361,9 @@ pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
             supported: sqlite::SCHEMA_VERSION,
         });
     }
+    if version < sqlite::SCHEMA_VERSION && access != Access::ReadOnly {
+        migrate(&mut client, &shown)?;
+    }
     if access != Access::Write {
         // Tables made by a first import that was refused hold nothing: as
         // with no file, there is nothing to read yet. (They are kept, not
@@ -438,6 +441,27 @@ fn create_schema(client: &mut Client, shown: &str) -> Result<(i64, bool), DbErro
     )?;
     tx.commit()?;
     Ok((sqlite::SCHEMA_VERSION, true))
+}
+
+/// Brings the server's schema up to this version, step by step, in one
+/// transaction under the schema lock: another stockpile sees it all done
+/// or not begun (and one that waited finds nothing left to do).
+fn migrate(client: &mut Client, shown: &str) -> Result<(), DbError> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
+    let mut version: i64 = tx
+        .query_one("SELECT version FROM stockpile_schema", &[])?
+        .get(0);
+    while version < sqlite::SCHEMA_VERSION {
+        version += 1;
+        let step = sqlite::migration_in(schema(), version).ok_or_else(|| {
+            DbError::Internal(format!("{shown}: no server migration to schema {version}"))
+        })?;
+        tx.batch_execute(step)?;
+        tx.execute("UPDATE stockpile_schema SET version = $1", &[&version])?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 /// The references the holding versions leave undeclared on the server (for

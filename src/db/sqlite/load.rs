@@ -196,7 +196,7 @@ impl Sqlite {
 /// across it).
 fn load(conn: &mut Guard, batch: &Batch) -> rusqlite::Result<()> {
     for chunk in batch.in_depot_order().chunks(YIELD_EVERY) {
-        let mut statements: [Option<rusqlite::CachedStatement>; 3] = [None, None, None];
+        let mut statements: [Option<rusqlite::CachedStatement>; 4] = [None, None, None, None];
         for row in chunk {
             let stmt = match &mut statements[row.bulk as usize] {
                 Some(stmt) => stmt,
@@ -222,12 +222,17 @@ fn insert_sql(bulk: Bulk) -> &'static str {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
         }
         Bulk::ReadinessCurrent => {
-            "INSERT INTO readiness_current (depot_id, type_id, fmc, pmc, nmcm, nmcs, expired)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+            "INSERT INTO readiness_current (depot_id, type_id, fmc, pmc, nmcm, nmcs,
+                ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
         }
         Bulk::ReadinessNotice => {
-            "INSERT INTO readiness_notice (depot_id, type_id, notice_hours, fmc, pmc)
-             VALUES (?1, ?2, ?3, ?4, ?5)"
+            "INSERT INTO readiness_notice (depot_id, type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        }
+        Bulk::ReadinessExpiry => {
+            "INSERT INTO readiness_expiry (depot_id, type_id, notice_hours, expires, status, quantity)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
         }
     }
 }

@@ -37,7 +37,7 @@ pub fn import_settings_undone() -> String {
 }
 
 /// `PRAGMA user_version` of a database made by this build.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 /// `PRAGMA application_id`: marks a file as a stockpile database ("STKP").
 pub const APPLICATION_ID: i64 = 0x53544b50;
 /// How long a writer waits for another one before giving up with exit 75,
@@ -274,8 +274,13 @@ fn create_schema(conn: &Connection, path: &Path) -> Result<(), DbError> {
 
 /// The statements of `schema.sql` from its `-- migration N:` line on.
 fn migration(step: i64) -> Option<&'static str> {
+    migration_in(schema(), step)
+}
+
+/// The statements of one part of `schema.sql` (the file's or the
+/// server's) from its `-- migration N:` line to the next.
+pub(crate) fn migration_in(schema: &'static str, step: i64) -> Option<&'static str> {
     let marker = format!("\n-- migration {step}:");
-    let schema = schema();
     schema.find(&marker).map(|at| {
         let rest = &schema[at + 1..];
         let next = rest[1..]
