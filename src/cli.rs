@@ -403,20 +403,26 @@ pub struct TraceArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum PackageCommand {
-    /// Allocate holdings to a package's lines: fill, shortfall, sources, ready time
+    /// Allocate holdings to a package's lines: fill, shortfall and why, sources, times
     #[command(after_help = "\
 Examples:
   stockpile package check fixtures/packages/spearhead-company-team.toml
   stockpile package check battlegroup.toml --within 72h --owner DEU,NLD
   stockpile package check battlegroup.toml --as-of 2026-10-01 --format json
-  stockpile package check battlegroup.toml --fail-below 90     exit 1 below 90 % fill
+  stockpile package check battlegroup.toml --without PL-POW-01     that depot lost
+  stockpile package check spearhead.toml battlegroup.toml          by priority
+  stockpile package check battlegroup.toml --items                 the hand receipt
+  stockpile package check battlegroup.toml --fail-below 90         exit 1 below 90 % fill
 
 A holding serves a line when its type is one of the line's, it is FMC or PMC
-(not an expired lot) and its notice to move is set and within the window. The
-allocation fills as much as possible over all lines (lines that share types
-compete), then fills the weakest line best, then prefers shorter notice, then
-each line's order of preference, then larger depots. The package fill is its
-weakest line's fill.")]
+(a lot not expired on the day of issue: the date plus the window) and its
+notice to move is set and within the window. The allocation fills as much as
+possible over all lines (lines that share types compete), then fills the
+weakest line best, drawing only on what the shortest sufficient notice
+allows; then it takes the fewest depots, the fewest (line, depot) pairs, the
+fewest types per line, FMC before PMC, each line's order of preference, and
+the shorter notice. The package fill is its weakest line's fill; it is ready
+within the window only when every line is complete.")]
     Check(PackageCheckArgs),
     /// Every package in a folder with its fill and ready time, worst first
     #[command(after_help = "\
@@ -441,16 +447,28 @@ pub struct PackageArgs {
     /// Only items owned by these nations: national release (ISO alpha-3)
     #[arg(long, value_delimiter = ',')]
     pub owner: Vec<String>,
+    /// Leave these depots out: lost, cut off or withheld (repeatable, or comma-separated)
+    #[arg(long, value_delimiter = ',', value_name = "DEPOT")]
+    pub without: Vec<String>,
     /// Exit 1 when a package's fill is below PCT percent (for monitoring)
     #[arg(long, value_name = "PCT")]
     pub fail_below: Option<String>,
+    /// A type near a known one is taken as a type held nowhere yet, not refused as a typo
+    #[arg(long)]
+    pub allow_unknown_types: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct PackageCheckArgs {
-    /// Package file (TOML: name, within, [[line]] tables)
-    #[arg(value_name = "FILE.toml")]
-    pub file: PathBuf,
+    /// Package files (TOML: name, within, [[line]] tables); several are checked by priority
+    #[arg(value_name = "FILE.toml", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Check each file against the whole stockpile rather than by priority
+    #[arg(long)]
+    pub separately: bool,
+    /// List the serials and lots to draw, source by source (the hand receipt)
+    #[arg(long)]
+    pub items: bool,
     /// Write the allocation (a row per source) as a workbook (.xlsx) to FILE
     #[arg(long, value_name = "FILE")]
     pub xlsx: Option<PathBuf>,

@@ -178,9 +178,10 @@ fn package_chart(packages: &[crate::package::Evaluation]) -> String {
         .iter()
         .map(|p| {
             let fill = p.fill_rate();
-            let ready = match (p.complete(), p.ready_within_hours) {
-                (true, Some(h)) => format!("ready in {h} h"),
-                _ => format!("short within {} h", p.within_hours),
+            let ready = match (p.ready_within_hours(), p.complete_hours) {
+                (Some(h), _) => format!("ready in {h} h"),
+                (None, Some(h)) => format!("short within {} h, complete at {h} h", p.within_hours),
+                (None, None) => format!("short within {} h", p.within_hours),
             };
             Bar {
                 label: p.name.clone(),

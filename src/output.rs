@@ -43,6 +43,11 @@ pub enum Value {
     /// A count of a kind the row holds none of (equipment figures of a row
     /// of rounds alone): 0 in CSV and JSON, – in a table.
     Absent(i64),
+    /// Yes or no: a boolean to a program.
+    Bool(bool),
+    /// Text a table never cuts short (depot and type codes in a column of
+    /// names).
+    Code(String),
 }
 
 impl From<Option<String>> for Value {
@@ -60,12 +65,13 @@ impl Value {
             Value::Rate(r) | Value::RateBar(r) => {
                 serde_json::Number::from_f64(*r).map_or(Json::Null, Json::Number)
             }
-            Value::Text(s) => Json::from(s.as_str()),
+            Value::Text(s) | Value::Code(s) => Json::from(s.as_str()),
             Value::RLevel(l) => Json::from(format!("R{l}")),
             Value::SLevel(l) => Json::from(format!("S{l}")),
             Value::Level(l) => Json::from(*l),
             Value::Shortfall(n) | Value::Delta(n) | Value::Absent(n) => Json::from(*n),
             Value::Blank => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
         }
     }
 
@@ -77,10 +83,11 @@ impl Value {
             }
             Value::Real(r) => r.to_string(),
             Value::Rate(r) | Value::RateBar(r) => format!("{}", round(*r, 6)),
-            Value::Text(s) => s.clone(),
+            Value::Text(s) | Value::Code(s) => s.clone(),
             Value::RLevel(l) => format!("R{l}"),
             Value::SLevel(l) => format!("S{l}"),
             Value::Level(l) => l.to_string(),
+            Value::Bool(b) => b.to_string(),
         }
     }
 
@@ -109,7 +116,8 @@ impl Value {
                 Cell::new(format!("{:.1}%", r * 100.0)).set_alignment(CellAlignment::Right)
             }
             Value::RateBar(r) => Cell::new(format!("{:>6.1}% {}", r * 100.0, bar(*r, 8))),
-            Value::Text(s) => Cell::new(visible(s, false)),
+            Value::Text(s) | Value::Code(s) => Cell::new(visible(s, false)),
+            Value::Bool(b) => Cell::new(if *b { "yes" } else { "no" }),
             Value::RLevel(l) | Value::SLevel(l) | Value::Level(l) => {
                 let cell = Cell::new(self.plain()).set_alignment(CellAlignment::Center);
                 if style.color {
@@ -370,13 +378,19 @@ fn shorten_text(report: &mut Report, width: u16) {
         let Some((content, i)) = widest else { return };
         let header = report.columns[i].chars().count();
         let limit = content.saturating_sub(excess).max(SHORTEST).max(header);
+        let mut cut_any = false;
         for row in report.rows.iter_mut().chain(report.total.iter_mut()) {
             if let Some(Value::Text(t)) = row.get_mut(i)
                 && t.chars().count() > limit
             {
                 let cut: String = t.chars().take(limit - 1).collect();
                 *t = format!("{}…", cut.trim_end());
+                cut_any = true;
             }
+        }
+        // Only codes are that wide: nothing more to cut here.
+        if !cut_any {
+            report.shortenable.retain(|&c| c != i);
         }
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use crate::db::{self, Db, Owned as SqlValue, Value};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rustc_hash::FxHashMap;
 
 use crate::model::{State, Status, iso, pack_nation, unpack_nation};
@@ -94,7 +94,7 @@ fn versions(date: Option<NaiveDate>, judged: NaiveDate, params: &mut Vec<SqlValu
                     CASE WHEN h.lot IS NULL THEN 0 ELSE 1 END AS ammo,
                     CASE WHEN h.lot IS NOT NULL AND h.expires < ?{on}
                          THEN 'EXPIRED' ELSE h.status END AS state,
-                    h.notice_hours, h.quantity
+                    h.notice_hours, h.quantity, h.expires
              FROM holding_version h NOT INDEXED
              CROSS JOIN effective e
              WHERE e.depot_id = h.depot_id {open_only}
@@ -362,6 +362,22 @@ impl Ids {
         self.depots.as_ref().is_none_or(|d| d.contains(&depot))
             && self.types.as_ref().is_none_or(|t| t.contains(&type_id))
     }
+
+    /// `WHERE type_id IN (…)` for a few types (a package's), so that the
+    /// database skips the other rows before they reach here; nothing for
+    /// many or all.
+    fn types_sql(&self) -> String {
+        match &self.types {
+            Some(t) if t.len() <= 64 => {
+                let mut ids: Vec<i64> = t.iter().copied().collect();
+                ids.sort_unstable();
+                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                // Row ids the database gave, never user text: safe to splice.
+                format!(" WHERE type_id IN ({})", list.join(", "))
+            }
+            _ => String::new(),
+        }
+    }
 }
 
 pub(crate) const STATES: [State; 5] = [
@@ -506,36 +522,162 @@ impl Names {
     }
 }
 
-/// Mission-capable quantity (FMC or PMC, not an expired lot) with a notice
-/// of at most `within` hours, as (depot, type, notice, quantity): what a
-/// force package can draw on, lots judged on `judged` (its day of issue).
-pub fn issuable(
-    conn: &Db,
-    filters: &Filters,
-    date: Option<NaiveDate>,
-    judged: NaiveDate,
-    within: u32,
-) -> db::Result<Vec<(String, String, u32, i64)>> {
-    let facts = facts(
-        conn,
-        &[Key::Depot, Key::Type],
-        filters,
-        date,
-        judged,
-        Notice::Exact,
-    )?;
-    let mut pools: FxHashMap<(String, String, u32), i64> = FxHashMap::default();
-    for f in facts {
-        if let (true, Some(n), [Some(d), Some(t)]) = (f.state.is_mc(), f.notice_hours, &f.keys[..])
-            && n <= within
-        {
-            *pools.entry((d.clone(), t.clone(), n)).or_insert(0) += f.quantity;
-        }
+/// Holdings grouped as a force package reads them: by depot, type, kind
+/// (a lot or not), reported status, notice and, for a lot, expiry — not
+/// yet judged on any date, since a package judges its lots on its day of
+/// issue, which moves with the window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub depot: String,
+    pub type_code: String,
+    pub ammo: bool,
+    pub status: crate::model::Status,
+    pub notice_hours: Option<u32>,
+    pub expires: Option<NaiveDate>,
+    pub quantity: i64,
+}
+
+/// The holdings of the filters' types as they stand on `date` (None: each
+/// depot's latest snapshot), grouped for a package. The current state
+/// comes from the aggregates (by notice for the mission capable, the lots
+/// with an expiry apart); a past date or an owner's share from the
+/// versions.
+pub fn held(conn: &Db, filters: &Filters, date: Option<NaiveDate>) -> db::Result<Vec<Held>> {
+    use crate::model::Status;
+    let names = Names::load(conn)?;
+    let ids = names.ids(filters);
+    // (depot, type, ammo, status, notice, expiry day) → quantity.
+    type Key = (i64, i64, bool, u8, Option<u32>, Option<i32>);
+    let mut groups: FxHashMap<Key, i64> = FxHashMap::default();
+    let status_of = |v: Value| match v {
+        Value::Text(t) => state_code(t.as_bytes()).filter(|&s| s < EXPIRED),
+        _ => None,
+    };
+    let day = |d: Option<NaiveDate>| d.map(|d| d.num_days_from_ce());
+    if date.is_none() && filters.owners.is_empty() {
+        let only = ids.types_sql();
+        conn.each(
+            &format!(
+                "SELECT depot_id, type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc FROM readiness_notice{only}"
+            ),
+            &[],
+            |r| {
+                let (depot, type_id) = (r.get(0)?, r.get(1)?);
+                if ids.pass(depot, type_id) {
+                    let notice = r.get(2)?;
+                    for (i, (ammo, state)) in [(false, FMC), (false, PMC), (true, FMC), (true, PMC)]
+                        .into_iter()
+                        .enumerate()
+                    {
+                        *groups.entry((depot, type_id, ammo, state, notice, None)).or_insert(0) +=
+                            r.get::<i64>(3 + i)?;
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        conn.each(
+            &format!(
+                "SELECT depot_id, type_id, nmcm, nmcs, ammo_nmcm, ammo_nmcs FROM readiness_current{only}"
+            ),
+            &[],
+            |r| {
+                let (depot, type_id) = (r.get(0)?, r.get(1)?);
+                if ids.pass(depot, type_id) {
+                    for (i, (ammo, state)) in [(false, NMCM), (false, NMCS), (true, NMCM), (true, NMCS)]
+                        .into_iter()
+                        .enumerate()
+                    {
+                        *groups.entry((depot, type_id, ammo, state, None, None)).or_insert(0) +=
+                            r.get::<i64>(2 + i)?;
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        // The lots with an expiry, moved from the groups above (which
+        // count every lot) to groups of their own.
+        conn.each(
+            &format!(
+                "SELECT depot_id, type_id, notice_hours, status, expires, quantity FROM readiness_expiry{only}"
+            ),
+            &[],
+            |r| {
+                let (depot, type_id) = (r.get(0)?, r.get(1)?);
+                if let (true, Some(state)) = (ids.pass(depot, type_id), status_of(r.value(3)?)) {
+                    let notice = if state <= PMC { r.get(2)? } else { None };
+                    let expires: NaiveDate = r.get(4)?;
+                    let q: i64 = r.get(5)?;
+                    *groups.entry((depot, type_id, true, state, notice, None)).or_insert(0) -= q;
+                    *groups
+                        .entry((depot, type_id, true, state, notice, day(Some(expires))))
+                        .or_insert(0) += q;
+                }
+                Ok(())
+            },
+        )?;
+    } else {
+        let mut params = Vec::new();
+        // Judged on a day before every date: no lot reads as expired here.
+        let with = versions(date, NaiveDate::MIN, &mut params);
+        let filter = filters.sql(&mut params);
+        let sql = format!(
+            "{with}
+             SELECT src.depot_id, src.type_id, src.ammo, src.state, src.notice_hours, src.expires,
+                    sum(src.quantity)
+             FROM src JOIN depot d ON d.id = src.depot_id JOIN equipment_type t ON t.id = src.type_id
+             WHERE TRUE {filter}
+             GROUP BY src.depot_id, src.type_id, src.ammo, src.state, src.notice_hours, src.expires"
+        );
+        conn.each(&sql, &db::refs(&params), |r| {
+            let (depot, type_id) = (r.get(0)?, r.get(1)?);
+            if let Some(state) = status_of(r.value(3)?) {
+                let ammo = r.get::<i64>(2)? != 0;
+                let expires: Option<NaiveDate> = if ammo { r.get(5)? } else { None };
+                *groups
+                    .entry((depot, type_id, ammo, state, r.get(4)?, day(expires)))
+                    .or_insert(0) += r.get::<i64>(6)?;
+            }
+            Ok(())
+        })?;
     }
-    Ok(pools
+    const STATUS: [Status; 4] = [Status::Fmc, Status::Pmc, Status::Nmcm, Status::Nmcs];
+    let mut out: Vec<Held> = groups
         .into_iter()
-        .map(|((d, t, n), q)| (d, t, n, q))
-        .collect())
+        .filter(|(_, q)| *q > 0)
+        .filter_map(
+            |((depot, type_id, ammo, state, notice, expires), quantity)| {
+                Some(Held {
+                    depot: names.depot(depot)?,
+                    type_code: names.type_code(type_id)?,
+                    ammo,
+                    status: STATUS[usize::from(state)],
+                    notice_hours: notice,
+                    expires: expires.and_then(NaiveDate::from_num_days_from_ce_opt),
+                    quantity,
+                })
+            },
+        )
+        .collect();
+    out.sort_by(|a, b| {
+        (
+            &a.depot,
+            &a.type_code,
+            a.ammo,
+            a.status,
+            a.notice_hours,
+            a.expires,
+        )
+            .cmp(&(
+                &b.depot,
+                &b.type_code,
+                b.ammo,
+                b.status,
+                b.notice_hours,
+                b.expires,
+            ))
+    });
+    Ok(out)
 }
 
 /// On-hand items and rounds per depot × type, for the fill rates.

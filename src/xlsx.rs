@@ -97,7 +97,11 @@ fn fill(ws: &mut Worksheet, sheet: &str, report: &Report) -> Result<(), XlsxErro
                     ws.write_number_with_format(r, col, *x, &rate)?;
                     7
                 }
-                Value::Text(t) => {
+                Value::Bool(b) => {
+                    ws.write_boolean(r, col, *b)?;
+                    5
+                }
+                Value::Text(t) | Value::Code(t) => {
                     match iso_date(t).filter(|_| is_date_column(name)) {
                         Some(d) => ws.write_datetime_with_format(r, col, d, &date)?,
                         None => ws.write_string(r, col, t)?,

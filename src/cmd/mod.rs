@@ -43,13 +43,17 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// A warning on stderr, in lines that fit the terminal.
     pub fn warn(&mut self, message: &str) {
-        if !self.quiet {
-            let _ = writeln!(
-                self.err,
-                "warning: {}",
-                crate::output::visible(message, true)
-            );
+        if self.quiet {
+            return;
+        }
+        let text = format!("warning: {}", crate::output::visible(message, true));
+        let width = self.style.width.map_or(usize::MAX, usize::from);
+        for line in text.lines() {
+            for part in crate::output::wrap_words(line, width) {
+                let _ = writeln!(self.err, "{part}");
+            }
         }
     }
 }

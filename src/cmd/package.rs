@@ -1,6 +1,6 @@
-//! `stockpile package check FILE` and `stockpile package list DIR`: can the
-//! stockpile issue this force within the window, from where, and what is
-//! missing (SPEC §7).
+//! `stockpile package check FILE…` and `stockpile package list DIR`: can
+//! the stockpile issue this force within the window, from where, whose,
+//! how soon, and what is missing and why (SPEC §7).
 
 use std::path::{Path, PathBuf};
 
@@ -8,11 +8,11 @@ use serde_json::{Value as Json, json};
 
 use super::{Context, as_of, filters};
 use crate::cli::{Filter, PackageArgs, PackageCheckArgs, PackageListArgs, Selection};
-use crate::db::{self, Access};
+use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::model::{MAX_NOTICE_HOURS, parse_hours};
-use crate::output::{Format, Report, Value, render, wrap_words};
-use crate::package::{self, Evaluation, Options, file};
+use crate::model::{MAX_NOTICE_HOURS, iso, parse_hours};
+use crate::output::{Format, Report, Value, group_thousands, render, wrap_words};
+use crate::package::{self, Evaluation, LineResult, Options, Shortfall, file};
 
 /// The checked options, and the `--fail-below` threshold as a fraction.
 fn options(args: &PackageArgs) -> Result<(Options, Option<f64>)> {
@@ -25,21 +25,49 @@ fn options(args: &PackageArgs) -> Result<(Options, Option<f64>)> {
         as_of: args.as_of.clone(),
     };
     let checked = filters(&selection.filter)?;
+    let without = filters(
+        &Selection {
+            filter: Filter {
+                depot: args.without.clone(),
+                ..Filter::default()
+            },
+            as_of: None,
+        }
+        .filter,
+    )?
+    .depots;
     let limit = args.fail_below.as_deref().map(parse_percent).transpose()?;
-    let options = Options {
-        within: args
-            .within
-            .as_deref()
-            .map(|w| {
-                parse_hours(w, MAX_NOTICE_HOURS).map_err(|m| Error::Usage(format!("--within: {m}")))
-            })
-            .transpose()?,
-        as_of: as_of(&selection)?,
-        today: super::today()?,
-        depots: checked.depots,
-        owners: checked.owners,
-    };
+    let mut options = Options::new(super::today()?);
+    options.within = args
+        .within
+        .as_deref()
+        .map(|w| {
+            parse_hours(w, MAX_NOTICE_HOURS).map_err(|m| Error::Usage(format!("--within: {m}")))
+        })
+        .transpose()?;
+    options.as_of = as_of(&selection)?;
+    options.depots = checked.depots;
+    options.owners = checked.owners;
+    options.without = without;
+    options.allow_unknown_types = args.allow_unknown_types;
+    if let Ok(ms) = std::env::var("STOCKPILE_SEARCH_MS")
+        && let Ok(ms) = ms.trim().parse()
+    {
+        options.search_time = std::time::Duration::from_millis(ms);
+    }
     Ok((options, limit))
+}
+
+/// Opens the database and refuses codes and dates it cannot answer for.
+fn open(ctx: &Context, options: &Options) -> Result<Db> {
+    let filters = crate::state::Filters {
+        depots: options.depots.clone(),
+        owners: options.owners.clone(),
+        ..Default::default()
+    };
+    let (conn, _) = super::open_question(ctx, &filters, options.as_of)?;
+    package::check_without(&conn, &options.without)?;
+    Ok(conn)
 }
 
 /// `80`, `80%` or `80 %`: a percentage 0–100.
@@ -72,68 +100,218 @@ fn threshold(evaluations: &[Evaluation], limit: Option<f64>) -> Result<()> {
     )))
 }
 
-pub fn check(args: &PackageCheckArgs, ctx: &mut Context) -> Result<()> {
-    let (opts, limit) = options(&args.options)?;
-    let package = file::load(&args.file)?;
-    let conn = db::open(&ctx.db, Access::Read)?;
-    let evaluation = package::evaluate(&conn, &package, &opts)?;
-    for w in &evaluation.warnings {
-        ctx.warn(w);
+/// A package file's path, refused with a pointer when it is a folder.
+fn load(path: &Path) -> Result<file::Package> {
+    if path.is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: is a folder; `stockpile package list {}` checks every package in it",
+            path.display(),
+            path.display()
+        )));
     }
+    file::load(path)
+}
+
+pub fn check(args: &PackageCheckArgs, ctx: &mut Context) -> Result<()> {
+    let (mut opts, limit) = options(&args.options)?;
+    opts.separately = args.separately;
+    let packages = args
+        .files
+        .iter()
+        .map(|f| load(f))
+        .collect::<Result<Vec<_>>>()?;
+    let conn = open(ctx, &opts)?;
+    let evaluations = package::evaluate_all(&conn, &packages, &opts)?;
+    for e in &evaluations {
+        for w in &e.warnings {
+            ctx.warn(w);
+        }
+        if let Some(age) = e.stale() {
+            ctx.warn(&stale_warning(e, age));
+        }
+    }
+    let several = evaluations.len() > 1;
     if let Some(path) = &args.xlsx {
-        super::write_xlsx(ctx, path, "allocation", &check_csv(&evaluation))?;
-        return threshold(std::slice::from_ref(&evaluation), limit);
+        super::write_xlsx(
+            ctx,
+            path,
+            "allocation",
+            &check_csv(&evaluations, args.items),
+        )?;
+        return threshold(&evaluations, limit);
     }
     match ctx.format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *ctx.out, &check_json(&evaluation))
-                .map_err(std::io::Error::from)?;
+            let docs: Vec<Json> = evaluations
+                .iter()
+                .map(|e| check_json(e, args.items))
+                .collect();
+            let doc = if several {
+                json!({ "packages": docs })
+            } else {
+                docs.into_iter().next().unwrap_or(Json::Null)
+            };
+            serde_json::to_writer_pretty(&mut *ctx.out, &doc).map_err(std::io::Error::from)?;
             writeln!(ctx.out)?;
         }
-        Format::Csv => render(&check_csv(&evaluation), Format::Csv, &ctx.style, ctx.out)?,
+        Format::Csv => render(
+            &check_csv(&evaluations, args.items),
+            Format::Csv,
+            &ctx.style,
+            ctx.out,
+        )?,
         Format::Table => {
-            writeln!(
-                ctx.out,
-                "{} — window {} h{}",
-                evaluation.name,
-                evaluation.within_hours,
-                opts.as_of
-                    .map_or(String::new(), |d| format!(", state on {d}"))
-            )?;
-            render(
-                &check_table(&evaluation),
-                Format::Table,
-                &ctx.style,
-                ctx.out,
-            )?;
-            print_wrapped(ctx, &evaluation.verdict())?;
+            for (i, e) in evaluations.iter().enumerate() {
+                if i > 0 {
+                    writeln!(ctx.out)?;
+                }
+                print_table(ctx, e, several && !args.separately, args.items)?;
+            }
         }
     }
-    threshold(std::slice::from_ref(&evaluation), limit)
+    threshold(&evaluations, limit)
 }
 
-fn check_json(e: &Evaluation) -> Json {
+fn stale_warning(e: &Evaluation, age: i64) -> String {
+    let oldest: Vec<&str> = e
+        .data_as_of
+        .depots
+        .iter()
+        .filter(|(_, d)| Some(*d) == e.data_as_of.oldest)
+        .map(|(depot, _)| depot.as_str())
+        .collect();
+    let named = match oldest.len() {
+        0..=3 => oldest.join(", "),
+        n => format!("{} and {} more", oldest[..3].join(", "), n - 3),
+    };
+    format!(
+        "{}: stands on data {age} days old ({named} as of {}): ask for newer exports",
+        e.name,
+        e.data_as_of.oldest.map(iso).unwrap_or_default()
+    )
+}
+
+/// The heading, the table of lines and sources, then the verdict lines.
+fn print_table(ctx: &mut Context, e: &Evaluation, by_priority: bool, items: bool) -> Result<()> {
+    let age = |d: chrono::NaiveDate| (e.date - d).num_days();
+    let data = match (e.data_as_of.oldest, e.data_as_of.newest) {
+        (Some(o), Some(n)) if o == n => format!("; data as of {} ({} days old)", iso(o), age(o)),
+        (Some(o), Some(n)) => format!(
+            "; data as of {} to {} ({} to {} days old)",
+            iso(o),
+            iso(n),
+            age(n),
+            age(o)
+        ),
+        _ => String::new(),
+    };
+    let heading = format!(
+        "{} — window {} h; figures on {}{data}{}",
+        e.name,
+        e.within_hours,
+        iso(e.date),
+        if by_priority {
+            "; from what the packages before it left"
+        } else {
+            ""
+        }
+    );
+    print_wrapped(ctx, &heading)?;
+    render(&check_table(e), Format::Table, &ctx.style, ctx.out)?;
+    for l in &e.lines {
+        if let Some(s) = &l.short {
+            print_wrapped(ctx, &short_text(l, s))?;
+        }
+    }
+    print_wrapped(ctx, &e.lines_summary())?;
+    print_wrapped(ctx, &e.verdict())?;
+    let release: Vec<String> = e
+        .release()
+        .into_iter()
+        .map(|r| {
+            let mut parts = Vec::new();
+            if r.items > 0 {
+                parts.push(format!("{} items", group_thousands(r.items)));
+            }
+            if r.rounds > 0 {
+                parts.push(format!("{} rounds", group_thousands(r.rounds)));
+            }
+            format!(
+                "{} {}",
+                r.owner.as_deref().unwrap_or("(owner not given)"),
+                parts.join(" and ")
+            )
+        })
+        .collect();
+    if !release.is_empty() {
+        print_wrapped(ctx, &format!("release: {}", release.join("; ")))?;
+    }
+    if !e.depots_exact {
+        print_wrapped(
+            ctx,
+            "note: the fewest depots, pairs and types were not proven within the search's time: this is the best found",
+        )?;
+    }
+    if items {
+        writeln!(ctx.out)?;
+        render(&items_table(e), Format::Table, &ctx.style, ctx.out)?;
+    }
+    Ok(())
+}
+
+fn short_json(s: &Option<Shortfall>) -> Json {
+    match s {
+        None => json!({}),
+        Some(s) => json!({
+            "short_nmc": s.nmc,
+            "short_expired": s.expired,
+            "short_no_notice": s.no_notice,
+            "short_beyond_window": s.beyond_window,
+            "short_elsewhere": s.elsewhere,
+            "short_not_held": s.not_held,
+        }),
+    }
+}
+
+fn check_json(e: &Evaluation, items: bool) -> Json {
     let rows: Vec<Json> = e
         .lines
         .iter()
         .map(|l| {
-            json!({
+            let mut row = json!({
                 "line": l.name,
                 "needed": l.needed,
                 "allocated": l.allocated,
                 "shortfall": l.shortfall(),
                 "fill_rate": l.fill_rate(),
                 "notice_hours": l.notice_hours(),
-                "sources": l.sources.iter().map(|s| json!({
-                    "depot": s.depot,
-                    "type": s.type_code,
-                    "quantity": s.quantity,
-                    "notice_hours": s.notice_hours,
-                })).collect::<Vec<_>>(),
-            })
+                "sources": l.sources.iter().map(|s| {
+                    let mut source = json!({
+                        "depot": s.depot,
+                        "type": s.type_code,
+                        "owner": s.owner,
+                        "status": s.status.as_str(),
+                        "quantity": s.quantity,
+                        "notice_hours": s.notice_hours,
+                    });
+                    if items {
+                        source["items"] = s.items.iter().map(|i| json!({
+                            "serial": i.serial, "lot": i.lot, "quantity": i.quantity,
+                        })).collect();
+                    }
+                    source
+                }).collect::<Vec<_>>(),
+            });
+            if let (Json::Object(row), Json::Object(short)) = (&mut row, short_json(&l.short)) {
+                row.extend(short);
+            }
+            row
         })
         .collect();
     json!({
+        "package": e.name,
+        "file": e.file,
+        "date": iso(e.date),
         "rows": rows,
         "total": {
             "package": e.name,
@@ -143,102 +321,197 @@ fn check_json(e: &Evaluation) -> Json {
             "shortfall": e.needed() - e.allocated(),
             "fill_rate": e.fill_rate(),
             "complete": e.complete(),
-            "ready_within_hours": e.ready_within_hours,
+            "lines": e.lines.len(),
+            "lines_complete": e.lines_complete(),
+            "limiting_line": e.limiting_line().map(|l| l.name.clone()),
+            "best_fill_hours": e.best_fill_hours,
+            "ready_within_hours": e.ready_within_hours(),
+            "complete_hours": e.complete_hours,
+            "depots_exact": e.depots_exact,
+            "release": e.release().iter().map(|r| json!({
+                "owner": r.owner, "items": r.items, "rounds": r.rounds,
+            })).collect::<Vec<_>>(),
+            "data_as_of": {
+                "oldest": e.data_as_of.oldest.map(iso),
+                "newest": e.data_as_of.newest.map(iso),
+                "depots": e.data_as_of.depots.iter().map(|(d, a)| json!({
+                    "depot": d, "as_of": iso(*a),
+                })).collect::<Vec<_>>(),
+            },
+            "stale_days": e.stale(),
         }
     })
 }
 
-/// One CSV row per source (a line without any has one row with the source
-/// cells empty), so that a spreadsheet can filter by depot.
-fn check_csv(e: &Evaluation) -> Report {
-    let mut report = Report::new(
-        &[
-            "line",
-            "needed",
-            "allocated",
-            "shortfall",
-            "fill_rate",
-            "notice_hours",
-            "depot",
-            "type",
-            "quantity",
-            "source_notice_hours",
-        ],
-        1,
-    );
-    for l in &e.lines {
-        let line = [
-            Value::Text(l.name.clone()),
-            Value::Int(l.needed),
-            Value::Int(l.allocated),
-            Value::Int(l.shortfall()),
-            Value::Rate(l.fill_rate()),
-            l.notice_hours()
-                .map_or(Value::Null, |n| Value::Int(n.into())),
-        ];
-        if l.sources.is_empty() {
-            let mut row = line.to_vec();
-            row.extend([Value::Null, Value::Null, Value::Null, Value::Null]);
-            report.rows.push(row);
-        }
-        for s in &l.sources {
-            let mut row = line.to_vec();
-            row.extend([
-                Value::Text(s.depot.clone()),
-                Value::Text(s.type_code.clone()),
-                Value::Int(s.quantity),
-                Value::Int(s.notice_hours.into()),
-            ]);
-            report.rows.push(row);
+/// One CSV row per source (per item with `--items`; a line without any
+/// has one row with the source cells empty), so that a spreadsheet can
+/// filter by depot or owner.
+fn check_csv(evaluations: &[Evaluation], items: bool) -> Report {
+    let mut columns = vec![
+        "package",
+        "line",
+        "needed",
+        "allocated",
+        "shortfall",
+        "fill_rate",
+        "notice_hours",
+        "depot",
+        "type",
+        "owner",
+        "status",
+        "quantity",
+        "source_notice_hours",
+    ];
+    if items {
+        columns.extend(["serial", "lot"]);
+    }
+    let width = columns.len();
+    let mut report = Report::new(&columns, 2);
+    for e in evaluations {
+        for l in &e.lines {
+            let line = [
+                Value::Text(e.name.clone()),
+                Value::Text(l.name.clone()),
+                Value::Int(l.needed),
+                Value::Int(l.allocated),
+                Value::Int(l.shortfall()),
+                Value::Rate(l.fill_rate()),
+                l.notice_hours()
+                    .map_or(Value::Null, |n| Value::Int(n.into())),
+            ];
+            if l.sources.is_empty() {
+                let mut row = line.to_vec();
+                row.resize(width, Value::Null);
+                report.rows.push(row);
+            }
+            for s in &l.sources {
+                let source = [
+                    Value::Text(s.depot.clone()),
+                    Value::Text(s.type_code.clone()),
+                    Value::from(s.owner.clone()),
+                    Value::Text(s.status.as_str().into()),
+                ];
+                let picks: Vec<(i64, Option<String>, Option<String>)> = if items {
+                    s.items
+                        .iter()
+                        .map(|i| (i.quantity, i.serial.clone(), i.lot.clone()))
+                        .collect()
+                } else {
+                    vec![(s.quantity, None, None)]
+                };
+                for (quantity, serial, lot) in picks {
+                    let mut row = line.to_vec();
+                    row.extend(source.clone());
+                    row.extend([Value::Int(quantity), Value::Int(s.notice_hours.into())]);
+                    if items {
+                        row.extend([Value::from(serial), Value::from(lot)]);
+                    }
+                    report.rows.push(row);
+                }
+            }
         }
     }
     report
 }
 
-/// Each line, then its sources indented beneath it.
+/// Why a line is short, and what could close it, in words.
+fn short_text(l: &LineResult, s: &Shortfall) -> String {
+    let mut parts = Vec::new();
+    for (n, what) in [
+        (s.nmc, "not mission capable"),
+        (s.expired, "expired"),
+        (s.no_notice, "with no notice set"),
+        (s.beyond_window, "beyond the window"),
+        (s.elsewhere, "drawn elsewhere"),
+        (s.not_held, "not held"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{} {what}", group_thousands(n)));
+        }
+    }
+    format!(
+        "{} short {}: {}",
+        l.name,
+        group_thousands(l.shortfall()),
+        parts.join(", ")
+    )
+}
+
+/// Each line, its sources indented beneath it, and why a short line is
+/// short. No total row: the lines' units are of different things.
 fn check_table(e: &Evaluation) -> Report {
     let mut report = Report::new(
         &[
             "line",
             "needed",
             "allocated",
-            "shortfall",
+            "short",
             "fill",
             "notice h",
+            "owner",
+            "status",
         ],
         1,
     );
+    // Owner and status give way first; a depot or type code is never cut.
+    report.optional = vec![7, 6];
     report.shortenable = vec![0];
     for l in &e.lines {
+        push_line(&mut report, l);
+    }
+    report
+}
+
+fn push_line(report: &mut Report, l: &LineResult) {
+    report.rows.push(vec![
+        Value::Text(l.name.clone()),
+        Value::Int(l.needed),
+        Value::Int(l.allocated),
+        Value::Shortfall(l.shortfall()),
+        Value::Rate(l.fill_rate()),
+        l.notice_hours()
+            .map_or(Value::Null, |n| Value::Int(n.into())),
+        Value::Blank,
+        Value::Blank,
+    ]);
+    for s in &l.sources {
         report.rows.push(vec![
-            Value::Text(l.name.clone()),
-            Value::Int(l.needed),
-            Value::Int(l.allocated),
-            Value::Shortfall(l.shortfall()),
-            Value::Rate(l.fill_rate()),
-            l.notice_hours()
-                .map_or(Value::Null, |n| Value::Int(n.into())),
+            Value::Code(format!("  {} {}", s.depot, s.type_code)),
+            Value::Blank,
+            Value::Int(s.quantity),
+            Value::Blank,
+            Value::Blank,
+            Value::Int(s.notice_hours.into()),
+            Value::from(s.owner.clone()),
+            Value::Text(s.status.as_str().into()),
         ]);
+    }
+}
+
+/// The hand receipt: every serial and lot to draw.
+fn items_table(e: &Evaluation) -> Report {
+    let mut report = Report::new(
+        &[
+            "line", "depot", "type", "owner", "serial", "lot", "quantity",
+        ],
+        0,
+    );
+    report.shortenable = vec![0];
+    for l in &e.lines {
         for s in &l.sources {
-            report.rows.push(vec![
-                Value::Text(format!("  {} {}", s.depot, s.type_code)),
-                Value::Blank,
-                Value::Int(s.quantity),
-                Value::Blank,
-                Value::Blank,
-                Value::Int(s.notice_hours.into()),
-            ]);
+            for i in &s.items {
+                report.rows.push(vec![
+                    Value::Text(l.name.clone()),
+                    Value::Text(s.depot.clone()),
+                    Value::Text(s.type_code.clone()),
+                    Value::from(s.owner.clone()),
+                    Value::from(i.serial.clone()),
+                    Value::from(i.lot.clone()),
+                    Value::Int(i.quantity),
+                ]);
+            }
         }
     }
-    report.total = Some(vec![
-        Value::Null,
-        Value::Int(e.needed()),
-        Value::Int(e.allocated()),
-        Value::Shortfall(e.needed() - e.allocated()),
-        Value::Rate(e.fill_rate()),
-        e.ready_within_hours
-            .map_or(Value::Null, |n| Value::Int(n.into())),
-    ]);
     report
 }
 
@@ -282,11 +555,11 @@ pub fn package_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Every package of a folder evaluated, worst first: lowest fill, then
-/// latest ready time (none at all is the latest). A malformed file is
-/// reported and the others still evaluated.
+/// Every package of a folder evaluated, each against the whole stockpile,
+/// worst first: lowest fill, then latest complete time (never the latest).
+/// A malformed file is reported and the others still evaluated.
 pub fn evaluate_dir(
-    conn: &crate::db::Db,
+    conn: &Db,
     dir: &Path,
     opts: &Options,
 ) -> Result<(Vec<Evaluation>, Vec<Error>)> {
@@ -312,7 +585,7 @@ pub fn evaluate_dir(
         a.fill_rate()
             .total_cmp(&b.fill_rate())
             .then_with(|| {
-                let late = |e: &Evaluation| e.ready_within_hours.map_or(u32::MAX, |h| h);
+                let late = |e: &Evaluation| e.complete_hours.map_or(u32::MAX, |h| h);
                 late(b).cmp(&late(a))
             })
             .then_with(|| a.name.cmp(&b.name))
@@ -322,11 +595,14 @@ pub fn evaluate_dir(
 
 pub fn list(args: &PackageListArgs, ctx: &mut Context) -> Result<()> {
     let (opts, limit) = options(&args.options)?;
-    let conn = db::open(&ctx.db, Access::Read)?;
+    let conn = open(ctx, &opts)?;
     let (evaluations, failed) = evaluate_dir(&conn, &args.dir, &opts)?;
     for e in &evaluations {
         for w in &e.warnings {
             ctx.warn(w);
+        }
+        if let Some(age) = e.stale() {
+            ctx.warn(&stale_warning(e, age));
         }
     }
     let mut report = Report::new(
@@ -334,33 +610,37 @@ pub fn list(args: &PackageListArgs, ctx: &mut Context) -> Result<()> {
             "package",
             "file",
             "lines",
-            "needed",
-            "allocated",
+            "lines_complete",
             "fill_rate",
             "complete",
+            "best_fill_hours",
             "ready_within_hours",
+            "complete_hours",
             "within_hours",
+            "limiting_line",
         ],
         1,
     );
-    // The file name gives way first on a narrow terminal, then the totals.
-    report.optional = vec![1, 3, 4, 2, 8];
-    report.shortenable = vec![0];
+    // The file name gives way first on a narrow terminal, then the detail.
+    report.optional = vec![1, 10, 2, 6, 9];
+    report.shortenable = vec![0, 10];
     for e in &evaluations {
         let file_name = Path::new(&e.file)
             .file_name()
             .map_or(e.file.clone(), |n| n.to_string_lossy().into_owned());
+        let hours = |h: Option<u32>| h.map_or(Value::Null, |n| Value::Int(n.into()));
         report.rows.push(vec![
             Value::Text(e.name.clone()),
             Value::Text(file_name),
             Value::Int(e.lines.len() as i64),
-            Value::Int(e.needed()),
-            Value::Int(e.allocated()),
+            Value::Int(e.lines_complete() as i64),
             Value::RateBar(e.fill_rate()),
-            Value::Text(if e.complete() { "yes" } else { "no" }.into()),
-            e.ready_within_hours
-                .map_or(Value::Null, |n| Value::Int(n.into())),
+            Value::Bool(e.complete()),
+            hours(e.best_fill_hours),
+            hours(e.ready_within_hours()),
+            hours(e.complete_hours),
             Value::Int(e.within_hours.into()),
+            Value::from(e.limiting_line().map(|l| l.name.clone())),
         ]);
     }
     render(&report, ctx.format, &ctx.style, ctx.out)?;

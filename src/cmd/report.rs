@@ -204,11 +204,8 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
     if let Some(path) = &args.html {
         let mut brief = brief(&conn, &filters, date, judged)?;
         if let Some(dir) = &args.packages {
-            let options = crate::package::Options {
-                as_of: date,
-                today: judged,
-                ..Default::default()
-            };
+            let mut options = crate::package::Options::new(judged);
+            options.as_of = date;
             let (evaluations, failed) = super::package::evaluate_dir(&conn, dir, &options)?;
             if let Some(e) = failed.into_iter().next() {
                 return Err(e);

@@ -1,26 +1,32 @@
 //! Force packages (SPEC §7): a TOML file of lines, each a quantity of
 //! interchangeable types, and the allocation of holdings that answers
-//! whether the stockpile can issue it within a window.
+//! whether the stockpile can issue it within a window — from which depots,
+//! whose items, how soon, and why a line is short.
 
 pub mod allocate;
 pub mod file;
+mod flow;
+mod items;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
-use crate::db::{self, Db};
 use chrono::NaiveDate;
 
+use crate::db::{self, Db};
 use crate::error::{Error, Result};
-use crate::model::MAX_NOTICE_HOURS;
+use crate::known;
+use crate::model::{MAX_NOTICE_HOURS, Status, iso};
 use crate::output::group_thousands;
-use crate::state::{self, Filters};
-use allocate::{Demand, Supply, allocate};
+use crate::state::{self, Filters, Held};
+use allocate::{Demand, Supply, allocate, max_fill};
 use file::Package;
+pub use items::Item;
 
-/// What `package check` is asked beyond the file.
-#[derive(Debug, Clone, Default)]
+/// What `package check` is asked beyond the files.
+#[derive(Debug, Clone)]
 pub struct Options {
-    /// Overrides the file's window.
+    /// Overrides each file's window.
     pub within: Option<u32>,
     pub as_of: Option<NaiveDate>,
     /// The date the current state is judged on (when `as_of` is None).
@@ -28,15 +34,74 @@ pub struct Options {
     /// Only holdings of these depots and owners (national release).
     pub depots: Vec<String>,
     pub owners: Vec<String>,
+    /// Depots left out: lost, cut off or withheld.
+    pub without: Vec<String>,
+    /// A type within a small edit of a known one is taken as meant, not
+    /// refused as a typo.
+    pub allow_unknown_types: bool,
+    /// Each file against the whole stockpile, rather than by priority.
+    pub separately: bool,
+    /// How long the search for the fewest depots may run.
+    pub search_time: Duration,
+    /// Data older than this many days before the date is stale.
+    pub stale_days: i64,
 }
 
-/// One holding group a line draws on.
+impl Options {
+    pub fn new(today: NaiveDate) -> Options {
+        Options {
+            within: None,
+            as_of: None,
+            today,
+            depots: Vec::new(),
+            owners: Vec::new(),
+            without: Vec::new(),
+            allow_unknown_types: false,
+            separately: false,
+            search_time: allocate::SEARCH_TIME,
+            stale_days: 14,
+        }
+    }
+
+    /// The date the figures are about.
+    pub fn date(&self) -> NaiveDate {
+        self.as_of.unwrap_or(self.today)
+    }
+}
+
+/// Units drawn from one depot's holdings of one type, owner, status and
+/// notice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
     pub depot: String,
     pub type_code: String,
+    pub owner: Option<String>,
+    pub status: Status,
+    /// Rounds of a lot, or equipment items.
+    pub ammo: bool,
     pub quantity: i64,
     pub notice_hours: u32,
+    /// The serials and lots to draw: the hand receipt.
+    pub items: Vec<Item>,
+}
+
+/// Why a line is short, counted from the units of its types no line drew
+/// (they may exceed the shortfall: they say what could close it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shortfall {
+    /// Held but not mission capable.
+    pub nmc: i64,
+    /// Lots expired by the day of issue.
+    pub expired: i64,
+    /// Mission capable, with no notice to move set.
+    pub no_notice: i64,
+    /// Mission capable, with a notice longer than the window.
+    pub beyond_window: i64,
+    /// Mission capable in time, but drawn by other lines (or, by
+    /// priority, by packages checked before this one).
+    pub elsewhere: i64,
+    /// What remains of the shortfall after the above.
+    pub not_held: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +110,7 @@ pub struct LineResult {
     pub needed: i64,
     pub allocated: i64,
     pub sources: Vec<Source>,
+    pub short: Option<Shortfall>,
 }
 
 impl LineResult {
@@ -60,10 +126,33 @@ impl LineResult {
         }
     }
 
+    pub fn complete(&self) -> bool {
+        self.allocated >= self.needed
+    }
+
     /// The longest notice among its sources: when the line is ready.
     pub fn notice_hours(&self) -> Option<u32> {
         self.sources.iter().map(|s| s.notice_hours).max()
     }
+}
+
+/// Who must agree to release what is drawn: per owner nation, items and
+/// rounds apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    pub owner: Option<String>,
+    pub items: i64,
+    pub rounds: i64,
+}
+
+/// The snapshots a verdict stands on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DataAsOf {
+    pub oldest: Option<NaiveDate>,
+    pub newest: Option<NaiveDate>,
+    /// Each depot drawn from (or, when none was, each depot holding the
+    /// package's types), with its snapshot's date.
+    pub depots: Vec<(String, NaiveDate)>,
 }
 
 /// A package checked against the stockpile.
@@ -71,9 +160,20 @@ impl LineResult {
 pub struct Evaluation {
     pub name: String,
     pub file: String,
+    /// The date the figures are about.
+    pub date: NaiveDate,
     pub within_hours: u32,
     pub lines: Vec<LineResult>,
-    pub ready_within_hours: Option<u32>,
+    /// The smallest notice at which the best fill within the window is
+    /// reached.
+    pub best_fill_hours: Option<u32>,
+    /// The smallest notice at which the package is complete, beyond the
+    /// window too.
+    pub complete_hours: Option<u32>,
+    /// Whether the fewest depots, pairs and types were proven.
+    pub depots_exact: bool,
+    pub data_as_of: DataAsOf,
+    pub stale_days: i64,
     /// Types the database has never seen (they may be held nowhere yet).
     pub warnings: Vec<String>,
 }
@@ -96,14 +196,60 @@ impl Evaluation {
     }
 
     pub fn complete(&self) -> bool {
-        self.lines.iter().all(|l| l.allocated >= l.needed)
+        self.lines.iter().all(LineResult::complete)
+    }
+
+    pub fn lines_complete(&self) -> usize {
+        self.lines.iter().filter(|l| l.complete()).count()
+    }
+
+    /// The line with the lowest fill (the first of equals), when any line
+    /// is short.
+    pub fn limiting_line(&self) -> Option<&LineResult> {
+        self.lines
+            .iter()
+            .filter(|l| !l.complete())
+            .min_by(|a, b| a.fill_rate().total_cmp(&b.fill_rate()))
+    }
+
+    /// Ready within the window: only a complete package ever is.
+    pub fn ready_within_hours(&self) -> Option<u32> {
+        self.best_fill_hours.filter(|_| self.complete())
+    }
+
+    /// Each owner nation whose items are drawn, with what.
+    pub fn release(&self) -> Vec<Release> {
+        let mut by_owner: BTreeMap<Option<String>, (i64, i64)> = BTreeMap::new();
+        for s in self.lines.iter().flat_map(|l| &l.sources) {
+            let e = by_owner.entry(s.owner.clone()).or_default();
+            if s.ammo {
+                e.1 += s.quantity;
+            } else {
+                e.0 += s.quantity;
+            }
+        }
+        by_owner
+            .into_iter()
+            .map(|(owner, (items, rounds))| Release {
+                owner,
+                items,
+                rounds,
+            })
+            .collect()
+    }
+
+    /// Days between the oldest snapshot the verdict stands on and its date,
+    /// when more than the stale window.
+    pub fn stale(&self) -> Option<i64> {
+        let oldest = self.data_as_of.oldest?;
+        let age = (self.date - oldest).num_days();
+        (age > self.stale_days).then_some(age)
     }
 
     /// One line a planner can read aloud: `complete within 48 h`, or
-    /// `at most 80 % within 72 h: short 400 × 155 mm HE`.
+    /// `at most 80 % within 72 h: short 400 × 155 mm HE; complete at 96 h`.
     pub fn verdict(&self) -> String {
-        if self.complete() {
-            let ready = self.ready_within_hours.unwrap_or(0);
+        if let Some(ready) = self.ready_within_hours() {
             return if ready < self.within_hours {
                 format!("complete within {ready} h (window {} h)", self.within_hours)
             } else {
@@ -116,12 +262,35 @@ impl Evaluation {
             .filter(|l| l.shortfall() > 0)
             .map(|l| format!("{} × {}", group_thousands(l.shortfall()), l.name))
             .collect();
+        let later = match self.complete_hours {
+            Some(h) => format!("; complete at {h} h"),
+            None => "; never complete from mission-capable holdings".into(),
+        };
         format!(
-            "at most {} % within {} h: short {}",
+            "at most {} % within {} h: short {}{later}",
             percent(self.fill_rate()),
             self.within_hours,
             short.join(", ")
         )
+    }
+
+    /// The total a table prints instead of adding different lines' units:
+    /// "3 of 6 lines complete; limiting: Main battle tanks 0 of 85".
+    pub fn lines_summary(&self) -> String {
+        let mut text = format!(
+            "{} of {} lines complete",
+            self.lines_complete(),
+            self.lines.len()
+        );
+        if let Some(l) = self.limiting_line() {
+            text.push_str(&format!(
+                "; limiting: {} {} of {}",
+                l.name,
+                group_thousands(l.allocated),
+                group_thousands(l.needed)
+            ));
+        }
+        text
     }
 }
 
@@ -136,19 +305,43 @@ fn percent(rate: f64) -> String {
     }
 }
 
-/// Checks the package's types against the database (an unknown type is a
-/// warning, a category guard broken is an error at the type's line) and
-/// allocates the mission-capable holdings within the window.
-pub fn evaluate(conn: &Db, package: &Package, options: &Options) -> Result<Evaluation> {
-    let known = type_categories(conn, &package.type_codes())?;
+/// The day a package drawn within `within` hours is issued: the date its
+/// figures are about plus the window in whole days, rounded up. A lot must
+/// not have expired by then (SPEC §7).
+pub fn day_of_issue(date: NaiveDate, within: u32) -> NaiveDate {
+    date + chrono::Days::new(u64::from(within.div_ceil(24)))
+}
+
+/// Checks each package's types against the database: a type never seen is
+/// a warning (it may be held nowhere yet), unless it is within a small
+/// edit of a known one — then it is most likely a typo, refused with the
+/// suggestion; a category guard broken is an error at the type's line.
+fn check_types(conn: &Db, package: &Package, options: &Options) -> Result<Vec<String>> {
+    let known = type_categories(conn)?;
     let mut warnings = Vec::new();
     for line in &package.lines {
         for (code, at) in &line.types {
             match known.get(code.as_str()) {
-                None => warnings.push(format!(
-                    "{}:{at}: line \"{}\": type {code} is not in the database (held nowhere yet?)",
-                    package.file, line.name
-                )),
+                None => {
+                    let near = known::nearest(code.as_str(), known.keys().map(String::as_str))
+                        .filter(|k| known::looks_like_typo(code.as_str(), k));
+                    match near {
+                        Some(meant) if !options.allow_unknown_types => {
+                            return Err(Error::Package {
+                                file: package.file.clone(),
+                                line: *at,
+                                message: format!(
+                                    "line \"{}\": type {code} is not in the database; did you mean {meant}? (give --allow-unknown-types if {code} is a type held nowhere yet)",
+                                    line.name
+                                ),
+                            });
+                        }
+                        _ => warnings.push(format!(
+                            "{}:{at}: line \"{}\": type {code} is not in the database (held nowhere yet?)",
+                            package.file, line.name
+                        )),
+                    }
+                }
                 Some(found) => {
                     if let (Some(guard), Some(cat)) = (line.category, found)
                         && cat != guard.as_str()
@@ -167,18 +360,114 @@ pub fn evaluate(conn: &Db, package: &Package, options: &Options) -> Result<Evalu
             }
         }
     }
+    Ok(warnings)
+}
 
+/// The category of every type the database knows (None: not yet named).
+fn type_categories(conn: &Db) -> db::Result<HashMap<String, Option<String>>> {
+    Ok(conn
+        .rows("SELECT code, category FROM equipment_type", &[], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .into_iter()
+        .collect())
+}
+
+/// Checks one package against the whole stockpile.
+pub fn evaluate(conn: &Db, package: &Package, options: &Options) -> Result<Evaluation> {
+    let mut all = evaluate_all(conn, std::slice::from_ref(package), options)?;
+    Ok(all.remove(0))
+}
+
+/// Checks packages by priority: the first draws on the whole stockpile,
+/// each next one on what the ones before it left (or each on the whole
+/// stockpile, with `options.separately`).
+pub fn evaluate_all(conn: &Db, packages: &[Package], options: &Options) -> Result<Vec<Evaluation>> {
+    let mut warnings = Vec::new();
+    for p in packages {
+        warnings.push(check_types(conn, p, options)?);
+    }
+    let mut types: Vec<String> = packages.iter().flat_map(Package::type_codes).collect();
+    types.sort();
+    types.dedup();
+    let filters = Filters {
+        depots: options.depots.clone(),
+        types,
+        categories: Vec::new(),
+        owners: options.owners.clone(),
+    };
+    let mut held = state::held(conn, &filters, options.as_of)?;
+    held.retain(|h| !options.without.contains(&h.depot));
+    let snapshots = snapshot_dates(conn, options.as_of)?;
+    let mut picker = items::Picker::new(conn, options.as_of, &filters.owners, &filters.types);
+    let mut left: Vec<i64> = held.iter().map(|h| h.quantity).collect();
+    let mut out = Vec::new();
+    for (package, warnings) in packages.iter().zip(warnings) {
+        let quantities = if options.separately {
+            // The whole stockpile again, items and all.
+            picker = items::Picker::new(conn, options.as_of, &filters.owners, &filters.types);
+            held.iter().map(|h| h.quantity).collect()
+        } else {
+            left.clone()
+        };
+        let (evaluation, drawn) = check(
+            package,
+            options,
+            &held,
+            &quantities,
+            &snapshots,
+            &mut picker,
+        )?;
+        if !options.separately {
+            for (i, q) in drawn {
+                left[i] -= q;
+            }
+        }
+        out.push(Evaluation {
+            warnings,
+            ..evaluation
+        });
+    }
+    Ok(out)
+}
+
+/// Each depot's snapshot in force on the date (its latest when None).
+fn snapshot_dates(conn: &Db, date: Option<NaiveDate>) -> db::Result<HashMap<String, NaiveDate>> {
+    Ok(conn
+        .rows(
+            "SELECT d.code, max(s.as_of) FROM snapshot s JOIN depot d ON d.id = s.depot_id
+             WHERE CAST(?1 AS TEXT) IS NULL OR s.as_of <= ?1 GROUP BY d.code",
+            &[&date.map(iso)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?
+        .into_iter()
+        .collect())
+}
+
+/// Whether a holding group can serve within `hours`, its lots judged on
+/// the day of issue of the longer of the window and `hours`.
+fn eligible(h: &Held, hours: u32, window: u32, date: NaiveDate) -> bool {
+    let issue = day_of_issue(date, hours.max(window));
+    matches!(h.status, Status::Fmc | Status::Pmc)
+        && h.notice_hours.is_some_and(|n| n <= hours)
+        && !(h.ammo && h.expires.is_some_and(|e| e < issue))
+}
+
+/// One package against holdings with `quantities` left: its evaluation,
+/// and what it drew from each holding group.
+fn check(
+    package: &Package,
+    options: &Options,
+    held: &[Held],
+    quantities: &[i64],
+    snapshots: &HashMap<String, NaiveDate>,
+    picker: &mut items::Picker,
+) -> Result<(Evaluation, Vec<(usize, i64)>)> {
     let within = options
         .within
         .or(package.within)
         .unwrap_or(MAX_NOTICE_HOURS);
-    let filters = Filters {
-        depots: options.depots.clone(),
-        types: package.type_codes(),
-        categories: Vec::new(),
-        owners: options.owners.clone(),
-    };
-    let supplies = supplies(conn, &filters, options, within)?;
+    let date = options.date();
     let demands: Vec<Demand> = package
         .lines
         .iter()
@@ -191,91 +480,179 @@ pub fn evaluate(conn: &Db, package: &Package, options: &Options) -> Result<Evalu
                 .collect(),
         })
         .collect();
-    let allocation = allocate(&demands, &supplies);
-    let lines = package
-        .lines
-        .iter()
-        .zip(&allocation.taken)
-        .map(|(line, taken)| {
-            let mut sources: Vec<Source> = taken
-                .iter()
-                .map(|&(s, quantity)| Source {
-                    depot: supplies[s].depot.clone(),
-                    type_code: supplies[s].type_code.clone(),
-                    quantity,
-                    notice_hours: supplies[s].notice_hours,
-                })
-                .collect();
-            sources.sort_by(|a, b| {
-                a.notice_hours
-                    .cmp(&b.notice_hours)
-                    .then(b.quantity.cmp(&a.quantity))
-                    .then(a.depot.cmp(&b.depot))
-                    .then(a.type_code.cmp(&b.type_code))
-            });
-            LineResult {
-                name: line.name.clone(),
-                needed: line.needed,
-                allocated: sources.iter().map(|s| s.quantity).sum(),
-                sources,
+    let wanted = |h: &Held| demands.iter().any(|d| d.types.contains(&h.type_code));
+    // The supplies within the window, each a holding group's quantity left.
+    let supplies_at = |hours: u32| -> (Vec<Supply>, Vec<usize>) {
+        let mut supplies = Vec::new();
+        let mut group = Vec::new();
+        for (i, h) in held.iter().enumerate() {
+            if quantities[i] > 0 && wanted(h) && eligible(h, hours, within, date) {
+                supplies.push(Supply {
+                    depot: h.depot.clone(),
+                    type_code: h.type_code.clone(),
+                    notice_hours: h.notice_hours.unwrap_or(0),
+                    pmc: h.status == Status::Pmc,
+                    quantity: quantities[i],
+                });
+                group.push(i);
             }
-        })
-        .collect();
-    Ok(Evaluation {
-        name: package.name.clone(),
-        file: package.file.clone(),
-        within_hours: within,
-        lines,
-        ready_within_hours: allocation.ready_within_hours,
-        warnings,
-    })
-}
-
-/// Category of each of `codes` the database knows (None: category unknown).
-fn type_categories(conn: &Db, codes: &[String]) -> db::Result<HashMap<String, Option<String>>> {
-    let mut found = HashMap::new();
-    for code in codes {
-        if let Some(category) = conn.row(
-            "SELECT category FROM equipment_type WHERE code = ?1",
-            &[code],
-            |r| r.get::<Option<String>>(0),
-        )? {
-            found.insert(code.clone(), category);
         }
+        (supplies, group)
+    };
+    let (supplies, group) = supplies_at(within);
+    let allocation = allocate(&demands, &supplies, options.search_time);
+
+    // What each line draws, group by group, then item by item.
+    let mut drawn: Vec<(usize, i64)> = Vec::new();
+    let mut lines = Vec::new();
+    for (l, line) in package.lines.iter().enumerate() {
+        let mut sources = Vec::new();
+        for &(s, q) in &allocation.taken[l] {
+            let h = &held[group[s]];
+            drawn.push((group[s], q));
+            for (owner, items) in picker.pick(h, q)? {
+                sources.push(Source {
+                    depot: h.depot.clone(),
+                    type_code: h.type_code.clone(),
+                    owner,
+                    status: h.status,
+                    ammo: h.ammo,
+                    quantity: items.iter().map(|i| i.quantity).sum(),
+                    notice_hours: h.notice_hours.unwrap_or(0),
+                    items,
+                });
+            }
+        }
+        sources.sort_by(|a, b| {
+            (a.notice_hours, &a.depot, &a.type_code, &a.owner, a.status).cmp(&(
+                b.notice_hours,
+                &b.depot,
+                &b.type_code,
+                &b.owner,
+                b.status,
+            ))
+        });
+        lines.push(LineResult {
+            name: line.name.clone(),
+            needed: line.needed,
+            allocated: allocation.taken[l].iter().map(|t| t.1).sum(),
+            sources,
+            short: None,
+        });
     }
-    Ok(found)
-}
+    shortfalls(&mut lines, &demands, held, quantities, within, date);
 
-/// The day a package drawn within `within` hours is issued: the date its
-/// figures are about plus the window in whole days, rounded up. A lot must
-/// not have expired by then (SPEC §7).
-pub fn day_of_issue(date: NaiveDate, within: u32) -> NaiveDate {
-    date + chrono::Days::new(u64::from(within.div_ceil(24)))
-}
+    // Complete at some notice beyond the window: the first candidate at
+    // which what is left fills every line (lots judged on each one's own
+    // day of issue, so a later notice can lose what an earlier had).
+    let needed: i64 = demands.iter().map(|d| d.needed.max(0)).sum();
+    let complete_hours = if allocation.filled == needed {
+        allocation.best_fill_hours
+    } else {
+        let mut later: Vec<u32> = held
+            .iter()
+            .filter_map(|h| h.notice_hours)
+            .filter(|&n| n > within)
+            .collect();
+        later.sort_unstable();
+        later.dedup();
+        later
+            .into_iter()
+            .find(|&h| max_fill(&demands, &supplies_at(h).0) == needed)
+    };
 
-/// Mission-capable holdings (FMC or PMC, not an expired lot) with a notice
-/// within the window, summed by depot × type × notice.
-fn supplies(
-    conn: &Db,
-    filters: &Filters,
-    options: &Options,
-    within: u32,
-) -> db::Result<Vec<Supply>> {
-    let issue = day_of_issue(options.as_of.unwrap_or(options.today), within);
-    let mut supplies: Vec<Supply> = state::issuable(conn, filters, options.as_of, issue, within)?
-        .into_iter()
-        .filter(|&(_, _, _, quantity)| quantity > 0)
-        .map(|(depot, type_code, notice_hours, quantity)| Supply {
-            depot,
-            type_code,
-            notice_hours,
-            quantity,
-        })
+    // What the verdict stands on: the snapshots of the depots drawn from,
+    // or of every depot holding the package's types when none was.
+    let mut depots: Vec<&str> = lines
+        .iter()
+        .flat_map(|l| l.sources.iter().map(|s| s.depot.as_str()))
         .collect();
-    // A fixed order, so that equal-cost allocations come out the same on
-    // every run.
-    supplies.sort_by(|a, b| {
-        (a.notice_hours, &a.depot, &a.type_code).cmp(&(b.notice_hours, &b.depot, &b.type_code))
-    });
-    Ok(supplies)
+    if depots.is_empty() {
+        depots = held
+            .iter()
+            .filter(|h| wanted(h))
+            .map(|h| h.depot.as_str())
+            .collect();
+    }
+    depots.sort_unstable();
+    depots.dedup();
+    let depot_dates: Vec<(String, NaiveDate)> = depots
+        .iter()
+        .filter_map(|d| snapshots.get(*d).map(|s| (d.to_string(), *s)))
+        .collect();
+    let data_as_of = DataAsOf {
+        oldest: depot_dates.iter().map(|d| d.1).min(),
+        newest: depot_dates.iter().map(|d| d.1).max(),
+        depots: depot_dates,
+    };
+    Ok((
+        Evaluation {
+            name: package.name.clone(),
+            file: package.file.clone(),
+            date,
+            within_hours: within,
+            lines,
+            best_fill_hours: allocation.best_fill_hours,
+            complete_hours,
+            depots_exact: allocation.exact,
+            data_as_of,
+            stale_days: options.stale_days,
+            warnings: Vec::new(),
+        },
+        drawn,
+    ))
+}
+
+/// Why each short line is short, from the units of its types in scope.
+fn shortfalls(
+    lines: &mut [LineResult],
+    demands: &[Demand],
+    held: &[Held],
+    left: &[i64],
+    within: u32,
+    date: NaiveDate,
+) {
+    let issue = day_of_issue(date, within);
+    for l in 0..lines.len() {
+        let shortfall = lines[l].shortfall();
+        if shortfall <= 0 {
+            continue;
+        }
+        let mine = |t: &str| demands[l].types.iter().any(|x| x == t);
+        let mut s = Shortfall::default();
+        for (i, h) in held.iter().enumerate().filter(|(_, h)| mine(&h.type_code)) {
+            let expired = h.ammo && h.expires.is_some_and(|e| e < issue);
+            let q = h.quantity;
+            match (h.status, h.notice_hours) {
+                _ if expired => s.expired += q,
+                (Status::Nmcm | Status::Nmcs, _) => s.nmc += q,
+                (_, None) => s.no_notice += q,
+                (_, Some(n)) if n > within => s.beyond_window += q,
+                // In time: what earlier packages took from it.
+                _ => s.elsewhere += q - left[i],
+            }
+        }
+        // In time and drawn by the package's other lines.
+        s.elsewhere += lines
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| *k != l)
+            .flat_map(|(_, other)| &other.sources)
+            .filter(|src| mine(&src.type_code))
+            .map(|src| src.quantity)
+            .sum::<i64>();
+        s.not_held =
+            (shortfall - s.nmc - s.expired - s.no_notice - s.beyond_window - s.elsewhere).max(0);
+        lines[l].short = Some(s);
+    }
+}
+
+/// Refuses a `--without` depot the database does not know.
+pub fn check_without(conn: &Db, without: &[String]) -> Result<()> {
+    if without.is_empty() {
+        return Ok(());
+    }
+    let known = known::depots(conn)?;
+    known::check_codes("depot", "--without", without, &known, "depots")?;
+    Ok(())
 }

@@ -68,6 +68,7 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
     }
     let packages = f(&fixtures().join("packages"));
     let spearhead = f(&fixtures().join("packages/spearhead-company-team.toml"));
+    let battlegroup = f(&fixtures().join("packages/mechanised-battlegroup.toml"));
     let commands: Vec<Vec<&str>> = vec![
         vec!["report"],
         vec!["report", "--by", "depot,type"],
@@ -105,6 +106,9 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
         ],
         vec!["package", "check", &spearhead],
         vec!["package", "check", &spearhead, "--within", "24"],
+        vec!["package", "check", &spearhead, &battlegroup, "--items"],
+        vec!["package", "check", &battlegroup, "--without", "LT-RUK-01", "--within", "48h"],
+        vec!["package", "check", &battlegroup, "--as-of", "2026-10-15", "--owner", "DEU"],
         vec!["package", "list", &packages],
         vec![
             "query",

@@ -1,0 +1,210 @@
+//! A flow network: maximum flow (Dinic) and minimum-cost maximum flow
+//! (successive shortest paths) over integer capacities, with costs
+//! compared lexicographically.
+//!
+//! Written here rather than taken from a crate: `pathfinding` has max flow
+//! but no min-cost flow, and the min-cost crates take one integer cost,
+//! where a lexicographic order of objectives needs either a tuple cost or
+//! weights large enough to overflow on ammunition quantities.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+/// Cost of one unit on an edge, compared lexicographically. Sums and
+/// differences are taken per component, which keeps the order (an ordered
+/// group), so shortest paths and potentials work as with one integer.
+pub type Cost = [i64; 4];
+
+pub const FREE: Cost = [0; 4];
+
+fn add(a: Cost, b: Cost) -> Cost {
+    std::array::from_fn(|i| a[i] + b[i])
+}
+
+fn sub(a: Cost, b: Cost) -> Cost {
+    std::array::from_fn(|i| a[i] - b[i])
+}
+
+#[derive(Debug, Clone)]
+struct Edge {
+    to: usize,
+    cap: i64,
+    cost: Cost,
+}
+
+/// Edge `e` and `e ^ 1` are each other's reverse.
+#[derive(Debug, Clone, Default)]
+pub struct Network {
+    edges: Vec<Edge>,
+    adjacent: Vec<Vec<usize>>,
+}
+
+impl Network {
+    pub fn new(nodes: usize) -> Network {
+        Network {
+            edges: Vec::new(),
+            adjacent: vec![Vec::new(); nodes],
+        }
+    }
+
+    /// Adds an edge and its reverse; returns the edge's index.
+    pub fn edge(&mut self, from: usize, to: usize, cap: i64, cost: Cost) -> usize {
+        let e = self.edges.len();
+        self.edges.push(Edge {
+            to,
+            cap: cap.max(0),
+            cost,
+        });
+        self.edges.push(Edge {
+            to: from,
+            cap: 0,
+            cost: cost.map(|x| -x),
+        });
+        self.adjacent[from].push(e);
+        self.adjacent[to].push(e + 1);
+        e
+    }
+
+    /// Sets an edge's remaining capacity (before any flow runs through it).
+    pub fn set_cap(&mut self, e: usize, cap: i64) {
+        self.edges[e].cap = cap.max(0);
+    }
+
+    /// The flow an edge carries (what its reverse could send back).
+    pub fn flow(&self, e: usize) -> i64 {
+        self.edges[e ^ 1].cap
+    }
+
+    /// Dinic's algorithm: BFS levels, then blocking flows by DFS. Adds to
+    /// whatever flow already runs.
+    pub fn max_flow(&mut self, source: usize, sink: usize) -> i64 {
+        let n = self.adjacent.len();
+        let mut total = 0;
+        loop {
+            let mut level = vec![usize::MAX; n];
+            level[source] = 0;
+            let mut queue = VecDeque::from([source]);
+            while let Some(u) = queue.pop_front() {
+                for &e in &self.adjacent[u] {
+                    let Edge { to, cap, .. } = self.edges[e];
+                    if cap > 0 && level[to] == usize::MAX {
+                        level[to] = level[u] + 1;
+                        queue.push_back(to);
+                    }
+                }
+            }
+            if level[sink] == usize::MAX {
+                return total;
+            }
+            let mut next = vec![0; n];
+            loop {
+                let pushed = self.push(source, sink, i64::MAX, &level, &mut next);
+                if pushed == 0 {
+                    break;
+                }
+                total += pushed;
+            }
+        }
+    }
+
+    fn push(
+        &mut self,
+        u: usize,
+        sink: usize,
+        limit: i64,
+        level: &[usize],
+        next: &mut [usize],
+    ) -> i64 {
+        if u == sink {
+            return limit;
+        }
+        while next[u] < self.adjacent[u].len() {
+            let e = self.adjacent[u][next[u]];
+            let Edge { to, cap, .. } = self.edges[e];
+            if cap > 0 && level[to] == level[u] + 1 {
+                let pushed = self.push(to, sink, limit.min(cap), level, next);
+                if pushed > 0 {
+                    self.edges[e].cap -= pushed;
+                    self.edges[e ^ 1].cap += pushed;
+                    return pushed;
+                }
+            }
+            next[u] += 1;
+        }
+        0
+    }
+
+    /// Successive shortest paths with Dijkstra over reduced costs, from no
+    /// flow. All costs must start non-negative, so that zero potentials
+    /// are valid to begin with; each round keeps them valid.
+    pub fn min_cost_flow(&mut self, source: usize, sink: usize) -> i64 {
+        let n = self.adjacent.len();
+        let mut potential = vec![FREE; n];
+        let mut total = 0;
+        loop {
+            let mut dist: Vec<Option<Cost>> = vec![None; n];
+            let mut via = vec![usize::MAX; n];
+            dist[source] = Some(FREE);
+            let mut heap = BinaryHeap::from([Reverse((FREE, source))]);
+            while let Some(Reverse((d, u))) = heap.pop() {
+                if dist[u] != Some(d) {
+                    continue;
+                }
+                for &e in &self.adjacent[u] {
+                    let Edge { to, cap, cost } = self.edges[e];
+                    if cap <= 0 {
+                        continue;
+                    }
+                    let reduced = sub(add(cost, potential[u]), potential[to]);
+                    let candidate = add(d, reduced);
+                    if dist[to].is_none_or(|old| candidate < old) {
+                        dist[to] = Some(candidate);
+                        via[to] = e;
+                        heap.push(Reverse((candidate, to)));
+                    }
+                }
+            }
+            if dist[sink].is_none() {
+                return total;
+            }
+            for (p, d) in potential.iter_mut().zip(&dist) {
+                if let Some(d) = d {
+                    *p = add(*p, *d);
+                }
+            }
+            let mut bottleneck = i64::MAX;
+            let mut v = sink;
+            while v != source {
+                let e = via[v];
+                bottleneck = bottleneck.min(self.edges[e].cap);
+                v = self.edges[e ^ 1].to;
+            }
+            let mut v = sink;
+            while v != source {
+                let e = via[v];
+                self.edges[e].cap -= bottleneck;
+                self.edges[e ^ 1].cap += bottleneck;
+                v = self.edges[e ^ 1].to;
+            }
+            total += bottleneck;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_flow_and_cheapest_paths() {
+        // 0 → 2 → 1 and 0 → 3 → 1, the second dearer.
+        let mut net = Network::new(4);
+        let a = net.edge(0, 2, 5, [0, 0, 0, 1]);
+        net.edge(2, 1, 3, FREE);
+        let b = net.edge(0, 3, 5, [0, 0, 0, 2]);
+        net.edge(3, 1, 4, FREE);
+        assert_eq!(net.clone().max_flow(0, 1), 7);
+        assert_eq!(net.min_cost_flow(0, 1), 7);
+        assert_eq!((net.flow(a), net.flow(b)), (3, 4));
+    }
+}
