@@ -163,10 +163,13 @@ Examples:
   stockpile changes --items                    every serial and lot that changed
   stockpile changes --since 2026-10-01 --depot PL-POW-01 --items
   stockpile changes --as-of 2026-11-01 --format csv
+  stockpile changes --packages fixtures/packages/   packages that slipped, and why
 
 Items come in the order a maintenance meeting reads them: newly not mission
-capable, returned to service, moves between depots, arrivals, departures
-(a serial no depot reports any more is flagged), quantity changes.")]
+capable, expired, returned to service, a notice to move changed, moves
+between depots, arrivals, departures (a serial no depot reports any more is
+flagged), quantity changes. The summary counts equipment items; rounds stand
+in ammo_change and ammo_serviceable_change, never in the same sum.")]
     Changes(ChangesArgs),
     /// What needs attention: expired and expiring lots, overdue inspections, stale depots
     #[command(after_help = "\
@@ -360,6 +363,9 @@ pub struct ChangesArgs {
     /// Write the table as a workbook (.xlsx) to FILE
     #[arg(long, value_name = "FILE")]
     pub xlsx: Option<PathBuf>,
+    /// Also list each force package in DIR (*.toml) whose fill or times changed, and why
+    #[arg(long, value_name = "DIR")]
+    pub packages: Option<PathBuf>,
     #[command(flatten)]
     pub selection: Selection,
 }

@@ -25,6 +25,9 @@ pub struct Brief {
     pub worst: Vec<Group>,
     /// Force packages checked (`--packages DIR`), worst first.
     pub packages: Vec<crate::package::Evaluation>,
+    /// Packages whose fill or times changed since each depot's previous
+    /// snapshot.
+    pub slips: Vec<crate::package::Slip>,
     /// Each depot's latest snapshot against the one before.
     pub changes: crate::changes::Comparison,
     /// What needs attention, and the day it was judged by.
@@ -226,11 +229,99 @@ fn rate(mc: i64, on_hand: i64) -> String {
     pct((on_hand > 0).then(|| mc as f64 / on_hand as f64))
 }
 
-/// Per depot: Δ on hand, Δ MC and the MC rate on both dates, then the items
-/// that went down since.
-fn since_last_snapshot(out: &mut String, c: &crate::changes::Comparison) {
+/// A capped list of items with a heading: depot, type, serial or lot, and
+/// a detail.
+fn item_list(out: &mut String, id: &str, title: &str, items: &[(String, String, String, String)]) {
+    if items.is_empty() {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<h3>{title} ({})</h3><table id=\"{id}\"><thead><tr><th>depot</th><th>type</th><th>serial or lot</th><th>what</th></tr></thead><tbody>",
+        items.len()
+    );
+    for (depot, ty, what, detail) in items.iter().take(LISTED) {
+        let _ = write!(
+            out,
+            "<tr><th scope=\"row\">{}</th><td class=\"t\">{}</td><td class=\"t\">{}</td><td class=\"t\">{}</td></tr>",
+            esc(depot),
+            esc(ty),
+            esc(what),
+            esc(detail)
+        );
+    }
+    out.push_str("</tbody></table>");
+    if items.len() > LISTED {
+        let _ = write!(
+            out,
+            "<p>… and {} more: <code>stockpile changes --items</code></p>",
+            items.len() - LISTED
+        );
+    }
+}
+
+/// What a commander reads first: serials no depot reports any more, moves
+/// between depots, packages that slipped; then per depot Δ on hand, Δ MC
+/// and the MC rate on both dates, and the items that went down since.
+fn since_last_snapshot(
+    out: &mut String,
+    c: &crate::changes::Comparison,
+    slips: &[crate::package::Slip],
+) {
     use crate::changes::Change;
-    out.push_str("<section><h2>Since the last snapshot</h2><table id=\"changes\"><thead><tr><th>depot</th><th>from</th><th>to</th><th>Δ on hand</th><th>Δ MC</th><th>MC rate</th><th>newly NMC</th><th>back in service</th><th class=\"ammo\">Δ rounds</th><th class=\"ammo\">Δ serviceable</th></tr></thead><tbody>");
+    out.push_str("<section><h2>Since the last snapshot</h2>");
+    let lost: Vec<_> = c
+        .items
+        .iter()
+        .filter(|i| i.change == Change::Departed && i.note.is_some())
+        .map(|i| {
+            (
+                i.depot.clone(),
+                i.type_code.clone(),
+                i.serial.clone().unwrap_or_default(),
+                "reported by no depot since: possibly lost or miscounted".to_string(),
+            )
+        })
+        .collect();
+    item_list(out, "lost", "Serials no depot reports any more", &lost);
+    let moved: Vec<_> = c
+        .items
+        .iter()
+        .filter(|i| i.change == Change::MovedOut)
+        .map(|i| {
+            let to = match &i.to {
+                Some(crate::changes::Side::Text(t)) => t.clone(),
+                _ => String::new(),
+            };
+            (
+                i.depot.clone(),
+                i.type_code.clone(),
+                i.serial.clone().unwrap_or_default(),
+                format!("moved to {to}"),
+            )
+        })
+        .collect();
+    item_list(out, "moved", "Moved between depots", &moved);
+    if !slips.is_empty() {
+        let _ = write!(
+            out,
+            "<h3>Packages that changed ({})</h3><ul id=\"slipped\">",
+            slips.len()
+        );
+        for s in slips {
+            let _ = write!(
+                out,
+                "<li{}><b>{}</b>: {} → {} · {}</li>",
+                if s.worse() { " class=\"l4\"" } else { "" },
+                esc(&s.to.name),
+                esc(&s.from.verdict()),
+                esc(&s.to.verdict()),
+                esc(&s.because())
+            );
+        }
+        out.push_str("</ul>");
+    }
+    out.push_str("<table id=\"changes\"><thead><tr><th>depot</th><th>from</th><th>to</th><th>Δ on hand</th><th>Δ MC</th><th>MC rate</th><th>newly NMC</th><th>back in service</th><th class=\"ammo\">Δ rounds</th><th class=\"ammo\">Δ serviceable</th></tr></thead><tbody>");
     for d in &c.depots {
         let _ = write!(out, "<tr><th scope=\"row\">{}</th>", esc(&d.depot));
         match &d.from {
@@ -411,7 +502,7 @@ pub fn render(b: &Brief) -> String {
     figures_row(&mut out, &["TOTAL".into()], t);
     out.push_str("</tbody></table></section>\n");
 
-    since_last_snapshot(&mut out, &b.changes);
+    since_last_snapshot(&mut out, &b.changes, &b.slips);
     attention(&mut out, &b.attention, &b.today);
 
     if !b.packages.is_empty() {

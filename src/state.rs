@@ -67,26 +67,74 @@ impl Filters {
 /// What a past date, or an owner's share, is read from: the aggregates
 /// keep neither.
 fn versions(date: Option<NaiveDate>, judged: NaiveDate, params: &mut Vec<SqlValue>) -> String {
-    params.push(SqlValue::Text(iso(judged)));
-    let on = params.len();
-    let effective = match date {
-        Some(d) => {
-            params.push(SqlValue::Text(iso(d)));
+    let on = match date {
+        Some(d) => On::Date(d),
+        None => On::Latest,
+    };
+    versions_on(on, judged, params)
+}
+
+/// Which snapshot of each depot a state is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum On {
+    /// Each depot's latest snapshot.
+    Latest,
+    /// Each depot's latest snapshot on or before the date.
+    Date(NaiveDate),
+    /// Each depot's snapshot before the one in force on `as_of` (the
+    /// latest when None) — or its latest on or before `since` — what
+    /// `changes` compares with; a depot with nothing earlier, its one.
+    Previous {
+        as_of: Option<NaiveDate>,
+        since: Option<NaiveDate>,
+    },
+}
+
+/// `SELECT depot_id, as_of` of each depot's snapshot in a state.
+pub(crate) fn effective(on: On, params: &mut Vec<SqlValue>) -> String {
+    let mut bind = |d: NaiveDate| {
+        params.push(SqlValue::Text(iso(d)));
+        format!("?{}", params.len())
+    };
+    match on {
+        On::Latest => "SELECT depot_id, max(as_of) AS as_of FROM snapshot GROUP BY depot_id".into(),
+        On::Date(d) => format!(
+            "SELECT depot_id, max(as_of) AS as_of FROM snapshot WHERE as_of <= {} GROUP BY depot_id",
+            bind(d)
+        ),
+        On::Previous { as_of, since } => {
+            let upto = as_of.map_or("TRUE".into(), |d| format!("as_of <= {}", bind(d)));
+            let before = match since {
+                Some(d) => format!("p.as_of <= {}", bind(d)),
+                None => "TRUE".into(),
+            };
             format!(
-                "SELECT depot_id, max(as_of) AS as_of FROM snapshot WHERE as_of <= ?{} GROUP BY depot_id",
-                params.len()
+                "SELECT l.depot_id, coalesce(
+                     (SELECT max(p.as_of) FROM snapshot p
+                      WHERE p.depot_id = l.depot_id AND p.as_of < l.as_of AND {before}),
+                     l.as_of) AS as_of
+                 FROM (SELECT depot_id, max(as_of) AS as_of FROM snapshot WHERE {upto}
+                       GROUP BY depot_id) l"
             )
         }
-        None => "SELECT depot_id, max(as_of) AS as_of FROM snapshot GROUP BY depot_id".to_string(),
-    };
+    }
+}
+
+/// The versions of a state, as `src(depot_id, type_id, owner, ammo, state,
+/// notice_hours, quantity, expires)`.
+fn versions_on(on: On, judged: NaiveDate, params: &mut Vec<SqlValue>) -> String {
+    params.push(SqlValue::Text(iso(judged)));
+    let on_day = params.len();
+    let effective = effective(on, params);
     // One sequential pass over the versions (the small `effective` table is
     // looked up per row): reading each depot through its index instead
     // visits most pages once per depot when depots arrived interleaved.
-    let open_only = if date.is_none() {
+    let open_only = if on == On::Latest {
         "AND h.valid_to IS NULL"
     } else {
         ""
     };
+    let on = on_day;
     format!(
         "WITH effective AS ({effective}),
          src AS (
@@ -542,7 +590,7 @@ pub struct Held {
 /// comes from the aggregates (by notice for the mission capable, the lots
 /// with an expiry apart); a past date or an owner's share from the
 /// versions.
-pub fn held(conn: &Db, filters: &Filters, date: Option<NaiveDate>) -> db::Result<Vec<Held>> {
+pub fn held(conn: &Db, filters: &Filters, on: On) -> db::Result<Vec<Held>> {
     use crate::model::Status;
     let names = Names::load(conn)?;
     let ids = names.ids(filters);
@@ -554,7 +602,7 @@ pub fn held(conn: &Db, filters: &Filters, date: Option<NaiveDate>) -> db::Result
         _ => None,
     };
     let day = |d: Option<NaiveDate>| d.map(|d| d.num_days_from_ce());
-    if date.is_none() && filters.owners.is_empty() {
+    if on == On::Latest && filters.owners.is_empty() {
         let only = ids.types_sql();
         conn.each(
             &format!(
@@ -619,7 +667,7 @@ pub fn held(conn: &Db, filters: &Filters, date: Option<NaiveDate>) -> db::Result
     } else {
         let mut params = Vec::new();
         // Judged on a day before every date: no lot reads as expired here.
-        let with = versions(date, NaiveDate::MIN, &mut params);
+        let with = versions_on(on, NaiveDate::MIN, &mut params);
         let filter = filters.sql(&mut params);
         let sql = format!(
             "{with}

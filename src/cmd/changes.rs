@@ -37,9 +37,13 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
                 .into(),
         ));
     }
-    let (conn, _) = super::open_question(ctx, &filters, window.as_of)?;
+    let (conn, judged) = super::open_question(ctx, &filters, window.as_of)?;
     crate::known::check_date(&conn, "--since", window.since)?;
     let comparison = compare(&conn, window)?;
+    let slips = match &args.packages {
+        Some(dir) => package_slips(ctx, &conn, dir, window, judged, true)?,
+        None => Vec::new(),
+    };
     let wanted =
         |depot: &str| filters.depots.is_empty() || filters.depots.iter().any(|d| d == depot);
     for d in comparison
@@ -74,6 +78,9 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
     if let Some(path) = &args.xlsx {
         return super::write_xlsx(ctx, path, "changes", &report);
     }
+    if args.packages.is_some() {
+        report.meta.push(("packages".into(), slips_json(&slips)));
+    }
     // In a table the notes follow it, one per item, rather than widen
     // every row by a column most rows leave empty.
     let mut notes = Vec::new();
@@ -96,12 +103,132 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
         report.shortenable.clear();
     }
     render(&report, ctx.format, &ctx.style, ctx.out)?;
+    let width = ctx.style.width.map_or(usize::MAX, usize::from);
     for note in notes {
-        for line in wrap_words(&note, ctx.style.width.map_or(usize::MAX, usize::from)) {
+        for line in wrap_words(&note, width) {
             writeln!(ctx.out, "{line}")?;
         }
     }
+    if args.packages.is_some() && ctx.format == Format::Table {
+        writeln!(ctx.out)?;
+        if slips.is_empty() {
+            writeln!(ctx.out, "No package's fill or times changed.")?;
+        } else {
+            render(&slips_table(&slips), Format::Table, &ctx.style, ctx.out)?;
+            for s in &slips {
+                let text = format!("{}: {}", s.to.name, s.because());
+                for line in wrap_words(&text, width) {
+                    writeln!(ctx.out, "{line}")?;
+                }
+            }
+        }
+    }
     Ok(())
+}
+
+/// Every package of `dir` checked on each depot's snapshot before and on
+/// the one compared with it: those whose fill or times changed.
+pub fn package_slips(
+    ctx: &mut Context,
+    conn: &crate::db::Db,
+    dir: &std::path::Path,
+    window: Window,
+    today: chrono::NaiveDate,
+    warn: bool,
+) -> Result<Vec<crate::package::Slip>> {
+    use crate::package::Options;
+    use crate::state::On;
+    let mut to = Options::new(today);
+    to.as_of = window.as_of;
+    let on = On::Previous {
+        as_of: window.as_of,
+        since: window.since,
+    };
+    let mut from = Options::new(today);
+    from.on = Some(on);
+    from.as_of = crate::package::state_date(conn, on)?;
+    let (before, failed) = super::package::evaluate_dir(conn, dir, &from)?;
+    if let Some(e) = failed.into_iter().next() {
+        return Err(e);
+    }
+    let (after, _) = super::package::evaluate_dir(conn, dir, &to)?;
+    if warn {
+        for w in after.iter().flat_map(|e| &e.warnings) {
+            ctx.warn(w);
+        }
+    }
+    Ok(crate::package::slips(&before, &after))
+}
+
+fn hours(h: Option<u32>) -> Value {
+    h.map_or(Value::Null, |n| Value::Int(n.into()))
+}
+
+/// One row per package that changed, worse first.
+fn slips_table(slips: &[crate::package::Slip]) -> Report {
+    let mut report = Report::new(
+        &[
+            "package",
+            "fill_from",
+            "fill_to",
+            "ready_from",
+            "ready_to",
+            "complete_hours_from",
+            "complete_hours_to",
+        ],
+        1,
+    );
+    report.shortenable = vec![0];
+    report.optional = vec![5, 6];
+    for s in slips {
+        report.rows.push(vec![
+            Value::Text(s.to.name.clone()),
+            Value::Rate(s.from.fill_rate()),
+            Value::Rate(s.to.fill_rate()),
+            hours(s.from.ready_within_hours()),
+            hours(s.to.ready_within_hours()),
+            hours(s.from.complete_hours),
+            hours(s.to.complete_hours),
+        ]);
+    }
+    report
+}
+
+fn slips_json(slips: &[crate::package::Slip]) -> serde_json::Value {
+    use serde_json::json;
+    let side = |e: &crate::package::Evaluation| {
+        json!({
+            "date": iso(e.date),
+            "fill_rate": e.fill_rate(),
+            "complete": e.complete(),
+            "best_fill_hours": e.best_fill_hours,
+            "ready_within_hours": e.ready_within_hours(),
+            "complete_hours": e.complete_hours,
+        })
+    };
+    slips
+        .iter()
+        .map(|s| {
+            json!({
+                "package": s.to.name,
+                "file": s.to.file,
+                "worse": s.worse(),
+                "from": side(&s.from),
+                "to": side(&s.to),
+                "lines": s.lines.iter().map(|&l| {
+                    let (a, b) = (&s.from.lines[l], &s.to.lines[l]);
+                    json!({
+                        "line": b.name,
+                        "needed": b.needed,
+                        "allocated_from": a.allocated,
+                        "allocated_to": b.allocated,
+                        "notice_hours_from": a.notice_hours(),
+                        "notice_hours_to": b.notice_hours(),
+                    })
+                }).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
 }
 
 fn row_text(v: &Value) -> String {

@@ -230,11 +230,14 @@ fn print_table(ctx: &mut Context, e: &Evaluation, by_priority: bool, items: bool
         .into_iter()
         .map(|r| {
             let mut parts = Vec::new();
+            let count = |n: i64, one: &str, many: &str| {
+                format!("{} {}", group_thousands(n), if n == 1 { one } else { many })
+            };
             if r.items > 0 {
-                parts.push(format!("{} items", group_thousands(r.items)));
+                parts.push(count(r.items, "item", "items"));
             }
             if r.rounds > 0 {
-                parts.push(format!("{} rounds", group_thousands(r.rounds)));
+                parts.push(count(r.rounds, "round", "rounds"));
             }
             format!(
                 "{} {}",

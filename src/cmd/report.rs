@@ -185,6 +185,7 @@ fn brief(
         expired,
         worst,
         packages: Vec::new(),
+        slips: Vec::new(),
         changes,
         attention: crate::attention::watch(
             conn,
@@ -214,6 +215,11 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
                 ctx.warn(w);
             }
             brief.packages = evaluations;
+            let window = crate::changes::Window {
+                since: None,
+                as_of: date,
+            };
+            brief.slips = super::changes::package_slips(ctx, &conn, dir, window, judged, false)?;
         }
         let page = html::render(&brief);
         std::fs::write(path, page).map_err(|source| Error::Io {

@@ -45,7 +45,8 @@ impl Line {
 /// package checked after).
 pub(crate) struct Picker<'a> {
     conn: &'a Db,
-    date: Option<NaiveDate>,
+    /// Each depot's snapshot date, when not its latest.
+    dates: Option<HashMap<String, NaiveDate>>,
     owners: Vec<String>,
     /// The package's types: a depot's other lines are never read.
     types: Vec<String>,
@@ -55,13 +56,13 @@ pub(crate) struct Picker<'a> {
 impl<'a> Picker<'a> {
     pub fn new(
         conn: &'a Db,
-        date: Option<NaiveDate>,
+        dates: Option<HashMap<String, NaiveDate>>,
         owners: &[String],
         types: &[String],
     ) -> Picker<'a> {
         Picker {
             conn,
-            date,
+            dates,
             owners: owners.to_vec(),
             types: types.to_vec(),
             depots: HashMap::new(),
@@ -92,7 +93,10 @@ impl<'a> Picker<'a> {
         let current = format!("{columns} AND h.valid_to IS NULL");
         let past =
             format!("{columns} AND h.valid_from <= ?2 AND (h.valid_to IS NULL OR h.valid_to > ?2)");
-        let date = self.date.map(iso);
+        let date = self
+            .dates
+            .as_ref()
+            .map(|d| d.get(depot).copied().map(iso).unwrap_or_default());
         let (sql, params): (&str, Vec<&dyn db::Param>) = match &date {
             None => (&current, vec![&depot]),
             Some(d) => (&past, vec![&depot, d]),

@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::known;
-use crate::model::{MAX_NOTICE_HOURS, Status, iso};
+use crate::model::{MAX_NOTICE_HOURS, Status};
 use crate::output::group_thousands;
 use crate::state::{self, Filters, Held};
 use allocate::{Demand, Supply, allocate, max_fill};
@@ -29,6 +29,9 @@ pub struct Options {
     /// Overrides each file's window.
     pub within: Option<u32>,
     pub as_of: Option<NaiveDate>,
+    /// Which snapshots to read, when not those in force on `as_of`
+    /// (`changes --packages` reads each depot's previous one).
+    pub on: Option<state::On>,
     /// The date the current state is judged on (when `as_of` is None).
     pub today: NaiveDate,
     /// Only holdings of these depots and owners (national release).
@@ -52,6 +55,7 @@ impl Options {
         Options {
             within: None,
             as_of: None,
+            on: None,
             today,
             depots: Vec::new(),
             owners: Vec::new(),
@@ -66,6 +70,14 @@ impl Options {
     /// The date the figures are about.
     pub fn date(&self) -> NaiveDate {
         self.as_of.unwrap_or(self.today)
+    }
+
+    /// The snapshots the figures stand on.
+    pub fn on(&self) -> state::On {
+        self.on.unwrap_or(match self.as_of {
+            Some(d) => state::On::Date(d),
+            None => state::On::Latest,
+        })
     }
 }
 
@@ -396,16 +408,19 @@ pub fn evaluate_all(conn: &Db, packages: &[Package], options: &Options) -> Resul
         categories: Vec::new(),
         owners: options.owners.clone(),
     };
-    let mut held = state::held(conn, &filters, options.as_of)?;
+    let mut held = state::held(conn, &filters, options.on())?;
     held.retain(|h| !options.without.contains(&h.depot));
-    let snapshots = snapshot_dates(conn, options.as_of)?;
-    let mut picker = items::Picker::new(conn, options.as_of, &filters.owners, &filters.types);
+    let snapshots = snapshot_dates(conn, options.on())?;
+    let picker_dates = (options.on() != state::On::Latest).then(|| snapshots.clone());
+    let new_picker =
+        || items::Picker::new(conn, picker_dates.clone(), &filters.owners, &filters.types);
+    let mut picker = new_picker();
     let mut left: Vec<i64> = held.iter().map(|h| h.quantity).collect();
     let mut out = Vec::new();
     for (package, warnings) in packages.iter().zip(warnings) {
         let quantities = if options.separately {
             // The whole stockpile again, items and all.
-            picker = items::Picker::new(conn, options.as_of, &filters.owners, &filters.types);
+            picker = new_picker();
             held.iter().map(|h| h.quantity).collect()
         } else {
             left.clone()
@@ -431,13 +446,16 @@ pub fn evaluate_all(conn: &Db, packages: &[Package], options: &Options) -> Resul
     Ok(out)
 }
 
-/// Each depot's snapshot in force on the date (its latest when None).
-fn snapshot_dates(conn: &Db, date: Option<NaiveDate>) -> db::Result<HashMap<String, NaiveDate>> {
+/// Each depot's snapshot in the state read.
+fn snapshot_dates(conn: &Db, on: state::On) -> db::Result<HashMap<String, NaiveDate>> {
+    let mut params = Vec::new();
+    let effective = state::effective(on, &mut params);
     Ok(conn
         .rows(
-            "SELECT d.code, max(s.as_of) FROM snapshot s JOIN depot d ON d.id = s.depot_id
-             WHERE CAST(?1 AS TEXT) IS NULL OR s.as_of <= ?1 GROUP BY d.code",
-            &[&date.map(iso)],
+            &format!(
+                "SELECT d.code, e.as_of FROM ({effective}) e JOIN depot d ON d.id = e.depot_id"
+            ),
+            &db::refs(&params),
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?
         .into_iter()
@@ -655,4 +673,109 @@ pub fn check_without(conn: &Db, without: &[String]) -> Result<()> {
     let known = known::depots(conn)?;
     known::check_codes("depot", "--without", without, &known, "depots")?;
     Ok(())
+}
+
+/// The date a state's figures are about when it is each depot's previous
+/// snapshot: the newest of the snapshots that are earlier than their
+/// depot's compared one (a depot with one snapshot only does not move it).
+pub fn state_date(conn: &Db, on: state::On) -> db::Result<Option<NaiveDate>> {
+    let later = match on {
+        state::On::Previous { as_of: Some(d), .. } => state::On::Date(d),
+        _ => state::On::Latest,
+    };
+    let mut params = Vec::new();
+    let earlier = state::effective(on, &mut params);
+    let later = state::effective(later, &mut params);
+    let before: Option<NaiveDate> = conn.value(
+        &format!(
+            "SELECT max(e.as_of) FROM ({earlier}) e JOIN ({later}) l ON l.depot_id = e.depot_id
+             WHERE e.as_of < l.as_of"
+        ),
+        &db::refs(&params),
+    )?;
+    match before {
+        Some(d) => Ok(Some(d)),
+        None => {
+            let mut params = Vec::new();
+            let all = state::effective(on, &mut params);
+            conn.value(
+                &format!("SELECT max(as_of) FROM ({all}) e"),
+                &db::refs(&params),
+            )
+        }
+    }
+}
+
+/// A package whose fill or times changed between two states, and the lines
+/// behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slip {
+    pub from: Evaluation,
+    pub to: Evaluation,
+    /// (line index) of the lines whose allocation or notice changed.
+    pub lines: Vec<usize>,
+}
+
+impl Slip {
+    /// Worse now: less filled, or later (a time lost counts as later).
+    pub fn worse(&self) -> bool {
+        let late = |h: Option<u32>| h.map_or(u32::MAX, |h| h);
+        self.to.fill_rate() < self.from.fill_rate()
+            || late(self.to.ready_within_hours()) > late(self.from.ready_within_hours())
+            || late(self.to.complete_hours) > late(self.from.complete_hours)
+    }
+
+    /// The changes behind it, in words: "155 mm SPH 6 → 0 of 6".
+    pub fn because(&self) -> String {
+        self.lines
+            .iter()
+            .map(|&l| {
+                let (a, b) = (&self.from.lines[l], &self.to.lines[l]);
+                let mut text = format!(
+                    "{} {} → {} of {}",
+                    b.name,
+                    group_thousands(a.allocated),
+                    group_thousands(b.allocated),
+                    group_thousands(b.needed)
+                );
+                if a.notice_hours() != b.notice_hours() {
+                    let h = |n: Option<u32>| n.map_or("–".into(), |h| format!("{h} h"));
+                    text.push_str(&format!(
+                        " (notice {} → {})",
+                        h(a.notice_hours()),
+                        h(b.notice_hours())
+                    ));
+                }
+                text
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// The packages (matched by file) whose fill or times differ between two
+/// evaluations of the same files.
+pub fn slips(from: &[Evaluation], to: &[Evaluation]) -> Vec<Slip> {
+    let mut out = Vec::new();
+    for b in to {
+        let Some(a) = from.iter().find(|a| a.file == b.file) else {
+            continue;
+        };
+        let times = |e: &Evaluation| (e.best_fill_hours, e.ready_within_hours(), e.complete_hours);
+        if a.fill_rate() == b.fill_rate() && times(a) == times(b) && a.complete() == b.complete() {
+            continue;
+        }
+        let lines = (0..b.lines.len().min(a.lines.len()))
+            .filter(|&l| {
+                a.lines[l].allocated != b.lines[l].allocated
+                    || a.lines[l].notice_hours() != b.lines[l].notice_hours()
+            })
+            .collect();
+        out.push(Slip {
+            from: a.clone(),
+            to: b.clone(),
+            lines,
+        });
+    }
+    out
 }

@@ -177,3 +177,70 @@ fn the_brief_loads_in_a_browser() {
     );
     assert!(dom.contains("<svg"), "the chart survived parsing");
 }
+
+/// The brief's "Since the last snapshot" opens with what a commander reads
+/// first: serials no depot reports any more, moves, packages that slipped.
+#[test]
+fn the_brief_opens_the_changes_with_losses_moves_and_slipped_packages() {
+    let w = crate::util::Work::new();
+    w.import(&w.write(
+        "w1.csv",
+        crate::util::export(&[
+            "AA-1,2026-11-01,T-1,MBT,,S-GONE,1,FMC,DEU,24,,,",
+            "AA-1,2026-11-01,T-1,MBT,,S-MOVE,1,FMC,DEU,24,,,",
+            "AA-1,2026-11-01,T-1,MBT,,S-SLOW,1,FMC,DEU,24,,,",
+            "BB-1,2026-11-01,T-2,MBT,,B-1,1,FMC,DEU,24,,,",
+        ]),
+    ))
+    .ok();
+    w.import(&w.write(
+        "w2.csv",
+        crate::util::export(&[
+            "AA-1,2026-11-08,T-1,MBT,,S-SLOW,1,FMC,DEU,120,,,",
+            "BB-1,2026-11-08,T-2,MBT,,B-1,1,FMC,DEU,24,,,",
+            "BB-1,2026-11-08,T-1,MBT,,S-MOVE,1,FMC,DEU,24,,,",
+        ]),
+    ))
+    .ok();
+    let dir = w.path("packages");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("p.toml"),
+        "name = \"tank platoon\"\nwithin = \"48h\"\n[[line]]\nname = \"tanks\"\ntypes = [\"T-1\"]\nquantity = 3\n",
+    )
+    .unwrap();
+    let page = w.path("brief.html");
+    w.run([
+        "report",
+        "--html",
+        page.to_str().unwrap(),
+        "--packages",
+        dir.to_str().unwrap(),
+    ])
+    .ok();
+    let html = std::fs::read_to_string(&page).unwrap();
+    let since = html
+        .split("<h2>Since the last snapshot</h2>")
+        .nth(1)
+        .expect("the section");
+    let at = |needle: &str| {
+        since
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing: {since}"))
+    };
+    let (lost, moved, slipped, table) = (
+        at("id=\"lost\""),
+        at("id=\"moved\""),
+        at("id=\"slipped\""),
+        at("id=\"changes\""),
+    );
+    assert!(lost < moved && moved < slipped && slipped < table);
+    assert!(since.contains(">S-GONE<"), "{since}");
+    assert!(since.contains("moved to BB-1"), "{since}");
+    assert!(
+        since.contains(
+            "tank platoon</b>: complete within 24 h (window 48 h) → at most 33.3 % within 48 h"
+        ),
+        "{since}"
+    );
+}

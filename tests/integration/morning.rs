@@ -538,3 +538,52 @@ fn a_version_2_database_is_upgraded_to_rounds_apart() {
     drop(conn);
     w.run(["check"]).ok();
 }
+
+/// A package of T-1 tanks: six within 48 h in week 1; in week 2 one of
+/// them (S-SLOW) went to five days' notice, and the rest give five — so
+/// the package slipped from complete at 24 h to 5 of 6, complete at 120 h.
+#[test]
+fn changes_names_the_packages_that_slipped_and_why() {
+    let w = two_weeks();
+    let dir = w.path("packages");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("company.toml"),
+        "name = \"T-1 company\"\nwithin = \"48h\"\n[[line]]\nname = \"tanks\"\ntypes = [\"T-1\"]\nquantity = 6\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("steady.toml"),
+        "name = \"steady\"\nwithin = \"48h\"\n[[line]]\nname = \"tanks\"\ntypes = [\"T-2\"]\nquantity = 1\n",
+    )
+    .unwrap();
+    let r = w.json(&["changes", "--packages", dir.to_str().unwrap()]);
+    let slips = r["packages"].as_array().unwrap();
+    assert_eq!(slips.len(), 1, "only the package that changed: {r:#}");
+    let s = &slips[0];
+    assert_eq!(s["package"], "T-1 company");
+    assert_eq!(s["worse"], true);
+    assert_eq!(
+        (
+            &s["from"]["fill_rate"],
+            &s["from"]["ready_within_hours"],
+            &s["from"]["complete_hours"]
+        ),
+        (&json!(1.0), &json!(24), &json!(24))
+    );
+    assert_eq!(
+        (&s["to"]["ready_within_hours"], &s["to"]["complete_hours"]),
+        (&Value::Null, &json!(120))
+    );
+    assert!((s["to"]["fill_rate"].as_f64().unwrap() - 5.0 / 6.0).abs() < 1e-9);
+    assert_eq!(
+        s["lines"],
+        json!([{"line": "tanks", "needed": 6, "allocated_from": 6, "allocated_to": 5,
+                "notice_hours_from": 24, "notice_hours_to": 24}])
+    );
+    let t = w
+        .run(["changes", "--packages", dir.to_str().unwrap()])
+        .ok()
+        .stdout;
+    assert!(t.contains("T-1 company: tanks 6 → 5 of 6"), "{t}");
+}
