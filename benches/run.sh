@@ -61,7 +61,8 @@ SQL
   read -r t2 m2 < <(measure "cp $DIR/gbase.db $DIR/g.db; rm -f $DIR/g.db-wal $DIR/g.db-shm" "$BIN" --db "$DIR/g.db" -q import "$DIR/wide2-$n.csv")
   printf '%-9s %-46s %9s %9s %s\n' "$n" "gen.py: next week (1% changed)" "$t2" "$((m2 / 1024))" "ratio to the interleaved first import: $(ratio "$t2" "$t_first")"
   for cmd in "report --by depot" "report --by type" "deployable --within 48h" "report --by owner" \
-             "package check benches/packages/wide-brigade.toml" "changes" "check"; do
+             "package check benches/packages/wide-brigade.toml" \
+             "package check fixtures/packages/armoured-brigade-set.toml" "changes" "check"; do
     # shellcheck disable=SC2086
     read -r tr mr < <(measure ":" "$BIN" --db "$DIR/g.db" $cmd --format json)
     printf '%-9s %-46s %9s %9s\n' "$n" "gen.py: $cmd" "$tr" "$((mr / 1024))"

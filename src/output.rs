@@ -218,6 +218,9 @@ pub struct Report {
     /// Text columns a table may cut short with `…` when they are still too
     /// wide (free-text names; codes are never cut).
     pub shortenable: Vec<usize>,
+    /// Optional columns that give way together (a status breakdown read
+    /// without one of its parts would mislead).
+    pub together: Vec<Vec<usize>>,
     /// Fields of the JSON object beside `rows` and `total`, first: what the
     /// figures stand on (`date`, …).
     pub meta: Vec<(String, Json)>,
@@ -322,7 +325,10 @@ fn visible_columns(report: &Report, width: Option<u16>) -> Vec<usize> {
         if total <= usize::from(width) {
             break;
         }
-        shown.retain(|i| i != drop);
+        match report.together.iter().find(|g| g.contains(drop)) {
+            Some(group) => shown.retain(|i| !group.contains(i)),
+            None => shown.retain(|i| i != drop),
+        }
     }
     shown
 }
@@ -416,6 +422,7 @@ fn render_table(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resu
         shortenable: (0..shown.len())
             .filter(|&k| report.shortenable.contains(&shown[k]))
             .collect(),
+        together: Vec::new(),
         meta: Vec::new(),
     };
     let mut narrowed = pick(&shown);

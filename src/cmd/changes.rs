@@ -87,12 +87,13 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
     if args.items && ctx.format == Format::Table {
         for row in &mut report.rows {
             if let Some(Value::Text(note)) = row.pop() {
-                let serial = match &row[2] {
-                    Value::Text(s) => s.clone(),
+                // The serial, or the lot.
+                let which = match (&row[2], &row[3]) {
+                    (Value::Text(s), _) | (_, Value::Text(s)) => s.clone(),
                     _ => String::new(),
                 };
                 notes.push(format!(
-                    "{} {} {serial}: {note}",
+                    "{} {} {which}: {note}",
                     row_text(&row[0]),
                     row_text(&row[1])
                 ));

@@ -1,6 +1,6 @@
 //! `stockpile history`: readiness on every snapshot date.
 
-use super::report::{FIGURES, figure_values, optional_figures};
+use super::report::{FIGURES, figure_values, optional_figures, status_breakdown};
 use super::{Context, as_of, filters};
 use crate::cli::HistoryArgs;
 use crate::error::{Error, Result};
@@ -19,6 +19,7 @@ pub fn run(args: &HistoryArgs, ctx: &mut Context) -> Result<()> {
     columns.extend(FIGURES);
     let mut report = Report::new(&columns, by.len() + 1);
     report.optional = optional_figures(by.len() + 1);
+    report.together = status_breakdown(by.len() + 1);
 
     let dates = state::snapshot_dates(&conn, until)?;
     // Every date from one pass over the holdings (and a second for the

@@ -624,8 +624,9 @@ pub fn list(args: &PackageListArgs, ctx: &mut Context) -> Result<()> {
         ],
         1,
     );
-    // The file name gives way first on a narrow terminal, then the detail.
-    report.optional = vec![1, 10, 2, 6, 9];
+    // The file name gives way first on a narrow terminal, then the detail;
+    // the package's name, fill and readiness stay.
+    report.optional = vec![1, 10, 2, 6, 9, 3, 8];
     report.shortenable = vec![0, 10];
     for e in &evaluations {
         let file_name = Path::new(&e.file)

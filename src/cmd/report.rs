@@ -68,14 +68,19 @@ pub fn figure_values(f: &Figures) -> Vec<Value> {
 }
 
 /// On a narrow terminal the ammunition detail goes first, then the
-/// equipment's status breakdown, then the rest of the detail, then the R-
-/// and S-levels and the fill rate; on hand, the MC rate and the overall
-/// level always stay.
+/// equipment's status breakdown, then the rest of the detail (the rounds'
+/// rate last of it), then the fill rate, the S-level and the R-level; on
+/// hand, the MC rate and the overall level always stay.
 pub fn optional_figures(keys: usize) -> Vec<usize> {
-    [17, 14, 15, 18, 13, 12, 16, 1, 2, 3, 4, 5, 8, 7, 10, 9]
+    [17, 14, 15, 18, 13, 12, 1, 2, 3, 4, 5, 8, 16, 9, 10, 7]
         .iter()
         .map(|i| keys + i)
         .collect()
+}
+
+/// The equipment's FMC, PMC, NMCM and NMCS columns: they give way together.
+pub fn status_breakdown(keys: usize) -> Vec<Vec<usize>> {
+    vec![(1..=4).map(|i| keys + i).collect()]
 }
 
 /// What a table's JSON says it stands on: the date its figures are about.
@@ -240,6 +245,7 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
     columns.extend(FIGURES);
     let mut report = Report::new(&columns, by.len());
     report.optional = optional_figures(by.len());
+    report.together = status_breakdown(by.len());
     report.meta = date_meta(judged);
     for g in &groups {
         let mut row: Vec<Value> = g.keys.iter().cloned().map(Value::from).collect();

@@ -135,6 +135,7 @@ pub fn allocate(demands: &[Demand], supplies: &[Supply], budget: Duration) -> Al
     let mut shape_problem = Problem::new(demands, &places);
     shape_problem.best = fill.best;
     shape_problem.guarantee = fill.guarantee.clone();
+    shape_problem.least = fill.least_per_line(&within(ready));
     let everywhere: Vec<usize> = (0..places.len()).collect();
     let mut search = Search::new(&shape_problem, &everywhere, deadline);
     let sets = search.fewest_depots();
@@ -213,6 +214,9 @@ struct Problem<'a> {
     /// What each line is sure to get, and the best total.
     guarantee: Vec<i64>,
     best: i64,
+    /// The least each line gets in any best allocation (the search's
+    /// bounds); at least its guarantee.
+    least: Vec<i64>,
 }
 
 impl<'a> Problem<'a> {
@@ -232,7 +236,24 @@ impl<'a> Problem<'a> {
             rank,
             guarantee: vec![0; demands.len()],
             best: 0,
+            least: vec![0; demands.len()],
         }
+    }
+
+    /// The least each line gets in any allocation of the best total: the
+    /// best less what the other lines could take without it (lines that
+    /// share no type with others must get their whole fill), and never
+    /// less than its guarantee.
+    fn least_per_line(&self, used: &[usize]) -> Vec<i64> {
+        (0..self.demands.len())
+            .map(|l| {
+                let others = self
+                    .network(used, &|d, _| d != l, &vec![0; self.demands.len()])
+                    .net
+                    .max_flow(SOURCE, SINK);
+                (self.best - others).max(self.guarantee[l])
+            })
+            .collect()
     }
 
     fn needed(&self, d: usize) -> i64 {
@@ -420,11 +441,12 @@ impl<'p, 'a> Search<'p, 'a> {
                 *q = (*q).min(p.needed(d));
             }
         }
-        // Most useful first: the share of each line's guarantee a depot
-        // could cover, summed; then by name, so that runs are repeatable.
+        // Most useful first: the share of what each line must get that a
+        // depot could cover, summed; then by name, so that runs are
+        // repeatable.
         let score = |h: &[i64]| -> f64 {
             h.iter()
-                .zip(&p.guarantee)
+                .zip(&p.least)
                 .filter(|(_, g)| **g > 0)
                 .map(|(&q, &g)| q.min(g) as f64 / g as f64)
                 .sum()
@@ -493,12 +515,58 @@ impl<'p, 'a> Search<'p, 'a> {
             best: n + 1,
             sets: Vec::new(),
         };
+        // A good set first, so that the search prunes from the start and
+        // has an answer however soon its time runs out.
+        if let Some(greedy) = self.greedy_depots() {
+            state.best = greedy.iter().filter(|&&c| c).count();
+            state.sets.push(greedy);
+        }
         self.depot_step(0, 0, &mut state);
         if state.sets.is_empty() {
             // Out of time before any set: every depot of the fill.
             state.sets.push(vec![true; n]);
         }
         state.sets
+    }
+
+    /// Depots added one at a time, each the one that covers most of what
+    /// the lines still lack (each line's lack weighing the same), then
+    /// any that the others make needless taken out again.
+    fn greedy_depots(&mut self) -> Option<Vec<bool>> {
+        let n = self.depots.len();
+        let lines = self.p.demands.len();
+        let mut chosen = vec![false; n];
+        let mut have = vec![0i64; lines];
+        while !self.p.reaches(&self.of_depots(&chosen), &|_, _| true) {
+            if self.out_of_time() {
+                return None;
+            }
+            let lack: Vec<i64> = (0..lines)
+                .map(|l| (self.p.least[l].max(1) - have[l]).max(0))
+                .collect();
+            let gain = |d: usize| -> f64 {
+                (0..lines)
+                    .filter(|&l| lack[l] > 0)
+                    .map(|l| self.a[d][l].min(lack[l]) as f64 / lack[l] as f64)
+                    .sum()
+            };
+            let next = (0..n)
+                .filter(|&d| !chosen[d])
+                .max_by(|&x, &y| gain(x).total_cmp(&gain(y)).then(y.cmp(&x)))?;
+            chosen[next] = true;
+            for (h, a) in have.iter_mut().zip(&self.a[next]) {
+                *h += a;
+            }
+        }
+        for d in (0..n).rev() {
+            if chosen[d] {
+                chosen[d] = false;
+                if !self.p.reaches(&self.of_depots(&chosen), &|_, _| true) {
+                    chosen[d] = true;
+                }
+            }
+        }
+        Some(chosen)
     }
 
     fn depot_step(&mut self, at: usize, count: usize, state: &mut DepotState) {
@@ -513,6 +581,9 @@ impl<'p, 'a> Search<'p, 'a> {
             if count < state.best {
                 state.best = count;
                 state.sets.clear();
+            }
+            if state.sets.contains(&state.chosen) {
+                return;
             }
             if state.sets.len() < TIES {
                 state.sets.push(state.chosen.clone());
@@ -537,7 +608,7 @@ impl<'p, 'a> Search<'p, 'a> {
     }
 
     /// A lower bound on the depots still to add to `chosen` from those at
-    /// `at..`: the most of (a) what each line's guarantee still lacks, one
+    /// `at..`: the most of (a) what each line still lacks of its least, one
     /// line at a time; (b) the same for all lines at once, each depot
     /// counted for the share of every lack it could cover; (c) the total
     /// fill still lacking, each depot adding at most what it holds for the
@@ -553,7 +624,7 @@ impl<'p, 'a> Search<'p, 'a> {
             })
             .collect();
         let lack: Vec<i64> = (0..lines)
-            .map(|l| (self.p.guarantee[l] - have[l]).max(0))
+            .map(|l| (self.p.least[l] - have[l]).max(0))
             .collect();
         let rest = at..self.depots.len();
         let least = |mut gains: Vec<f64>, need: f64| -> usize {
@@ -650,7 +721,7 @@ impl<'p, 'a> Search<'p, 'a> {
 
     /// Each line's choices within a depot set: which of its depots, and
     /// which of its types there, to draw on — only those that together
-    /// hold its guarantee, fewest depots then fewest types first.
+    /// hold the least it gets, fewest depots then fewest types first.
     fn options(&mut self, set: &[bool]) -> Vec<Vec<(Vec<usize>, Vec<String>)>> {
         let p = self.p;
         let crowded = (0..p.demands.len()).any(|l| {
@@ -716,12 +787,12 @@ impl<'p, 'a> Search<'p, 'a> {
                             continue;
                         }
                         let q: i64 = held.iter().filter(within).map(|h| h.2).sum();
-                        if q >= p.guarantee[l] {
+                        if q >= p.least[l] {
                             options.push((dv, tv));
                         }
                     }
                 }
-                if p.guarantee[l] > 0 {
+                if p.least[l] > 0 {
                     options.remove(0);
                 }
                 options.sort_by_key(|(d, t)| (d.len(), t.len()));
