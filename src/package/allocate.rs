@@ -45,7 +45,35 @@ pub struct Supply {
     pub notice_hours: u32,
     /// Partially mission capable: drawn only where FMC cannot do.
     pub pmc: bool,
+    /// A lot (rounds): handed over in bulk, not item by item at the
+    /// depot's issue rate.
+    pub bulk: bool,
     pub quantity: i64,
+}
+
+/// When items can arrive at a destination (SPEC §11): each depot's leg
+/// there and its issue rate. A depot not named cannot send anything.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timing {
+    /// Depot → (leg hours, serialized items handed over a day; None: no
+    /// limit).
+    pub depots: HashMap<String, (f64, Option<u32>)>,
+}
+
+impl Timing {
+    /// The most items with notice ≥ `notice` a depot of `rate` a day can
+    /// hand over so that they arrive `leg` hours later by `deadline`:
+    /// handing over in notice order, each takes 24 / rate hours after its
+    /// notice (DESIGN, "Closure at a destination").
+    fn capacity(deadline: u32, leg: f64, notice: u32, rate: u32) -> i64 {
+        let left = f64::from(deadline) - leg - f64::from(notice);
+        if left < 0.0 {
+            0
+        } else {
+            // A hair of slack against float rounding at exact hours.
+            (left * f64::from(rate) / 24.0 + 1e-9).floor() as i64
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,24 +97,124 @@ pub const SEARCH_TIME: Duration = Duration::from_secs(1);
 /// tie-breaks before the search settles for those it has.
 const TIES: usize = 64;
 
-/// The most that `supplies` can fill of `demands` (no tie-break).
-pub fn max_fill(demands: &[Demand], supplies: &[Supply]) -> i64 {
-    let p = Problem::new(demands, supplies);
+/// The most that `supplies` can fill of `demands` (no tie-break); with a
+/// destination, of what arrives by `deadline`.
+pub fn max_fill(
+    demands: &[Demand],
+    supplies: &[Supply],
+    timing: Option<&Timing>,
+    deadline: u32,
+) -> i64 {
+    let mut p = Problem::new(demands, supplies);
+    p.timing = timing;
+    p.deadline = deadline;
     let all: Vec<usize> = (0..supplies.len()).collect();
     p.network(&all, &|_, _| true, &vec![0; demands.len()])
         .net
         .max_flow(SOURCE, SINK)
 }
 
+/// The first whole hour by which every line can be complete at the
+/// destination (SPEC §11's `closure_hours`); None if never. Later only
+/// adds arrivals, so a binary search over the hours up to the last any
+/// supply could arrive.
+pub fn closure(demands: &[Demand], supplies: &[Supply], timing: &Timing) -> Option<u32> {
+    let needed: i64 = demands.iter().map(|d| d.needed.max(0)).sum();
+    let (pools, _) = pool(supplies, |s| pool_key(s, Some(timing)));
+    let latest = pools
+        .iter()
+        .filter_map(|s| {
+            let &(leg, rate) = timing.depots.get(&s.depot)?;
+            let queue = match rate {
+                Some(r) if !s.bulk => {
+                    // Every item of the depot handed over after this one.
+                    let items: i64 = pools
+                        .iter()
+                        .filter(|o| o.depot == s.depot && !o.bulk)
+                        .map(|o| o.quantity)
+                        .sum();
+                    items as f64 * 24.0 / f64::from(r)
+                }
+                _ => 0.0,
+            };
+            Some(f64::from(s.notice_hours) + queue + leg)
+        })
+        .fold(0.0f64, f64::max);
+    let upper = (latest.ceil() as u64).min(u64::from(u32::MAX - 1)) as u32 + 1;
+    let full = |t: u32| max_fill(demands, &pools, Some(timing), t) == needed;
+    if !full(upper) {
+        return None;
+    }
+    let (mut lo, mut hi) = (0u32, upper);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if full(mid) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    Some(lo)
+}
+
+/// The best fill of each line, and of the package, with what arrives by
+/// `deadline` (or, without a destination, all `supplies`): an allocation
+/// of the best total whose weakest line is filled best, no tie-break.
+pub fn best_lines(
+    demands: &[Demand],
+    supplies: &[Supply],
+    timing: Option<&Timing>,
+    deadline: u32,
+) -> Vec<i64> {
+    let (pools, _) = pool(supplies, |s| pool_key(s, timing));
+    let mut p = Problem::new(demands, &pools);
+    p.timing = timing;
+    p.deadline = deadline;
+    let all: Vec<usize> = (0..pools.len()).collect();
+    p.best = p
+        .network(&all, &|_, _| true, &vec![0; demands.len()])
+        .net
+        .max_flow(SOURCE, SINK);
+    if p.best == 0 {
+        return vec![0; demands.len()];
+    }
+    p.guarantee = p.weakest_line_guarantee(&all);
+    let (_, taken, _) = p.cheapest(&all, &Shape::anything(demands.len()));
+    taken.iter().map(|t| t.iter().map(|x| x.1).sum()).collect()
+}
+
+/// The key supplies are pooled by for questions of how much and how
+/// soon: type and notice — and with a destination the depot too (its rate
+/// and leg), and whether it is bulk.
+fn pool_key(s: &Supply, timing: Option<&Timing>) -> (String, String, u32, bool) {
+    match timing {
+        None => (String::new(), s.type_code.clone(), s.notice_hours, false),
+        Some(_) => (s.depot.clone(), s.type_code.clone(), s.notice_hours, s.bulk),
+    }
+}
+
 pub fn allocate(demands: &[Demand], supplies: &[Supply], budget: Duration) -> Allocation {
+    allocate_to(demands, supplies, None, u32::MAX, budget)
+}
+
+/// The allocation of SPEC §7, or with `timing` of §11: what arrives at the
+/// destination by `window` hours, items counted when they arrive.
+pub fn allocate_to(
+    demands: &[Demand],
+    supplies: &[Supply],
+    timing: Option<&Timing>,
+    window: u32,
+    budget: Duration,
+) -> Allocation {
     let deadline = Instant::now() + budget;
-    // How much, and how soon, depends only on types and notices: those
-    // questions are asked of supplies pooled by (type, notice), a network
-    // of a few dozen nodes whatever the number of depots.
-    let (pools, _) = pool(supplies, |s| {
-        (String::new(), s.type_code.clone(), s.notice_hours)
-    });
+    // How much, and how soon, depends only on types and notices (and, to
+    // a destination, depots): those questions are asked of pooled
+    // supplies, a network of a few dozen nodes without a destination,
+    // whatever the number of depots.
+    let (pools, _) = pool(supplies, |s| pool_key(s, timing));
     let mut fill = Problem::new(demands, &pools);
+    fill.timing = timing;
+    fill.deadline = window;
     let all: Vec<usize> = (0..pools.len()).collect();
     fill.best = fill
         .network(&all, &|_, _| true, &vec![0; demands.len()])
@@ -102,40 +230,65 @@ pub fn allocate(demands: &[Demand], supplies: &[Supply], budget: Duration) -> Al
     }
     fill.guarantee = fill.weakest_line_guarantee(&all);
 
-    // The first notice at which the supplies reach the best: more notice
-    // only adds supplies, so a binary search over the distinct values.
-    let mut notices: Vec<u32> = pools.iter().map(|s| s.notice_hours).collect();
-    notices.sort_unstable();
-    notices.dedup();
-    let within = |h: u32| -> Vec<usize> {
-        all.iter()
-            .copied()
-            .filter(|&i| pools[i].notice_hours <= h)
-            .collect()
+    // The first hour at which the supplies reach the best: later only adds
+    // supplies (or arrivals), so a binary search — over the distinct
+    // notices, or to a destination over the hours of the window.
+    let mut times: Vec<u32> = match timing {
+        None => pools.iter().map(|s| s.notice_hours).collect(),
+        Some(_) => Vec::new(),
     };
-    let (mut lo, mut hi) = (0, notices.len() - 1);
+    times.sort_unstable();
+    times.dedup();
+    let within = |h: u32| -> Vec<usize> {
+        match timing {
+            None => all
+                .iter()
+                .copied()
+                .filter(|&i| pools[i].notice_hours <= h)
+                .collect(),
+            Some(_) => all.clone(),
+        }
+    };
+    let at = |i: u32| -> u32 {
+        match timing {
+            None => times[i as usize],
+            Some(_) => i,
+        }
+    };
+    let (mut lo, mut hi) = match timing {
+        None => (0u32, times.len() as u32 - 1),
+        Some(_) => (0u32, window),
+    };
     while lo < hi {
-        let mid = (lo + hi) / 2;
-        if fill.reaches(&within(notices[mid]), &|_, _| true) {
+        let mid = lo + (hi - lo) / 2;
+        fill.deadline = at(mid);
+        if fill.reaches(&within(at(mid)), &|_, _| true) {
             hi = mid;
         } else {
             lo = mid + 1;
         }
     }
-    let ready = notices[lo];
+    let ready = at(lo);
+    fill.deadline = ready;
 
-    // Which depots, pairs and types depends only on depots and types:
-    // supplies within the notice pooled by (depot, type).
+    // Which depots, pairs and types depends only on depots and types (and
+    // to a destination on notices too, for the depots' rates): the
+    // supplies in time, pooled so.
     let in_time: Vec<Supply> = supplies
         .iter()
-        .filter(|s| s.notice_hours <= ready)
+        .filter(|s| timing.is_some() || s.notice_hours <= ready)
         .cloned()
         .collect();
-    let (places, _) = pool(&in_time, |s| (s.depot.clone(), s.type_code.clone(), 0));
+    let (places, _) = pool(&in_time, |s| match timing {
+        None => (s.depot.clone(), s.type_code.clone(), 0, false),
+        Some(_) => pool_key(s, timing),
+    });
     let mut shape_problem = Problem::new(demands, &places);
     shape_problem.best = fill.best;
     shape_problem.guarantee = fill.guarantee.clone();
     shape_problem.least = fill.least_per_line(&within(ready));
+    shape_problem.timing = timing;
+    shape_problem.deadline = ready;
     let everywhere: Vec<usize> = (0..places.len()).collect();
     let mut search = Search::new(&shape_problem, &everywhere, deadline);
     let sets = search.fewest_depots();
@@ -147,8 +300,10 @@ pub fn allocate(demands: &[Demand], supplies: &[Supply], budget: Duration) -> Al
     let mut exact_problem = Problem::new(demands, supplies);
     exact_problem.best = fill.best;
     exact_problem.guarantee = fill.guarantee;
+    exact_problem.timing = timing;
+    exact_problem.deadline = ready;
     let used: Vec<usize> = (0..supplies.len())
-        .filter(|&i| supplies[i].notice_hours <= ready)
+        .filter(|&i| timing.is_some() || supplies[i].notice_hours <= ready)
         .collect();
     let (taken, filled) = shapes
         .iter()
@@ -165,15 +320,15 @@ pub fn allocate(demands: &[Demand], supplies: &[Supply], budget: Duration) -> Al
     }
 }
 
-/// Supplies summed by `key` (depot, type, notice), with the indices of the
-/// supplies each pool holds.
+/// Supplies summed by `key` (depot, type, notice, bulk), with the indices
+/// of the supplies each pool holds.
 fn pool(
     supplies: &[Supply],
-    key: impl Fn(&Supply) -> (String, String, u32),
+    key: impl Fn(&Supply) -> (String, String, u32, bool),
 ) -> (Vec<Supply>, Vec<Vec<usize>>) {
     let mut pools: Vec<Supply> = Vec::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
-    let mut index: HashMap<(String, String, u32), usize> = HashMap::new();
+    let mut index: HashMap<(String, String, u32, bool), usize> = HashMap::new();
     for (i, s) in supplies.iter().enumerate() {
         let k = key(s);
         let p = *index.entry(k.clone()).or_insert_with(|| {
@@ -182,6 +337,7 @@ fn pool(
                 type_code: k.1,
                 notice_hours: k.2,
                 pmc: false,
+                bulk: k.3,
                 quantity: 0,
             });
             members.push(Vec::new());
@@ -217,6 +373,10 @@ struct Problem<'a> {
     /// The least each line gets in any best allocation (the search's
     /// bounds); at least its guarantee.
     least: Vec<i64>,
+    /// With a destination: legs and rates, and the hour by which items
+    /// must arrive.
+    timing: Option<&'a Timing>,
+    deadline: u32,
 }
 
 impl<'a> Problem<'a> {
@@ -237,6 +397,8 @@ impl<'a> Problem<'a> {
             guarantee: vec![0; demands.len()],
             best: 0,
             least: vec![0; demands.len()],
+            timing: None,
+            deadline: u32::MAX,
         }
     }
 
@@ -282,6 +444,11 @@ impl<'a> Problem<'a> {
             let e = b.net.edge(SOURCE, 2 + d, needed - sure, [1, 0, 0, 0]);
             b.extra.push((e, needed - sure));
         }
+        // With a destination, a rate-limited depot's items drain through a
+        // chain of its notices: each notice node into the next-smaller
+        // one, with the capacity of what can have been handed over and
+        // arrived by the deadline (DESIGN).
+        let mut chains: HashMap<&str, Vec<(u32, usize)>> = HashMap::new();
         for (k, &s) in used.iter().enumerate() {
             let supply = &self.supplies[s];
             let node = 2 + lines + k;
@@ -299,7 +466,45 @@ impl<'a> Problem<'a> {
                     b.assignments.push((e, d, s, cost));
                 }
             }
-            b.net.edge(node, SINK, supply.quantity, FREE);
+            let Some(timing) = self.timing else {
+                b.net.edge(node, SINK, supply.quantity, FREE);
+                continue;
+            };
+            // A depot with no way there sends nothing.
+            let Some(&(leg, rate)) = timing.depots.get(&supply.depot) else {
+                continue;
+            };
+            match rate {
+                Some(_) if !supply.bulk => {
+                    let chain = chains.entry(&supply.depot).or_default();
+                    let link = match chain.iter().find(|(n, _)| *n == supply.notice_hours) {
+                        Some(&(_, link)) => link,
+                        None => {
+                            let link = b.net.node();
+                            chain.push((supply.notice_hours, link));
+                            link
+                        }
+                    };
+                    b.net.edge(node, link, supply.quantity, FREE);
+                }
+                _ => {
+                    if f64::from(supply.notice_hours) + leg <= f64::from(self.deadline) + 1e-9 {
+                        b.net.edge(node, SINK, supply.quantity, FREE);
+                    }
+                }
+            }
+        }
+        for (depot, mut chain) in chains {
+            let Some(&(leg, Some(rate))) = self.timing.and_then(|t| t.depots.get(depot)) else {
+                continue;
+            };
+            chain.sort_unstable();
+            for i in (0..chain.len()).rev() {
+                let (notice, link) = chain[i];
+                let next = if i == 0 { SINK } else { chain[i - 1].1 };
+                let cap = Timing::capacity(self.deadline, leg, notice, rate);
+                b.net.edge(link, next, cap, FREE);
+            }
         }
         b
     }
@@ -392,10 +597,23 @@ impl<'a> Problem<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Shape {
     lines: Vec<(Vec<String>, Vec<String>)>,
+    /// Every line may draw on anything (no shape chosen).
+    any: bool,
 }
 
 impl Shape {
+    /// Every line may draw on anything.
+    fn anything(lines: usize) -> Shape {
+        Shape {
+            lines: vec![(Vec::new(), Vec::new()); lines],
+            any: true,
+        }
+    }
+
     fn allows(&self, line: usize, s: &Supply) -> bool {
+        if self.any {
+            return true;
+        }
         let (depots, types) = &self.lines[line];
         depots.binary_search(&s.depot).is_ok() && types.binary_search(&s.type_code).is_ok()
     }
@@ -707,6 +925,7 @@ impl<'p, 'a> Search<'p, 'a> {
 
     fn shape(&self, lines: &[(Vec<usize>, Vec<String>)]) -> Shape {
         Shape {
+            any: false,
             lines: lines
                 .iter()
                 .map(|(d, t)| {
@@ -915,6 +1134,7 @@ mod tests {
             type_code: type_code.into(),
             notice_hours,
             pmc: false,
+            bulk: false,
             quantity,
         }
     }
@@ -1195,6 +1415,7 @@ mod exhaustive {
                 type_code: TYPES[t].to_string(),
                 notice_hours,
                 pmc,
+                bulk: false,
                 quantity,
             });
         (
@@ -1247,6 +1468,227 @@ mod exhaustive {
                         }
                     }
                     prop_assert_eq!(ours, best(&demands, &supplies, h));
+                }
+            }
+        }
+    }
+}
+
+/// Under issue rates and legs (SPEC §11), against an exhaustive search:
+/// the same fill by the window, the same first hour reaching it, and no
+/// depot handing over more than its rate lets arrive in time.
+#[cfg(test)]
+mod under_rates {
+    use super::*;
+    use proptest::prelude::*;
+
+    const TYPES: [&str; 2] = ["A", "B"];
+
+    /// When the last of these items (notices) of a depot arrives: handed
+    /// over in notice order, one every 24 / rate hours, then the leg.
+    fn arrival(mut notices: Vec<u32>, leg: f64, rate: Option<u32>) -> f64 {
+        notices.sort_unstable();
+        let Some(rate) = rate else {
+            return notices.last().map_or(0.0, |&n| f64::from(n) + leg);
+        };
+        let step = 24.0 / f64::from(rate);
+        let mut t: f64 = 0.0;
+        for n in notices {
+            t = t.max(f64::from(n)) + step;
+        }
+        t + leg
+    }
+
+    /// Whether an allocation's items all arrive by `deadline`.
+    fn arrives(
+        supplies: &[Supply],
+        timing: &Timing,
+        taken: &[Vec<(usize, i64)>],
+        deadline: u32,
+    ) -> bool {
+        let mut by_depot: HashMap<&str, Vec<u32>> = HashMap::new();
+        for &(s, q) in taken.iter().flatten() {
+            let sup = &supplies[s];
+            let Some(&(leg, rate)) = timing.depots.get(&sup.depot) else {
+                return q == 0;
+            };
+            if sup.bulk || rate.is_none() {
+                if q > 0 && f64::from(sup.notice_hours) + leg > f64::from(deadline) + 1e-9 {
+                    return false;
+                }
+            } else {
+                by_depot
+                    .entry(&sup.depot)
+                    .or_default()
+                    .extend(std::iter::repeat_n(sup.notice_hours, q as usize));
+            }
+        }
+        by_depot.into_iter().all(|(depot, notices)| {
+            let (leg, rate) = timing.depots[depot];
+            notices.is_empty() || arrival(notices, leg, rate) <= f64::from(deadline) + 1e-9
+        })
+    }
+
+    /// The best (fill, weakest line) of allocations arriving by `deadline`.
+    fn best(
+        demands: &[Demand],
+        supplies: &[Supply],
+        timing: &Timing,
+        deadline: u32,
+    ) -> (i64, (i64, i64)) {
+        let mut best = (0, (0, 1));
+        let mut taken = vec![Vec::new(); demands.len()];
+        search(
+            0, demands, supplies, timing, deadline, &mut taken, &mut best,
+        );
+        best
+    }
+
+    fn search(
+        s: usize,
+        demands: &[Demand],
+        supplies: &[Supply],
+        timing: &Timing,
+        deadline: u32,
+        taken: &mut Vec<Vec<(usize, i64)>>,
+        best: &mut (i64, (i64, i64)),
+    ) {
+        if s == supplies.len() {
+            if !arrives(supplies, timing, taken, deadline) {
+                return;
+            }
+            let per: Vec<i64> = taken.iter().map(|t| t.iter().map(|x| x.1).sum()).collect();
+            let fill: i64 = per.iter().sum();
+            let weakest = demands
+                .iter()
+                .zip(&per)
+                .filter(|(d, _)| d.needed > 0)
+                .map(|(d, &a)| (a, d.needed))
+                .min_by(|x, y| (x.0 * y.1).cmp(&(y.0 * x.1)))
+                .unwrap_or((1, 1));
+            let better =
+                fill > best.0 || (fill == best.0 && weakest.0 * best.1.1 > best.1.0 * weakest.1);
+            if better {
+                *best = (fill, weakest);
+            }
+            return;
+        }
+        #[allow(clippy::too_many_arguments)]
+        fn split(
+            s: usize,
+            lines: &[usize],
+            left: i64,
+            demands: &[Demand],
+            supplies: &[Supply],
+            timing: &Timing,
+            deadline: u32,
+            taken: &mut Vec<Vec<(usize, i64)>>,
+            best: &mut (i64, (i64, i64)),
+        ) {
+            let Some((&d, rest)) = lines.split_first() else {
+                return search(s + 1, demands, supplies, timing, deadline, taken, best);
+            };
+            let room = demands[d].needed - taken[d].iter().map(|x| x.1).sum::<i64>();
+            for q in 0..=left.min(room) {
+                taken[d].push((s, q));
+                split(
+                    s,
+                    rest,
+                    left - q,
+                    demands,
+                    supplies,
+                    timing,
+                    deadline,
+                    taken,
+                    best,
+                );
+                taken[d].pop();
+            }
+        }
+        let lines: Vec<usize> = (0..demands.len())
+            .filter(|&d| demands[d].types.contains(&supplies[s].type_code))
+            .collect();
+        split(
+            s,
+            &lines,
+            supplies[s].quantity,
+            demands,
+            supplies,
+            timing,
+            deadline,
+            taken,
+            best,
+        );
+    }
+
+    fn instance() -> impl Strategy<Value = (Vec<Demand>, Vec<Supply>, Timing, u32)> {
+        let demand = (
+            1i64..4,
+            proptest::sample::subsequence(TYPES.to_vec(), 1..=2),
+        )
+            .prop_map(|(needed, types)| Demand {
+                needed,
+                types: types.into_iter().map(String::from).collect(),
+            });
+        let supply = (
+            0usize..2,
+            0usize..2,
+            prop_oneof![Just(0u32), Just(6), Just(24)],
+            any::<bool>(),
+            1i64..4,
+        )
+            .prop_map(|(depot, t, notice_hours, bulk, quantity)| Supply {
+                depot: format!("D{depot}"),
+                type_code: TYPES[t].to_string(),
+                notice_hours,
+                pmc: false,
+                bulk,
+                quantity,
+            });
+        let place = (
+            prop_oneof![Just(0.0f64), Just(5.5), Just(30.0)],
+            prop_oneof![Just(None), Just(Some(1u32)), Just(Some(2)), Just(Some(24))],
+        );
+        (
+            proptest::collection::vec(demand, 1..=2),
+            proptest::collection::vec(supply, 0..=4),
+            proptest::collection::vec(place, 2),
+            prop_oneof![Just(24u32), Just(48), Just(72)],
+        )
+            .prop_map(|(d, s, places, window)| {
+                let depots = places
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, p)| (format!("D{i}"), p))
+                    .collect();
+                (d, s, Timing { depots }, window)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn fill_and_arrival_as_an_exhaustive_search((demands, supplies, timing, window) in instance()) {
+            let a = allocate_to(&demands, &supplies, Some(&timing), window, Duration::from_secs(10));
+            let target = best(&demands, &supplies, &timing, window);
+            // Closure: the first hour by which every line is complete.
+            let needed: i64 = demands.iter().map(|d| d.needed).sum();
+            let brute = (0..=400u32).find(|&h| best(&demands, &supplies, &timing, h).0 == needed);
+            prop_assert_eq!(closure(&demands, &supplies, &timing), brute);
+            prop_assert_eq!(a.filled, target.0);
+            match a.best_fill_hours {
+                None => prop_assert_eq!(target.0, 0),
+                Some(h) => {
+                    prop_assert!(arrives(&supplies, &timing, &a.taken, h), "arrives by {}", h);
+                    let reaches = |h: u32| {
+                        let b = best(&demands, &supplies, &timing, h);
+                        b.0 == target.0 && b.1.0 * target.1.1 == target.1.0 * b.1.1
+                    };
+                    prop_assert!(reaches(h));
+                    if h > 0 {
+                        prop_assert!(!reaches(h - 1), "already at {}", h - 1);
+                    }
                 }
             }
         }

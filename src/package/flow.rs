@@ -47,6 +47,12 @@ impl Network {
         }
     }
 
+    /// Adds a node; returns its index.
+    pub fn node(&mut self) -> usize {
+        self.adjacent.push(Vec::new());
+        self.adjacent.len() - 1
+    }
+
     /// Adds an edge and its reverse; returns the edge's index.
     pub fn edge(&mut self, from: usize, to: usize, cap: i64, cost: Cost) -> usize {
         let e = self.edges.len();

@@ -7,6 +7,7 @@ pub mod allocate;
 pub mod file;
 mod flow;
 mod items;
+pub mod movement;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -510,6 +511,7 @@ fn check(
                     type_code: h.type_code.clone(),
                     notice_hours: h.notice_hours.unwrap_or(0),
                     pmc: h.status == Status::Pmc,
+                    bulk: h.ammo,
                     quantity: quantities[i],
                 });
                 group.push(i);
@@ -576,7 +578,7 @@ fn check(
         later.dedup();
         later
             .into_iter()
-            .find(|&h| max_fill(&demands, &supplies_at(h).0) == needed)
+            .find(|&h| max_fill(&demands, &supplies_at(h).0, None, u32::MAX) == needed)
     };
 
     // What the verdict stands on: the snapshots of the depots drawn from,
