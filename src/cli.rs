@@ -436,6 +436,18 @@ Examples:
   stockpile package list fixtures/packages/
   stockpile package list fixtures/packages/ --within 48h --fail-below 100")]
     List(PackageListArgs),
+    /// What the loss of each depot (or pair) does to a package: fill and time, worst first
+    #[command(after_help = "\
+Examples:
+  stockpile package resilience fixtures/packages/mechanised-battlegroup.toml
+  stockpile package resilience spearhead.toml --to AA-EAST --movement fixtures/movement.toml
+  stockpile package resilience brigade.toml --pairs --fail-on-single-point
+
+One row per loss, after a `none` row for today: the package's fill, its
+change, whether it is complete, and when it completes (closes at the
+destination with --to), worst first. A single point of failure is a depot
+whose loss makes a package complete today incomplete: disperse its stocks.")]
+    Resilience(PackageResilienceArgs),
 }
 
 /// What `package check` and `package list` share.
@@ -462,6 +474,12 @@ pub struct PackageArgs {
     /// A type near a known one is taken as a type held nowhere yet, not refused as a typo
     #[arg(long)]
     pub allow_unknown_types: bool,
+    /// Count items when they arrive at this destination of the movement file (SPEC §11)
+    #[arg(long, value_name = "DEST")]
+    pub to: Option<String>,
+    /// The movement file (TOML: depot positions and issue rates, destinations, routes)
+    #[arg(long, value_name = "FILE")]
+    pub movement: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -475,9 +493,33 @@ pub struct PackageCheckArgs {
     /// List the serials and lots to draw, source by source (the hand receipt)
     #[arg(long)]
     pub items: bool,
+    /// The time-phased view: how much of each line can have arrived by each time (hours)
+    #[arg(
+        long,
+        value_name = "HOURS",
+        num_args = 0..=1,
+        require_equals = false,
+        default_missing_value = "12,24,48,72,96,168"
+    )]
+    pub phases: Option<String>,
     /// Write the allocation (a row per source) as a workbook (.xlsx) to FILE
     #[arg(long, value_name = "FILE")]
     pub xlsx: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: PackageArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PackageResilienceArgs {
+    /// Package file (TOML)
+    #[arg(value_name = "FILE.toml")]
+    pub file: PathBuf,
+    /// Every two depots lost together, not only each one
+    #[arg(long)]
+    pub pairs: bool,
+    /// Exit 1 when one depot's (or pair's) loss makes the complete package incomplete
+    #[arg(long)]
+    pub fail_on_single_point: bool,
     #[command(flatten)]
     pub options: PackageArgs,
 }

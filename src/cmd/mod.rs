@@ -78,6 +78,7 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
         Command::Trace(args) => trace::run(&args, ctx),
         Command::Package(PackageCommand::Check(args)) => package::check(&args, ctx),
         Command::Package(PackageCommand::List(args)) => package::list(&args, ctx),
+        Command::Package(PackageCommand::Resilience(args)) => package::resilience(&args, ctx),
         Command::Manpage => {
             let command = <crate::cli::Cli as clap::CommandFactory>::command();
             clap_mangen::Man::new(command).render(ctx.out)?;

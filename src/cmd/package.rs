@@ -50,6 +50,8 @@ fn options(args: &PackageArgs) -> Result<(Options, Option<f64>)> {
     options.owners = checked.owners;
     options.without = without;
     options.allow_unknown_types = args.allow_unknown_types;
+    options.to = args.to.as_ref().map(|t| t.trim().to_ascii_uppercase());
+    options.movement = args.movement.clone();
     if let Ok(ms) = std::env::var("STOCKPILE_SEARCH_MS")
         && let Ok(ms) = ms.trim().parse()
     {
@@ -112,9 +114,32 @@ fn load(path: &Path) -> Result<file::Package> {
     file::load(path)
 }
 
+/// `12,24,48` (hours, or durations: `3d`): the times of the phased view.
+fn parse_phases(text: &str) -> Result<Vec<u32>> {
+    let mut phases = text
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            parse_hours(p, MAX_NOTICE_HOURS).map_err(|m| Error::Usage(format!("--phases: {m}")))
+        })
+        .collect::<Result<Vec<u32>>>()?;
+    phases.sort_unstable();
+    phases.dedup();
+    if phases.is_empty() {
+        return Err(Error::Usage(
+            "--phases: no time (expected hours, e.g. 12,24,48,72)".into(),
+        ));
+    }
+    Ok(phases)
+}
+
 pub fn check(args: &PackageCheckArgs, ctx: &mut Context) -> Result<()> {
     let (mut opts, limit) = options(&args.options)?;
     opts.separately = args.separately;
+    if let Some(p) = &args.phases {
+        opts.phases = parse_phases(p)?;
+    }
     let packages = args
         .files
         .iter()
@@ -205,8 +230,12 @@ fn print_table(ctx: &mut Context, e: &Evaluation, by_priority: bool, items: bool
         ),
         _ => String::new(),
     };
+    let at = e
+        .destination
+        .as_ref()
+        .map_or(String::new(), |d| format!(" by arrival at {d}"));
     let heading = format!(
-        "{} — window {} h; figures on {}{data}{}",
+        "{} — window {} h{at}; figures on {}{data}{}",
         e.name,
         e.within_hours,
         iso(e.date),
@@ -218,6 +247,10 @@ fn print_table(ctx: &mut Context, e: &Evaluation, by_priority: bool, items: bool
     );
     print_wrapped(ctx, &heading)?;
     render(&check_table(e), Format::Table, &ctx.style, ctx.out)?;
+    if !e.phases.is_empty() {
+        writeln!(ctx.out)?;
+        render(&phases_table(e), Format::Table, &ctx.style, ctx.out)?;
+    }
     for l in &e.lines {
         if let Some(s) = &l.short {
             print_wrapped(ctx, &short_text(l, s))?;
@@ -271,6 +304,7 @@ fn short_json(s: &Option<Shortfall>) -> Json {
             "short_no_notice": s.no_notice,
             "short_beyond_window": s.beyond_window,
             "short_elsewhere": s.elsewhere,
+            "short_arrives_late": s.arrives_late,
             "short_not_held": s.not_held,
         }),
     }
@@ -302,16 +336,26 @@ fn check_json(e: &Evaluation, items: bool) -> Json {
                             "serial": i.serial, "lot": i.lot, "quantity": i.quantity,
                         })).collect();
                     }
+                    if let Some(w) = &s.way {
+                        source["leaves_hours"] = json!(package::hours_up(w.leaves_hours));
+                        source["arrives_hours"] = json!(package::hours_up(w.arrives_hours));
+                        source["leg_hours"] = json!(package::hours_up(w.leg_hours));
+                        source["leg"] = json!(w.leg.as_str());
+                        source["by"] = json!(w.by);
+                    }
                     source
                 }).collect::<Vec<_>>(),
             });
             if let (Json::Object(row), Json::Object(short)) = (&mut row, short_json(&l.short)) {
                 row.extend(short);
             }
+            if e.destination.is_some() {
+                row["arrival_hours"] = json!(l.arrival_hours());
+            }
             row
         })
         .collect();
-    json!({
+    let mut doc = json!({
         "package": e.name,
         "file": e.file,
         "date": iso(e.date),
@@ -343,7 +387,34 @@ fn check_json(e: &Evaluation, items: bool) -> Json {
             },
             "stale_days": e.stale(),
         }
-    })
+    });
+    if let Some(dest) = &e.destination {
+        // By arrival: when every line could be complete there.
+        let total = &mut doc["total"];
+        total["destination"] = json!(dest);
+        total["closure_hours"] = json!(e.complete_hours);
+        if let Json::Object(t) = total {
+            t.shift_remove("complete_hours");
+        }
+    }
+    if !e.phases.is_empty() {
+        doc["phases"] = e
+            .phases
+            .iter()
+            .map(|(h, lines)| {
+                json!({
+                    "hours": h,
+                    "fill_rate": e.lines.iter().zip(lines)
+                        .map(|(l, &x)| if l.needed > 0 { x as f64 / l.needed as f64 } else { 1.0 })
+                        .fold(1.0, f64::min),
+                    "lines": e.lines.iter().zip(lines).map(|(l, &x)| json!({
+                        "line": l.name, "needed": l.needed, "arrived": x,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+    }
+    doc
 }
 
 /// One CSV row per source (per item with `--items`; a line without any
@@ -426,6 +497,7 @@ fn short_text(l: &LineResult, s: &Shortfall) -> String {
         (s.no_notice, "with no notice set"),
         (s.beyond_window, "beyond the window"),
         (s.elsewhere, "drawn elsewhere"),
+        (s.arrives_late, "arriving too late"),
         (s.not_held, "not held"),
     ] {
         if n > 0 {
@@ -443,42 +515,58 @@ fn short_text(l: &LineResult, s: &Shortfall) -> String {
 /// Each line, its sources indented beneath it, and why a short line is
 /// short. No total row: the lines' units are of different things.
 fn check_table(e: &Evaluation) -> Report {
-    let mut report = Report::new(
-        &[
-            "line",
-            "needed",
-            "allocated",
-            "short",
-            "fill",
-            "notice h",
-            "owner",
-            "status",
-        ],
-        1,
-    );
-    // Owner and status give way first; a depot or type code is never cut.
-    report.optional = vec![7, 6];
+    let mut columns = vec![
+        "line",
+        "needed",
+        "allocated",
+        "short",
+        "fill",
+        "notice h",
+        "owner",
+        "status",
+    ];
+    let moving = e.destination.is_some();
+    if moving {
+        columns.extend(["arrives h", "leaves h", "leg h", "leg"]);
+    }
+    let mut report = Report::new(&columns, 1);
+    // Owner and status give way first (then the way's detail); a depot or
+    // type code is never cut.
+    report.optional = if moving {
+        vec![7, 6, 11, 10, 9]
+    } else {
+        vec![7, 6]
+    };
     report.shortenable = vec![0];
     for l in &e.lines {
-        push_line(&mut report, l);
+        push_line(&mut report, l, moving);
     }
     report
 }
 
-fn push_line(report: &mut Report, l: &LineResult) {
-    report.rows.push(vec![
+fn push_line(report: &mut Report, l: &LineResult, moving: bool) {
+    let hours = |h: Option<u32>| h.map_or(Value::Null, |n| Value::Int(n.into()));
+    let mut row = vec![
         Value::Text(l.name.clone()),
         Value::Int(l.needed),
         Value::Int(l.allocated),
         Value::Shortfall(l.shortfall()),
         Value::Rate(l.fill_rate()),
-        l.notice_hours()
-            .map_or(Value::Null, |n| Value::Int(n.into())),
+        hours(l.notice_hours()),
         Value::Blank,
         Value::Blank,
-    ]);
+    ];
+    if moving {
+        row.extend([
+            hours(l.arrival_hours()),
+            Value::Blank,
+            Value::Blank,
+            Value::Blank,
+        ]);
+    }
+    report.rows.push(row);
     for s in &l.sources {
-        report.rows.push(vec![
+        let mut row = vec![
             Value::Code(format!("  {} {}", s.depot, s.type_code)),
             Value::Blank,
             Value::Int(s.quantity),
@@ -487,8 +575,57 @@ fn push_line(report: &mut Report, l: &LineResult) {
             Value::Int(s.notice_hours.into()),
             Value::from(s.owner.clone()),
             Value::Text(s.status.as_str().into()),
-        ]);
+        ];
+        if moving {
+            match &s.way {
+                Some(w) => row.extend([
+                    Value::Int(package::hours_up(w.arrives_hours).into()),
+                    Value::Int(package::hours_up(w.leaves_hours).into()),
+                    Value::Int(package::hours_up(w.leg_hours).into()),
+                    Value::Text(w.leg.as_str().into()),
+                ]),
+                None => row.extend([Value::Blank, Value::Blank, Value::Blank, Value::Blank]),
+            }
+        }
+        report.rows.push(row);
     }
+}
+
+/// The time-phased view: per line, how much can have arrived (or been
+/// issued) by each time, and the package's fill.
+fn phases_table(e: &Evaluation) -> Report {
+    let mut columns = vec!["by".to_string()];
+    columns.extend(e.phases.iter().map(|(h, _)| format!("{h} h")));
+    let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let mut report = Report::new(&names, 1);
+    report.shortenable = vec![0];
+    for (l, line) in e.lines.iter().enumerate() {
+        let mut row = vec![Value::Text(format!(
+            "{} (of {})",
+            line.name,
+            group_thousands(line.needed)
+        ))];
+        row.extend(e.phases.iter().map(|(_, lines)| Value::Int(lines[l])));
+        report.rows.push(row);
+    }
+    let mut fill = vec![Value::Text("package fill".into())];
+    fill.extend(e.phases.iter().map(|(_, lines)| {
+        Value::Rate(
+            e.lines
+                .iter()
+                .zip(lines)
+                .map(|(l, &x)| {
+                    if l.needed > 0 {
+                        x as f64 / l.needed as f64
+                    } else {
+                        1.0
+                    }
+                })
+                .fold(1.0, f64::min),
+        )
+    }));
+    report.rows.push(fill);
+    report
 }
 
 /// The hand receipt: every serial and lot to draw.
@@ -668,4 +805,88 @@ pub fn list(args: &PackageListArgs, ctx: &mut Context) -> Result<()> {
         )));
     }
     threshold(&evaluations, limit)
+}
+
+pub fn resilience(args: &crate::cli::PackageResilienceArgs, ctx: &mut Context) -> Result<()> {
+    let (opts, _) = options(&args.options)?;
+    let package = load(&args.file)?;
+    let conn = open(ctx, &opts)?;
+    let (losses, warnings) = package::resilience(&conn, &package, &opts, args.pairs)?;
+    for w in &warnings {
+        ctx.warn(w);
+    }
+    let today = &losses[0];
+    let by_arrival = opts.to.is_some() || package.to.is_some();
+    let hours_name = if by_arrival {
+        "closure_hours"
+    } else {
+        "complete_hours"
+    };
+    let mut report = Report::new(
+        &[
+            "lost",
+            "fill_rate",
+            "fill_change",
+            "complete",
+            hours_name,
+            "hours_change",
+            "single_point",
+        ],
+        1,
+    );
+    report.optional = vec![5, 2];
+    let hours = |h: Option<u32>| h.map_or(Value::Null, |n| Value::Int(n.into()));
+    let mut single = Vec::new();
+    for l in &losses {
+        let point = today.complete && !l.complete;
+        if point {
+            single.push(l.lost.join("+"));
+        }
+        report.rows.push(vec![
+            Value::Code(if l.lost.is_empty() {
+                "none".into()
+            } else {
+                l.lost.join("+")
+            }),
+            Value::Rate(l.fill_rate),
+            Value::Rate(round(l.fill_rate - today.fill_rate)),
+            Value::Bool(l.complete),
+            hours(l.complete_hours),
+            match (l.complete_hours, today.complete_hours) {
+                (Some(a), Some(b)) => Value::Delta(i64::from(a) - i64::from(b)),
+                _ => Value::Null,
+            },
+            Value::Bool(point),
+        ]);
+    }
+    render(&report, ctx.format, &ctx.style, ctx.out)?;
+    if ctx.format == Format::Table {
+        let verdict = if single.is_empty() {
+            format!(
+                "{}: no single {} whose loss leaves it incomplete",
+                package.name,
+                if args.pairs { "depot or pair" } else { "depot" }
+            )
+        } else {
+            format!(
+                "{}: single points of failure (complete today, not without): {} — disperse their stocks",
+                package.name,
+                single.join(", ")
+            )
+        };
+        print_wrapped(ctx, &verdict)?;
+    }
+    if args.fail_on_single_point && !single.is_empty() {
+        return Err(Error::Threshold(format!(
+            "{} single point(s) of failure: {}",
+            single.len(),
+            single.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// A change of fill to six places, as CSV and JSON print rates.
+fn round(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
 }

@@ -32,6 +32,10 @@ pub struct Package {
     /// The default window; None when the file gives none.
     pub within: Option<u32>,
     pub lines: Vec<Line>,
+    /// The destination it must close on (SPEC §11), and the movement file
+    /// that times the way there (relative to the package file).
+    pub to: Option<String>,
+    pub movement: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +71,8 @@ struct RawPackage {
     #[allow(dead_code)]
     description: Option<String>,
     within: Option<Spanned<toml::Value>>,
+    to: Option<Spanned<String>>,
+    movement: Option<Spanned<String>>,
     #[serde(default, rename = "line")]
     lines: Vec<Spanned<RawLine>>,
 }
@@ -90,7 +96,14 @@ pub fn load(path: &Path) -> Result<Package, Error> {
         path: path.to_path_buf(),
         source,
     })?;
-    parse(&text, &path.display().to_string())
+    let mut package = parse(&text, &path.display().to_string())?;
+    // A movement file named in the package stands beside it.
+    if let (Some(m), Some(dir)) = (&package.movement, path.parent())
+        && m.is_relative()
+    {
+        package.movement = Some(dir.join(m));
+    }
+    Ok(package)
 }
 
 pub fn parse(text: &str, file: &str) -> Result<Package, Error> {
@@ -272,11 +285,27 @@ pub fn parse(text: &str, file: &str) -> Result<Package, Error> {
         pending = still;
     }
 
+    let to = raw
+        .to
+        .map(|t| {
+            let code = t.get_ref().trim().to_ascii_uppercase();
+            if code.is_empty() {
+                Err(err(t.span().start, "to: the destination is empty".into()))
+            } else {
+                Ok(code)
+            }
+        })
+        .transpose()?;
+    let movement = raw
+        .movement
+        .map(|m| std::path::PathBuf::from(m.get_ref().trim()));
     Ok(Package {
         name: raw.name.unwrap_or_else(|| file.to_string()),
         file: file.to_string(),
         within,
         lines,
+        to,
+        movement,
     })
 }
 

@@ -20,9 +20,10 @@ use crate::known;
 use crate::model::{MAX_NOTICE_HOURS, Status};
 use crate::output::group_thousands;
 use crate::state::{self, Filters, Held};
-use allocate::{Demand, Supply, allocate, max_fill};
+use allocate::{Demand, Supply, Timing, allocate_to, best_lines, closure, max_fill};
 use file::Package;
 pub use items::Item;
+use movement::{Leg, LegKind, Movement};
 
 /// What `package check` is asked beyond the files.
 #[derive(Debug, Clone)]
@@ -45,6 +46,12 @@ pub struct Options {
     pub allow_unknown_types: bool,
     /// Each file against the whole stockpile, rather than by priority.
     pub separately: bool,
+    /// A destination and the movement file timing the way there: override
+    /// the package's own `to` and `movement`.
+    pub to: Option<String>,
+    pub movement: Option<std::path::PathBuf>,
+    /// Times (hours) of the time-phased view; empty: none.
+    pub phases: Vec<u32>,
     /// How long the search for the fewest depots may run.
     pub search_time: Duration,
     /// Data older than this many days before the date is stale.
@@ -63,6 +70,9 @@ impl Options {
             without: Vec::new(),
             allow_unknown_types: false,
             separately: false,
+            to: None,
+            movement: None,
+            phases: Vec::new(),
             search_time: allocate::SEARCH_TIME,
             stale_days: 14,
         }
@@ -84,7 +94,7 @@ impl Options {
 
 /// Units drawn from one depot's holdings of one type, owner, status and
 /// notice.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Source {
     pub depot: String,
     pub type_code: String,
@@ -96,6 +106,19 @@ pub struct Source {
     pub notice_hours: u32,
     /// The serials and lots to draw: the hand receipt.
     pub items: Vec<Item>,
+    /// To a destination: when it leaves, arrives, and by what leg.
+    pub way: Option<Way>,
+}
+
+/// A source's way to the destination (SPEC §11), in hours from the order
+/// to move.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Way {
+    pub leaves_hours: f64,
+    pub arrives_hours: f64,
+    pub leg_hours: f64,
+    pub leg: LegKind,
+    pub by: Option<String>,
 }
 
 /// Why a line is short, counted from the units of its types no line drew
@@ -113,6 +136,9 @@ pub struct Shortfall {
     /// Mission capable in time, but drawn by other lines (or, by
     /// priority, by packages checked before this one).
     pub elsewhere: i64,
+    /// To a destination: ready in time at the gate, but arriving after the
+    /// window (the depot's rate, the leg, or no way there at all).
+    pub arrives_late: i64,
     /// What remains of the shortfall after the above.
     pub not_held: i64,
 }
@@ -146,6 +172,15 @@ impl LineResult {
     /// The longest notice among its sources: when the line is ready.
     pub fn notice_hours(&self) -> Option<u32> {
         self.sources.iter().map(|s| s.notice_hours).max()
+    }
+
+    /// To a destination: when its last item arrives, in whole hours.
+    pub fn arrival_hours(&self) -> Option<u32> {
+        self.sources
+            .iter()
+            .filter_map(|s| s.way.as_ref())
+            .map(|w| hours_up(w.arrives_hours))
+            .max()
     }
 }
 
@@ -187,8 +222,13 @@ pub struct Evaluation {
     pub depots_exact: bool,
     pub data_as_of: DataAsOf,
     pub stale_days: i64,
-    /// Types the database has never seen (they may be held nowhere yet).
+    /// Types the database has never seen (they may be held nowhere yet),
+    /// depots with no place in the movement file.
     pub warnings: Vec<String>,
+    /// The destination the times are by arrival at (SPEC §11).
+    pub destination: Option<String>,
+    /// The time-phased view: per time, the best of each line by then.
+    pub phases: Vec<(u32, Vec<i64>)>,
 }
 
 impl Evaluation {
@@ -262,11 +302,21 @@ impl Evaluation {
     /// One line a planner can read aloud: `complete within 48 h`, or
     /// `at most 80 % within 72 h: short 400 × 155 mm HE; complete at 96 h`.
     pub fn verdict(&self) -> String {
+        // To a destination, everything is by arrival there.
+        let (complete, at) = match &self.destination {
+            Some(d) => ("closes on", format!(" at {d}")),
+            None => ("complete", String::new()),
+        };
         if let Some(ready) = self.ready_within_hours() {
-            return if ready < self.within_hours {
-                format!("complete within {ready} h (window {} h)", self.within_hours)
-            } else {
-                format!("complete within {ready} h")
+            return match &self.destination {
+                Some(d) => format!(
+                    "{complete} {d} within {ready} h (window {} h)",
+                    self.within_hours
+                ),
+                None if ready < self.within_hours => {
+                    format!("complete within {ready} h (window {} h)", self.within_hours)
+                }
+                None => format!("complete within {ready} h"),
             };
         }
         let short: Vec<String> = self
@@ -275,12 +325,13 @@ impl Evaluation {
             .filter(|l| l.shortfall() > 0)
             .map(|l| format!("{} × {}", group_thousands(l.shortfall()), l.name))
             .collect();
-        let later = match self.complete_hours {
-            Some(h) => format!("; complete at {h} h"),
-            None => "; never complete from mission-capable holdings".into(),
+        let later = match (self.complete_hours, &self.destination) {
+            (Some(h), Some(_)) => format!("; closes at {h} h"),
+            (Some(h), None) => format!("; complete at {h} h"),
+            (None, _) => "; never complete from mission-capable holdings".into(),
         };
         format!(
-            "at most {} % within {} h: short {}{later}",
+            "at most {} %{at} within {} h: short {}{later}",
             percent(self.fill_rate()),
             self.within_hours,
             short.join(", ")
@@ -439,8 +490,10 @@ pub fn evaluate_all(conn: &Db, packages: &[Package], options: &Options) -> Resul
                 left[i] -= q;
             }
         }
+        let mut all = warnings;
+        all.extend(evaluation.warnings.iter().cloned());
         out.push(Evaluation {
-            warnings,
+            warnings: all,
             ..evaluation
         });
     }
@@ -463,13 +516,97 @@ fn snapshot_dates(conn: &Db, on: state::On) -> db::Result<HashMap<String, NaiveD
         .collect())
 }
 
-/// Whether a holding group can serve within `hours`, its lots judged on
-/// the day of issue of the longer of the window and `hours`.
-fn eligible(h: &Held, hours: u32, window: u32, date: NaiveDate) -> bool {
-    let issue = day_of_issue(date, hours.max(window));
+/// Whether a holding group can serve with a notice of at most `hours`,
+/// its lots judged on the day of issue `judge` hours after the date.
+fn eligible(h: &Held, hours: u32, judge: u32, date: NaiveDate) -> bool {
+    let issue = day_of_issue(date, judge);
     matches!(h.status, Status::Fmc | Status::Pmc)
         && h.notice_hours.is_some_and(|n| n <= hours)
         && !(h.ammo && h.expires.is_some_and(|e| e < issue))
+}
+
+/// The way from each depot to a package's destination, as the allocator
+/// reads it; the depots that hold what it needs but have no place in the
+/// movement file are warned about once.
+fn timing(
+    movement: &Movement,
+    destination: &str,
+    held: &[Held],
+    wanted: &dyn Fn(&Held) -> bool,
+    warnings: &mut Vec<String>,
+) -> Result<(Timing, HashMap<String, Leg>)> {
+    let mut timing = Timing::default();
+    let mut legs = HashMap::new();
+    let mut unplaced: Vec<&str> = Vec::new();
+    for h in held.iter().filter(|h| wanted(h)) {
+        if legs.contains_key(&h.depot) || unplaced.contains(&h.depot.as_str()) {
+            continue;
+        }
+        match movement.leg(&h.depot, destination)? {
+            Some(leg) => {
+                timing
+                    .depots
+                    .insert(h.depot.clone(), (leg.hours, movement.rate(&h.depot)));
+                legs.insert(h.depot.clone(), leg);
+            }
+            None => unplaced.push(&h.depot),
+        }
+    }
+    for depot in unplaced {
+        warnings.push(format!(
+            "{depot} holds what the package needs but has no place in {}: it cannot send anything to {destination}",
+            movement.file
+        ));
+    }
+    Ok((timing, legs))
+}
+
+/// When each drawn group leaves its depot: a depot with an issue rate
+/// hands its items over one after another in notice order (lines in file
+/// order within a notice), each taking 24 / rate hours and none before its
+/// notice; bulk lots, and depots without a rate, at their notice. Keyed by
+/// (line, supply index).
+fn departures(
+    taken: &[Vec<(usize, i64)>],
+    supplies: &[Supply],
+    timing: &Timing,
+) -> HashMap<(usize, usize), f64> {
+    let mut queues: HashMap<&str, Vec<(u32, usize, usize, i64)>> = HashMap::new();
+    let mut out = HashMap::new();
+    for (l, t) in taken.iter().enumerate() {
+        for &(s, q) in t {
+            let sup = &supplies[s];
+            match timing.depots.get(&sup.depot) {
+                Some(&(_, Some(_))) if !sup.bulk => {
+                    queues
+                        .entry(&sup.depot)
+                        .or_default()
+                        .push((sup.notice_hours, l, s, q))
+                }
+                _ => {
+                    out.insert((l, s), f64::from(sup.notice_hours));
+                }
+            }
+        }
+    }
+    for (depot, mut queue) in queues {
+        let Some(&(_, Some(rate))) = timing.depots.get(depot) else {
+            continue;
+        };
+        queue.sort_unstable();
+        let step = 24.0 / f64::from(rate);
+        let mut t = 0.0f64;
+        for (notice, l, s, q) in queue {
+            t = t.max(f64::from(notice)) + q as f64 * step;
+            out.insert((l, s), t);
+        }
+    }
+    out
+}
+
+/// Whole hours, rounded up (SPEC §11).
+pub fn hours_up(h: f64) -> u32 {
+    (h - 1e-9).ceil().max(0.0) as u32
 }
 
 /// One package against holdings with `quantities` left: its evaluation,
@@ -500,12 +637,35 @@ fn check(
         })
         .collect();
     let wanted = |h: &Held| demands.iter().any(|d| d.types.contains(&h.type_code));
-    // The supplies within the window, each a holding group's quantity left.
-    let supplies_at = |hours: u32| -> (Vec<Supply>, Vec<usize>) {
+    let mut warnings = Vec::new();
+    // To a destination: the way there from each depot, and its rate.
+    let destination = options.to.clone().or_else(|| package.to.clone());
+    let route = match &destination {
+        None => None,
+        Some(dest) => {
+            let path = options
+                .movement
+                .clone()
+                .or_else(|| package.movement.clone())
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "{}: a destination ({dest}) needs a movement file (--movement FILE, or movement = \"FILE\" in the package)",
+                        package.file
+                    ))
+                })?;
+            let movement = movement::load(&path)?;
+            movement.check_destination(dest)?;
+            Some(timing(&movement, dest, held, &wanted, &mut warnings)?)
+        }
+    };
+    let timing = route.as_ref().map(|r| &r.0);
+    // The supplies with a notice of at most `hours`, lots judged on the
+    // day of issue `judge` hours on, each a holding group's quantity left.
+    let supplies_judged = |hours: u32, judge: u32| -> (Vec<Supply>, Vec<usize>) {
         let mut supplies = Vec::new();
         let mut group = Vec::new();
         for (i, h) in held.iter().enumerate() {
-            if quantities[i] > 0 && wanted(h) && eligible(h, hours, within, date) {
+            if quantities[i] > 0 && wanted(h) && eligible(h, hours, judge, date) {
                 supplies.push(Supply {
                     depot: h.depot.clone(),
                     type_code: h.type_code.clone(),
@@ -519,8 +679,14 @@ fn check(
         }
         (supplies, group)
     };
+    // Beyond the window a lot is judged on its own, later, day of issue.
+    let supplies_at = |hours: u32| supplies_judged(hours, hours.max(within));
+    // To a destination every notice may arrive in time; lots are judged
+    // on the window's day of issue.
+    let anything = || supplies_judged(MAX_NOTICE_HOURS, within).0;
     let (supplies, group) = supplies_at(within);
-    let allocation = allocate(&demands, &supplies, options.search_time);
+    let allocation = allocate_to(&demands, &supplies, timing, within, options.search_time);
+    let leaves = timing.map(|t| departures(&allocation.taken, &supplies, t));
 
     // What each line draws, group by group, then item by item.
     let mut drawn: Vec<(usize, i64)> = Vec::new();
@@ -530,6 +696,20 @@ fn check(
         for &(s, q) in &allocation.taken[l] {
             let h = &held[group[s]];
             drawn.push((group[s], q));
+            let way = match (&leaves, &route) {
+                (Some(leaves), Some((_, legs))) => {
+                    let leg = &legs[&h.depot];
+                    let left = leaves.get(&(l, s)).copied().unwrap_or(0.0);
+                    Some(Way {
+                        leaves_hours: left,
+                        arrives_hours: left + leg.hours,
+                        leg_hours: leg.hours,
+                        leg: leg.kind,
+                        by: leg.by.clone(),
+                    })
+                }
+                _ => None,
+            };
             for (owner, items) in picker.pick(h, q)? {
                 sources.push(Source {
                     depot: h.depot.clone(),
@@ -540,6 +720,7 @@ fn check(
                     quantity: items.iter().map(|i| i.quantity).sum(),
                     notice_hours: h.notice_hours.unwrap_or(0),
                     items,
+                    way: way.clone(),
                 });
             }
         }
@@ -560,14 +741,17 @@ fn check(
             short: None,
         });
     }
-    shortfalls(&mut lines, &demands, held, quantities, within, date);
+    shortfalls(&mut lines, &demands, held, quantities, &drawn, within, date);
 
-    // Complete at some notice beyond the window: the first candidate at
-    // which what is left fills every line (lots judged on each one's own
-    // day of issue, so a later notice can lose what an earlier had).
+    // Complete at some notice (or, to a destination, some hour of
+    // arrival) beyond the window: the first at which what is left fills
+    // every line (lots judged on each one's own day of issue, so a later
+    // notice can lose what an earlier had).
     let needed: i64 = demands.iter().map(|d| d.needed.max(0)).sum();
     let complete_hours = if allocation.filled == needed {
         allocation.best_fill_hours
+    } else if let Some(timing) = timing {
+        closure(&demands, &anything(), timing)
     } else {
         let mut later: Vec<u32> = held
             .iter()
@@ -580,6 +764,18 @@ fn check(
             .into_iter()
             .find(|&h| max_fill(&demands, &supplies_at(h).0, None, u32::MAX) == needed)
     };
+    // The time-phased view: the best of each line by each time.
+    let phases = options
+        .phases
+        .iter()
+        .map(|&p| {
+            let lines = match timing {
+                Some(t) => best_lines(&demands, &anything(), Some(t), p),
+                None => best_lines(&demands, &supplies_at(p).0, None, u32::MAX),
+            };
+            (p, lines)
+        })
+        .collect();
 
     // What the verdict stands on: the snapshots of the depots drawn from,
     // or of every depot holding the package's types when none was.
@@ -617,7 +813,9 @@ fn check(
             depots_exact: allocation.exact,
             data_as_of,
             stale_days: options.stale_days,
-            warnings: Vec::new(),
+            warnings,
+            destination,
+            phases,
         },
         drawn,
     ))
@@ -629,6 +827,7 @@ fn shortfalls(
     demands: &[Demand],
     held: &[Held],
     left: &[i64],
+    drawn: &[(usize, i64)],
     within: u32,
     date: NaiveDate,
 ) {
@@ -648,8 +847,14 @@ fn shortfalls(
                 (Status::Nmcm | Status::Nmcs, _) => s.nmc += q,
                 (_, None) => s.no_notice += q,
                 (_, Some(n)) if n > within => s.beyond_window += q,
-                // In time: what earlier packages took from it.
-                _ => s.elsewhere += q - left[i],
+                // In time: what earlier packages took from it, and (to a
+                // destination) what this one left because it would arrive
+                // too late.
+                _ => {
+                    s.elsewhere += q - left[i];
+                    let taken: i64 = drawn.iter().filter(|d| d.0 == i).map(|d| d.1).sum();
+                    s.arrives_late += left[i] - taken;
+                }
             }
         }
         // In time and drawn by the package's other lines.
@@ -780,4 +985,153 @@ pub fn slips(from: &[Evaluation], to: &[Evaluation]) -> Vec<Slip> {
         });
     }
     out
+}
+
+/// What the loss of some depots does to a package.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loss {
+    /// The depots lost (none: today).
+    pub lost: Vec<String>,
+    pub fill_rate: f64,
+    pub complete: bool,
+    /// When it completes at any notice (closes at the destination), if
+    /// ever.
+    pub complete_hours: Option<u32>,
+}
+
+/// Every depot whose holdings could serve the package, and the package's
+/// fill and completion without each (or, with `pairs`, each two): a `none`
+/// row first, for today. Fill and times only, no tie-break: which depots
+/// would be drawn on does not change what the loss costs.
+pub fn resilience(
+    conn: &Db,
+    package: &Package,
+    options: &Options,
+    pairs: bool,
+) -> Result<(Vec<Loss>, Vec<String>)> {
+    let mut warnings = check_types(conn, package, options)?;
+    let filters = Filters {
+        depots: options.depots.clone(),
+        types: package.type_codes(),
+        categories: Vec::new(),
+        owners: options.owners.clone(),
+    };
+    let mut held = state::held(conn, &filters, options.on())?;
+    held.retain(|h| !options.without.contains(&h.depot));
+    let within = options
+        .within
+        .or(package.within)
+        .unwrap_or(MAX_NOTICE_HOURS);
+    let date = options.date();
+    let demands: Vec<Demand> = package
+        .lines
+        .iter()
+        .map(|l| Demand {
+            needed: l.needed,
+            types: l
+                .types
+                .iter()
+                .map(|(t, _)| t.as_str().to_string())
+                .collect(),
+        })
+        .collect();
+    let wanted = |h: &Held| demands.iter().any(|d| d.types.contains(&h.type_code));
+    let destination = options.to.clone().or_else(|| package.to.clone());
+    let timing = match &destination {
+        None => None,
+        Some(dest) => {
+            let path = options
+                .movement
+                .clone()
+                .or_else(|| package.movement.clone())
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "{}: a destination ({dest}) needs a movement file (--movement FILE, or movement = \"FILE\" in the package)",
+                        package.file
+                    ))
+                })?;
+            let movement = movement::load(&path)?;
+            movement.check_destination(dest)?;
+            Some(timing(&movement, dest, &held, &wanted, &mut warnings)?.0)
+        }
+    };
+    let needed: i64 = demands.iter().map(|d| d.needed.max(0)).sum();
+    let supply = |h: &Held| Supply {
+        depot: h.depot.clone(),
+        type_code: h.type_code.clone(),
+        notice_hours: h.notice_hours.unwrap_or(0),
+        pmc: h.status == Status::Pmc,
+        bulk: h.ammo,
+        quantity: h.quantity,
+    };
+    let judge = |lost: &[String]| -> Loss {
+        let keep = |h: &&Held| wanted(h) && !lost.contains(&h.depot);
+        let at = |hours: u32, judged: u32| -> Vec<Supply> {
+            held.iter()
+                .filter(keep)
+                .filter(|h| eligible(h, hours, judged, date))
+                .map(supply)
+                .collect()
+        };
+        let lines = best_lines(&demands, &at(within, within), timing.as_ref(), within);
+        let fill_rate = demands
+            .iter()
+            .zip(&lines)
+            .map(|(d, &x)| {
+                if d.needed > 0 {
+                    x as f64 / d.needed as f64
+                } else {
+                    1.0
+                }
+            })
+            .fold(1.0, f64::min);
+        let complete = demands.iter().zip(&lines).all(|(d, &x)| x >= d.needed);
+        let complete_hours = match &timing {
+            Some(t) => closure(&demands, &at(MAX_NOTICE_HOURS, within), t),
+            None => {
+                let mut notices: Vec<u32> = held
+                    .iter()
+                    .filter(keep)
+                    .filter_map(|h| h.notice_hours)
+                    .collect();
+                notices.sort_unstable();
+                notices.dedup();
+                notices
+                    .into_iter()
+                    .find(|&n| max_fill(&demands, &at(n, n.max(within)), None, u32::MAX) == needed)
+            }
+        };
+        Loss {
+            lost: lost.to_vec(),
+            fill_rate,
+            complete,
+            complete_hours,
+        }
+    };
+    let mut depots: Vec<String> = held
+        .iter()
+        .filter(|h| wanted(h) && matches!(h.status, Status::Fmc | Status::Pmc))
+        .map(|h| h.depot.clone())
+        .collect();
+    depots.sort();
+    depots.dedup();
+    let mut out = vec![judge(&[])];
+    for (i, a) in depots.iter().enumerate() {
+        out.push(judge(std::slice::from_ref(a)));
+        if pairs {
+            for b in &depots[i + 1..] {
+                out.push(judge(&[a.clone(), b.clone()]));
+            }
+        }
+    }
+    // Worst first after today: the lowest fill, then the latest (never
+    // the latest of all), then by name.
+    let late = |l: &Loss| l.complete_hours.map_or(u32::MAX, |h| h);
+    out[1..].sort_by(|a, b| {
+        a.fill_rate
+            .total_cmp(&b.fill_rate)
+            .then(late(b).cmp(&late(a)))
+            .then(a.lost.cmp(&b.lost))
+    });
+    Ok((out, warnings))
 }

@@ -121,9 +121,10 @@ fn the_brief_shows_each_package_worst_first() {
         .nth(1)
         .expect("package section");
     let order: Vec<usize> = [
-        "Armoured brigade set",
-        "Mechanised battlegroup",
-        "Spearhead company team",
+        "Spearhead company team, to the assembly area east<",
+        "Armoured brigade set<",
+        "Mechanised battlegroup<",
+        "Spearhead company team<",
     ]
     .iter()
     .map(|p| section.find(p).unwrap_or_else(|| panic!("{p} missing")))

@@ -4,6 +4,7 @@
 mod brief;
 mod bulk;
 mod cli;
+mod closure;
 mod crash;
 mod dialects;
 mod encodings;

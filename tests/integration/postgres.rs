@@ -69,6 +69,7 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
     let packages = f(&fixtures().join("packages"));
     let spearhead = f(&fixtures().join("packages/spearhead-company-team.toml"));
     let battlegroup = f(&fixtures().join("packages/mechanised-battlegroup.toml"));
+    let to_east = f(&fixtures().join("packages/spearhead-to-assembly-area.toml"));
     let commands: Vec<Vec<&str>> = vec![
         vec!["report"],
         vec!["report", "--by", "depot,type"],
@@ -88,6 +89,9 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
         vec!["changes"],
         vec!["changes", "--items"],
         vec!["changes", "--packages", &packages],
+        vec!["package", "check", &to_east, "--phases"],
+        vec!["package", "resilience", &to_east, "--pairs"],
+        vec!["package", "resilience", &battlegroup],
         vec!["watch", "--today", "2026-11-20"],
         vec![
             "trace",
