@@ -106,7 +106,7 @@ pub fn max_fill(
     deadline: u32,
 ) -> i64 {
     let mut p = Problem::new(demands, supplies);
-    p.timing = timing;
+    p.set_timing(timing);
     p.deadline = deadline;
     let all: Vec<usize> = (0..supplies.len()).collect();
     p.network(&all, &|_, _| true, &vec![0; demands.len()])
@@ -121,26 +121,7 @@ pub fn max_fill(
 pub fn closure(demands: &[Demand], supplies: &[Supply], timing: &Timing) -> Option<u32> {
     let needed: i64 = demands.iter().map(|d| d.needed.max(0)).sum();
     let (pools, _) = pool(supplies, |s| pool_key(s, Some(timing)));
-    let latest = pools
-        .iter()
-        .filter_map(|s| {
-            let &(leg, rate) = timing.depots.get(&s.depot)?;
-            let queue = match rate {
-                Some(r) if !s.bulk => {
-                    // Every item of the depot handed over after this one.
-                    let items: i64 = pools
-                        .iter()
-                        .filter(|o| o.depot == s.depot && !o.bulk)
-                        .map(|o| o.quantity)
-                        .sum();
-                    items as f64 * 24.0 / f64::from(r)
-                }
-                _ => 0.0,
-            };
-            Some(f64::from(s.notice_hours) + queue + leg)
-        })
-        .fold(0.0f64, f64::max);
-    let upper = (latest.ceil() as u64).min(u64::from(u32::MAX - 1)) as u32 + 1;
+    let upper = latest_arrival(&pools, timing);
     let full = |t: u32| max_fill(demands, &pools, Some(timing), t) == needed;
     if !full(upper) {
         return None;
@@ -168,19 +149,133 @@ pub fn best_lines(
 ) -> Vec<i64> {
     let (pools, _) = pool(supplies, |s| pool_key(s, timing));
     let mut p = Problem::new(demands, &pools);
-    p.timing = timing;
+    p.set_timing(timing);
     p.deadline = deadline;
     let all: Vec<usize> = (0..pools.len()).collect();
-    p.best = p
-        .network(&all, &|_, _| true, &vec![0; demands.len()])
+    p.best_lines_in(&all)
+}
+
+/// For each set of lost depots: the best fill of each line by `window`
+/// (of `in_window`, what may serve within it), and when every line could
+/// be complete at any later time (of `any`: to a destination, the first
+/// hour of closure; without one, the first notice) — none if never. The
+/// supplies are pooled and looked up once for all the losses, each loss
+/// a subset of them: a pair of depots costs a few max flows, not a new
+/// problem.
+pub fn losses(
+    demands: &[Demand],
+    in_window: &[Supply],
+    any: &[Supply],
+    timing: Option<&Timing>,
+    window: u32,
+    lost: &[Vec<String>],
+) -> Vec<(Vec<i64>, Option<u32>)> {
+    let key = |s: &Supply| (s.depot.clone(), s.type_code.clone(), s.notice_hours, s.bulk);
+    let (near, _) = pool(in_window, key);
+    let (all, _) = pool(any, key);
+    let mut fill = Problem::new(demands, &near);
+    fill.set_timing(timing);
+    fill.deadline = window;
+    let mut later = Problem::new(demands, &all);
+    later.set_timing(timing);
+    let needed: i64 = demands.iter().map(|d| d.needed.max(0)).sum();
+    let upper = timing.map_or(0, |t| latest_arrival(&all, t));
+    let mut notices: Vec<u32> = all.iter().map(|s| s.notice_hours).collect();
+    notices.sort_unstable();
+    notices.dedup();
+    // A line that gets nothing from every depot gets nothing whatever is
+    // lost: every loss leaves the package at 0 % and never complete.
+    let every_near: Vec<usize> = (0..near.len()).collect();
+    let empty_line = (0..demands.len()).any(|l| {
+        demands[l].needed > 0
+            && fill
+                .network(&every_near, &|d, _| d == l, &vec![0; demands.len()])
+                .net
+                .max_flow(SOURCE, SINK)
+                == 0
+    });
+    // What no depot's loss can make complete, none is.
+    let everything: Vec<usize> = (0..all.len()).collect();
+    later.deadline = upper;
+    let ever = later
+        .network(&everything, &|_, _| true, &vec![0; demands.len()])
         .net
-        .max_flow(SOURCE, SINK);
-    if p.best == 0 {
-        return vec![0; demands.len()];
+        .max_flow(SOURCE, SINK)
+        == needed;
+    lost.iter()
+        .map(|gone| {
+            let keep = |pools: &[Supply]| -> Vec<usize> {
+                (0..pools.len())
+                    .filter(|&i| !gone.contains(&pools[i].depot))
+                    .collect()
+            };
+            let lines = if empty_line {
+                vec![0; demands.len()]
+            } else {
+                fill.best_lines_in(&keep(&near))
+            };
+            let used = keep(&all);
+            let full = |p: &mut Problem, used: &[usize]| {
+                p.network(used, &|_, _| true, &vec![0; demands.len()])
+                    .net
+                    .max_flow(SOURCE, SINK)
+                    == needed
+            };
+            let complete = match timing {
+                _ if !ever => None,
+                Some(_) => {
+                    later.deadline = upper;
+                    if full(&mut later, &used) {
+                        let (mut lo, mut hi) = (0u32, upper);
+                        while lo < hi {
+                            let mid = lo + (hi - lo) / 2;
+                            later.deadline = mid;
+                            if full(&mut later, &used) {
+                                hi = mid;
+                            } else {
+                                lo = mid + 1;
+                            }
+                        }
+                        Some(lo)
+                    } else {
+                        None
+                    }
+                }
+                None => {
+                    let within = |n: u32| -> Vec<usize> {
+                        used.iter()
+                            .copied()
+                            .filter(|&i| all[i].notice_hours <= n)
+                            .collect()
+                    };
+                    let i = notices.partition_point(|&n| !full(&mut later, &within(n)));
+                    notices.get(i).copied()
+                }
+            };
+            (lines, complete)
+        })
+        .collect()
+}
+
+/// The last hour any of these supplies could arrive: its notice, every
+/// item of its depot handed over before it, and its leg.
+fn latest_arrival(pools: &[Supply], timing: &Timing) -> u32 {
+    let mut items: HashMap<&str, i64> = HashMap::new();
+    for s in pools.iter().filter(|s| !s.bulk) {
+        *items.entry(&s.depot).or_insert(0) += s.quantity;
     }
-    p.guarantee = p.weakest_line_guarantee(&all);
-    let (_, taken, _) = p.cheapest(&all, &Shape::anything(demands.len()));
-    taken.iter().map(|t| t.iter().map(|x| x.1).sum()).collect()
+    let latest = pools
+        .iter()
+        .filter_map(|s| {
+            let &(leg, rate) = timing.depots.get(&s.depot)?;
+            let queue = match rate {
+                Some(r) if !s.bulk => items[s.depot.as_str()] as f64 * 24.0 / f64::from(r),
+                _ => 0.0,
+            };
+            Some(f64::from(s.notice_hours) + queue + leg)
+        })
+        .fold(0.0f64, f64::max);
+    (latest.ceil() as u64).min(u64::from(u32::MAX - 1)) as u32 + 1
 }
 
 /// The key supplies are pooled by for questions of how much and how
@@ -213,7 +308,7 @@ pub fn allocate_to(
     // whatever the number of depots.
     let (pools, _) = pool(supplies, |s| pool_key(s, timing));
     let mut fill = Problem::new(demands, &pools);
-    fill.timing = timing;
+    fill.set_timing(timing);
     fill.deadline = window;
     let all: Vec<usize> = (0..pools.len()).collect();
     fill.best = fill
@@ -287,7 +382,7 @@ pub fn allocate_to(
     shape_problem.best = fill.best;
     shape_problem.guarantee = fill.guarantee.clone();
     shape_problem.least = fill.least_per_line(&within(ready));
-    shape_problem.timing = timing;
+    shape_problem.set_timing(timing);
     shape_problem.deadline = ready;
     let everywhere: Vec<usize> = (0..places.len()).collect();
     let mut search = Search::new(&shape_problem, &everywhere, deadline);
@@ -300,7 +395,7 @@ pub fn allocate_to(
     let mut exact_problem = Problem::new(demands, supplies);
     exact_problem.best = fill.best;
     exact_problem.guarantee = fill.guarantee;
-    exact_problem.timing = timing;
+    exact_problem.set_timing(timing);
     exact_problem.deadline = ready;
     let used: Vec<usize> = (0..supplies.len())
         .filter(|&i| timing.is_some() || supplies[i].notice_hours <= ready)
@@ -377,6 +472,11 @@ struct Problem<'a> {
     /// must arrive.
     timing: Option<&'a Timing>,
     deadline: u32,
+    /// Per supply, with a destination: its depot's index, leg hours and
+    /// rate (None: its depot has no way there) — looked up once, not at
+    /// every network built.
+    ways: Vec<Option<(usize, f64, Option<u32>)>>,
+    depot_count: usize,
 }
 
 impl<'a> Problem<'a> {
@@ -399,7 +499,58 @@ impl<'a> Problem<'a> {
             least: vec![0; demands.len()],
             timing: None,
             deadline: u32::MAX,
+            ways: Vec::new(),
+            depot_count: 0,
         }
+    }
+
+    /// The best fill of each line with the supplies `used`: an allocation
+    /// of the best total whose weakest line is filled best (any such: a
+    /// max flow, the guarantees pushed first, no cost to minimise).
+    fn best_lines_in(&mut self, used: &[usize]) -> Vec<i64> {
+        let lines = self.demands.len();
+        self.best = self
+            .network(used, &|_, _| true, &vec![0; lines])
+            .net
+            .max_flow(SOURCE, SINK);
+        if self.best == 0 {
+            return vec![0; lines];
+        }
+        self.guarantee = self.weakest_line_guarantee(used);
+        let mut b = self.network(used, &|_, _| true, &self.guarantee);
+        for &(e, _) in &b.extra {
+            b.net.set_cap(e, 0);
+        }
+        b.net.max_flow(SOURCE, SINK);
+        for &(e, cap) in &b.extra {
+            b.net.set_cap(e, cap);
+        }
+        b.net.max_flow(SOURCE, SINK);
+        let mut out = vec![0; lines];
+        for &(e, d, _, _) in &b.assignments {
+            out[d] += b.net.flow(e);
+        }
+        out
+    }
+
+    fn set_timing(&mut self, timing: Option<&'a Timing>) {
+        self.timing = timing;
+        let Some(timing) = timing else {
+            self.ways.clear();
+            return;
+        };
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        self.ways = self
+            .supplies
+            .iter()
+            .map(|s| {
+                let &(leg, rate) = timing.depots.get(&s.depot)?;
+                let n = index.len();
+                let i = *index.entry(s.depot.as_str()).or_insert(n);
+                Some((i, leg, rate))
+            })
+            .collect();
+        self.depot_count = index.len();
     }
 
     /// The least each line gets in any allocation of the best total: the
@@ -448,7 +599,8 @@ impl<'a> Problem<'a> {
         // chain of its notices: each notice node into the next-smaller
         // one, with the capacity of what can have been handed over and
         // arrived by the deadline (DESIGN).
-        let mut chains: HashMap<&str, Vec<(u32, usize)>> = HashMap::new();
+        let mut chains: Vec<Vec<(u32, usize)>> = vec![Vec::new(); self.depot_count];
+        let mut chain_ways: Vec<(f64, u32)> = vec![(0.0, 0); self.depot_count];
         for (k, &s) in used.iter().enumerate() {
             let supply = &self.supplies[s];
             let node = 2 + lines + k;
@@ -466,17 +618,18 @@ impl<'a> Problem<'a> {
                     b.assignments.push((e, d, s, cost));
                 }
             }
-            let Some(timing) = self.timing else {
+            if self.timing.is_none() {
                 b.net.edge(node, SINK, supply.quantity, FREE);
                 continue;
-            };
+            }
             // A depot with no way there sends nothing.
-            let Some(&(leg, rate)) = timing.depots.get(&supply.depot) else {
+            let Some((depot, leg, rate)) = self.ways[s] else {
                 continue;
             };
             match rate {
-                Some(_) if !supply.bulk => {
-                    let chain = chains.entry(&supply.depot).or_default();
+                Some(rate) if !supply.bulk => {
+                    let chain = &mut chains[depot];
+                    chain_ways[depot] = (leg, rate);
                     let link = match chain.iter().find(|(n, _)| *n == supply.notice_hours) {
                         Some(&(_, link)) => link,
                         None => {
@@ -494,10 +647,7 @@ impl<'a> Problem<'a> {
                 }
             }
         }
-        for (depot, mut chain) in chains {
-            let Some(&(leg, Some(rate))) = self.timing.and_then(|t| t.depots.get(depot)) else {
-                continue;
-            };
+        for (mut chain, (leg, rate)) in chains.into_iter().zip(chain_ways) {
             chain.sort_unstable();
             for i in (0..chain.len()).rev() {
                 let (notice, link) = chain[i];
@@ -554,9 +704,27 @@ impl<'a> Problem<'a> {
                 .map(|&n| ((lambda * n as f64).ceil() as i64).min(n))
                 .collect()
         };
+        // No line can be filled beyond what it could get alone: a line that
+        // can get nothing makes the weakest fill 0 at once.
+        let mut hi = 1.0f64;
+        for (l, &n) in needed.iter().enumerate() {
+            if n > 0 {
+                let alone = self
+                    .network(used, &|d, _| d == l, &vec![0; self.demands.len()])
+                    .net
+                    .max_flow(SOURCE, SINK);
+                hi = hi.min(alone as f64 / n as f64);
+            }
+        }
+        if hi <= 0.0 {
+            return vec![0; self.demands.len()];
+        }
+        if self.reaches_with(used, &|_, _| true, &at(hi)) {
+            return at(hi);
+        }
         // Bisection from below: `lo` always feasible. 50 halvings resolve
         // any two fills of lines up to 10^9 apart.
-        let (mut lo, mut hi) = (0.0f64, 1.0f64);
+        let mut lo = 0.0f64;
         for _ in 0..50 {
             let mid = (lo + hi) / 2.0;
             if self.reaches_with(used, &|_, _| true, &at(mid)) {
@@ -597,23 +765,10 @@ impl<'a> Problem<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Shape {
     lines: Vec<(Vec<String>, Vec<String>)>,
-    /// Every line may draw on anything (no shape chosen).
-    any: bool,
 }
 
 impl Shape {
-    /// Every line may draw on anything.
-    fn anything(lines: usize) -> Shape {
-        Shape {
-            lines: vec![(Vec::new(), Vec::new()); lines],
-            any: true,
-        }
-    }
-
     fn allows(&self, line: usize, s: &Supply) -> bool {
-        if self.any {
-            return true;
-        }
         let (depots, types) = &self.lines[line];
         depots.binary_search(&s.depot).is_ok() && types.binary_search(&s.type_code).is_ok()
     }
@@ -925,7 +1080,6 @@ impl<'p, 'a> Search<'p, 'a> {
 
     fn shape(&self, lines: &[(Vec<usize>, Vec<String>)]) -> Shape {
         Shape {
-            any: false,
             lines: lines
                 .iter()
                 .map(|(d, t)| {

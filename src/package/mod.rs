@@ -20,7 +20,7 @@ use crate::known;
 use crate::model::{MAX_NOTICE_HOURS, Status};
 use crate::output::group_thousands;
 use crate::state::{self, Filters, Held};
-use allocate::{Demand, Supply, Timing, allocate_to, best_lines, closure, max_fill};
+use allocate::{Demand, Supply, Timing, allocate_to, best_lines, closure, losses, max_fill};
 use file::Package;
 pub use items::Item;
 use movement::{Leg, LegKind, Movement};
@@ -1055,7 +1055,6 @@ pub fn resilience(
             Some(timing(&movement, dest, &held, &wanted, &mut warnings)?.0)
         }
     };
-    let needed: i64 = demands.iter().map(|d| d.needed.max(0)).sum();
     let supply = |h: &Held| Supply {
         depot: h.depot.clone(),
         type_code: h.type_code.clone(),
@@ -1064,49 +1063,12 @@ pub fn resilience(
         bulk: h.ammo,
         quantity: h.quantity,
     };
-    let judge = |lost: &[String]| -> Loss {
-        let keep = |h: &&Held| wanted(h) && !lost.contains(&h.depot);
-        let at = |hours: u32, judged: u32| -> Vec<Supply> {
-            held.iter()
-                .filter(keep)
-                .filter(|h| eligible(h, hours, judged, date))
-                .map(supply)
-                .collect()
-        };
-        let lines = best_lines(&demands, &at(within, within), timing.as_ref(), within);
-        let fill_rate = demands
-            .iter()
-            .zip(&lines)
-            .map(|(d, &x)| {
-                if d.needed > 0 {
-                    x as f64 / d.needed as f64
-                } else {
-                    1.0
-                }
-            })
-            .fold(1.0, f64::min);
-        let complete = demands.iter().zip(&lines).all(|(d, &x)| x >= d.needed);
-        let complete_hours = match &timing {
-            Some(t) => closure(&demands, &at(MAX_NOTICE_HOURS, within), t),
-            None => {
-                let mut notices: Vec<u32> = held
-                    .iter()
-                    .filter(keep)
-                    .filter_map(|h| h.notice_hours)
-                    .collect();
-                notices.sort_unstable();
-                notices.dedup();
-                notices
-                    .into_iter()
-                    .find(|&n| max_fill(&demands, &at(n, n.max(within)), None, u32::MAX) == needed)
-            }
-        };
-        Loss {
-            lost: lost.to_vec(),
-            fill_rate,
-            complete,
-            complete_hours,
-        }
+    // Lots judged on the window's day of issue throughout.
+    let at = |hours: u32| -> Vec<Supply> {
+        held.iter()
+            .filter(|h| wanted(h) && eligible(h, hours, within, date))
+            .map(supply)
+            .collect()
     };
     let mut depots: Vec<String> = held
         .iter()
@@ -1115,15 +1077,43 @@ pub fn resilience(
         .collect();
     depots.sort();
     depots.dedup();
-    let mut out = vec![judge(&[])];
+    let mut lost: Vec<Vec<String>> = vec![Vec::new()];
     for (i, a) in depots.iter().enumerate() {
-        out.push(judge(std::slice::from_ref(a)));
+        lost.push(vec![a.clone()]);
         if pairs {
             for b in &depots[i + 1..] {
-                out.push(judge(&[a.clone(), b.clone()]));
+                lost.push(vec![a.clone(), b.clone()]);
             }
         }
     }
+    let results = losses(
+        &demands,
+        &at(within),
+        &at(MAX_NOTICE_HOURS),
+        timing.as_ref(),
+        within,
+        &lost,
+    );
+    let mut out: Vec<Loss> = lost
+        .into_iter()
+        .zip(results)
+        .map(|(lost, (lines, complete_hours))| Loss {
+            lost,
+            fill_rate: demands
+                .iter()
+                .zip(&lines)
+                .map(|(d, &x)| {
+                    if d.needed > 0 {
+                        x as f64 / d.needed as f64
+                    } else {
+                        1.0
+                    }
+                })
+                .fold(1.0, f64::min),
+            complete: demands.iter().zip(&lines).all(|(d, &x)| x >= d.needed),
+            complete_hours,
+        })
+        .collect();
     // Worst first after today: the lowest fill, then the latest (never
     // the latest of all), then by name.
     let late = |l: &Loss| l.complete_hours.map_or(u32::MAX, |h| h);
