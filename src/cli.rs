@@ -93,6 +93,8 @@ Examples:
   stockpile report --html brief.html       a one-page brief to print or send
   stockpile report --by depot,type --xlsx readiness.xlsx
   stockpile report --html brief.html --packages fixtures/packages/
+  stockpile report --html brief.html --packages fixtures/packages/ \\
+      --movement fixtures/movement.toml --to AA-EAST    with a map and each package's closure
 
 Levels: R1 MC rate >= 90 %, R2 >= 70 %, R3 >= 60 %, R4 below. S1 fill >= 90 %,
 S2 >= 80 %, S3 >= 65 %, S4 below. Overall level: the worse of the two.")]
@@ -314,6 +316,14 @@ pub struct ReportArgs {
     /// With --html: add each force package in DIR (*.toml) with its fill and ready time
     #[arg(long, value_name = "DIR", requires = "html")]
     pub packages: Option<std::path::PathBuf>,
+    /// With --html: draw the depots on a map at their positions in the movement
+    /// file FILE, with their ways to the destinations, and time the packages by it
+    #[arg(long, value_name = "FILE", requires = "html")]
+    pub movement: Option<std::path::PathBuf>,
+    /// With --packages: every package's times by arrival at DEST (default: each
+    /// package's own `to`)
+    #[arg(long, value_name = "DEST", requires = "packages")]
+    pub to: Option<String>,
     /// Write the table as a workbook (.xlsx) to FILE: typed cells, levels coloured
     #[arg(long, value_name = "FILE", conflicts_with = "html")]
     pub xlsx: Option<std::path::PathBuf>,

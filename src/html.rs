@@ -33,6 +33,8 @@ pub struct Brief {
     /// What needs attention, and the day it was judged by.
     pub attention: Vec<crate::attention::Attention>,
     pub today: String,
+    /// Depots and destinations at their positions (`--movement FILE`).
+    pub map: Option<crate::map::Map>,
 }
 
 /// How many rows of each list the page shows (the full lists are a
@@ -141,15 +143,22 @@ fn bar_chart(aria: &str, bars: &[Bar], label_w: usize, value_w: usize, ticks: &[
             height - 4
         );
     }
+    // About 7 units a character at 12 px: a longer label is cut, and
+    // named in full in its tooltip.
+    let most = (label_w / 7).max(8);
     for (i, b) in bars.iter().enumerate() {
         let y = i * row_h;
+        let label = match short_label(&b.label, most) {
+            cut if cut != b.label => format!("{}<title>{}</title>", esc(&cut), esc(&b.label)),
+            _ => esc(&b.label),
+        };
         let w = (b.rate.clamp(0.0, 1.0) * bar_w as f64).round() as usize;
         let _ = write!(
             svg,
             "<text x=\"{}\" y=\"{}\" class=\"lab\">{}</text><rect x=\"{label_w}\" y=\"{}\" width=\"{w}\" height=\"{}\" class=\"bar {}\"/><text x=\"{}\" y=\"{}\" class=\"val\">{}</text>",
             label_w - 6,
             y + 15,
-            esc(&b.label),
+            label,
             y + 3,
             row_h - 6,
             b.class,
@@ -175,16 +184,33 @@ fn chart(groups: &[Group]) -> String {
     bar_chart("MC rate by depot", &bars, 130, 70, &[60, 70, 90])
 }
 
+/// A label cut to `most` characters with an ellipsis, so a long name
+/// does not run off the chart (the list beneath names it in full).
+fn short_label(text: &str, most: usize) -> String {
+    if text.chars().count() <= most {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(most - 1).collect();
+    cut.push('…');
+    cut
+}
+
 /// Each package's fill as a bar, worst first, with its ready time.
 fn package_chart(packages: &[crate::package::Evaluation]) -> String {
     let bars: Vec<Bar> = packages
         .iter()
         .map(|p| {
             let fill = p.fill_rate();
-            let ready = match (p.ready_within_hours(), p.complete_hours) {
-                (Some(h), _) => format!("ready in {h} h"),
-                (None, Some(h)) => format!("short within {} h, complete at {h} h", p.within_hours),
-                (None, None) => format!("short within {} h", p.within_hours),
+            let ready = match (p.ready_within_hours(), p.complete_hours, &p.destination) {
+                (Some(h), _, None) => format!("ready in {h} h"),
+                (Some(h), _, Some(d)) => format!("closes on {d} in {h} h"),
+                (None, Some(h), None) => {
+                    format!("short within {} h, complete at {h} h", p.within_hours)
+                }
+                (None, Some(h), Some(d)) => {
+                    format!("short within {} h, closes on {d} at {h} h", p.within_hours)
+                }
+                (None, None, _) => format!("short within {} h", p.within_hours),
             };
             Bar {
                 label: p.name.clone(),
@@ -200,6 +226,122 @@ fn package_chart(packages: &[crate::package::Evaluation]) -> String {
         })
         .collect();
     bar_chart("Package fill", &bars, 230, 190, &[])
+}
+
+/// A package's fill against hours (SPEC §11's time-phased view): each
+/// phase's best, held until the next, with the window and the closure
+/// marked. Fill is the weakest line's, as everywhere.
+fn closure_chart(p: &crate::package::Evaluation) -> String {
+    let fill = |lines: &[i64]| p.fill_of(lines).clamp(0.0, 1.0);
+    let mut points: Vec<(u32, f64)> = p.phases.iter().map(|(h, l)| (*h, fill(l))).collect();
+    // The closure is a point of the curve too: complete from then on.
+    if let Some(c) = p.complete_hours {
+        points.push((c, 1.0));
+        points.sort_by_key(|q| q.0);
+        points.dedup_by_key(|q| q.0);
+    }
+    if points.is_empty() {
+        return String::new();
+    }
+    let last = points.last().map_or(0, |q| q.0);
+    let end = last.max(p.within_hours).max(p.complete_hours.unwrap_or(0)) as f64 * 1.08;
+    let (left, top, w, h) = (44.0, 10.0, 600.0, 150.0);
+    let x = |hours: f64| left + w * hours / end;
+    let y = |rate: f64| top + h * (1.0 - rate);
+    let mut svg = format!(
+        "<svg role=\"img\" aria-label=\"{} closure\" viewBox=\"0 0 {} {}\" width=\"100%\" class=\"closure\">",
+        esc(&p.name),
+        left + w + 80.0,
+        top + h + 34.0
+    );
+    for t in [0.0, 0.5, 1.0] {
+        let _ = write!(
+            svg,
+            "<line x1=\"{left}\" y1=\"{y0:.1}\" x2=\"{x1:.1}\" y2=\"{y0:.1}\" class=\"grid\"/><text x=\"{lx}\" y=\"{ly:.1}\" class=\"lab\">{pc:.0}%</text>",
+            y0 = y(t),
+            x1 = left + w,
+            lx = left - 6.0,
+            ly = y(t) + 4.0,
+            pc = t * 100.0
+        );
+    }
+    // The step: flat from each time to the next, then up (or down, when a
+    // lot expires in between).
+    let mut d = String::new();
+    for (i, &(hours, rate)) in points.iter().enumerate() {
+        let (px, py) = (x(hours as f64), y(rate));
+        if i == 0 {
+            let _ = write!(d, "M{px:.1},{py:.1}");
+        } else {
+            let _ = write!(d, "H{px:.1}V{py:.1}");
+        }
+    }
+    let _ = write!(d, "H{:.1}", left + w);
+    let _ = write!(svg, "<path d=\"{d}\" class=\"step\"/>");
+    // Hour labels under the axis, none crowding the one before or the
+    // closure's own mark.
+    let mut labelled: Vec<f64> = p.complete_hours.map(|c| x(c as f64)).into_iter().collect();
+    for &(hours, rate) in &points {
+        let px = x(hours as f64);
+        let crowded = labelled.iter().any(|&q| (q - px).abs() < 22.0);
+        if !crowded {
+            labelled.push(px);
+        }
+        let _ = write!(
+            svg,
+            "<circle cx=\"{px:.1}\" cy=\"{:.1}\" r=\"3\" class=\"step-point\"><title>{hours} h: {}</title></circle>",
+            y(rate),
+            pct(Some(rate)),
+        );
+        if !crowded {
+            let _ = write!(
+                svg,
+                "<text x=\"{px:.1}\" y=\"{}\" class=\"tick\">{hours}</text>",
+                top + h + 14.0
+            );
+        }
+    }
+    // The window's label at the top, the closure's below it (they may
+    // stand close together), each hour under the axis.
+    let mark = |svg: &mut String, hours: u32, class: &str, label: &str, row: f64| {
+        let mx = x(hours as f64);
+        let _ = write!(
+            svg,
+            "<line x1=\"{mx:.1}\" y1=\"{top}\" x2=\"{mx:.1}\" y2=\"{}\" class=\"{class}\"/><text x=\"{:.1}\" y=\"{}\" class=\"mark\">{}</text>",
+            top + h,
+            mx + 3.0,
+            top + 10.0 + row * 14.0,
+            esc(label)
+        );
+    };
+    mark(
+        &mut svg,
+        p.within_hours,
+        "window",
+        &format!("window {} h", p.within_hours),
+        0.0,
+    );
+    if let Some(c) = p.complete_hours {
+        let what = if p.destination.is_some() {
+            "closes"
+        } else {
+            "complete"
+        };
+        mark(&mut svg, c, "closes", &format!("{what} {c} h"), 1.0);
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{}\" class=\"tick\">{c}</text>",
+            x(c as f64),
+            top + h + 14.0
+        );
+    }
+    let _ = write!(
+        svg,
+        "<text x=\"{}\" y=\"{}\" class=\"tick\">hours after the order to move</text></svg>",
+        left + w / 2.0,
+        top + h + 30.0
+    );
+    svg
 }
 
 /// What can move of one category within one window: items of items, and
@@ -488,6 +630,22 @@ pub fn render(b: &Brief) -> String {
         expired = t.ammo_expired,
     );
 
+    if let Some(map) = &b.map {
+        let dests: Vec<&str> = map.destinations.iter().map(|d| d.code.as_str()).collect();
+        let title = if dests.is_empty() {
+            "Depots".to_string()
+        } else {
+            format!("Depots and the way to {}", dests.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "<section id=\"map\"><h2>{}</h2>{}{}</section>",
+            esc(&title),
+            crate::map::svg(map),
+            crate::map::legend(map)
+        );
+    }
+
     out.push_str("<section><h2>MC rate by depot</h2>");
     out.push_str(&chart(&b.by_depot));
     out.push_str("</section>\n");
@@ -517,7 +675,20 @@ pub fn render(b: &Brief) -> String {
                 esc(&p.verdict())
             );
         }
-        out.push_str("</ul></section>\n");
+        out.push_str("</ul>");
+        for p in b.packages.iter().filter(|p| !p.phases.is_empty()) {
+            let by = match &p.destination {
+                Some(d) => format!("arrived at {d}"),
+                None => "issued at the gates".into(),
+            };
+            let _ = write!(
+                out,
+                "<h3>{}: fill {by} (its weakest line), by hour</h3>{}",
+                esc(&p.name),
+                closure_chart(p)
+            );
+        }
+        out.push_str("</section>\n");
     }
 
     let _ = write!(
@@ -599,5 +770,10 @@ th:first-child,thead th,th[scope=row],td.t{text-align:left}thead th{background:#
 .l1{color:#1a7f37}.l2{color:#9a6700}.l3{color:#bc4c00}.l4{color:#cf222e}.lvl{font-weight:700}\
 .bar.l1{fill:#2da44e}.bar.l2{fill:#d4a72c}.bar.l3{fill:#e16f24}.bar.l4{fill:#cf222e}.bar{fill:#8c959f}\
 .lab{text-anchor:end;font-size:12px}.val{font-size:12px}.tick{font-size:10px;text-anchor:middle;fill:#555}.th{stroke:#999;stroke-dasharray:3 3}\
+.sea{fill:#eef3f8}.land{fill:#fbfbf8;stroke:#9aa5b1;stroke-width:.6;stroke-linejoin:round}\
+.pin{fill:#8c959f;fill-opacity:.85;stroke:#fff;stroke-width:1.2}.pin.l1{fill:#2da44e}.pin.l2{fill:#d4a72c}.pin.l3{fill:#e16f24}.pin.l4{fill:#cf222e}\
+.name{font-size:12px;paint-order:stroke;stroke:#fff;stroke-width:3px}.dest{fill:#1b1f24}.dest-name{font-weight:700}\
+.leg{stroke:#6e8bb0;stroke-width:1.4;fill:none}.leg.estimate{stroke-dasharray:6 4}.leg.used{stroke:#1f4e8c;stroke-width:3}.hours{font-size:11px;fill:#1f4e8c;paint-order:stroke;stroke:#fff;stroke-width:3px}.legend{color:#555;font-size:.85rem}.legend svg{vertical-align:middle}\
+.grid{stroke:#e3e6ea}.step{fill:none;stroke:#1f4e8c;stroke-width:2.2}.step-point{fill:#1f4e8c}.window{stroke:#9a6700;stroke-dasharray:4 3}.closes{stroke:#1a7f37}.mark{font-size:11px;fill:#333}\
 footer{margin-top:2rem;color:#555;font-size:.85rem}\
 @media print{body{margin:0;max-width:none;font-size:11px}.page{break-before:page}section{break-inside:avoid}}";

@@ -12,6 +12,7 @@ pub mod error;
 pub mod html;
 pub mod import;
 pub mod known;
+pub mod map;
 pub mod model;
 pub mod output;
 pub mod package;

@@ -404,9 +404,7 @@ fn check_json(e: &Evaluation, items: bool) -> Json {
             .map(|(h, lines)| {
                 json!({
                     "hours": h,
-                    "fill_rate": e.lines.iter().zip(lines)
-                        .map(|(l, &x)| if l.needed > 0 { x as f64 / l.needed as f64 } else { 1.0 })
-                        .fold(1.0, f64::min),
+                    "fill_rate": e.fill_of(lines),
                     "lines": e.lines.iter().zip(lines).map(|(l, &x)| json!({
                         "line": l.name, "needed": l.needed, "arrived": x,
                     })).collect::<Vec<_>>(),
@@ -609,21 +607,11 @@ fn phases_table(e: &Evaluation) -> Report {
         report.rows.push(row);
     }
     let mut fill = vec![Value::Text("package fill".into())];
-    fill.extend(e.phases.iter().map(|(_, lines)| {
-        Value::Rate(
-            e.lines
-                .iter()
-                .zip(lines)
-                .map(|(l, &x)| {
-                    if l.needed > 0 {
-                        x as f64 / l.needed as f64
-                    } else {
-                        1.0
-                    }
-                })
-                .fold(1.0, f64::min),
-        )
-    }));
+    fill.extend(
+        e.phases
+            .iter()
+            .map(|(_, lines)| Value::Rate(e.fill_of(lines))),
+    );
     report.rows.push(fill);
     report
 }

@@ -198,7 +198,85 @@ fn brief(
             crate::attention::Limits::default_windows(today),
         )?,
         today: crate::model::iso(today),
+        map: None,
     })
+}
+
+/// The brief's map: every depot with a position, sized and coloured by
+/// its figures; the destinations the packages close on (all of the file's
+/// when none does), and the legs their plans travel.
+fn map(movement: &crate::package::movement::Movement, brief: &html::Brief) -> crate::map::Map {
+    let mut out = crate::map::Map {
+        source: movement.file.clone(),
+        ..Default::default()
+    };
+    for g in &brief.by_depot {
+        let code = key_text(g);
+        match movement.depots.get(&code).and_then(|p| p.at) {
+            Some(at) => out.depots.push(crate::map::Pin {
+                code,
+                at,
+                on_hand: g.figures.on_hand(),
+                rounds: g.figures.ammo_on_hand(),
+                level: g.figures.level(),
+                name: None,
+            }),
+            None => out.unplaced.push(code),
+        }
+    }
+    let mut used: Vec<&str> = brief
+        .packages
+        .iter()
+        .filter_map(|p| p.destination.as_deref())
+        .collect();
+    if used.is_empty() {
+        used = movement.destinations.keys().map(String::as_str).collect();
+    }
+    for (code, d) in &movement.destinations {
+        if used.contains(&code.as_str()) {
+            out.destinations.push(crate::map::Pin {
+                code: code.clone(),
+                at: d.at,
+                on_hand: 0,
+                rounds: 0,
+                level: None,
+                name: Some(d.name.clone()),
+            });
+        }
+    }
+    // Every placed depot's way to each destination drawn (a planner sees
+    // the far ones too), marked where a package draws on it.
+    for dest in &out.destinations {
+        for depot in &out.depots {
+            let Ok(Some(leg)) = movement.leg(&depot.code, &dest.code) else {
+                continue;
+            };
+            let used = brief.packages.iter().any(|p| {
+                p.destination.as_deref() == Some(dest.code.as_str())
+                    && p.lines
+                        .iter()
+                        .flat_map(|l| &l.sources)
+                        .any(|s| s.depot == depot.code)
+            });
+            out.legs.push(crate::map::Leg {
+                from: depot.code.clone(),
+                to: dest.code.clone(),
+                hours: leg.hours,
+                kind: leg.kind,
+                by: leg.by,
+                used,
+            });
+        }
+    }
+    out
+}
+
+fn key_text(g: &Group) -> String {
+    g.keys
+        .first()
+        .cloned()
+        .flatten()
+        .unwrap_or_else(|| "(none)".into())
 }
 
 pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
@@ -209,9 +287,20 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
     let (conn, judged) = super::open_question(ctx, &filters, date)?;
     if let Some(path) = &args.html {
         let mut brief = brief(&conn, &filters, date, judged)?;
+        let movement = args
+            .movement
+            .as_deref()
+            .map(crate::package::movement::load)
+            .transpose()?;
+        if let (Some(m), Some(dest)) = (&movement, &args.to) {
+            m.check_destination(dest)?;
+        }
         if let Some(dir) = &args.packages {
             let mut options = crate::package::Options::new(judged);
             options.as_of = date;
+            options.to = args.to.clone();
+            options.movement = args.movement.clone();
+            options.phases = crate::package::DEFAULT_PHASES.to_vec();
             let (evaluations, failed) = super::package::evaluate_dir(&conn, dir, &options)?;
             if let Some(e) = failed.into_iter().next() {
                 return Err(e);
@@ -225,6 +314,9 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
                 as_of: date,
             };
             brief.slips = super::changes::package_slips(ctx, &conn, dir, window, judged, false)?;
+        }
+        if let Some(m) = &movement {
+            brief.map = Some(map(m, &brief));
         }
         let page = html::render(&brief);
         std::fs::write(path, page).map_err(|source| Error::Io {

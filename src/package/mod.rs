@@ -26,6 +26,9 @@ pub use items::Item;
 use movement::{Leg, LegKind, Movement};
 
 /// What `package check` is asked beyond the files.
+/// The times of the time-phased view when none are given (SPEC §11).
+pub const DEFAULT_PHASES: [u32; 6] = [12, 24, 48, 72, 96, 168];
+
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Overrides each file's window.
@@ -250,6 +253,21 @@ impl Evaluation {
 
     pub fn complete(&self) -> bool {
         self.lines.iter().all(LineResult::complete)
+    }
+
+    /// The package's fill from what each line has (the weakest line's).
+    pub fn fill_of(&self, per_line: &[i64]) -> f64 {
+        self.lines
+            .iter()
+            .zip(per_line)
+            .map(|(l, &x)| {
+                if l.needed > 0 {
+                    x as f64 / l.needed as f64
+                } else {
+                    1.0
+                }
+            })
+            .fold(1.0, f64::min)
     }
 
     pub fn lines_complete(&self) -> usize {

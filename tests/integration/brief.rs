@@ -147,7 +147,17 @@ fn the_brief_loads_in_a_browser() {
     };
     let w = with_fixtures();
     let page = w.path("brief.html");
-    w.run(["report", "--html", page.to_str().unwrap()]).ok();
+    let fixtures = crate::util::fixtures();
+    w.run([
+        "report",
+        "--html",
+        page.to_str().unwrap(),
+        "--packages",
+        fixtures.join("packages").to_str().unwrap(),
+        "--movement",
+        fixtures.join("movement.toml").to_str().unwrap(),
+    ])
+    .ok();
     let profile = w.path("chromium-profile");
     let out = Command::new(&browser)
         .args([
@@ -177,6 +187,10 @@ fn the_brief_loads_in_a_browser() {
         "the browser rendered the figures"
     );
     assert!(dom.contains("<svg"), "the chart survived parsing");
+    assert!(
+        dom.contains("class=\"land\"") && dom.contains("class=\"step\""),
+        "the map and the closure charts survived parsing"
+    );
 }
 
 /// The brief's "Since the last snapshot" opens with what a commander reads
@@ -244,4 +258,197 @@ fn the_brief_opens_the_changes_with_losses_moves_and_slipped_packages() {
         ),
         "{since}"
     );
+}
+
+/// The brief with a movement file: every placed depot on the map with the
+/// figures `report` gives it, the destination, the legs the plans travel
+/// (route or estimate as `package check` says), and each package's closure
+/// as steps at the hours `--phases` gives.
+#[test]
+fn the_brief_maps_the_depots_and_charts_each_packages_closure() {
+    let w = with_fixtures();
+    let fixtures = crate::util::fixtures();
+    let (packages, movement) = (fixtures.join("packages"), fixtures.join("movement.toml"));
+    let page = w.path("brief.html");
+    w.run([
+        "report",
+        "--html",
+        page.to_str().unwrap(),
+        "--packages",
+        packages.to_str().unwrap(),
+        "--movement",
+        movement.to_str().unwrap(),
+        "--to",
+        "AA-EAST",
+    ])
+    .ok();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(!html.contains("http://") && !html.contains("<script"));
+    let map = html
+        .split("<section id=\"map\">")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .expect("the map section");
+    assert!(
+        map.contains("<h2>Depots and the way to AA-EAST</h2>"),
+        "{map}"
+    );
+    assert!(map.contains("class=\"land\""), "country outlines");
+    for row in w.json(&["report"])["rows"].as_array().unwrap() {
+        let tip = format!(
+            "<title>{}: {} items, {} rounds, level {}</title>",
+            row["depot"].as_str().unwrap(),
+            group(row["on_hand"].as_i64().unwrap()),
+            group(row["ammo_on_hand"].as_i64().unwrap()),
+            row["level"]
+        );
+        assert!(map.contains(&tip), "{tip}");
+    }
+    assert!(map.contains("<title>Assembly area east (Rzeszów–Jasionka)</title>"));
+
+    // Every depot's way to AA-EAST: solid for the file's known routes,
+    // dashed for estimates, bold where a package draws on it within its
+    // window — as `package check` says.
+    let used: Vec<String> = std::fs::read_dir(&packages)
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .flat_map(|f| {
+            let v = w.json(&[
+                "package",
+                "check",
+                f.to_str().unwrap(),
+                "--to",
+                "AA-EAST",
+                "--movement",
+                movement.to_str().unwrap(),
+            ]);
+            v["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|l| l["sources"].as_array().unwrap().clone())
+                .map(|s| s["depot"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(!used.is_empty());
+    for row in w.json(&["report"])["rows"].as_array().unwrap() {
+        let depot = row["depot"].as_str().unwrap();
+        let kind = if ["NO-TRD-01", "FR-MOU-01"].contains(&depot) {
+            "route"
+        } else {
+            "estimate"
+        };
+        let bold = if used.iter().any(|u| u == depot) {
+            " used"
+        } else {
+            ""
+        };
+        assert!(
+            map.contains(&format!(
+                "class=\"leg {kind}{bold}\"><title>{depot} → AA-EAST:"
+            )),
+            "{depot}: {kind}{bold}"
+        );
+    }
+    assert!(map.contains("<title>NO-TRD-01 → AA-EAST: 70 h by sea + rail (route)</title>"));
+
+    let file = packages.join("spearhead-to-assembly-area.toml");
+    let check = w.json(&["package", "check", file.to_str().unwrap(), "--phases"]);
+    // The closure chart: a point per phase at the fill `package check`
+    // gives, the window and the closure marked.
+    let name = check["package"].as_str().unwrap();
+    let chart = html
+        .split(&format!("<h3>{name}: fill arrived at AA-EAST"))
+        .nth(1)
+        .and_then(|s| s.split("</svg>").next())
+        .expect("the spearhead's closure chart");
+    for p in check["phases"].as_array().unwrap() {
+        let point = format!(
+            "<title>{} h: {:.1}%</title>",
+            p["hours"],
+            p["fill_rate"].as_f64().unwrap() * 100.0
+        );
+        assert!(chart.contains(&point), "{point}: {chart}");
+    }
+    let closes = check["total"]["closure_hours"].as_i64().unwrap();
+    assert!(
+        chart.contains(&format!(">closes {closes} h</text>")),
+        "{chart}"
+    );
+    assert!(chart.contains(&format!(
+        ">window {} h</text>",
+        check["total"]["within_hours"]
+    )));
+}
+
+fn group(n: i64) -> String {
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// A depot the movement file does not place is named beneath the map, not
+/// dropped; a destination the file does not name is refused with the
+/// nearest; --movement without --html is a usage error.
+#[test]
+fn the_map_names_what_it_cannot_place_and_refuses_an_unknown_destination() {
+    let w = with_fixtures();
+    let movement = w.write(
+        "m.toml",
+        "[depot.DE-AUG-01]\nat = [51.91, 8.73]\n\n[destination.AA-EAST]\nname = \"East\"\nat = [50.11, 22.02]\n",
+    );
+    let page = w.path("brief.html");
+    w.run([
+        "report",
+        "--html",
+        page.to_str().unwrap(),
+        "--movement",
+        movement.to_str().unwrap(),
+    ])
+    .ok();
+    let html = std::fs::read_to_string(&page).unwrap();
+    let depots: Vec<String> = w.json(&["report"])["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["depot"].as_str().unwrap().to_string())
+        .filter(|d| d != "DE-AUG-01")
+        .collect();
+    assert!(
+        html.contains(&format!(
+            "Not on the map (no position in the movement file): {}",
+            depots.join(", ")
+        )),
+        "{html}"
+    );
+    assert!(html.contains("<title>DE-AUG-01: "));
+    // With no package, the file's destinations are drawn.
+    assert!(html.contains("<h2>Depots and the way to AA-EAST</h2>"));
+
+    let packages = crate::util::fixtures().join("packages");
+    let r = w
+        .run([
+            "report",
+            "--html",
+            page.to_str().unwrap(),
+            "--packages",
+            packages.to_str().unwrap(),
+            "--movement",
+            movement.to_str().unwrap(),
+            "--to",
+            "AA-EST",
+        ])
+        .code(65);
+    assert!(r.stderr.contains("AA-EAST"), "{}", r.stderr);
+    let r = w
+        .run(["report", "--movement", movement.to_str().unwrap()])
+        .code(2);
+    assert!(r.stderr.contains("--html"), "{}", r.stderr);
 }

@@ -170,6 +170,35 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
         }
     }
     assert_eq!(compared, commands.len() * 2 - 2);
+    // The brief with its map and closure charts: the same page, but for the
+    // minute it was generated.
+    let movement = f(&fixtures().join("movement.toml"));
+    let page = |w: &Work| {
+        let out = w.path("brief.html");
+        w.run([
+            "report",
+            "--html",
+            out.to_str().unwrap(),
+            "--packages",
+            &packages,
+            "--movement",
+            &movement,
+            "--to",
+            "AA-EAST",
+        ])
+        .ok();
+        let html = std::fs::read_to_string(&out).unwrap();
+        let at = html.find(" · generated ").expect("the generated line");
+        let end = at + html[at..].find(" by stockpile").unwrap();
+        format!("{}{}", &html[..at], &html[end..])
+    };
+    let (a, b) = (page(&file), page(&server));
+    assert!(a.contains("class=\"land\"") && a.contains("class=\"step\""));
+    assert!(
+        a == b,
+        "the brief differs between SQLite and PostgreSQL: first difference at {}",
+        first_difference(&a, &b)
+    );
     // The CSV export, which re-imports, too.
     assert_eq!(
         file.run(["export"]).ok().stdout,
