@@ -285,7 +285,12 @@ fn print_table(ctx: &mut Context, e: &Evaluation, by_priority: bool, items: bool
     if !e.depots_exact {
         print_wrapped(
             ctx,
-            "note: the fewest depots, pairs and types were not proven within the search's time: this is the best found",
+            "note: the fewest depots were not proven within the search's time: this is the best set found",
+        )?;
+    } else if !e.ties_exact {
+        print_wrapped(
+            ctx,
+            "note: no fewer depots can issue this; among the many sets of as many, the fewest (line, depot) pairs and types per line were not proven: this is the best found",
         )?;
     }
     if items {
@@ -375,6 +380,7 @@ fn check_json(e: &Evaluation, items: bool) -> Json {
             "ready_within_hours": e.ready_within_hours(),
             "complete_hours": e.complete_hours,
             "depots_exact": e.depots_exact,
+            "tie_breaks_exact": e.ties_exact,
             "release": e.release().iter().map(|r| json!({
                 "owner": r.owner, "items": r.items, "rounds": r.rounds,
             })).collect::<Vec<_>>(),

@@ -223,6 +223,9 @@ pub struct Evaluation {
     pub complete_hours: Option<u32>,
     /// Whether the fewest depots, pairs and types were proven.
     pub depots_exact: bool,
+    /// Whether, among every set of that many depots, the fewest pairs and
+    /// types were proven too.
+    pub ties_exact: bool,
     pub data_as_of: DataAsOf,
     pub stale_days: i64,
     /// Types the database has never seen (they may be held nowhere yet),
@@ -829,6 +832,7 @@ fn check(
             best_fill_hours: allocation.best_fill_hours,
             complete_hours,
             depots_exact: allocation.exact,
+            ties_exact: allocation.ties_exact,
             data_as_of,
             stale_days: options.stale_days,
             warnings,
