@@ -1,4 +1,4 @@
--- stockpile database, schema version 3.
+-- stockpile database, schema version 4.
 --
 -- This file is the one definition of the database; the binary compiles it in
 -- and runs it once, when it creates a new file. Later changes are appended at
@@ -392,6 +392,88 @@ LEFT JOIN (SELECT depot_id, type_id,
            GROUP BY depot_id, type_id) x
        ON x.depot_id = r.depot_id AND x.type_id = r.type_id;
 
+
+-- migration 4: ammunition as it is accounted for (SPEC §12).
+-- A line's supply condition code (A–C serviceable, D–H and P
+-- unserviceable, J–N suspended) and the date its next surveillance test is
+-- due. A row that gave only a code is stored with the status it reads as
+-- (serviceable FMC, unserviceable NMCM, suspended NMCS). Lots under a
+-- suspended code are counted in `ammo_susp`, never under their status nor
+-- among the lots that expire; equipment under one counts as NMCS.
+-- Force-wide suspensions are ledger entries, applied when the state is
+-- read (src/suspension.rs).
+ALTER TABLE holding_version ADD COLUMN condition_code TEXT
+    CHECK (condition_code IS NULL OR condition_code GLOB '[ABCDEFGHJKLMNP]');
+ALTER TABLE holding_version ADD COLUMN next_test TEXT
+    CHECK (next_test IS NULL OR next_test GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]');
+ALTER TABLE readiness_current ADD COLUMN ammo_susp INTEGER NOT NULL DEFAULT 0 CHECK (ammo_susp >= 0);
+-- A snapshot's rounds under a suspended code, as its depot reported them
+-- (force-wide suspensions are applied when the figures are read).
+ALTER TABLE snapshot ADD COLUMN ammo_suspended INTEGER NOT NULL DEFAULT 0 CHECK (ammo_suspended >= 0);
+-- Condition C (priority issue): packages draw it before A and B, so the
+-- mission-capable rows and the lots with an expiry keep it apart.
+ALTER TABLE readiness_notice ADD COLUMN priority INTEGER NOT NULL DEFAULT 0 CHECK (priority IN (0, 1));
+ALTER TABLE readiness_expiry ADD COLUMN priority INTEGER NOT NULL DEFAULT 0 CHECK (priority IN (0, 1));
+DROP INDEX readiness_notice_by_depot;
+CREATE INDEX readiness_notice_by_depot
+    ON readiness_notice(depot_id, type_id, notice_hours, priority, fmc, pmc, ammo_fmc, ammo_pmc);
+
+DROP VIEW current_holdings;
+DROP VIEW current_readiness;
+-- The current holdings as a plain table. `expired` is judged today (UTC).
+-- `condition_code` as the depot reported it; force-wide suspensions are
+-- not in this view (`stockpile suspensions` lists them).
+CREATE VIEW current_holdings AS
+SELECT d.code           AS depot,
+       s.as_of          AS as_of,
+       t.code           AS type,
+       t.category       AS category,
+       t.nsn            AS nsn,
+       h.status         AS status,
+       h.condition_code AS condition_code,
+       CASE WHEN h.lot IS NOT NULL AND h.expires < date('now')
+            THEN 1 ELSE 0 END AS expired,
+       h.quantity       AS quantity,
+       h.serial         AS serial,
+       h.owner          AS owner,
+       h.notice_hours   AS notice_hours,
+       h.lot            AS lot,
+       h.expires        AS expires,
+       h.next_test      AS next_test,
+       h.last_inspected AS last_inspected,
+       h.remarks        AS remarks
+FROM holding_version h
+JOIN depot d          ON d.id = h.depot_id
+JOIN equipment_type t ON t.id = h.type_id
+JOIN snapshot s       ON s.depot_id = h.depot_id
+                     AND s.as_of = (SELECT max(as_of) FROM snapshot WHERE depot_id = h.depot_id)
+WHERE h.valid_to IS NULL;
+
+CREATE VIEW current_readiness AS
+SELECT -- Each depot's current holdings by type, judged today (UTC): on
+       -- hand and by status in equipment items, then in rounds of
+       -- ammunition (suspended by condition code apart; force-wide
+       -- suspensions are applied by stockpile's reports, not here). Sum
+       -- either kind's columns freely; never add one kind to the other.
+       d.code AS depot, t.code AS type, t.category AS category,
+       r.fmc + r.pmc + r.nmcm + r.nmcs AS on_hand,
+       r.fmc AS fmc, r.pmc AS pmc, r.nmcm AS nmcm, r.nmcs AS nmcs,
+       r.fmc + r.pmc AS mc,
+       r.ammo_fmc + r.ammo_pmc + r.ammo_nmcm + r.ammo_nmcs + r.ammo_susp AS ammo_on_hand,
+       r.ammo_fmc + r.ammo_pmc - coalesce(x.serviceable, 0) AS ammo_serviceable,
+       r.ammo_nmcm + r.ammo_nmcs - coalesce(x.unserviceable, 0) AS ammo_unserviceable,
+       coalesce(x.serviceable, 0) + coalesce(x.unserviceable, 0) AS ammo_expired,
+       r.ammo_susp AS ammo_suspended
+FROM readiness_current r
+JOIN depot d ON d.id = r.depot_id
+JOIN equipment_type t ON t.id = r.type_id
+LEFT JOIN (SELECT depot_id, type_id,
+                  sum(CASE WHEN status = 'FMC' OR status = 'PMC' THEN quantity ELSE 0 END) AS serviceable,
+                  sum(CASE WHEN status = 'NMCM' OR status = 'NMCS' THEN quantity ELSE 0 END) AS unserviceable
+           FROM readiness_expiry WHERE expires < date('now')
+           GROUP BY depot_id, type_id) x
+       ON x.depot_id = r.depot_id AND x.type_id = r.type_id;
+
 -- PostgreSQL
 --
 -- The same database on a server (`--db postgresql://…`), for many sites
@@ -666,6 +748,67 @@ SELECT -- Each depot's current holdings by type, judged today (UTC): on
        r.ammo_fmc + r.ammo_pmc - coalesce(x.serviceable, 0) AS ammo_serviceable,
        r.ammo_nmcm + r.ammo_nmcs - coalesce(x.unserviceable, 0) AS ammo_unserviceable,
        coalesce(x.serviceable, 0) + coalesce(x.unserviceable, 0) AS ammo_expired
+FROM readiness_current r
+JOIN depot d ON d.id = r.depot_id
+JOIN equipment_type t ON t.id = r.type_id
+LEFT JOIN (SELECT depot_id, type_id,
+                  sum(CASE WHEN status = 'FMC' OR status = 'PMC' THEN quantity ELSE 0 END)::bigint AS serviceable,
+                  sum(CASE WHEN status = 'NMCM' OR status = 'NMCS' THEN quantity ELSE 0 END)::bigint AS unserviceable
+           FROM readiness_expiry WHERE expires < to_char(current_date, 'YYYY-MM-DD')
+           GROUP BY depot_id, type_id) x
+       ON x.depot_id = r.depot_id AND x.type_id = r.type_id;
+
+-- migration 4: as in the SQLite part above.
+ALTER TABLE holding_version ADD COLUMN condition_code TEXT COLLATE "C"
+    CHECK (condition_code IS NULL OR condition_code ~ '^[ABCDEFGHJKLMNP]$');
+ALTER TABLE holding_version ADD COLUMN next_test TEXT COLLATE "C"
+    CHECK (next_test IS NULL OR next_test ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$');
+ALTER TABLE readiness_current ADD COLUMN ammo_susp BIGINT NOT NULL DEFAULT 0 CHECK (ammo_susp >= 0);
+ALTER TABLE snapshot ADD COLUMN ammo_suspended BIGINT NOT NULL DEFAULT 0 CHECK (ammo_suspended >= 0);
+ALTER TABLE readiness_notice ADD COLUMN priority BIGINT NOT NULL DEFAULT 0 CHECK (priority IN (0, 1));
+ALTER TABLE readiness_expiry ADD COLUMN priority BIGINT NOT NULL DEFAULT 0 CHECK (priority IN (0, 1));
+DROP INDEX readiness_notice_by_depot;
+CREATE INDEX readiness_notice_by_depot
+    ON readiness_notice(depot_id, type_id, notice_hours, priority, fmc, pmc, ammo_fmc, ammo_pmc);
+
+DROP VIEW current_holdings;
+DROP VIEW current_readiness;
+CREATE VIEW current_holdings AS
+SELECT d.code           AS depot,
+       s.as_of          AS as_of,
+       t.code           AS type,
+       t.category       AS category,
+       t.nsn            AS nsn,
+       h.status         AS status,
+       h.condition_code AS condition_code,
+       CASE WHEN h.lot IS NOT NULL AND h.expires < to_char(current_date, 'YYYY-MM-DD')
+            THEN 1 ELSE 0 END AS expired,
+       h.quantity       AS quantity,
+       h.serial         AS serial,
+       h.owner          AS owner,
+       h.notice_hours   AS notice_hours,
+       h.lot            AS lot,
+       h.expires        AS expires,
+       h.next_test      AS next_test,
+       h.last_inspected AS last_inspected,
+       h.remarks        AS remarks
+FROM holding_version h
+JOIN depot d          ON d.id = h.depot_id
+JOIN equipment_type t ON t.id = h.type_id
+JOIN snapshot s       ON s.depot_id = h.depot_id
+                     AND s.as_of = (SELECT max(as_of) FROM snapshot WHERE depot_id = h.depot_id)
+WHERE h.valid_to IS NULL;
+
+CREATE VIEW current_readiness AS
+SELECT d.code AS depot, t.code AS type, t.category AS category,
+       r.fmc + r.pmc + r.nmcm + r.nmcs AS on_hand,
+       r.fmc AS fmc, r.pmc AS pmc, r.nmcm AS nmcm, r.nmcs AS nmcs,
+       r.fmc + r.pmc AS mc,
+       r.ammo_fmc + r.ammo_pmc + r.ammo_nmcm + r.ammo_nmcs + r.ammo_susp AS ammo_on_hand,
+       r.ammo_fmc + r.ammo_pmc - coalesce(x.serviceable, 0) AS ammo_serviceable,
+       r.ammo_nmcm + r.ammo_nmcs - coalesce(x.unserviceable, 0) AS ammo_unserviceable,
+       coalesce(x.serviceable, 0) + coalesce(x.unserviceable, 0) AS ammo_expired,
+       r.ammo_susp AS ammo_suspended
 FROM readiness_current r
 JOIN depot d ON d.id = r.depot_id
 JOIN equipment_type t ON t.id = r.type_id

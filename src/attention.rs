@@ -1,5 +1,6 @@
 //! What needs attention (SPEC §8 `watch`): lots expired or about to, items
-//! whose inspection is overdue, depots that have stopped reporting.
+//! whose inspection is overdue, depots that have stopped reporting; lots
+//! suspended and lots whose surveillance test is overdue (SPEC §12).
 
 use crate::db::{self, Db, Owned as SqlValue};
 use chrono::NaiveDate;
@@ -8,13 +9,16 @@ use crate::model::iso;
 use crate::state::Filters;
 
 /// The kinds, in the order they are listed: a silent depot first (nothing
-/// it holds can be trusted), then what has expired, what will, and what is
-/// due for inspection.
+/// it holds can be trusted), then what must not be issued (suspended), what
+/// has expired, what will, and what is due for a surveillance test or an
+/// inspection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
     StaleDepot,
+    Suspended,
     Expired,
     Expiring,
+    TestOverdue,
     InspectionOverdue,
 }
 
@@ -22,7 +26,9 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::StaleDepot => "stale_depot",
+            Kind::Suspended => "suspended",
             Kind::Expired => "expired",
+            Kind::TestOverdue => "test_overdue",
             Kind::Expiring => "expiring",
             Kind::InspectionOverdue => "inspection_overdue",
         }
@@ -52,8 +58,10 @@ impl Limits {
 }
 
 /// One row of `watch`. `days` counts from `date` to the day it is judged
-/// by: days past an expiry, left to one, since the last inspection (on the
-/// snapshot's date), since the last snapshot.
+/// by: days past an expiry, left to one, past a surveillance test's due
+/// date, since the last inspection (on the snapshot's date), since the
+/// last snapshot, since a suspension began. `note` says why a lot is
+/// suspended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attention {
     pub kind: Kind,
@@ -64,6 +72,7 @@ pub struct Attention {
     pub quantity: Option<i64>,
     pub date: Option<NaiveDate>,
     pub days: Option<i64>,
+    pub note: Option<String>,
 }
 
 pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Attention>> {
@@ -94,14 +103,30 @@ pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Att
                 quantity: None,
                 date: Some(latest),
                 days: Some(age),
+                note: None,
             });
         }
         Ok(())
     })?;
 
     // Lines of each depot's snapshot in force today that expire within the
-    // window, or whose inspection is older than the window before their
-    // snapshot (or missing on a serialized item).
+    // window, whose inspection is older than the window before their
+    // snapshot (or missing on a serialized item), whose surveillance test
+    // is overdue, or that are suspended by their code or from above.
+    let notices = crate::suspension::all(conn)?;
+    let in_force = crate::suspension::Targets::load(conn)?.on(limits.today);
+    let suspended_types = in_force
+        .type_ids()
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    // No rule: a list that matches nothing, on either backend.
+    let suspended_types = if suspended_types.is_empty() {
+        "NULL".to_string()
+    } else {
+        suspended_types
+    };
     let expiring_limit = iso(limits.today + chrono::Duration::days(limits.expiring));
     let mut params: Vec<SqlValue> = vec![
         SqlValue::Text(today),
@@ -115,7 +140,7 @@ pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Att
              SELECT depot_id, max(as_of) AS as_of FROM snapshot WHERE as_of <= ?1 GROUP BY depot_id
          )
          SELECT d.code, t.code, src.serial, src.lot, src.quantity, src.expires,
-                src.last_inspected, e.as_of
+                src.last_inspected, e.as_of, src.type_id, src.condition_code, src.next_test
          FROM effective e
          JOIN holding_version src ON src.depot_id = e.depot_id
               AND src.valid_from <= e.as_of AND (src.valid_to IS NULL OR src.valid_to > e.as_of)
@@ -123,7 +148,10 @@ pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Att
          JOIN equipment_type t ON t.id = src.type_id
          WHERE ((src.expires IS NOT NULL AND src.expires <= ?2)
              OR (src.last_inspected IS NOT NULL AND src.last_inspected < ?3)
-             OR (src.serial IS NOT NULL AND src.last_inspected IS NULL)) {}
+             OR (src.serial IS NOT NULL AND src.last_inspected IS NULL)
+             OR src.next_test < ?1
+             OR src.condition_code IN ('J', 'K', 'L', 'M', 'N')
+             OR (src.lot IS NOT NULL AND src.type_id IN ({suspended_types}))) {}
          ORDER BY src.id",
         filters.sql(&mut params)
     );
@@ -138,9 +166,47 @@ pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Att
                 quantity: Some(r.get(4)?),
                 date,
                 days,
+                note: None,
             })
         };
         let snapshot_date: NaiveDate = r.get(7)?;
+        // Suspended: by its code (since its snapshot), or by the notices
+        // in force (since the earliest); nothing else about it matters
+        // until it is released.
+        let code = r
+            .get::<Option<String>>(9)?
+            .and_then(|c| crate::model::ConditionCode::parse(&c).ok())
+            .filter(|c| c.is_suspended());
+        let lot: Option<String> = r.get(3)?;
+        let type_id: i64 = r.get(8)?;
+        let mut ids: Vec<i64> = match lot.as_deref() {
+            Some(l) => in_force.of(type_id, l).map(|t| t.id).collect(),
+            None => Vec::new(),
+        };
+        ids.sort_unstable();
+        ids.dedup();
+        if code.is_some() || !ids.is_empty() {
+            let mut why: Vec<String> = code.iter().map(|c| format!("condition code {c}")).collect();
+            let mut since = code.map(|_| snapshot_date);
+            for n in notices.iter().filter(|n| ids.contains(&n.id)) {
+                why.push(format!("suspension {}: {}", n.id, n.reason));
+                since = Some(since.map_or(n.from, |s: NaiveDate| s.min(n.from)));
+            }
+            let mut a = row(
+                Kind::Suspended,
+                since,
+                since.map(|s| (limits.today - s).num_days().max(0)),
+            )?;
+            a.note = Some(why.join("; "));
+            rows.push(a);
+            return Ok(());
+        }
+        if let Some(due) = r.get::<Option<NaiveDate>>(10)? {
+            let late = (limits.today - due).num_days();
+            if late > 0 {
+                rows.push(row(Kind::TestOverdue, Some(due), Some(late))?);
+            }
+        }
         if let Some(expires) = r.get::<Option<NaiveDate>>(5)? {
             let left = (expires - limits.today).num_days();
             if left < 0 {

@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use crate::db::{self, Db};
 use chrono::NaiveDate;
 
-use crate::model::{State, Status, iso, stored_date_opt};
+use crate::model::{ConditionCode, State, Status, iso, stored_date_opt};
+use crate::suspension::Targets;
 
 /// One snapshot of a depot, with the figures its import recorded:
 /// equipment items and rounds apart, rounds judged on the snapshot's date.
@@ -24,13 +25,17 @@ pub struct Snapshot {
     pub mc: i64,
     pub ammo_on_hand: i64,
     pub ammo_serviceable: i64,
+    /// Rounds suspended: by the depot's condition codes as imported, and
+    /// by the force-wide suspensions in force on the date the comparison
+    /// judges this side on (`apply_suspensions`).
+    pub ammo_suspended: i64,
 }
 
 /// Every snapshot, by depot code then date.
 pub fn snapshots(conn: &Db) -> db::Result<Vec<Snapshot>> {
     conn.rows(
         "SELECT s.depot_id, d.code, s.as_of, s.on_hand, coalesce(s.mc, 0), s.ammo_on_hand,
-                s.ammo_serviceable
+                s.ammo_serviceable, s.ammo_suspended
          FROM snapshot s JOIN depot d ON d.id = s.depot_id ORDER BY d.code, s.as_of",
         &[],
         |r| {
@@ -42,6 +47,7 @@ pub fn snapshots(conn: &Db) -> db::Result<Vec<Snapshot>> {
                 mc: r.get(4)?,
                 ammo_on_hand: r.get(5)?,
                 ammo_serviceable: r.get(6)?,
+                ammo_suspended: r.get(7)?,
             })
         },
     )
@@ -55,6 +61,7 @@ pub fn snapshots(conn: &Db) -> db::Result<Vec<Snapshot>> {
 pub enum Change {
     BecameNmc,
     Expired,
+    Suspended,
     ReturnedToMc,
     Notice,
     MovedOut,
@@ -70,6 +77,7 @@ impl Change {
         match self {
             Change::BecameNmc => "became_nmc",
             Change::Expired => "expired",
+            Change::Suspended => "suspended",
             Change::ReturnedToMc => "returned_to_mc",
             Change::Notice => "notice",
             Change::MovedOut => "moved_out",
@@ -156,6 +164,12 @@ fn is_longer(from: Option<u32>, to: Option<u32>) -> bool {
 pub struct Window {
     pub since: Option<NaiveDate>,
     pub as_of: Option<NaiveDate>,
+    /// The date force-wide suspensions are judged on for the later side:
+    /// the date the comparison is about (today for the current state — a
+    /// notice received today applies to last week's snapshot now). None:
+    /// the later snapshot's own date. The earlier side is judged on its
+    /// own date.
+    pub judged: Option<NaiveDate>,
 }
 
 pub struct Comparison {
@@ -189,6 +203,7 @@ pub fn pairs(snapshots: &[Snapshot], window: Window) -> Vec<(Option<Snapshot>, S
 #[derive(Debug, Clone)]
 struct Line {
     key: i64,
+    type_id: i64,
     type_code: String,
     category: Option<String>,
     status: Status,
@@ -198,42 +213,72 @@ struct Line {
     lot: Option<String>,
     expires: Option<NaiveDate>,
     notice: Option<u32>,
+    condition: Option<ConditionCode>,
 }
 
 impl Line {
-    fn mc_on(&self, date: NaiveDate) -> i64 {
+    /// Suspended by its code, or by a force-wide suspension among
+    /// `suspensions` (those in force on the date judged).
+    fn suspended(&self, suspensions: &Targets) -> bool {
+        suspended(
+            self.condition,
+            self.type_id,
+            self.lot.as_deref(),
+            suspensions,
+        )
+    }
+
+    fn mc_on(&self, date: NaiveDate, suspensions: &Targets) -> i64 {
         mc(
             self.status,
             self.lot.is_some(),
             self.expires,
             date,
             self.quantity,
+            self.suspended(suspensions),
         )
     }
 }
 
-/// The quantity when the line is mission capable on `date` (an expired lot
-/// is not), else 0.
+fn suspended(
+    condition: Option<ConditionCode>,
+    type_id: i64,
+    lot: Option<&str>,
+    suspensions: &Targets,
+) -> bool {
+    condition.is_some_and(ConditionCode::is_suspended)
+        || lot.is_some_and(|lot| suspensions.of(type_id, lot).next().is_some())
+}
+
+/// The quantity when the line is mission capable on `date` (an expired or
+/// suspended lot is not), else 0.
 fn mc(
     status: Status,
     lot: bool,
     expires: Option<NaiveDate>,
     date: NaiveDate,
     quantity: i64,
+    suspended: bool,
 ) -> i64 {
-    if State::of(status, lot, expires, date).is_mc() {
+    if !suspended && State::of(status, lot, expires, date).is_mc() {
         quantity
     } else {
         0
     }
 }
 
+fn condition(code: Option<String>) -> Option<ConditionCode> {
+    code.and_then(|c| ConditionCode::parse(&c).ok())
+}
+
 const LINE_COLUMNS: &str = "h.content_hash, t.code, t.category, h.status, h.quantity, h.serial,
-    h.owner, h.lot, h.expires, h.notice_hours";
+    h.owner, h.lot, h.expires, h.notice_hours, h.type_id, h.condition_code";
 
 fn line(r: &db::Row) -> db::Result<Line> {
     Ok(Line {
         key: r.get(0)?,
+        type_id: r.get(10)?,
+        condition: condition(r.get(11)?),
         type_code: r.get(1)?,
         category: r.get(2)?,
         status: r.get(3)?,
@@ -309,14 +354,19 @@ struct LotSide {
     /// difference is what expired).
     mc: i64,
     reported_mc: i64,
+    /// Suspended (by code or a force-wide suspension).
+    suspended: i64,
     statuses: Vec<Status>,
     notices: Vec<Option<u32>>,
 }
 
 impl LotSide {
-    fn add(&mut self, l: &Line, date: NaiveDate) {
+    fn add(&mut self, l: &Line, date: NaiveDate, suspensions: &Targets) {
         self.quantity += l.quantity;
-        self.mc += l.mc_on(date);
+        self.mc += l.mc_on(date, suspensions);
+        if l.suspended(suspensions) {
+            self.suspended += l.quantity;
+        }
         if l.status.is_mc() {
             self.reported_mc += l.quantity;
         }
@@ -366,19 +416,24 @@ struct PendingLots {
     /// Per lot: the changed lines on each side, a sample line, and the
     /// unchanged part.
     lots: BTreeMap<LotKey, (LotSide, LotSide, Line, Unchanged)>,
-    /// Lots held unchanged across the window that expired within it,
-    /// with a sample line and their mission-capable rounds.
-    expired: BTreeMap<LotKey, (Line, i64)>,
+    /// Lots held unchanged across the window that expired, were suspended
+    /// or saw their suspension lifted within it, with a sample line and
+    /// the rounds concerned.
+    unchanged: BTreeMap<(Change, LotKey), (Line, i64)>,
+    /// The force-wide suspensions in force on each side's date.
+    suspensions: (Targets, Targets),
 }
 
 /// A lot's lines held unchanged across a window: quantity, MC on `from`,
-/// MC on `to`, MC by status alone.
+/// MC on `to`, MC by status alone, suspended on `from` and on `to`.
 #[derive(Debug, Clone, Copy, Default)]
 struct Unchanged {
     quantity: i64,
     mc_from: i64,
     mc_to: i64,
     reported_mc: i64,
+    suspended_from: i64,
+    suspended_to: i64,
 }
 
 /// Adds to each changed lot the unserialized lines held unchanged across its
@@ -400,7 +455,7 @@ fn unchanged_lots(conn: &Db, pending: &mut [PendingLots]) -> db::Result<()> {
         .collect();
     conn.each(
         "SELECT depot_id, type_id, lot, status, quantity, expires, valid_from, valid_to,
-                owner, notice_hours, content_hash
+                owner, notice_hours, content_hash, condition_code
          FROM holding_version NOT INDEXED WHERE serial IS NULL",
         &[],
         |r| unchanged_line(r, &by_depot, &types, pending),
@@ -423,17 +478,24 @@ fn unchanged_line(
     if valid_from > from || valid_to.as_deref().is_some_and(|v| v <= to.as_str()) {
         return Ok(());
     }
-    let Some((type_code, category)) = types.get(&r.get::<i64>(1)?) else {
+    let type_id: i64 = r.get(1)?;
+    let Some((type_code, category)) = types.get(&type_id) else {
         return Ok(());
     };
     let key = (type_code.clone(), r.get::<Option<String>>(2)?);
     let (status, quantity): (Status, i64) = (r.get(3)?, r.get(4)?);
     let lot = key.1.is_some();
     let expires = stored_date_opt(r.get(5)?)?;
-    let (mc_from, mc_to) = (
-        mc(status, lot, expires, p.from, quantity),
-        mc(status, lot, expires, p.to, quantity),
+    let code = condition(r.get(11)?);
+    let (susp_from, susp_to) = (
+        suspended(code, type_id, key.1.as_deref(), &p.suspensions.0),
+        suspended(code, type_id, key.1.as_deref(), &p.suspensions.1),
     );
+    let (mc_from, mc_to) = (
+        mc(status, lot, expires, p.from, quantity, susp_from),
+        mc(status, lot, expires, p.to, quantity, susp_to),
+    );
+    let rounds = |suspended: bool| if suspended { quantity } else { 0 };
     match p.lots.get_mut(&key) {
         Some(entry) => {
             let u = &mut entry.3;
@@ -443,26 +505,75 @@ fn unchanged_line(
             if status.is_mc() {
                 u.reported_mc += quantity;
             }
+            u.suspended_from += rounds(susp_from);
+            u.suspended_to += rounds(susp_to);
         }
-        // Unchanged, yet no longer serviceable: it expired in between.
-        None if mc_from > mc_to => {
-            let sample = Line {
-                key: r.get(10)?,
-                type_code: type_code.clone(),
-                category: category.clone(),
-                status,
-                quantity,
-                serial: None,
-                owner: r.get(8)?,
-                lot: key.1.clone(),
-                expires,
-                notice: r.get(9)?,
+        None => {
+            // Unchanged, yet its standing changed: suspended (or lifted)
+            // from above, or expired in between.
+            let change = match (susp_from, susp_to) {
+                (false, true) => Some((Change::Suspended, quantity)),
+                (true, false) if mc_to > 0 => Some((Change::ReturnedToMc, mc_to)),
+                _ if mc_from > mc_to => Some((Change::Expired, mc_from - mc_to)),
+                _ => None,
             };
-            p.expired.entry(key).or_insert((sample, 0)).1 += mc_from - mc_to;
+            if let Some((change, count)) = change {
+                let sample = Line {
+                    key: r.get(10)?,
+                    type_id,
+                    type_code: type_code.clone(),
+                    category: category.clone(),
+                    status,
+                    quantity,
+                    serial: None,
+                    owner: r.get(8)?,
+                    lot: key.1.clone(),
+                    expires,
+                    notice: r.get(9)?,
+                    condition: code,
+                };
+                p.unchanged.entry((change, key)).or_insert((sample, 0)).1 += count;
+            }
         }
-        None => {}
     }
     Ok(())
+}
+
+fn rounds_text(n: i64) -> String {
+    if n == 1 {
+        "1 round".into()
+    } else {
+        format!("{} rounds", crate::output::group_thousands(n))
+    }
+}
+
+/// Why a lot counts as suspended on the side judged with `suspensions`:
+/// its code, or the notices naming it.
+fn suspension_note(
+    line: &Line,
+    suspensions: &Targets,
+    list: &[crate::suspension::Suspension],
+) -> String {
+    let mut why: Vec<String> = Vec::new();
+    if let Some(c) = line.condition.filter(|c| c.is_suspended()) {
+        why.push(format!("condition code {c}"));
+    }
+    if let Some(lot) = &line.lot {
+        let mut ids: Vec<i64> = suspensions.of(line.type_id, lot).map(|t| t.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            match list.iter().find(|s| s.id == id) {
+                Some(s) => why.push(format!(
+                    "suspension {id} from {}: {}",
+                    iso(s.from),
+                    s.reason
+                )),
+                None => why.push(format!("suspension {id}")),
+            }
+        }
+    }
+    why.join("; ")
 }
 
 /// What became of one lot, from its changed lines and its unchanged part.
@@ -498,12 +609,18 @@ fn lot_item(
         note: None,
     };
     let mut items = Vec::new();
+    let (from_susp, to_susp) = (
+        was.suspended + unchanged.suspended_from,
+        now.suspended + unchanged.suspended_to,
+    );
     if from_q == 0 {
         items.push(item(Change::Arrived, None, q(to_q), to_q));
     } else if to_q == 0 {
         items.push(item(Change::Departed, q(from_q), None, from_q));
     } else if from_q != to_q {
         items.push(item(Change::Quantity, q(from_q), q(to_q), to_q - from_q));
+    } else if to_susp > from_susp {
+        // Its own change, below.
     } else if to_mc < from_mc && to_reported >= from_reported {
         let mut expired = item(
             Change::Expired,
@@ -530,6 +647,15 @@ fn lot_item(
     } else if was.statuses != now.statuses {
         items.push(item(Change::Status, was.statuses(), now.statuses(), 0));
     }
+    // Suspended (by its code or from above), whatever else became of it.
+    if to_q > 0 && to_susp > from_susp {
+        items.push(item(
+            Change::Suspended,
+            if from_q == 0 { None } else { was.statuses() },
+            Some(Side::Text("suspended".into())),
+            to_susp - from_susp,
+        ));
+    }
     // Still held and mission capable, but at another notice: a change of
     // its own.
     if from_q > 0 && to_q > 0 && to_mc > 0 && was.notices != now.notices {
@@ -540,9 +666,46 @@ fn lot_item(
     items
 }
 
+/// A snapshot's ammunition figures under the force-wide suspensions in
+/// force on the date it is judged: its lots they name count as suspended
+/// (those already suspended by their code are counted so already), and
+/// leave the serviceable rounds if they were serviceable on its date.
+fn apply_suspensions(conn: &Db, snap: &mut Snapshot, suspensions: &Targets) -> db::Result<()> {
+    if suspensions.is_empty() {
+        return Ok(());
+    }
+    let mut params: Vec<db::Owned> = vec![
+        db::Owned::Int(snap.depot_id),
+        db::Owned::Text(iso(snap.as_of)),
+    ];
+    let with = suspensions.sql(&mut params);
+    let sql = format!(
+        "WITH {with}
+         SELECT h.status, h.expires, h.quantity FROM holding_version h
+         WHERE h.depot_id = ?1 AND h.lot IS NOT NULL
+           AND h.valid_from <= ?2 AND (h.valid_to IS NULL OR h.valid_to > ?2)
+           AND (h.condition_code IS NULL OR h.condition_code NOT IN ('J', 'K', 'L', 'M', 'N'))
+           AND EXISTS (SELECT 1 FROM susp s WHERE s.type_id = h.type_id
+                       AND (s.lot IS NULL OR s.lot = h.lot))"
+    );
+    let lines: Vec<(Status, Option<String>, i64)> = conn.rows(&sql, &db::refs(&params), |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    let as_of = iso(snap.as_of);
+    for (status, expires, quantity) in lines {
+        snap.ammo_suspended += quantity;
+        if status.is_mc() && expires.is_none_or(|e| e >= as_of) {
+            snap.ammo_serviceable -= quantity;
+        }
+    }
+    Ok(())
+}
+
 /// Compares every depot; moves are matched across depots by type and serial.
 pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
     let all = snapshots(conn)?;
+    let notices = crate::suspension::all(conn)?;
+    let targets = Targets::load(conn)?;
     let mut depots = Vec::new();
     let mut items = Vec::new();
     // (type, serial) → (item index) of serials that left or appeared.
@@ -550,8 +713,11 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
     let mut arrivals: HashMap<(String, String), usize> = HashMap::new();
     let mut pending: Vec<PendingLots> = Vec::new();
 
-    for (from, to) in pairs(&all, window) {
-        let Some(from_snap) = from.clone() else {
+    for (from, mut to) in pairs(&all, window) {
+        let to_judged = window.judged.unwrap_or(to.as_of).max(to.as_of);
+        let to_suspensions = targets.on(to_judged);
+        apply_suspensions(conn, &mut to, &to_suspensions)?;
+        let Some(mut from_snap) = from.clone() else {
             depots.push(DepotChange {
                 depot: to.depot.clone(),
                 from: None,
@@ -561,6 +727,9 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
             });
             continue;
         };
+        let from_suspensions = targets.on(from_snap.as_of);
+        apply_suspensions(conn, &mut from_snap, &from_suspensions)?;
+        let sides = (&from_suspensions, &to_suspensions);
         let (gone, new) = changed_lines(conn, to.depot_id, from_snap.as_of, to.as_of)?;
         let item = |l: &Line, change, from: Option<Side>, to_side: Option<Side>, count| Item {
             depot: to.depot.clone(),
@@ -588,8 +757,12 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
             let status = |l: &Line| Some(Side::Text(l.status.as_str().into()));
             match was.remove(&(l.type_code.as_str(), serial)) {
                 Some(old) => {
-                    let (before, after) = (old.mc_on(from_snap.as_of) > 0, l.mc_on(to.as_of) > 0);
+                    let (before, after) = (
+                        old.mc_on(from_snap.as_of, sides.0) > 0,
+                        l.mc_on(to.as_of, sides.1) > 0,
+                    );
                     let change = match (before, after) {
+                        (true, false) if l.suspended(sides.1) => Some(Change::Suspended),
                         (true, false) if old.status.is_mc() && l.status.is_mc() => {
                             Some(Change::Expired)
                         }
@@ -629,13 +802,13 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
             let e = lots
                 .entry((l.type_code.clone(), l.lot.clone()))
                 .or_insert_with(|| (LotSide::default(), LotSide::default(), l));
-            e.0.add(l, from_snap.as_of);
+            e.0.add(l, from_snap.as_of, sides.0);
         }
         for l in new.iter().filter(|l| l.serial.is_none()) {
             let e = lots
                 .entry((l.type_code.clone(), l.lot.clone()))
                 .or_insert_with(|| (LotSide::default(), LotSide::default(), l));
-            e.1.add(l, to.as_of);
+            e.1.add(l, to.as_of, sides.1);
         }
         // Every compared depot is read for lots that expired unchanged.
         pending.push(PendingLots {
@@ -649,7 +822,8 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
                     (k, (was, now, sample.clone(), Unchanged::default()))
                 })
                 .collect(),
-            expired: BTreeMap::new(),
+            unchanged: BTreeMap::new(),
+            suspensions: (from_suspensions.clone(), to_suspensions.clone()),
         });
         depots.push(DepotChange {
             depot: to.depot.clone(),
@@ -664,10 +838,55 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
         unchanged_lots(conn, &mut pending)?;
     }
     for p in pending {
+        let (before, after) = &p.suspensions;
         for (_, (was, now, sample, unchanged)) in p.lots {
-            items.extend(lot_item(&p.depot, &sample, &was, &now, unchanged));
+            let mut lot = lot_item(&p.depot, &sample, &was, &now, unchanged);
+            for i in &mut lot {
+                match i.change {
+                    Change::Suspended => {
+                        i.note = Some(format!(
+                            "{}: {}",
+                            rounds_text(i.count),
+                            suspension_note(&sample, after, &notices)
+                        ));
+                    }
+                    Change::ReturnedToMc if was.suspended + unchanged.suspended_from > 0 => {
+                        i.note = Some(format!(
+                            "no longer suspended (was: {})",
+                            suspension_note(&sample, before, &notices)
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            items.extend(lot);
         }
-        for (_, (sample, rounds)) in p.expired {
+        for ((change, _), (sample, rounds)) in p.unchanged {
+            let status = sample.status.as_str();
+            let (from, to, note) = match change {
+                Change::Suspended => (
+                    status.to_string(),
+                    "suspended".to_string(),
+                    Some(format!(
+                        "{}: {}",
+                        rounds_text(rounds),
+                        suspension_note(&sample, after, &notices)
+                    )),
+                ),
+                Change::ReturnedToMc => (
+                    "suspended".to_string(),
+                    status.to_string(),
+                    Some(format!(
+                        "suspension lifted (was: {})",
+                        suspension_note(&sample, before, &notices)
+                    )),
+                ),
+                _ => (
+                    status.to_string(),
+                    "expired".to_string(),
+                    sample.expires.map(|e| format!("expired on {}", iso(e))),
+                ),
+            };
             items.push(Item {
                 depot: p.depot.clone(),
                 type_code: sample.type_code.clone(),
@@ -675,13 +894,13 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
                 owner: sample.owner.clone(),
                 serial: None,
                 lot: sample.lot.clone(),
-                change: Change::Expired,
-                from: Some(Side::Text(sample.status.as_str().into())),
-                to: Some(Side::Text("expired".into())),
+                change,
+                from: Some(Side::Text(from)),
+                to: Some(Side::Text(to)),
                 count: rounds,
                 ammo: sample.lot.is_some(),
                 longer: false,
-                note: sample.expires.map(|e| format!("expired on {}", iso(e))),
+                note,
             });
         }
     }
@@ -720,6 +939,8 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
                         d.notice_longer += i.count;
                     }
                 }
+                // Equipment under a suspended code is not mission capable.
+                Change::Suspended => *d.counts.entry(Change::BecameNmc).or_insert(0) += i.count,
                 change => *d.counts.entry(change).or_insert(0) += i.count,
             }
         }

@@ -168,12 +168,14 @@ Examples:
   stockpile changes --packages fixtures/packages/   packages that slipped, and why
 
 Items come in the order a maintenance meeting reads them: newly not mission
-capable, expired, returned to service, a notice to move changed, moves
-between depots, arrivals, departures (a serial no depot reports any more is
-flagged), quantity changes. The summary counts equipment items; rounds stand
-in ammo_change and ammo_serviceable_change, never in the same sum.")]
+capable, expired, suspended (by a lot's code, or by a force-wide suspension in
+force on the later date; for the current state, today), returned to service,
+a notice to move changed, moves between depots, arrivals, departures (a serial
+no depot reports any more is flagged), quantity changes. The summary counts equipment items; rounds stand
+in ammo_change, ammo_serviceable_change and ammo_suspended_change, never in
+the same sum.")]
     Changes(ChangesArgs),
-    /// What needs attention: expired and expiring lots, overdue inspections, stale depots
+    /// What needs attention: suspended, expired and expiring lots, overdue tests and inspections, stale depots
     #[command(after_help = "\
 Examples:
   stockpile watch
@@ -182,7 +184,10 @@ Examples:
   stockpile watch --fail-on-any > /dev/null || mail-the-duty-officer
 
 Lots are judged against today (--today DATE to choose another day), a last
-inspection against its snapshot's date, a depot against today.")]
+inspection against its snapshot's date, a depot against today. A lot is
+suspended by its condition code (J-N) or by a force-wide suspension in force
+(stockpile suspensions); test_overdue is a lot whose next_test date has
+passed.")]
     Watch(WatchArgs),
     /// Where a figure came from: the export lines behind a depot × type
     #[command(after_help = "\
@@ -198,6 +203,26 @@ unchanged.")]
     /// Force packages: can the stockpile issue this force within a window?
     #[command(subcommand)]
     Package(PackageCommand),
+    /// Suspend ammunition force-wide (a lot, or every lot of an NSN), or lift a suspension
+    #[command(after_help = "\
+Examples:
+  stockpile suspend --nsn 1320-12-345-6789 --lot DM-2025-01 --reason \"fuze failure, notice 14/26\"
+  stockpile suspend --nsn 1320-12-345-6789 --from 2026-12-01 --reason \"propellant stability\"
+  stockpile suspend --lift 12 --from 2026-12-20
+
+From its date (default: today) every matching lot in every depot counts as
+suspended, whatever the depots' exports say, until lifted: it leaves the
+serviceable rounds, packages never draw it, and watch lists it. The notice is
+an entry of the import ledger (chained, verified by check); holdings are never
+rewritten, so a later snapshot or a --replace does not undo it.")]
+    Suspend(SuspendArgs),
+    /// The force-wide ammunition suspensions: in force, lifted, or not yet begun
+    #[command(after_help = "\
+Examples:
+  stockpile suspensions
+  stockpile suspensions --today 2026-12-20
+  stockpile suspensions --format json")]
+    Suspensions(SuspensionsArgs),
     /// A consistent copy of the whole database (history, requirements, ledger)
     #[command(after_help = "\
 Examples:
@@ -399,6 +424,33 @@ pub struct WatchArgs {
     pub fail_on_any: bool,
     #[command(flatten)]
     pub filter: Filter,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["nsn", "lift"])))]
+pub struct SuspendArgs {
+    /// The NSN suspended (13 digits, dashes optional)
+    #[arg(long, conflicts_with = "lift", requires = "reason")]
+    pub nsn: Option<String>,
+    /// Only this lot (repeat for several); none: every lot of the NSN
+    #[arg(long = "lot", value_name = "LOT", requires = "nsn")]
+    pub lots: Vec<String>,
+    /// Lift the suspension with this id (`stockpile suspensions` lists them)
+    #[arg(long, value_name = "ID")]
+    pub lift: Option<i64>,
+    /// The first day it applies (YYYY-MM-DD; default today)
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Why: the notice's reference and cause, as the brief should read it
+    #[arg(long, value_name = "TEXT", conflicts_with = "lift")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SuspensionsArgs {
+    /// The day "in force" is judged by (default: today)
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,8 @@ pub struct LineContent<'a> {
     pub expires: Option<&'a str>,
     pub last_inspected: Option<&'a str>,
     pub remarks: Option<&'a str>,
+    pub condition: Option<&'a str>,
+    pub next_test: Option<&'a str>,
 }
 
 impl LineContent<'_> {
@@ -49,6 +51,21 @@ impl LineContent<'_> {
                 buf.extend_from_slice(&h.to_le_bytes());
             }
             None => buf.push(0),
+        }
+        // Fields added later (SPEC §12) are encoded only when present, so
+        // a line without them keeps the identity it was stored under.
+        if self.condition.is_some() || self.next_test.is_some() {
+            buf.push(2);
+            for field in [self.condition, self.next_test] {
+                match field {
+                    Some(s) => {
+                        buf.push(1);
+                        buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                        buf.extend_from_slice(s.as_bytes());
+                    }
+                    None => buf.push(0),
+                }
+            }
         }
         xxh3_64(buf)
     }
@@ -159,6 +176,8 @@ mod tests {
             expires: None,
             last_inspected: None,
             remarks,
+            condition: None,
+            next_test: None,
         }
     }
 

@@ -21,6 +21,9 @@ pub struct Brief {
     pub deployable: Vec<Window>,
     /// Groups keyed (depot, type) holding expired lots.
     pub expired: Vec<Group>,
+    /// Groups keyed (depot, type) holding suspended lots (by condition
+    /// code or a force-wide suspension).
+    pub suspended: Vec<Group>,
     /// The ten worst depot × type pairs.
     pub worst: Vec<Group>,
     /// Force packages checked (`--packages DIR`), worst first.
@@ -92,7 +95,7 @@ fn figures_row(out: &mut String, keys: &[String], f: &Figures) {
     let (items, rounds) = (f.on_hand() > 0, f.ammo_on_hand() > 0);
     let _ = write!(
         out,
-        "<td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"lvl {}\">{}</td><td class=\"ammo\">{}</td><td class=\"ammo\">{}</td><td class=\"ammo\">{}</td></tr>",
+        "<td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"lvl {}\">{}</td><td class=\"ammo\">{}</td><td class=\"ammo\">{}</td><td class=\"ammo\">{}</td><td class=\"ammo\">{}</td></tr>",
         count(f.on_hand(), items),
         count(f.mc(), items),
         pct(f.mc_rate()),
@@ -106,12 +109,39 @@ fn figures_row(out: &mut String, keys: &[String], f: &Figures) {
         level.map_or("–".into(), |l| l.to_string()),
         count(f.ammo_on_hand(), rounds),
         count(f.ammo_expired, rounds),
+        count(f.ammo_suspended, rounds),
         pct(f.ammo_rate()),
     );
 }
 
+/// Depot × type groups with some of their rounds in one state (`rounds`),
+/// against all they hold.
+fn lots_table(
+    out: &mut String,
+    id: &str,
+    label: &str,
+    groups: &[Group],
+    rounds: fn(&Figures) -> i64,
+) {
+    let _ = write!(
+        out,
+        "<table id=\"{id}\"><thead><tr><th>depot</th><th>type</th><th>{label}</th><th>of rounds held</th></tr></thead><tbody>"
+    );
+    for g in groups {
+        let _ = write!(
+            out,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&key(g, 0)),
+            esc(&key(g, 1)),
+            rounds(&g.figures),
+            g.figures.ammo_on_hand()
+        );
+    }
+    out.push_str("</tbody></table>");
+}
+
 /// Equipment (items) first, then ammunition (rounds) beside it, never in it.
-const HEAD: &str = "<th>on hand</th><th>mc</th><th>mc rate</th><th>R</th><th>required</th><th>fill</th><th>S</th><th>level</th><th class=\"ammo\">rounds</th><th class=\"ammo\">expired</th><th class=\"ammo\">serviceable</th>";
+const HEAD: &str = "<th>on hand</th><th>mc</th><th>mc rate</th><th>R</th><th>required</th><th>fill</th><th>S</th><th>level</th><th class=\"ammo\">rounds</th><th class=\"ammo\">expired</th><th class=\"ammo\">suspended</th><th class=\"ammo\">serviceable</th>";
 
 /// A horizontal bar per depot: MC rate, coloured by R-level, with the 60,
 /// 70 and 90 % thresholds drawn.
@@ -608,7 +638,7 @@ pub fn render(b: &Brief) -> String {
          <div class=\"card {rc}\"><span>MC rate</span><b id=\"mc-rate\">{mc_rate}</b><small>{r}</small></div>\
          <div class=\"card {sc}\"><span>fill</span><b id=\"fill-rate\">{fill}</b><small>{s}</small></div>\
          <div class=\"card\"><span>equipment on hand</span><b id=\"on-hand\">{on_hand}</b><small>mission capable <span id=\"mc\">{mc}</span></small></div>\
-         <div class=\"card\"><span>ammunition, rounds</span><b id=\"ammo-on-hand\">{ammo}</b><small>serviceable <span id=\"ammo-serviceable\">{serviceable}</span> · expired <span id=\"expired\">{expired}</span></small></div>\
+         <div class=\"card\"><span>ammunition, rounds</span><b id=\"ammo-on-hand\">{ammo}</b><small>serviceable <span id=\"ammo-serviceable\">{serviceable}</span> · expired <span id=\"expired\">{expired}</span> · suspended <span id=\"suspended\">{suspended}</span></small></div>\
          </section>\n",
         as_of = esc(&b.as_of),
         generated = esc(&b.generated),
@@ -628,6 +658,7 @@ pub fn render(b: &Brief) -> String {
         ammo = t.ammo_on_hand(),
         serviceable = t.ammo_serviceable,
         expired = t.ammo_expired,
+        suspended = t.ammo_suspended,
     );
 
     if let Some(map) = &b.map {
@@ -732,20 +763,23 @@ pub fn render(b: &Brief) -> String {
     if b.expired.is_empty() {
         out.push_str("<p>No expired lots.</p>");
     } else {
-        out.push_str("<table id=\"expired\"><thead><tr><th>depot</th><th>type</th><th>rounds expired</th><th>of rounds held</th></tr></thead><tbody>");
-        for g in &b.expired {
-            let _ = write!(
-                out,
-                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&key(g, 0)),
-                esc(&key(g, 1)),
-                g.figures.ammo_expired,
-                g.figures.ammo_on_hand()
-            );
-        }
-        out.push_str("</tbody></table>");
+        lots_table(&mut out, "expired", "rounds expired", &b.expired, |f| {
+            f.ammo_expired
+        });
     }
     out.push_str("</section>\n");
+
+    if !b.suspended.is_empty() {
+        out.push_str("<section><h2>Suspended ammunition</h2>");
+        lots_table(
+            &mut out,
+            "suspended-lots",
+            "rounds suspended",
+            &b.suspended,
+            |f| f.ammo_suspended,
+        );
+        out.push_str("<p>By the depots' condition codes J–N and the force-wide suspensions in force (<code>stockpile suspensions</code>).</p></section>\n");
+    }
 
     let _ = write!(
         out,

@@ -19,5 +19,6 @@ pub mod package;
 pub mod provenance;
 pub mod readiness;
 pub mod state;
+pub mod suspension;
 pub mod trend;
 pub mod xlsx;

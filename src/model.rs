@@ -272,12 +272,128 @@ impl fmt::Display for Status {
     }
 }
 
-/// What a holding counts as in readiness figures: its reported status, or
-/// `Expired` for an ammunition lot past its date on the snapshot date.
+/// A supply condition code (SPEC §12): how armies account for ammunition
+/// (and may for any materiel), one letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConditionCode(u8);
+
+/// What a condition code counts as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    Serviceable,
+    Unserviceable,
+    Suspended,
+}
+
+impl ConditionCode {
+    pub const LETTERS: &'static str =
+        "A B C (serviceable), D E F G H P (unserviceable), J K L M N (suspended)";
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let t = text.trim();
+        match t.as_bytes() {
+            [b] if Self::class_of(b.to_ascii_uppercase()).is_some() => {
+                Ok(ConditionCode(b.to_ascii_uppercase()))
+            }
+            _ => Err(format!(
+                "\"{text}\" is not a supply condition code (expected one letter: {})",
+                Self::LETTERS
+            )),
+        }
+    }
+
+    fn class_of(letter: u8) -> Option<Condition> {
+        match letter {
+            b'A' | b'B' | b'C' => Some(Condition::Serviceable),
+            b'D' | b'E' | b'F' | b'G' | b'H' | b'P' => Some(Condition::Unserviceable),
+            b'J' | b'K' | b'L' | b'M' | b'N' => Some(Condition::Suspended),
+            _ => None,
+        }
+    }
+
+    pub fn condition(self) -> Condition {
+        Self::class_of(self.0).unwrap_or(Condition::Suspended)
+    }
+
+    pub fn is_suspended(self) -> bool {
+        self.condition() == Condition::Suspended
+    }
+
+    /// Condition C: serviceable, to be issued before A and B.
+    pub fn is_priority(self) -> bool {
+        self.0 == b'C'
+    }
+
+    pub fn as_str(self) -> &'static str {
+        const ALL: [&str; 14] = [
+            "A", "B", "C", "D", "E", "F", "G", "H", "P", "J", "K", "L", "M", "N",
+        ];
+        ALL.iter()
+            .copied()
+            .find(|l| l.as_bytes()[0] == self.0)
+            .unwrap_or("N")
+    }
+
+    /// The status a row with this code and no status reads as: serviceable
+    /// FMC, unserviceable NMCM, suspended NMCS (not mission capable, for
+    /// want of a release).
+    pub fn implied_status(self) -> Status {
+        match self.condition() {
+            Condition::Serviceable => Status::Fmc,
+            Condition::Unserviceable => Status::Nmcm,
+            Condition::Suspended => Status::Nmcs,
+        }
+    }
+
+    /// Whether a reported status agrees with the code: serviceable lots
+    /// are FMC or PMC, unserviceable ones NMCM or NMCS; a suspended one
+    /// may be reported any way (the suspension is not about its state).
+    pub fn agrees_with(self, status: Status) -> bool {
+        match self.condition() {
+            Condition::Serviceable => status.is_mc(),
+            Condition::Unserviceable => !status.is_mc(),
+            Condition::Suspended => true,
+        }
+    }
+}
+
+impl fmt::Display for ConditionCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a holding line's quantity goes in the import-time aggregates:
+/// equipment by status (0–3), lots by status (4–7), and lots under a
+/// suspended condition code (8). Equipment under a suspended code is not
+/// mission capable: NMCS (3). Import, `check` and the readers agree on it
+/// here.
+pub fn bucket(status: Status, lot: bool, condition: Option<ConditionCode>) -> usize {
+    let suspended = condition.is_some_and(ConditionCode::is_suspended);
+    match (lot, suspended) {
+        (true, true) => 8,
+        (false, true) => 3,
+        (lot, false) => {
+            let i = match status {
+                Status::Fmc => 0,
+                Status::Pmc => 1,
+                Status::Nmcm => 2,
+                Status::Nmcs => 3,
+            };
+            if lot { i + 4 } else { i }
+        }
+    }
+}
+
+/// What a holding counts as in readiness figures: its reported status,
+/// `Expired` for an ammunition lot past its date on the date a figure is
+/// about, or `Suspended` for one under a suspended condition code or a
+/// force-wide suspension in force on that date (SPEC §12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum State {
     Reported(Status),
     Expired,
+    Suspended,
 }
 
 impl State {
@@ -295,6 +411,7 @@ impl State {
         match self {
             State::Reported(s) => s.as_str(),
             State::Expired => "EXPIRED",
+            State::Suspended => "SUSPENDED",
         }
     }
 
@@ -306,6 +423,8 @@ impl State {
     pub fn parse(text: &str) -> Option<State> {
         if text == "EXPIRED" {
             Some(State::Expired)
+        } else if text == "SUSPENDED" {
+            Some(State::Suspended)
         } else {
             Status::parse(text).ok().map(State::Reported)
         }
@@ -433,21 +552,38 @@ pub fn stored_date_opt(text: Option<String>) -> Result<Option<NaiveDate>, crate:
 }
 
 pub fn iso(date: NaiveDate) -> String {
-    use chrono::Datelike;
-    // Not `format("%Y-%m-%d")`: that parses the pattern on every call, and the
-    // import loop formats two dates per row.
-    let (y, m, d) = (date.year().clamp(0, 9999) as u32, date.month(), date.day());
-    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
-    let mut s = String::with_capacity(10);
-    s.extend([
-        digit(y / 1000),
-        digit(y / 100),
-        digit(y / 10),
-        digit(y),
-        '-',
-    ]);
-    s.extend([digit(m / 10), digit(m), '-', digit(d / 10), digit(d)]);
-    s
+    IsoDate::new(date).as_str().to_string()
+}
+
+/// A date as ISO text, on the stack: the import loop writes up to three a
+/// row, and an allocation each cost it measurably.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IsoDate([u8; 10]);
+
+impl IsoDate {
+    pub fn new(date: NaiveDate) -> IsoDate {
+        use chrono::Datelike;
+        // Not `format("%Y-%m-%d")`: that parses the pattern on every call.
+        let (y, m, d) = (date.year().clamp(0, 9999) as u32, date.month(), date.day());
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        IsoDate([
+            digit(y / 1000),
+            digit(y / 100),
+            digit(y / 10),
+            digit(y),
+            b'-',
+            digit(m / 10),
+            digit(m),
+            b'-',
+            digit(d / 10),
+            digit(d),
+        ])
+    }
+
+    pub fn as_str(&self) -> &str {
+        // ASCII digits and dashes only, by construction.
+        std::str::from_utf8(&self.0).unwrap_or("0000-00-00")
+    }
 }
 
 #[cfg(test)]

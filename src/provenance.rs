@@ -24,6 +24,11 @@ pub struct Source {
     pub quantity: i64,
     pub notice_hours: Option<i64>,
     pub expires: Option<String>,
+    pub condition_code: Option<String>,
+    pub next_test: Option<String>,
+    /// The force-wide suspensions naming this lot in force on the date
+    /// judged (SPEC §12).
+    pub suspended_by: Vec<crate::suspension::Suspension>,
     /// The snapshot date this line was first recorded for.
     pub since: NaiveDate,
     pub file: String,
@@ -57,6 +62,7 @@ pub fn trace(
     type_code: &str,
     serial: Option<&str>,
     on: Option<NaiveDate>,
+    judged: NaiveDate,
 ) -> db::Result<Lookup> {
     let Some(depot_id) = conn.row("SELECT id FROM depot WHERE code = ?1", &[&depot], |r| {
         r.get::<i64>(0)
@@ -92,7 +98,8 @@ pub fn trace(
     let rows = conn.rows(
         "SELECT h.serial, h.lot, h.status, h.quantity, h.notice_hours, h.expires,
                 h.valid_from, h.valid_to, h.source_line,
-                l.id, l.file_name, l.file_sha256, l.imported_at, l.os_user
+                l.id, l.file_name, l.file_sha256, l.imported_at, l.os_user,
+                h.condition_code, h.next_test
          FROM holding_version h JOIN import_ledger l ON l.id = h.opened_by
          WHERE h.depot_id = ?1 AND h.type_id = ?2
            AND h.valid_from <= ?3 AND (h.valid_to IS NULL OR h.valid_to > ?3)
@@ -109,6 +116,9 @@ pub fn trace(
                 quantity: r.get(3)?,
                 notice_hours: r.get(4)?,
                 expires: r.get(5)?,
+                condition_code: r.get(14)?,
+                next_test: r.get(15)?,
+                suspended_by: Vec::new(),
                 since,
                 line: r.get(8)?,
                 ledger_entry: r.get(9)?,
@@ -121,6 +131,8 @@ pub fn trace(
             Ok((source, until))
         },
     )?;
+    let notices = crate::suspension::all(conn)?;
+    let in_force = crate::suspension::Targets::load(conn)?.on(judged);
     let mut sources = Vec::new();
     for row in rows {
         // Confirmed by the depot's snapshots after the first, while the
@@ -131,6 +143,16 @@ pub fn trace(
             .filter(|c| c.as_of > s.since && until.is_none_or(|u| c.as_of < u))
             .cloned()
             .collect();
+        if let Some(lot) = &s.lot {
+            let mut ids: Vec<i64> = in_force.of(type_id, lot).map(|t| t.id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            s.suspended_by = notices
+                .iter()
+                .filter(|n| ids.contains(&n.id))
+                .cloned()
+                .collect();
+        }
         sources.push(s);
     }
     Ok(Lookup::Found(Trace { as_of, sources }))

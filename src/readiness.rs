@@ -119,6 +119,9 @@ pub struct Figures {
     pub ammo_unserviceable: i64,
     /// Rounds in lots expired on the date the figures are about.
     pub ammo_expired: i64,
+    /// Rounds in lots suspended on that date: by a suspended condition
+    /// code, or by a force-wide suspension (SPEC §12).
+    pub ammo_suspended: i64,
     /// Σ required over the group's depot × type pairs of equipment types.
     pub required: Option<i64>,
     /// Σ min(on_hand, required) over the same pairs.
@@ -134,12 +137,16 @@ impl Figures {
             (false, State::Reported(Status::Fmc)) => &mut self.fmc,
             (false, State::Reported(Status::Pmc)) => &mut self.pmc,
             (false, State::Reported(Status::Nmcm)) => &mut self.nmcm,
-            // Equipment never expires (only lots do); a stray state is
-            // counted where it cannot inflate mission capability.
-            (false, State::Reported(Status::Nmcs) | State::Expired) => &mut self.nmcs,
+            // Equipment never expires (only lots do); equipment under a
+            // suspended condition code is not mission capable, for want
+            // of a release: not supply, not maintenance, but never MC.
+            (false, State::Reported(Status::Nmcs) | State::Expired | State::Suspended) => {
+                &mut self.nmcs
+            }
             (true, State::Reported(Status::Fmc | Status::Pmc)) => &mut self.ammo_serviceable,
             (true, State::Reported(Status::Nmcm | Status::Nmcs)) => &mut self.ammo_unserviceable,
             (true, State::Expired) => &mut self.ammo_expired,
+            (true, State::Suspended) => &mut self.ammo_suspended,
         };
         *figure += quantity;
     }
@@ -193,7 +200,7 @@ impl Figures {
 
     /// Rounds in ammunition lots, whatever their state.
     pub fn ammo_on_hand(&self) -> i64 {
-        self.ammo_serviceable + self.ammo_unserviceable + self.ammo_expired
+        self.ammo_serviceable + self.ammo_unserviceable + self.ammo_expired + self.ammo_suspended
     }
 
     pub fn ammo_rate(&self) -> Option<f64> {

@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 
 use crate::db::{self, Db, Owned as SqlValue, Value};
+use crate::suspension::Targets;
 use chrono::{Datelike, NaiveDate};
 use rustc_hash::FxHashMap;
 
@@ -66,12 +67,17 @@ impl Filters {
 /// before `judged` (the date the figures are about) in state EXPIRED.
 /// What a past date, or an owner's share, is read from: the aggregates
 /// keep neither.
-fn versions(date: Option<NaiveDate>, judged: NaiveDate, params: &mut Vec<SqlValue>) -> String {
+fn versions(
+    date: Option<NaiveDate>,
+    judged: NaiveDate,
+    suspended: &Targets,
+    params: &mut Vec<SqlValue>,
+) -> String {
     let on = match date {
         Some(d) => On::Date(d),
         None => On::Latest,
     };
-    versions_on(on, judged, params)
+    versions_on(on, judged, suspended, params)
 }
 
 /// Which snapshot of each depot a state is made of.
@@ -121,11 +127,34 @@ pub(crate) fn effective(on: On, params: &mut Vec<SqlValue>) -> String {
 }
 
 /// The versions of a state, as `src(depot_id, type_id, owner, ammo, state,
-/// notice_hours, quantity, expires)`.
-fn versions_on(on: On, judged: NaiveDate, params: &mut Vec<SqlValue>) -> String {
+/// notice_hours, quantity, expires, priority)`: a line under a suspended
+/// condition code, or a lot under one of the `suspended` rules (those in
+/// force on the date the figures are about), in state SUSPENDED; `priority`
+/// 1 for condition C.
+fn versions_on(
+    on: On,
+    judged: NaiveDate,
+    suspended: &Targets,
+    params: &mut Vec<SqlValue>,
+) -> String {
     params.push(SqlValue::Text(iso(judged)));
     let on_day = params.len();
     let effective = effective(on, params);
+    let (susp_cte, by_notice) = if suspended.is_empty() {
+        (String::new(), String::new())
+    } else {
+        (
+            format!(
+                "{},
+",
+                suspended.sql(params)
+            ),
+            "WHEN h.lot IS NOT NULL AND EXISTS (SELECT 1 FROM susp s
+                   WHERE s.type_id = h.type_id AND (s.lot IS NULL OR s.lot = h.lot))
+                  THEN 'SUSPENDED'"
+                .to_string(),
+        )
+    };
     // One sequential pass over the versions (the small `effective` table is
     // looked up per row): reading each depot through its index instead
     // visits most pages once per depot when depots arrived interleaved.
@@ -136,13 +165,16 @@ fn versions_on(on: On, judged: NaiveDate, params: &mut Vec<SqlValue>) -> String 
     };
     let on = on_day;
     format!(
-        "WITH effective AS ({effective}),
+        "WITH {susp_cte}effective AS ({effective}),
          src AS (
              SELECT h.depot_id, h.type_id, h.owner,
                     CASE WHEN h.lot IS NULL THEN 0 ELSE 1 END AS ammo,
-                    CASE WHEN h.lot IS NOT NULL AND h.expires < ?{on}
+                    CASE WHEN h.condition_code IN ('J', 'K', 'L', 'M', 'N') THEN 'SUSPENDED'
+                         {by_notice}
+                         WHEN h.lot IS NOT NULL AND h.expires < ?{on}
                          THEN 'EXPIRED' ELSE h.status END AS state,
-                    h.notice_hours, h.quantity, h.expires
+                    h.notice_hours, h.quantity, h.expires,
+                    CASE WHEN h.condition_code = 'C' THEN 1 ELSE 0 END AS priority
              FROM holding_version h NOT INDEXED
              CROSS JOIN effective e
              WHERE e.depot_id = h.depot_id {open_only}
@@ -246,12 +278,13 @@ impl Sums<'_> {
     }
 }
 
-/// The index in [`STATES`] of FMC, PMC, NMCM, NMCS and EXPIRED.
+/// The index in [`STATES`] of FMC, PMC, NMCM, NMCS, EXPIRED and SUSPENDED.
 const FMC: u8 = 0;
 const PMC: u8 = 1;
 const NMCM: u8 = 2;
 const NMCS: u8 = 3;
 const EXPIRED: u8 = 4;
+pub const SUSPENDED: u8 = 5;
 
 /// Holdings summed by `by`, kind, state and (when asked) notice hours, as
 /// they stand on `date` (None: each depot's latest snapshot), lots judged
@@ -283,12 +316,44 @@ pub fn facts(
         sums: FxHashMap::default(),
     };
     let needs_owner = by.contains(&Key::Owner) || !filters.owners.is_empty();
+    let suspended = Targets::load(conn)?.on(judged);
     if date.is_none() && !needs_owner {
-        aggregates(conn, &mut sums, &names.ids(filters), judged)?;
+        let ids = names.ids(filters);
+        aggregates(conn, &mut sums, &ids, judged)?;
+        for lot in suspended_lots(conn, &suspended, &ids)? {
+            // Out of the state the aggregates counted it in (expired by
+            // the date, or its status, with its notice when kept) and into
+            // SUSPENDED.
+            let (state, notice) = if lot.expires.is_some_and(|e| e < judged) {
+                (EXPIRED, None)
+            } else if lot.status <= PMC && sums.notice != Notice::Ignored {
+                (lot.status, lot.notice)
+            } else {
+                (lot.status, None)
+            };
+            sums.add(
+                lot.depot,
+                lot.type_id,
+                0,
+                true,
+                state,
+                notice,
+                -lot.quantity,
+            );
+            sums.add(
+                lot.depot,
+                lot.type_id,
+                0,
+                true,
+                SUSPENDED,
+                None,
+                lot.quantity,
+            );
+        }
         return Ok(sums.facts());
     }
     let mut params = Vec::new();
-    let with = versions(date, judged, &mut params);
+    let with = versions(date, judged, &suspended, &mut params);
     let filter = filters.sql(&mut params);
     // Without filters there is nothing to join for: SQLite then streams the
     // rows of `src` instead of first copying them into a temporary table.
@@ -353,7 +418,8 @@ fn aggregates(conn: &Db, sums: &mut Sums, ids: &Ids, judged: NaiveDate) -> db::R
         )?;
     }
     conn.each(
-        "SELECT depot_id, type_id, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs
+        "SELECT depot_id, type_id, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs,
+                ammo_susp
          FROM readiness_current",
         &[],
         |r| {
@@ -366,6 +432,7 @@ fn aggregates(conn: &Db, sums: &mut Sums, ids: &Ids, judged: NaiveDate) -> db::R
                     sums.add(depot, type_id, 0, false, state, None, r.get(2 + i)?);
                     sums.add(depot, type_id, 0, true, state, None, r.get(6 + i)?);
                 }
+                sums.add(depot, type_id, 0, true, SUSPENDED, None, r.get(10)?);
             }
             Ok(())
         },
@@ -398,6 +465,65 @@ fn aggregates(conn: &Db, sums: &mut Sums, ids: &Ids, judged: NaiveDate) -> db::R
     )
 }
 
+/// A current lot under a force-wide suspension in force, as the
+/// aggregates count it: by status, notice, expiry and priority (condition
+/// C). Lots suspended by their own condition code are counted as such
+/// already and are not among them.
+struct SuspendedLot {
+    depot: i64,
+    type_id: i64,
+    notice: Option<i64>,
+    status: u8,
+    expires: Option<NaiveDate>,
+    priority: bool,
+    quantity: i64,
+}
+
+/// The current lots the `suspended` rules name, passing `ids`. The
+/// versions have no index by type: one pass over the current ones, only
+/// when a suspension is in force.
+fn suspended_lots(conn: &Db, suspended: &Targets, ids: &Ids) -> db::Result<Vec<SuspendedLot>> {
+    if suspended.is_empty() {
+        return Ok(Vec::new());
+    }
+    let types: Vec<String> = suspended.type_ids().iter().map(i64::to_string).collect();
+    let mut out = Vec::new();
+    // Type ids the database gave: safe to splice.
+    conn.each(
+        &format!(
+            "SELECT depot_id, type_id, notice_hours, status, expires, quantity, lot, condition_code
+             FROM holding_version NOT INDEXED
+             WHERE valid_to IS NULL AND lot IS NOT NULL AND type_id IN ({})
+               AND (condition_code IS NULL OR condition_code NOT IN ('J', 'K', 'L', 'M', 'N'))",
+            types.join(", ")
+        ),
+        &[],
+        |r| {
+            let (depot, type_id): (i64, i64) = (r.get(0)?, r.get(1)?);
+            let lot: String = r.get(6)?;
+            if !ids.pass(depot, type_id) || suspended.of(type_id, &lot).next().is_none() {
+                return Ok(());
+            }
+            let status = match r.value(3)? {
+                Value::Text(t) => state_code(t.as_bytes()),
+                _ => None,
+            }
+            .unwrap_or(NMCS);
+            out.push(SuspendedLot {
+                depot,
+                type_id,
+                notice: r.get(2)?,
+                status,
+                expires: r.get(4)?,
+                priority: r.get::<Option<String>>(7)?.as_deref() == Some("C"),
+                quantity: r.get(5)?,
+            });
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
 /// The filters as sets of depot and type ids (None: all pass), for rows
 /// compared as integers.
 pub(crate) struct Ids {
@@ -428,12 +554,13 @@ impl Ids {
     }
 }
 
-pub(crate) const STATES: [State; 5] = [
+pub(crate) const STATES: [State; 6] = [
     State::Reported(Status::Fmc),
     State::Reported(Status::Pmc),
     State::Reported(Status::Nmcm),
     State::Reported(Status::Nmcs),
     State::Expired,
+    State::Suspended,
 ];
 
 fn state_code(text: &[u8]) -> Option<u8> {
@@ -571,9 +698,12 @@ impl Names {
 }
 
 /// Holdings grouped as a force package reads them: by depot, type, kind
-/// (a lot or not), reported status, notice and, for a lot, expiry — not
-/// yet judged on any date, since a package judges its lots on its day of
-/// issue, which moves with the window.
+/// (a lot or not), reported status, notice, priority (condition C) and,
+/// for a lot, expiry — not yet judged on any date, since a package judges
+/// its lots on its day of issue, which moves with the window. Suspended
+/// lots (by condition code, or by a force-wide suspension in force on
+/// `judged`) are groups of their own, `suspended`, with no status a
+/// package may draw: they say why a line is short.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Held {
     pub depot: String,
@@ -582,20 +712,25 @@ pub struct Held {
     pub status: crate::model::Status,
     pub notice_hours: Option<u32>,
     pub expires: Option<NaiveDate>,
+    /// Condition C: issued before A and B (SPEC §12).
+    pub priority: bool,
+    /// Suspended lots (status reads NMCS: never drawn).
+    pub suspended: bool,
     pub quantity: i64,
 }
 
-/// The holdings of the filters' types as they stand on `date` (None: each
-/// depot's latest snapshot), grouped for a package. The current state
+/// The holdings of the filters' types as they stand on `on`, grouped for
+/// a package, suspensions in force on `judged` applied. The current state
 /// comes from the aggregates (by notice for the mission capable, the lots
 /// with an expiry apart); a past date or an owner's share from the
 /// versions.
-pub fn held(conn: &Db, filters: &Filters, on: On) -> db::Result<Vec<Held>> {
+pub fn held(conn: &Db, filters: &Filters, on: On, judged: NaiveDate) -> db::Result<Vec<Held>> {
     use crate::model::Status;
     let names = Names::load(conn)?;
     let ids = names.ids(filters);
-    // (depot, type, ammo, status, notice, expiry day) → quantity.
-    type Key = (i64, i64, bool, u8, Option<u32>, Option<i32>);
+    let suspended = Targets::load(conn)?.on(judged);
+    // (depot, type, ammo, status, notice, expiry day, priority) → quantity.
+    type Key = (i64, i64, bool, u8, Option<u32>, Option<i32>, bool);
     let mut groups: FxHashMap<Key, i64> = FxHashMap::default();
     let status_of = |v: Value| match v {
         Value::Text(t) => state_code(t.as_bytes()).filter(|&s| s < EXPIRED),
@@ -606,19 +741,22 @@ pub fn held(conn: &Db, filters: &Filters, on: On) -> db::Result<Vec<Held>> {
         let only = ids.types_sql();
         conn.each(
             &format!(
-                "SELECT depot_id, type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc FROM readiness_notice{only}"
+                "SELECT depot_id, type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc, priority
+                 FROM readiness_notice{only}"
             ),
             &[],
             |r| {
                 let (depot, type_id) = (r.get(0)?, r.get(1)?);
                 if ids.pass(depot, type_id) {
                     let notice = r.get(2)?;
+                    let priority = r.get::<i64>(7)? != 0;
                     for (i, (ammo, state)) in [(false, FMC), (false, PMC), (true, FMC), (true, PMC)]
                         .into_iter()
                         .enumerate()
                     {
-                        *groups.entry((depot, type_id, ammo, state, notice, None)).or_insert(0) +=
-                            r.get::<i64>(3 + i)?;
+                        *groups
+                            .entry((depot, type_id, ammo, state, notice, None, priority))
+                            .or_insert(0) += r.get::<i64>(3 + i)?;
                     }
                 }
                 Ok(())
@@ -626,18 +764,26 @@ pub fn held(conn: &Db, filters: &Filters, on: On) -> db::Result<Vec<Held>> {
         )?;
         conn.each(
             &format!(
-                "SELECT depot_id, type_id, nmcm, nmcs, ammo_nmcm, ammo_nmcs FROM readiness_current{only}"
+                "SELECT depot_id, type_id, nmcm, nmcs, ammo_nmcm, ammo_nmcs, ammo_susp
+                 FROM readiness_current{only}"
             ),
             &[],
             |r| {
                 let (depot, type_id) = (r.get(0)?, r.get(1)?);
                 if ids.pass(depot, type_id) {
-                    for (i, (ammo, state)) in [(false, NMCM), (false, NMCS), (true, NMCM), (true, NMCS)]
-                        .into_iter()
-                        .enumerate()
+                    for (i, (ammo, state)) in [
+                        (false, NMCM),
+                        (false, NMCS),
+                        (true, NMCM),
+                        (true, NMCS),
+                        (true, SUSPENDED),
+                    ]
+                    .into_iter()
+                    .enumerate()
                     {
-                        *groups.entry((depot, type_id, ammo, state, None, None)).or_insert(0) +=
-                            r.get::<i64>(2 + i)?;
+                        *groups
+                            .entry((depot, type_id, ammo, state, None, None, false))
+                            .or_insert(0) += r.get::<i64>(2 + i)?;
                     }
                 }
                 Ok(())
@@ -647,44 +793,101 @@ pub fn held(conn: &Db, filters: &Filters, on: On) -> db::Result<Vec<Held>> {
         // count every lot) to groups of their own.
         conn.each(
             &format!(
-                "SELECT depot_id, type_id, notice_hours, status, expires, quantity FROM readiness_expiry{only}"
+                "SELECT depot_id, type_id, notice_hours, status, expires, quantity, priority
+                 FROM readiness_expiry{only}"
             ),
             &[],
             |r| {
                 let (depot, type_id) = (r.get(0)?, r.get(1)?);
                 if let (true, Some(state)) = (ids.pass(depot, type_id), status_of(r.value(3)?)) {
-                    let notice = if state <= PMC { r.get(2)? } else { None };
+                    let mc = state <= PMC;
+                    let notice = if mc { r.get(2)? } else { None };
+                    let priority = mc && r.get::<i64>(6)? != 0;
                     let expires: NaiveDate = r.get(4)?;
                     let q: i64 = r.get(5)?;
-                    *groups.entry((depot, type_id, true, state, notice, None)).or_insert(0) -= q;
                     *groups
-                        .entry((depot, type_id, true, state, notice, day(Some(expires))))
+                        .entry((depot, type_id, true, state, notice, None, priority))
+                        .or_insert(0) -= q;
+                    *groups
+                        .entry((
+                            depot,
+                            type_id,
+                            true,
+                            state,
+                            notice,
+                            day(Some(expires)),
+                            priority,
+                        ))
                         .or_insert(0) += q;
                 }
                 Ok(())
             },
         )?;
+        // Lots under a force-wide suspension: out.
+        for lot in suspended_lots(conn, &suspended, &ids)? {
+            let mc = lot.status <= PMC;
+            let notice = if mc {
+                lot.notice.and_then(|n| u32::try_from(n).ok())
+            } else {
+                None
+            };
+            *groups
+                .entry((
+                    lot.depot,
+                    lot.type_id,
+                    true,
+                    lot.status,
+                    notice,
+                    day(lot.expires),
+                    mc && lot.priority,
+                ))
+                .or_insert(0) -= lot.quantity;
+            *groups
+                .entry((lot.depot, lot.type_id, true, SUSPENDED, None, None, false))
+                .or_insert(0) += lot.quantity;
+        }
     } else {
         let mut params = Vec::new();
         // Judged on a day before every date: no lot reads as expired here.
-        let with = versions_on(on, NaiveDate::MIN, &mut params);
+        let with = versions_on(on, NaiveDate::MIN, &suspended, &mut params);
         let filter = filters.sql(&mut params);
         let sql = format!(
             "{with}
              SELECT src.depot_id, src.type_id, src.ammo, src.state, src.notice_hours, src.expires,
-                    sum(src.quantity)
+                    src.priority, sum(src.quantity)
              FROM src JOIN depot d ON d.id = src.depot_id JOIN equipment_type t ON t.id = src.type_id
              WHERE TRUE {filter}
-             GROUP BY src.depot_id, src.type_id, src.ammo, src.state, src.notice_hours, src.expires"
+             GROUP BY src.depot_id, src.type_id, src.ammo, src.state, src.notice_hours, src.expires,
+                      src.priority"
         );
         conn.each(&sql, &db::refs(&params), |r| {
             let (depot, type_id) = (r.get(0)?, r.get(1)?);
-            if let Some(state) = status_of(r.value(3)?) {
-                let ammo = r.get::<i64>(2)? != 0;
-                let expires: Option<NaiveDate> = if ammo { r.get(5)? } else { None };
-                *groups
-                    .entry((depot, type_id, ammo, state, r.get(4)?, day(expires)))
-                    .or_insert(0) += r.get::<i64>(6)?;
+            let ammo = r.get::<i64>(2)? != 0;
+            let state = match r.value(3)? {
+                // Equipment under a suspended code is NMCS, as the
+                // aggregates count it.
+                Value::Text(t) if t.as_bytes() == b"SUSPENDED" => {
+                    Some(if ammo { SUSPENDED } else { NMCS })
+                }
+                v => status_of(v),
+            };
+            if let Some(state) = state {
+                let key = if state == SUSPENDED {
+                    (depot, type_id, true, SUSPENDED, None, None, false)
+                } else {
+                    let expires: Option<NaiveDate> = if ammo { r.get(5)? } else { None };
+                    let priority = state <= PMC && r.get::<i64>(6)? != 0;
+                    (
+                        depot,
+                        type_id,
+                        ammo,
+                        state,
+                        r.get(4)?,
+                        day(expires),
+                        priority,
+                    )
+                };
+                *groups.entry(key).or_insert(0) += r.get::<i64>(7)?;
             }
             Ok(())
         })?;
@@ -694,14 +897,16 @@ pub fn held(conn: &Db, filters: &Filters, on: On) -> db::Result<Vec<Held>> {
         .into_iter()
         .filter(|(_, q)| *q > 0)
         .filter_map(
-            |((depot, type_id, ammo, state, notice, expires), quantity)| {
+            |((depot, type_id, ammo, state, notice, expires, priority), quantity)| {
                 Some(Held {
                     depot: names.depot(depot)?,
                     type_code: names.type_code(type_id)?,
                     ammo,
-                    status: STATUS[usize::from(state)],
+                    status: STATUS[usize::from(state.min(NMCS))],
                     notice_hours: notice,
                     expires: expires.and_then(NaiveDate::from_num_days_from_ce_opt),
+                    priority,
+                    suspended: state == SUSPENDED,
                     quantity,
                 })
             },
@@ -715,6 +920,7 @@ pub fn held(conn: &Db, filters: &Filters, on: On) -> db::Result<Vec<Held>> {
             a.status,
             a.notice_hours,
             a.expires,
+            !a.priority,
         )
             .cmp(&(
                 &b.depot,
@@ -723,6 +929,7 @@ pub fn held(conn: &Db, filters: &Filters, on: On) -> db::Result<Vec<Held>> {
                 b.status,
                 b.notice_hours,
                 b.expires,
+                !b.priority,
             ))
     });
     Ok(out)

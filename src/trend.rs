@@ -7,7 +7,9 @@
 //! snapshot on or before the date). A version adds its quantity from the
 //! day it begins and takes it away on the day it ends; a lot moves from its
 //! status to "expired" the day after its expiry, whatever its snapshot's
-//! date, since each date's figures are about that date (SPEC §4). Summing
+//! date, since each date's figures are about that date (SPEC §4), and to
+//! "suspended" while a force-wide suspension naming it is in force (or
+//! for good, under a suspended condition code: SPEC §12). Summing
 //! these events by day and group and sweeping them in order gives every
 //! date's state in O(versions + dates × groups).
 
@@ -17,7 +19,8 @@ use rustc_hash::FxHashMap;
 
 use crate::model::{State, pack_nation};
 use crate::readiness::{Fact, Key};
-use crate::state::{Filters, Names, STATES};
+use crate::state::{Filters, Names, STATES, SUSPENDED};
+use crate::suspension::Targets;
 
 /// (depot, type, category index, owner) as grouped; -1 / 0 where not.
 type Group = (i64, i64, i64, u32);
@@ -40,11 +43,14 @@ pub fn facts_on_dates(
         .iter()
         .position(|s| *s == State::Expired)
         .unwrap_or(4) as u8;
+    let targets = Targets::load(conn)?;
+    let suspended_types = targets.type_ids();
     // Events: (day, group, kind and state) → quantity added (or taken away).
     let mut events: FxHashMap<(i32, Group, u8), i64> = FxHashMap::default();
     conn.each(
         "SELECT depot_id, type_id, owner, status, quantity, expires, valid_from, valid_to,
-                CASE WHEN lot IS NULL THEN 0 ELSE 1 END
+                CASE WHEN lot IS NULL THEN 0 ELSE 1 END,
+                CASE WHEN condition_code IN ('J', 'K', 'L', 'M', 'N') THEN 1 ELSE 0 END, lot
          FROM holding_version NOT INDEXED",
         &[],
         |r| {
@@ -89,14 +95,52 @@ pub fn facts_on_dates(
                     }
                 }
             };
-            // Expired from the day after its expiry: only lots expire.
-            match expires.filter(|_| lot).map(|x| x + 1) {
-                Some(t) if t <= from => span(from, to, expired + offset),
-                Some(t) if to.is_none_or(|to| t < to) => {
-                    span(from, Some(t), reported);
-                    span(t, to, expired + offset);
+            if r.get::<i64>(9)? != 0 {
+                span(from, to, SUSPENDED + offset);
+                return Ok(());
+            }
+            // The days force-wide suspensions naming the lot are in force.
+            let mut suspended: Vec<(i32, i32)> = Vec::new();
+            if lot && suspended_types.binary_search(&type_id).is_ok() {
+                let lot: String = r.get(10)?;
+                for t in targets.of(type_id, &lot) {
+                    let until = t.until.map_or(i32::MAX, |u| u.num_days_from_ce());
+                    suspended.push((t.from.num_days_from_ce(), until));
                 }
-                _ => span(from, to, reported),
+            }
+            // Expired from the day after its expiry: only lots expire.
+            let expiry = expires.filter(|_| lot).map(|x| x + 1);
+            if suspended.is_empty() {
+                match expiry {
+                    Some(t) if t <= from => span(from, to, expired + offset),
+                    Some(t) if to.is_none_or(|to| t < to) => {
+                        span(from, Some(t), reported);
+                        span(t, to, expired + offset);
+                    }
+                    _ => span(from, to, reported),
+                }
+                return Ok(());
+            }
+            // Cut the version's days where its state may change, and give
+            // each piece the state of its first day.
+            let mut cuts: Vec<i32> = vec![from];
+            cuts.extend(expiry);
+            for &(a, b) in &suspended {
+                cuts.extend([a, b]);
+            }
+            cuts.retain(|&c| c >= from && to.is_none_or(|to| c < to) && c != i32::MAX);
+            cuts.sort_unstable();
+            cuts.dedup();
+            for (i, &a) in cuts.iter().enumerate() {
+                let b = cuts.get(i + 1).copied().or(to);
+                let state = if suspended.iter().any(|&(s, u)| s <= a && a < u) {
+                    SUSPENDED + offset
+                } else if expiry.is_some_and(|t| t <= a) {
+                    expired + offset
+                } else {
+                    reported
+                };
+                span(a, b, state);
             }
             Ok(())
         },

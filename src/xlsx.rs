@@ -19,6 +19,7 @@ fn is_date_column(name: &str) -> bool {
             | "to_as_of"
             | "expires"
             | "last_inspected"
+            | "next_test"
             | "date"
             | "since"
             | "first_as_of"

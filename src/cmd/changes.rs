@@ -26,6 +26,7 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
             .map(|d| parse_date(d, None).map_err(|m| Error::Usage(format!("--since: {m}"))))
             .transpose()?,
         as_of: as_of(&args.selection)?,
+        judged: None,
     };
     if !args.items
         && (!filters.types.is_empty()
@@ -38,6 +39,10 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
         ));
     }
     let (conn, judged) = super::open_question(ctx, &filters, window.as_of)?;
+    let window = Window {
+        judged: Some(judged),
+        ..window
+    };
     crate::known::check_date(&conn, "--since", window.since)?;
     let comparison = compare(&conn, window)?;
     let slips = match &args.packages {
@@ -253,15 +258,19 @@ fn summary_report(c: &Comparison, wanted: impl Fn(&str) -> bool) -> Report {
         "notice_longer",
     ];
     columns.extend(COUNTED[2..].iter().map(|c| c.as_str()));
-    columns.extend(["ammo_change", "ammo_serviceable_change"]);
+    columns.extend([
+        "ammo_change",
+        "ammo_serviceable_change",
+        "ammo_suspended_change",
+    ]);
     let mut report = Report::new(&columns, 1);
     // On a narrow terminal the rounds give way first, then the older
     // side's figures, then the rates; the counts of what happened to
     // equipment stay longest.
-    report.optional = vec![14, 15, 1, 5, 6, 12, 13, 10, 11];
+    report.optional = vec![16, 14, 15, 1, 5, 6, 12, 13, 10, 11];
     // Equipment items: on hand, MC, then the counts; rounds: on hand,
     // serviceable.
-    let mut total = [0i64; 11];
+    let mut total = [0i64; 12];
     for d in c.depots.iter().filter(|d| wanted(&d.depot)) {
         let mut row = vec![
             Value::Text(d.depot.clone()),
@@ -287,6 +296,7 @@ fn summary_report(c: &Comparison, wanted: impl Fn(&str) -> bool) -> Report {
             d.count(Change::MovedOut),
             d.to.ammo_on_hand - f.ammo_on_hand,
             d.to.ammo_serviceable - f.ammo_serviceable,
+            d.to.ammo_suspended - f.ammo_suspended,
         ];
         for (t, n) in total.iter_mut().zip(counts) {
             *t += n;
@@ -298,7 +308,7 @@ fn summary_report(c: &Comparison, wanted: impl Fn(&str) -> bool) -> Report {
             rate(d.to.mc, d.to.on_hand),
         ]);
         row.extend(counts[2..9].iter().map(|&n| Value::Int(n)));
-        row.extend([Value::Delta(counts[9]), Value::Delta(counts[10])]);
+        row.extend(counts[9..].iter().map(|&n| Value::Delta(n)));
         report.rows.push(row);
     }
     let mut t = vec![Value::Null, Value::Null, Value::Null];
@@ -309,7 +319,7 @@ fn summary_report(c: &Comparison, wanted: impl Fn(&str) -> bool) -> Report {
         Value::Null,
     ]);
     t.extend(total[2..9].iter().map(|&n| Value::Int(n)));
-    t.extend([Value::Delta(total[9]), Value::Delta(total[10])]);
+    t.extend(total[9..].iter().map(|&n| Value::Delta(n)));
     report.total = Some(t);
     report
 }

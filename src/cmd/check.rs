@@ -198,14 +198,14 @@ struct Snap {
     line_count: i64,
     quantity: i64,
     /// Its recorded figures: equipment on hand and MC, rounds on hand and
-    /// serviceable on its date.
-    recorded: [i64; 4],
+    /// serviceable on its date, and rounds under a suspended code.
+    recorded: [i64; 5],
     /// Stored line keys, and the content hashes recomputed from the columns.
     stored: Vec<i64>,
     hashes: Vec<u64>,
     /// What its lines add up to: the quantity column, and the figures.
     counted_quantity: i64,
-    counted: [i64; 4],
+    counted: [i64; 5],
 }
 
 /// Snapshot memberships held in memory at once (16 bytes each): the table
@@ -219,7 +219,8 @@ fn check_snapshots(
 ) -> Result<usize> {
     let snapshots: Vec<Snap> = conn.rows(
         "SELECT s.depot_id, d.code, s.as_of, s.ledger_id, s.digest, s.line_count, s.quantity,
-                coalesce(s.mc, -1), s.on_hand, s.ammo_on_hand, s.ammo_serviceable
+                coalesce(s.mc, -1), s.on_hand, s.ammo_on_hand, s.ammo_serviceable,
+                s.ammo_suspended
          FROM snapshot s JOIN depot d ON d.id = s.depot_id ORDER BY d.code, s.as_of",
         &[],
         |r| {
@@ -231,11 +232,11 @@ fn check_snapshots(
                 digest: r.get(4)?,
                 line_count: r.get(5)?,
                 quantity: r.get(6)?,
-                recorded: [r.get(8)?, r.get(7)?, r.get(9)?, r.get(10)?],
+                recorded: [r.get(8)?, r.get(7)?, r.get(9)?, r.get(10)?, r.get(11)?],
                 stored: Vec::new(),
                 hashes: Vec::new(),
                 counted_quantity: 0,
-                counted: [0; 4],
+                counted: [0; 5],
             })
         },
     )?;
@@ -278,7 +279,8 @@ fn check_snapshots(
         }
         conn.each(
             "SELECT depot_id, content_hash, type_id, status, quantity, serial, owner, notice_hours,
-                    lot, expires, last_inspected, remarks, valid_from, valid_to
+                    lot, expires, last_inspected, remarks, valid_from, valid_to, condition_code,
+                    next_test
              FROM holding_version",
             &[],
             |r| {
@@ -298,7 +300,7 @@ fn check_snapshots(
                 if live.is_empty() {
                     return Ok(());
                 }
-                let strings: Vec<Option<String>> = [3, 5, 6, 8, 9, 10, 11]
+                let strings: Vec<Option<String>> = [3, 5, 6, 8, 9, 10, 11, 14, 15]
                     .iter()
                     .map(|&i| r.get::<Option<String>>(i))
                     .collect::<crate::db::Result<_>>()?;
@@ -315,10 +317,16 @@ fn check_snapshots(
                     expires: strings[4].as_deref(),
                     last_inspected: strings[5].as_deref(),
                     remarks: strings[6].as_deref(),
+                    condition: strings[7].as_deref(),
+                    next_test: strings[8].as_deref(),
                 };
                 let hash = content.hash(&mut buf);
                 let stored: i64 = r.get(1)?;
-                let status_mc = matches!(content.status, "FMC" | "PMC");
+                let suspended = content
+                    .condition
+                    .and_then(|c| crate::model::ConditionCode::parse(c).ok())
+                    .is_some_and(crate::model::ConditionCode::is_suspended);
+                let status_mc = matches!(content.status, "FMC" | "PMC") && !suspended;
                 let lot = content.lot.is_some();
                 for i in live {
                     let snap = &mut batch[i];
@@ -331,6 +339,9 @@ fn check_snapshots(
                     snap.counted[k] += quantity;
                     if status_mc && !(lot && expired) {
                         snap.counted[k + 1] += quantity;
+                    }
+                    if lot && suspended {
+                        snap.counted[4] += quantity;
                     }
                 }
                 Ok(())
@@ -386,10 +397,10 @@ fn verify_snapshot(snap: Snap, ledger: &Ledger, fail: &mut impl FnMut(&'static s
         );
     }
     if counted_quantity != quantity || recorded != counted {
-        let figures = |q: i64, f: [i64; 4]| {
+        let figures = |q: i64, f: [i64; 5]| {
             format!(
-                "quantity {q}, on hand {}, MC {}, rounds {}, serviceable {}",
-                f[0], f[1], f[2], f[3]
+                "quantity {q}, on hand {}, MC {}, rounds {}, serviceable {}, suspended {}",
+                f[0], f[1], f[2], f[3], f[4]
             )
         };
         fail(
@@ -508,11 +519,21 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let mut kept = HashMap::new();
-    const STATES: [&str; 8] = [
-        "FMC", "PMC", "NMCM", "NMCS", "lot FMC", "lot PMC", "lot NMCM", "lot NMCS",
+    // By [`crate::model::bucket`].
+    const STATES: [&str; 9] = [
+        "FMC",
+        "PMC",
+        "NMCM",
+        "NMCS",
+        "lot FMC",
+        "lot PMC",
+        "lot NMCM",
+        "lot NMCS",
+        "lot suspended",
     ];
     conn.each(
-        "SELECT depot_id, type_id, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs
+        "SELECT depot_id, type_id, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs,
+                ammo_susp
          FROM readiness_current",
         &[],
         |r| {
@@ -568,7 +589,7 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
     let mut current = HashMap::new();
     conn.each(
         "SELECT depot_id, type_id, status, CASE WHEN lot IS NULL THEN 0 ELSE 1 END, expires,
-                notice_hours, quantity
+                notice_hours, quantity, condition_code
          FROM holding_version NOT INDEXED WHERE valid_to IS NULL",
         &[],
         |r| {
@@ -577,14 +598,17 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
             let lot = r.get::<i64>(3)? != 0;
             let (type_id, quantity): (i64, i64) = (r.get(1)?, r.get(6)?);
             let notice: Option<i64> = r.get(5)?;
-            let Some(i) = STATES[..4].iter().position(|s| *s == status) else {
+            let Ok(parsed) = crate::model::Status::parse(&status) else {
                 fail(
                     "aggregates",
                     format!("a current holding has status {status:?}"),
                 );
                 return Ok(());
             };
-            let i = if lot { i + 4 } else { i };
+            let condition = r
+                .get::<Option<String>>(7)?
+                .and_then(|c| crate::model::ConditionCode::parse(&c).ok());
+            let i = crate::model::bucket(parsed, lot, condition);
             fingerprint(
                 &mut current,
                 depot,
@@ -599,7 +623,7 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
                     quantity,
                 );
             }
-            if let (true, Some(expires)) = (lot, r.get::<Option<String>>(4)?) {
+            if let (true, Some(expires), false) = (lot, r.get::<Option<String>>(4)?, i == 8) {
                 fingerprint(
                     &mut current,
                     depot,

@@ -42,7 +42,8 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
              WHERE CAST(?1 AS TEXT) IS NULL OR as_of <= ?1 GROUP BY depot_id
          )
          SELECT d.code, e.as_of, t.code, h.status, h.quantity, h.serial, t.nsn, t.category,
-                h.owner, h.notice_hours, h.lot, h.expires, h.last_inspected, h.remarks
+                h.owner, h.notice_hours, h.lot, h.expires, h.last_inspected, h.remarks,
+                h.condition_code, h.next_test
          FROM effective e
          JOIN holding_version h ON h.depot_id = e.depot_id
               AND h.valid_from <= e.as_of AND (h.valid_to IS NULL OR h.valid_to > e.as_of)
@@ -60,7 +61,7 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
             .map_err(crate::output::csv_io)?;
         Sink::Csv(Box::new(w))
     };
-    let mut cells: Vec<String> = Vec::with_capacity(14);
+    let mut cells: Vec<String> = Vec::with_capacity(Column::ALL.len());
     conn.try_each(sql, &[&date.map(iso)], |r| -> Result<()> {
         let depot: String = r.get(0)?;
         let type_code: String = r.get(2)?;
@@ -92,7 +93,7 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
         );
-        for i in 10..14 {
+        for i in 10..16 {
             cells.push(r.get::<Option<String>>(i)?.unwrap_or_default());
         }
         match &mut sink {

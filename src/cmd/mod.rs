@@ -13,6 +13,7 @@ pub mod query;
 pub mod reference;
 pub mod report;
 pub mod requirements;
+pub mod suspend;
 pub mod trace;
 pub mod watch;
 
@@ -76,6 +77,8 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
         Command::Changes(args) => changes::run(&args, ctx),
         Command::Watch(args) => watch::run(&args, ctx),
         Command::Trace(args) => trace::run(&args, ctx),
+        Command::Suspend(args) => suspend::run(&args, ctx),
+        Command::Suspensions(args) => suspend::list(&args, ctx),
         Command::Package(PackageCommand::Check(args)) => package::check(&args, ctx),
         Command::Package(PackageCommand::List(args)) => package::list(&args, ctx),
         Command::Package(PackageCommand::Resilience(args)) => package::resilience(&args, ctx),

@@ -305,6 +305,7 @@ fn short_json(s: &Option<Shortfall>) -> Json {
         None => json!({}),
         Some(s) => json!({
             "short_nmc": s.nmc,
+            "short_suspended": s.suspended,
             "short_expired": s.expired,
             "short_no_notice": s.no_notice,
             "short_beyond_window": s.beyond_window,
@@ -497,6 +498,7 @@ fn short_text(l: &LineResult, s: &Shortfall) -> String {
     let mut parts = Vec::new();
     for (n, what) in [
         (s.nmc, "not mission capable"),
+        (s.suspended, "suspended"),
         (s.expired, "expired"),
         (s.no_notice, "with no notice set"),
         (s.beyond_window, "beyond the window"),

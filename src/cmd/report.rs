@@ -10,7 +10,7 @@ use crate::state;
 
 /// The figure names of SPEC §4, in the order every report prints them:
 /// equipment, then ammunition beside it.
-pub const FIGURES: [&str; 19] = [
+pub const FIGURES: [&str; 20] = [
     "on_hand",
     "fmc",
     "pmc",
@@ -27,6 +27,7 @@ pub const FIGURES: [&str; 19] = [
     "ammo_serviceable",
     "ammo_unserviceable",
     "ammo_expired",
+    "ammo_suspended",
     "ammo_rate",
     "ammo_required",
     "ammo_fill_rate",
@@ -61,6 +62,7 @@ pub fn figure_values(f: &Figures) -> Vec<Value> {
         count(f.ammo_serviceable, rounds),
         count(f.ammo_unserviceable, rounds),
         count(f.ammo_expired, rounds),
+        count(f.ammo_suspended, rounds),
         f.ammo_rate().map_or(Value::Null, Value::Rate),
         f.ammo_required.map_or(Value::Null, Value::Int),
         f.ammo_fill_rate().map_or(Value::Null, Value::Rate),
@@ -72,7 +74,7 @@ pub fn figure_values(f: &Figures) -> Vec<Value> {
 /// rate last of it), then the fill rate, the S-level and the R-level; on
 /// hand, the MC rate and the overall level always stay.
 pub fn optional_figures(keys: usize) -> Vec<usize> {
-    [17, 14, 15, 18, 13, 12, 1, 2, 3, 4, 5, 8, 16, 9, 10, 7]
+    [18, 16, 14, 15, 19, 13, 12, 1, 2, 3, 4, 5, 8, 17, 9, 10, 7]
         .iter()
         .map(|i| keys + i)
         .collect()
@@ -130,6 +132,7 @@ fn brief(
         crate::changes::Window {
             since: None,
             as_of: date,
+            judged: Some(judged),
         },
     )?;
     let shown =
@@ -139,12 +142,18 @@ fn brief(
     let (by_depot, total) = summary(&[Key::Depot], true)?;
     let (by_depot_category, _) = summary(&[Key::Depot, Key::Category], true)?;
     let (pairs, _) = summary(&[Key::Depot, Key::Type], true)?;
-    let mut expired: Vec<Group> = summary(&[Key::Depot, Key::Type], false)?
-        .0
-        .into_iter()
+    let by_pair = summary(&[Key::Depot, Key::Type], false)?.0;
+    let mut expired: Vec<Group> = by_pair
+        .iter()
         .filter(|g| g.figures.ammo_expired > 0)
+        .cloned()
         .collect();
     expired.sort_by_key(|g| std::cmp::Reverse(g.figures.ammo_expired));
+    let mut suspended: Vec<Group> = by_pair
+        .into_iter()
+        .filter(|g| g.figures.ammo_suspended > 0)
+        .collect();
+    suspended.sort_by_key(|g| std::cmp::Reverse(g.figures.ammo_suspended));
     let mut worst = pairs;
     worst.sort_by(|a, b| {
         let rate = |g: &Group| g.figures.mc_rate().or(g.figures.fill_rate()).unwrap_or(0.0);
@@ -188,6 +197,7 @@ fn brief(
         by_depot_category,
         deployable,
         expired,
+        suspended,
         worst,
         packages: Vec::new(),
         slips: Vec::new(),
@@ -312,6 +322,7 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
             let window = crate::changes::Window {
                 since: None,
                 as_of: date,
+                judged: Some(judged),
             };
             brief.slips = super::changes::package_slips(ctx, &conn, dir, window, judged, false)?;
         }

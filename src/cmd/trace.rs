@@ -21,6 +21,10 @@ pub fn run(args: &TraceArgs, ctx: &mut Context) -> Result<()> {
         .transpose()?;
     let serial = args.serial.as_deref().map(str::trim);
     let conn = db::open(&ctx.db, Access::Read)?;
+    let judged = match on {
+        Some(d) => d,
+        None => super::today()?,
+    };
     let known = |what, option, code: &str, all: Vec<String>, list| {
         crate::known::check_codes(what, option, &[code.to_string()], &all, list)
     };
@@ -38,7 +42,14 @@ pub fn run(args: &TraceArgs, ctx: &mut Context) -> Result<()> {
         crate::known::types(&conn)?,
         "types",
     )?;
-    let found = match trace(&conn, depot.as_str(), type_code.as_str(), serial, on)? {
+    let found = match trace(
+        &conn,
+        depot.as_str(),
+        type_code.as_str(),
+        serial,
+        on,
+        judged,
+    )? {
         Lookup::Found(t) => t,
         Lookup::NoDepot => {
             return Err(usage(
@@ -107,12 +118,36 @@ fn confirmations(s: &Source) -> String {
         .join(", ")
 }
 
+/// Why a line counts as suspended, if it does: its code, the notices.
+fn suspension(s: &Source) -> Option<String> {
+    let mut why: Vec<String> = Vec::new();
+    if let Some(c) = s
+        .condition_code
+        .as_deref()
+        .filter(|c| crate::model::ConditionCode::parse(c).is_ok_and(|c| c.is_suspended()))
+    {
+        why.push(format!("condition code {c}"));
+    }
+    for n in &s.suspended_by {
+        why.push(format!(
+            "suspension {} from {} ({}): {}",
+            n.id,
+            iso(n.from),
+            n.nsn,
+            n.reason
+        ));
+    }
+    (!why.is_empty()).then(|| why.join("; "))
+}
+
 fn table(sources: &[Source]) -> Report {
     let mut report = Report::new(
         &[
             "serial",
             "lot",
             "status",
+            "cc",
+            "suspended",
             "quantity",
             "file",
             "line",
@@ -127,13 +162,15 @@ fn table(sources: &[Source]) -> Report {
     );
     // The digest and who imported go first, then the dates; the item, the
     // file and the line, which answer the question, stay.
-    report.optional = vec![11, 10, 9, 8, 7, 6];
-    report.shortenable = vec![4, 8];
+    report.optional = vec![13, 12, 11, 10, 9, 8, 3];
+    report.shortenable = vec![4, 6, 10];
     for s in sources {
         report.rows.push(vec![
             Value::from(s.serial.clone()),
             Value::from(s.lot.clone()),
             Value::Text(s.status.clone()),
+            Value::from(s.condition_code.clone()),
+            Value::from(suspension(s)),
             Value::Int(s.quantity),
             Value::Text(s.file.clone()),
             s.line.map_or(Value::Null, Value::Int),
@@ -156,6 +193,15 @@ fn source_json(s: &Source) -> serde_json::Value {
         "quantity": s.quantity,
         "notice_hours": s.notice_hours,
         "expires": s.expires,
+        "condition_code": s.condition_code,
+        "next_test": s.next_test,
+        "suspended": suspension(s).is_some(),
+        "suspended_by": s.suspended_by.iter().map(|n| json!({
+            "suspension": n.id,
+            "nsn": n.nsn,
+            "from": iso(n.from),
+            "reason": n.reason,
+        })).collect::<Vec<_>>(),
         "since": iso(s.since),
         "file": s.file,
         "line": s.line,

@@ -35,11 +35,12 @@ pub fn run(args: &WatchArgs, ctx: &mut Context) -> Result<()> {
     let rows = watch(&conn, &filters, limits)?;
     let mut report = Report::new(
         &[
-            "kind", "depot", "type", "serial", "lot", "quantity", "date", "days",
+            "kind", "depot", "type", "serial", "lot", "quantity", "date", "days", "note",
         ],
         0,
     );
-    report.optional = vec![4, 5];
+    report.optional = vec![8, 4, 5];
+    report.shortenable = vec![8];
     for a in &rows {
         report.rows.push(vec![
             Value::Text(a.kind.as_str().into()),
@@ -50,6 +51,7 @@ pub fn run(args: &WatchArgs, ctx: &mut Context) -> Result<()> {
             a.quantity.map_or(Value::Null, Value::Int),
             a.date.map_or(Value::Null, |d| Value::Text(iso(d))),
             a.days.map_or(Value::Null, Value::Int),
+            Value::from(a.note.clone()),
         ]);
     }
     render(&report, ctx.format, &ctx.style, ctx.out)?;

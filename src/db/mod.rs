@@ -167,6 +167,8 @@ impl Bulk {
                 ("valid_to", true),
                 ("opened_by", false),
                 ("source_line", false),
+                ("condition_code", true),
+                ("next_test", true),
             ],
             Bulk::ReadinessCurrent => &[
                 ("depot_id", false),
@@ -179,6 +181,7 @@ impl Bulk {
                 ("ammo_pmc", false),
                 ("ammo_nmcm", false),
                 ("ammo_nmcs", false),
+                ("ammo_susp", false),
             ],
             Bulk::ReadinessNotice => &[
                 ("depot_id", false),
@@ -188,6 +191,7 @@ impl Bulk {
                 ("pmc", false),
                 ("ammo_fmc", false),
                 ("ammo_pmc", false),
+                ("priority", false),
             ],
             Bulk::ReadinessExpiry => &[
                 ("depot_id", false),
@@ -196,6 +200,7 @@ impl Bulk {
                 ("expires", true),
                 ("status", true),
                 ("quantity", false),
+                ("priority", false),
             ],
         }
     }

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use crate::model::{Category, DepotCode, Nation, Nsn, Status, TypeCode};
+use crate::model::{Category, DepotCode, IsoDate, Nation, Nsn, Status, TypeCode};
 
 /// One SQL value. The database stores integers, text and (only in user
 /// queries) reals; dates are ISO text.
@@ -103,7 +103,7 @@ macro_rules! text_param {
         }
     )*};
 }
-text_param!(DepotCode, TypeCode, Nsn, Nation, Status, Category);
+text_param!(DepotCode, TypeCode, Nsn, Nation, Status, Category, IsoDate);
 
 fn found(value: Value<'_>) -> String {
     match value {

@@ -23,11 +23,13 @@ pub enum Column {
     Expires,
     LastInspected,
     Remarks,
+    ConditionCode,
+    NextTest,
 }
 
 impl Column {
     /// In the order of the canonical export.
-    pub const ALL: [Column; 14] = [
+    pub const ALL: [Column; 16] = [
         Column::Depot,
         Column::AsOf,
         Column::Type,
@@ -42,6 +44,8 @@ impl Column {
         Column::Expires,
         Column::LastInspected,
         Column::Remarks,
+        Column::ConditionCode,
+        Column::NextTest,
     ];
 
     pub fn name(self) -> &'static str {
@@ -60,6 +64,8 @@ impl Column {
             Column::Expires => "expires",
             Column::LastInspected => "last_inspected",
             Column::Remarks => "remarks",
+            Column::ConditionCode => "condition_code",
+            Column::NextTest => "next_test",
         }
     }
 
@@ -91,6 +97,8 @@ impl Column {
             ],
             Column::Nsn => &["nato_stock_number"],
             Column::Category => &[],
+            Column::ConditionCode => &["cc", "supply_condition", "supply_condition_code"],
+            Column::NextTest => &["test_due", "next_test_date", "surveillance_due"],
         }
     }
 
@@ -197,11 +205,13 @@ impl ColumnMap {
             }
         }
         let mut missing = Vec::new();
+        // A file that gives condition codes may leave the status out.
+        let coded = map.has(Column::ConditionCode);
         for (column, given) in [
             (Column::Depot, depot_given),
             (Column::AsOf, as_of_given),
             (Column::Type, false),
-            (Column::Status, false),
+            (Column::Status, coded),
         ] {
             if !given && !map.has(column) {
                 missing.push(column);

@@ -11,6 +11,8 @@
 //! "Numéro de série" = "serial"
 //! [status]
 //! "Disponible" = "FMC"
+//! [condition]                    # supply condition codes (SPEC §12)
+//! "Gesperrt" = "J"
 //! ```
 
 use std::collections::HashMap;
@@ -23,7 +25,7 @@ use toml::Spanned;
 use super::columns::{Column, normalize};
 use super::dialect::{parse_delimiter, parse_encoding};
 use crate::error::ImportError;
-use crate::model::{Status, check_date_format};
+use crate::model::{ConditionCode, Status, check_date_format};
 
 #[derive(Debug, Clone, Default)]
 pub struct Profile {
@@ -33,6 +35,7 @@ pub struct Profile {
     pub delimiter: Option<u8>,
     columns: HashMap<String, Column>,
     statuses: HashMap<String, Status>,
+    conditions: HashMap<String, ConditionCode>,
     /// Columns of this export style that stockpile does not read.
     ignore: Vec<String>,
 }
@@ -48,6 +51,8 @@ struct RawProfile {
     columns: HashMap<String, Spanned<String>>,
     #[serde(default)]
     status: HashMap<String, Spanned<String>>,
+    #[serde(default)]
+    condition: HashMap<String, Spanned<String>>,
     #[serde(default)]
     ignore: Vec<String>,
 }
@@ -108,6 +113,11 @@ impl Profile {
                 Status::parse(target.get_ref()).map_err(|m| err(target.span().start, m))?;
             profile.statuses.insert(status_key(&word), status);
         }
+        for (word, target) in raw.condition {
+            let code =
+                ConditionCode::parse(target.get_ref()).map_err(|m| err(target.span().start, m))?;
+            profile.conditions.insert(status_key(&word), code);
+        }
         Ok(profile)
     }
 
@@ -117,6 +127,13 @@ impl Profile {
 
     pub fn ignores(&self, normalized_name: &str) -> bool {
         self.ignore.iter().any(|n| n == normalized_name)
+    }
+
+    pub fn condition_for(&self, word: &str) -> Option<ConditionCode> {
+        if self.conditions.is_empty() {
+            return None;
+        }
+        self.conditions.get(&status_key(word)).copied()
     }
 
     pub fn status_for(&self, word: &str) -> Option<Status> {

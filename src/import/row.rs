@@ -6,7 +6,8 @@ use super::columns::{Column, ColumnMap};
 use super::profile::Profile;
 use crate::error::RowError;
 use crate::model::{
-    Category, DepotCode, MAX_NOTICE_HOURS, Nation, Nsn, Status, TypeCode, parse_date, parse_hours,
+    Category, ConditionCode, DepotCode, MAX_NOTICE_HOURS, Nation, Nsn, Status, TypeCode,
+    parse_date, parse_hours,
 };
 
 pub const MAX_QUANTITY: u32 = 1_000_000_000;
@@ -30,6 +31,11 @@ pub struct Holding {
     pub expires: Option<NaiveDate>,
     pub last_inspected: Option<NaiveDate>,
     pub remarks: Option<String>,
+    /// The supply condition code (SPEC §12); `status` then agrees with it
+    /// or, left empty, is the status it reads as.
+    pub condition: Option<ConditionCode>,
+    /// When the lot's next surveillance test is due.
+    pub next_test: Option<NaiveDate>,
 }
 
 /// What applies to every row of one file.
@@ -90,12 +96,40 @@ impl Validator<'_> {
             |t| self.date(t),
         );
         let type_code = cells.required(Column::Type, "a type code", TypeCode::parse);
-        let status = cells.required(Column::Status, "FMC, PMC, NMCM or NMCS", |t| {
+        let condition = cells.read(Column::ConditionCode, |t| {
+            self.rules
+                .profile
+                .and_then(|p| p.condition_for(t))
+                .map_or_else(|| ConditionCode::parse(t), Ok)
+        });
+        let coded = cells.text(Column::ConditionCode).is_some();
+        let parse_status = |t: &str| {
             self.rules
                 .profile
                 .and_then(|p| p.status_for(t))
                 .map_or_else(|| Status::parse(t), Ok)
-        });
+        };
+        // With a condition code the status may be left empty (it reads as
+        // the code says); when both are given they must agree.
+        let status = if coded && cells.text(Column::Status).is_none() {
+            condition.map(ConditionCode::implied_status)
+        } else {
+            cells.required(Column::Status, "FMC, PMC, NMCM or NMCS", parse_status)
+        };
+        if let (Some(code), Some(status)) = (condition, status)
+            && !code.agrees_with(status)
+        {
+            cells.fail(
+                Column::ConditionCode,
+                format!(
+                    "{code} ({}) disagrees with the status {status}: a serviceable lot is FMC or PMC, an unserviceable one NMCM or NMCS (fix one of the two, or leave the status empty)",
+                    match code.condition() {
+                        crate::model::Condition::Serviceable => "serviceable",
+                        _ => "unserviceable",
+                    }
+                ),
+            );
+        }
         let has_serial = cells.text(Column::Serial).is_some();
         let serial = cells.read(Column::Serial, |s| code_text(s).map(|()| s.to_string()));
         let quantity = cells
@@ -120,6 +154,7 @@ impl Validator<'_> {
         let lot = cells.read(Column::Lot, |l| code_text(l).map(|()| l.to_string()));
         let expires = cells.read(Column::Expires, |t| self.date(t));
         let last_inspected = cells.read(Column::LastInspected, |t| self.date(t));
+        let next_test = cells.read(Column::NextTest, |t| self.date(t));
         let remarks = cells.read(Column::Remarks, |r| {
             free_text(r, MAX_REMARKS).map(|()| r.to_string())
         });
@@ -152,6 +187,8 @@ impl Validator<'_> {
                 expires,
                 last_inspected,
                 remarks,
+                condition,
+                next_test,
             }),
             _ => unreachable!("a missing required value is always reported as an error"),
         }
@@ -273,6 +310,8 @@ fn is_optional_code(c: Column) -> bool {
             | Column::Lot
             | Column::Expires
             | Column::LastInspected
+            | Column::ConditionCode
+            | Column::NextTest
     )
 }
 

@@ -17,7 +17,7 @@ use crate::content::{
     GENESIS, LineContent, find_hashed, hash_order, ledger_entry_hash, line_key, snapshot_digest,
 };
 use crate::error::RowError;
-use crate::model::{Category, DepotCode, Nsn, Status, TypeCode, iso, near_miss_key};
+use crate::model::{Category, DepotCode, IsoDate, Nsn, Status, TypeCode, iso, near_miss_key};
 
 /// Day number of a date, for compact comparisons in memory.
 fn day(d: NaiveDate) -> i32 {
@@ -241,7 +241,9 @@ impl LiveVersion {
 /// more on wide data: 200 depots' maps doubled past their sizes at once.)
 #[derive(Default)]
 struct AggregateRows {
-    by_type: FxHashMap<i64, [i64; 8]>,
+    /// By [`crate::model::bucket`]: equipment by status, lots by status,
+    /// lots suspended by their condition code.
+    by_type: FxHashMap<i64, [i64; 9]>,
     /// By [`notice_key`]: 24 bytes an entry where a (type, notice) tuple
     /// key took 32; a force-wide file holds hundreds of thousands at once.
     by_notice: FxHashMap<u64, [i64; 4]>,
@@ -249,40 +251,60 @@ struct AggregateRows {
     /// when written): 16 bytes a lot line, no map to grow.
     expiring: Vec<(u64, i64)>,
     /// The snapshot's own figures: equipment items on hand and mission
-    /// capable, rounds on hand and serviceable on the snapshot's date.
-    snapshot: [i64; 4],
+    /// capable, rounds on hand and serviceable on the snapshot's date, and
+    /// rounds under a suspended condition code.
+    snapshot: [i64; 5],
 }
 
 /// A type and a notice to move in one integer, ordered as the (type,
 /// notice) pair was (no notice first): type ids are row ids of the type
 /// registry, far below 2^32; notices are at most 8,760 hours.
-fn notice_key(type_id: i64, notice: Option<u32>) -> u64 {
+/// Bit 31 marks condition C (priority issue, SPEC §12), which packages
+/// draw before A and B.
+fn notice_key(type_id: i64, notice: Option<u32>, priority: bool) -> u64 {
     debug_assert!((0..1 << 32).contains(&type_id));
-    ((type_id as u64) << 32) | notice.map_or(0, |n| u64::from(n) + 1)
+    ((type_id as u64) << 32) | (u64::from(priority) << 31) | notice.map_or(0, |n| u64::from(n) + 1)
 }
 
-fn notice_of_key(key: u64) -> (i64, Option<u32>) {
-    let low = (key & 0xffff_ffff) as u32;
-    ((key >> 32) as i64, low.checked_sub(1))
+fn notice_of_key(key: u64) -> (i64, Option<u32>, bool) {
+    let low = (key & 0x7fff_ffff) as u32;
+    ((key >> 32) as i64, low.checked_sub(1), key & (1 << 31) != 0)
 }
 
-/// A lot's type, notice, expiry and status in one integer, ordered by type
-/// first: 24 bits of type id, 14 of notice (+1, 0 for none: at most
-/// 8,761), 24 of the expiry's day number (days from year 1; 9999-12-31 is
-/// below 2^22) and 2 of status.
-fn expiry_key(type_id: i64, notice: Option<u32>, expires: NaiveDate, status: Status) -> u64 {
+/// A lot's type, notice, priority, expiry and status in one integer,
+/// ordered by type first: 24 bits of type id, 14 of notice (+1, 0 for
+/// none: at most 8,761), 1 for condition C, 23 of the expiry's day number
+/// (days from year 1; 9999-12-31 is below 2^22) and 2 of status.
+fn expiry_key(
+    type_id: i64,
+    notice: Option<u32>,
+    priority: bool,
+    expires: NaiveDate,
+    status: Status,
+) -> u64 {
     debug_assert!((0..1 << 24).contains(&type_id));
     let notice = notice.map_or(0, |n| u64::from(n) + 1);
-    let day = u64::try_from(day(expires)).unwrap_or(0) & 0xff_ffff;
-    ((type_id as u64) << 40) | (notice << 26) | (day << 2) | status_index(status) as u64
+    let day = u64::try_from(day(expires)).unwrap_or(0) & 0x7f_ffff;
+    ((type_id as u64) << 40)
+        | (notice << 26)
+        | (u64::from(priority) << 25)
+        | (day << 2)
+        | status_index(status) as u64
 }
 
-fn expiry_of_key(key: u64) -> (i64, Option<u32>, NaiveDate, Status) {
+fn expiry_of_key(key: u64) -> (i64, Option<u32>, bool, NaiveDate, Status) {
     let type_id = (key >> 40) as i64;
     let notice = (((key >> 26) & 0x3fff) as u32).checked_sub(1);
-    let day = ((key >> 2) & 0xff_ffff) as i32;
+    let priority = key & (1 << 25) != 0;
+    let day = ((key >> 2) & 0x7f_ffff) as i32;
     let date = NaiveDate::from_num_days_from_ce_opt(day).unwrap_or(NaiveDate::MIN);
-    (type_id, notice, date, STATUSES[(key & 3) as usize])
+    (
+        type_id,
+        notice,
+        priority,
+        date,
+        STATUSES[(key & 3) as usize],
+    )
 }
 
 const STATUSES: [Status; 4] = [Status::Fmc, Status::Pmc, Status::Nmcm, Status::Nmcs];
@@ -299,25 +321,34 @@ fn status_index(status: Status) -> usize {
 impl AggregateRows {
     fn add(&mut self, type_id: i64, h: &Holding, as_of: NaiveDate) {
         let quantity = i64::from(h.quantity);
-        let i = status_index(h.status);
         let ammo = h.lot.is_some();
-        let mc = i < 2;
-        self.by_type.entry(type_id).or_default()[i + if ammo { 4 } else { 0 }] += quantity;
+        let b = crate::model::bucket(h.status, ammo, h.condition);
+        let mc = matches!(b, 0 | 1 | 4 | 5);
+        let suspended = b == 8;
+        self.by_type.entry(type_id).or_default()[b] += quantity;
+        let priority = h
+            .condition
+            .is_some_and(crate::model::ConditionCode::is_priority);
         if mc {
             self.by_notice
-                .entry(notice_key(type_id, h.notice_hours))
-                .or_default()[i + if ammo { 2 } else { 0 }] += quantity;
+                .entry(notice_key(type_id, h.notice_hours, priority))
+                .or_default()[(b & 1) + if ammo { 2 } else { 0 }] += quantity;
         }
         if ammo {
-            if let Some(expires) = h.expires {
+            // A suspended lot counts as suspended whether or not it has
+            // expired: it takes no part in the expiry's correction.
+            if let (Some(expires), false) = (h.expires, suspended) {
                 self.expiring.push((
-                    expiry_key(type_id, h.notice_hours, expires, h.status),
+                    expiry_key(type_id, h.notice_hours, priority, expires, h.status),
                     quantity,
                 ));
             }
             self.snapshot[2] += quantity;
             if mc && h.expires.is_none_or(|e| e >= as_of) {
                 self.snapshot[3] += quantity;
+            }
+            if suspended {
+                self.snapshot[4] += quantity;
             }
         } else {
             self.snapshot[0] += quantity;
@@ -609,8 +640,10 @@ impl SnapshotWriter {
         ledger_id: i64,
         line: u64,
     ) -> db::Result<()> {
-        let expires = h.expires.map(iso);
-        let last_inspected = h.last_inspected.map(iso);
+        let expires = h.expires.map(IsoDate::new);
+        let last_inspected = h.last_inspected.map(IsoDate::new);
+        let next_test = h.next_test.map(IsoDate::new);
+        let condition = h.condition.map(|c| c.as_str());
         let content = LineContent {
             type_code: h.type_code.as_str(),
             status: h.status.as_str(),
@@ -619,9 +652,11 @@ impl SnapshotWriter {
             owner: h.owner.as_ref().map(|o| o.as_str()),
             notice_hours: h.notice_hours,
             lot: h.lot.as_deref(),
-            expires: expires.as_deref(),
-            last_inspected: last_inspected.as_deref(),
+            expires: expires.as_ref().map(IsoDate::as_str),
+            last_inspected: last_inspected.as_ref().map(IsoDate::as_str),
             remarks: h.remarks.as_deref(),
+            condition: h.condition.map(|c| c.as_str()),
+            next_test: next_test.as_ref().map(IsoDate::as_str),
         };
         let hash = content.hash(&mut self.hash_buf);
         self.lines += 1;
@@ -689,6 +724,8 @@ impl SnapshotWriter {
                         &self.next_text,
                         &ledger_id,
                         &line,
+                        &condition,
+                        &next_test,
                     ],
                 )?;
             }
@@ -756,10 +793,11 @@ impl SnapshotWriter {
                     conn.execute(
                         "INSERT INTO holding_version (depot_id, content_hash, type_id, status, quantity,
                             serial, owner, notice_hours, lot, expires, last_inspected, remarks,
-                            valid_from, valid_to, opened_by, source_line)
+                            valid_from, valid_to, opened_by, source_line, condition_code, next_test)
                          SELECT depot_id, content_hash, type_id, status, quantity,
                             serial, owner, notice_hours, lot, expires, last_inspected, remarks,
-                            ?1, ?2, opened_by, source_line FROM holding_version WHERE id = ?3",
+                            ?1, ?2, opened_by, source_line, condition_code, next_test
+                         FROM holding_version WHERE id = ?3",
                         &[&self.next_text, &to_text(to), &id],
                     )?;
                 }
@@ -769,13 +807,13 @@ impl SnapshotWriter {
 
         let mut rows = self.readiness;
         rows.expiring();
-        let [on_hand, mc, ammo_on_hand, ammo_serviceable] = rows.snapshot;
+        let [on_hand, mc, ammo_on_hand, ammo_serviceable, ammo_suspended] = rows.snapshot;
         match &self.existing {
             Some(existing) => {
                 conn.execute(
                     "UPDATE snapshot SET ledger_id = ?1, line_count = ?2, quantity = ?3, digest = ?4, mc = ?5,
-                        on_hand = ?6, ammo_on_hand = ?7, ammo_serviceable = ?8
-                     WHERE id = ?9",
+                        on_hand = ?6, ammo_on_hand = ?7, ammo_serviceable = ?8, ammo_suspended = ?9
+                     WHERE id = ?10",
                     &[
                         &ledger_id,
                         &self.lines,
@@ -785,6 +823,7 @@ impl SnapshotWriter {
                         &on_hand,
                         &ammo_on_hand,
                         &ammo_serviceable,
+                        &ammo_suspended,
                         &existing.id,
                     ],
                 )?;
@@ -800,8 +839,8 @@ impl SnapshotWriter {
             None => {
                 conn.execute(
                     "INSERT INTO snapshot (depot_id, as_of, ledger_id, line_count, quantity, digest, mc,
-                        on_hand, ammo_on_hand, ammo_serviceable)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                        on_hand, ammo_on_hand, ammo_serviceable, ammo_suspended)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                     &[
                         &self.depot_id,
                         &self.as_of_text,
@@ -813,6 +852,7 @@ impl SnapshotWriter {
                         &on_hand,
                         &ammo_on_hand,
                         &ammo_serviceable,
+                        &ammo_suspended,
                     ],
                 )?;
                 record.outcome = if self.becomes_current {
@@ -919,13 +959,20 @@ fn stored_expiry(conn: &Db, all: &[Aggregates]) -> db::Result<FxHashMap<i64, Vec
     let mut lots: FxHashMap<i64, Vec<(u64, i64)>> =
         all.iter().map(|a| (a.depot_id, Vec::new())).collect();
     conn.each(
-        "SELECT depot_id, type_id, notice_hours, expires, status, quantity FROM readiness_expiry",
+        "SELECT depot_id, type_id, notice_hours, expires, status, quantity, priority
+         FROM readiness_expiry",
         &[],
         |r| {
             if let Some(depot) = lots.get_mut(&r.get::<i64>(0)?) {
                 let expires: NaiveDate = r.get(3)?;
                 depot.push((
-                    expiry_key(r.get(1)?, r.get(2)?, expires, r.get(4)?),
+                    expiry_key(
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get::<i64>(6)? != 0,
+                        expires,
+                        r.get(4)?,
+                    ),
                     r.get(5)?,
                 ));
             }
@@ -984,12 +1031,12 @@ fn changed_types(conn: &Db, a: &Aggregates, stored_lots: Vec<(u64, i64)>) -> db:
     let mut lots_changed = FxHashSet::default();
     let mut stored_types = FxHashSet::default();
     conn.each(
-        "SELECT type_id, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs
+        "SELECT type_id, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs, ammo_susp
          FROM readiness_current WHERE depot_id = ?1",
         &[&a.depot_id],
         |r| {
             let type_id: i64 = r.get(0)?;
-            let mut q = [0i64; 8];
+            let mut q = [0i64; 9];
             for (i, v) in q.iter_mut().enumerate() {
                 *v = r.get(1 + i)?;
             }
@@ -1002,11 +1049,11 @@ fn changed_types(conn: &Db, a: &Aggregates, stored_lots: Vec<(u64, i64)>) -> db:
     )?;
     let mut stored_notices = FxHashSet::default();
     conn.each(
-        "SELECT type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc
+        "SELECT type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc, priority
          FROM readiness_notice WHERE depot_id = ?1",
         &[&a.depot_id],
         |r| {
-            let key = notice_key(r.get(0)?, r.get(1)?);
+            let key = notice_key(r.get(0)?, r.get(1)?, r.get::<i64>(6)? != 0);
             let q = [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?];
             if a.rows.by_notice.get(&key) != Some(&q) {
                 changed.insert(notice_of_key(key).0);
@@ -1084,7 +1131,7 @@ fn append_aggregates(
     changed: &Changed,
 ) -> db::Result<()> {
     let wanted = |type_id: &i64| changed.types.binary_search(type_id).is_ok();
-    let mut rows: Vec<(&i64, &[i64; 8])> = readiness
+    let mut rows: Vec<(&i64, &[i64; 9])> = readiness
         .by_type
         .iter()
         .filter(|(t, _)| wanted(t))
@@ -1094,7 +1141,7 @@ fn append_aggregates(
         conn.append(
             Bulk::ReadinessCurrent,
             &[
-                &depot_id, type_id, &q[0], &q[1], &q[2], &q[3], &q[4], &q[5], &q[6], &q[7],
+                &depot_id, type_id, &q[0], &q[1], &q[2], &q[3], &q[4], &q[5], &q[6], &q[7], &q[8],
             ],
         )?;
     }
@@ -1105,14 +1152,23 @@ fn append_aggregates(
         .collect();
     notices.sort_unstable();
     for (key, q) in notices {
-        let (type_id, notice) = notice_of_key(*key);
+        let (type_id, notice, priority) = notice_of_key(*key);
         conn.append(
             Bulk::ReadinessNotice,
-            &[&depot_id, &type_id, &notice, &q[0], &q[1], &q[2], &q[3]],
+            &[
+                &depot_id,
+                &type_id,
+                &notice,
+                &q[0],
+                &q[1],
+                &q[2],
+                &q[3],
+                &i64::from(priority),
+            ],
         )?;
     }
     for &(key, quantity) in &readiness.expiring {
-        let (type_id, notice, expires, status) = expiry_of_key(key);
+        let (type_id, notice, priority, expires, status) = expiry_of_key(key);
         if changed.lot_types.binary_search(&type_id).is_ok() {
             conn.append(
                 Bulk::ReadinessExpiry,
@@ -1123,6 +1179,7 @@ fn append_aggregates(
                     &iso(expires),
                     &status,
                     &quantity,
+                    &i64::from(priority),
                 ],
             )?;
         }
@@ -1204,6 +1261,8 @@ mod tests {
             expires: None,
             last_inspected: None,
             remarks: None,
+            condition: None,
+            next_test: None,
         }
     }
 

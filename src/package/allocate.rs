@@ -47,6 +47,9 @@ pub struct Supply {
     pub notice_hours: u32,
     /// Partially mission capable: drawn only where FMC cannot do.
     pub pmc: bool,
+    /// Condition C (priority issue, SPEC §12): drawn before A and B, once
+    /// FMC has gone before PMC.
+    pub priority: bool,
     /// A lot (rounds): handed over in bulk, not item by item at the
     /// depot's issue rate.
     pub bulk: bool,
@@ -494,6 +497,7 @@ fn pool(
                 type_code: k.1,
                 notice_hours: k.2,
                 pmc: false,
+                priority: false,
                 bulk: k.3,
                 quantity: 0,
             });
@@ -685,7 +689,7 @@ impl<'a> Problem<'a> {
             let needed = self.needed(d);
             let sure = sure.min(needed);
             b.net.edge(SOURCE, 2 + d, sure, FREE);
-            let e = b.net.edge(SOURCE, 2 + d, needed - sure, [1, 0, 0, 0]);
+            let e = b.net.edge(SOURCE, 2 + d, needed - sure, [1, 0, 0, 0, 0]);
             b.extra.push((e, needed - sure));
         }
         // With a destination, a rate-limited depot's items drain through a
@@ -704,6 +708,7 @@ impl<'a> Problem<'a> {
                     let cost = [
                         0,
                         i64::from(supply.pmc),
+                        i64::from(!supply.priority),
                         rank as i64,
                         i64::from(supply.notice_hours),
                     ];
@@ -1609,6 +1614,7 @@ mod tests {
             type_code: type_code.into(),
             notice_hours,
             pmc: false,
+            priority: false,
             bulk: false,
             quantity,
         }
@@ -1732,6 +1738,8 @@ mod exhaustive {
         pairs: usize,
         types: usize,
         pmc: i64,
+        /// Units not of condition C.
+        plain: i64,
         rank: i64,
         notice: i64,
     }
@@ -1759,7 +1767,7 @@ mod exhaustive {
         let per_line: Vec<i64> = taken.iter().map(|t| t.iter().map(|x| x.1).sum()).collect();
         let mut depots = BTreeSet::new();
         let (mut pairs, mut types) = (BTreeSet::new(), BTreeSet::new());
-        let (mut pmc, mut rank, mut notice) = (0, 0, 0);
+        let (mut pmc, mut plain, mut rank, mut notice) = (0, 0, 0, 0);
         for (d, t) in taken.iter().enumerate() {
             for &(s, q) in t.iter().filter(|x| x.1 > 0) {
                 let sup = &supplies[s];
@@ -1767,6 +1775,7 @@ mod exhaustive {
                 pairs.insert((d, sup.depot.clone()));
                 types.insert((d, sup.type_code.clone()));
                 pmc += if sup.pmc { q } else { 0 };
+                plain += if sup.priority { 0 } else { q };
                 let r = demands[d]
                     .types
                     .iter()
@@ -1783,6 +1792,7 @@ mod exhaustive {
             pairs: pairs.len(),
             types: types.len(),
             pmc,
+            plain,
             rank,
             notice,
         }
@@ -1856,8 +1866,8 @@ mod exhaustive {
                     .cmp(&b.fill)
                     .then((b.weakest.0 * a.weakest.1).cmp(&(a.weakest.0 * b.weakest.1)))
                     .then(
-                        (a.depots, a.pairs, a.types, a.pmc, a.rank, a.notice)
-                            .cmp(&(b.depots, b.pairs, b.types, b.pmc, b.rank, b.notice)),
+                        (a.depots, a.pairs, a.types, a.pmc, a.plain, a.rank, a.notice)
+                            .cmp(&(b.depots, b.pairs, b.types, b.pmc, b.plain, b.rank, b.notice)),
                     )
             })
             .expect("the empty allocation at least")
@@ -1882,17 +1892,20 @@ mod exhaustive {
             0usize..3,
             0usize..3,
             prop_oneof![Just(6u32), Just(24), Just(48)],
-            any::<bool>(),
+            (any::<bool>(), any::<bool>()),
             1i64..4,
         )
-            .prop_map(|(depot, t, notice_hours, pmc, quantity)| Supply {
-                depot: format!("D{depot}"),
-                type_code: TYPES[t].to_string(),
-                notice_hours,
-                pmc,
-                bulk: false,
-                quantity,
-            });
+            .prop_map(
+                |(depot, t, notice_hours, (pmc, priority), quantity)| Supply {
+                    depot: format!("D{depot}"),
+                    type_code: TYPES[t].to_string(),
+                    notice_hours,
+                    pmc,
+                    priority,
+                    bulk: false,
+                    quantity,
+                },
+            );
         (
             proptest::collection::vec(demand, 1..=3),
             proptest::collection::vec(supply, 0..=5),
@@ -2117,6 +2130,7 @@ mod under_rates {
                 type_code: TYPES[t].to_string(),
                 notice_hours,
                 pmc: false,
+                priority: false,
                 bulk,
                 quantity,
             });

@@ -13,9 +13,9 @@ use std::collections::{BinaryHeap, VecDeque};
 /// Cost of one unit on an edge, compared lexicographically. Sums and
 /// differences are taken per component, which keeps the order (an ordered
 /// group), so shortest paths and potentials work as with one integer.
-pub type Cost = [i64; 4];
+pub type Cost = [i64; 5];
 
-pub const FREE: Cost = [0; 4];
+pub const FREE: Cost = [0; 5];
 
 fn add(a: Cost, b: Cost) -> Cost {
     std::array::from_fn(|i| a[i] + b[i])
@@ -205,9 +205,9 @@ mod tests {
     fn max_flow_and_cheapest_paths() {
         // 0 → 2 → 1 and 0 → 3 → 1, the second dearer.
         let mut net = Network::new(4);
-        let a = net.edge(0, 2, 5, [0, 0, 0, 1]);
+        let a = net.edge(0, 2, 5, [0, 0, 0, 0, 1]);
         net.edge(2, 1, 3, FREE);
-        let b = net.edge(0, 3, 5, [0, 0, 0, 2]);
+        let b = net.edge(0, 3, 5, [0, 0, 0, 0, 2]);
         net.edge(3, 1, 4, FREE);
         assert_eq!(net.clone().max_flow(0, 1), 7);
         assert_eq!(net.min_cost_flow(0, 1), 7);

@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::db::{self, Db};
-use crate::model::{Status, iso, stored_date_opt};
+use crate::model::{ConditionCode, Status, iso, stored_date_opt};
 use crate::state::Held;
+use crate::suspension::Targets;
 
 /// One serial, or a quantity of one lot, to draw.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +28,10 @@ struct Line {
     status: Status,
     notice: Option<u32>,
     expires: Option<NaiveDate>,
+    /// Condition C (priority issue).
+    priority: bool,
+    /// By its code or a suspension in force: never drawn.
+    suspended: bool,
     left: i64,
 }
 
@@ -37,6 +42,9 @@ impl Line {
             && self.status == h.status
             && self.notice == h.notice_hours
             && (!h.ammo || self.expires == h.expires)
+            && (!h.ammo || self.priority == h.priority)
+            && !self.suspended
+            && !h.suspended
     }
 }
 
@@ -50,6 +58,8 @@ pub(crate) struct Picker<'a> {
     owners: Vec<String>,
     /// The package's types: a depot's other lines are never read.
     types: Vec<String>,
+    /// The force-wide suspensions in force on the date judged.
+    suspensions: Targets,
     depots: HashMap<String, Vec<Line>>,
 }
 
@@ -59,12 +69,14 @@ impl<'a> Picker<'a> {
         dates: Option<HashMap<String, NaiveDate>>,
         owners: &[String],
         types: &[String],
+        suspensions: Targets,
     ) -> Picker<'a> {
         Picker {
             conn,
             dates,
             owners: owners.to_vec(),
             types: types.to_vec(),
+            suspensions,
             depots: HashMap::new(),
         }
     }
@@ -82,7 +94,8 @@ impl<'a> Picker<'a> {
             .map(|(id, _)| id.to_string())
             .collect();
         let columns = format!(
-            "SELECT t.code, h.serial, h.lot, h.owner, h.status, h.notice_hours, h.expires, h.quantity
+            "SELECT t.code, h.serial, h.lot, h.owner, h.status, h.notice_hours, h.expires, h.quantity,
+                    h.condition_code, h.type_id
              FROM holding_version h JOIN equipment_type t ON t.id = h.type_id
              WHERE h.depot_id = (SELECT id FROM depot WHERE code = ?1)
                AND h.type_id IN ({})",
@@ -106,10 +119,21 @@ impl<'a> Picker<'a> {
             // The type first, to skip the depot's other types unread.
             let type_code: String = r.get(0)?;
             if self.types.binary_search(&type_code).is_ok() {
+                let code = r
+                    .get::<Option<String>>(8)?
+                    .and_then(|c| ConditionCode::parse(&c).ok());
+                let lot: Option<String> = r.get(2)?;
+                let type_id: i64 = r.get(9)?;
+                let suspended = code.is_some_and(ConditionCode::is_suspended)
+                    || lot
+                        .as_deref()
+                        .is_some_and(|l| self.suspensions.of(type_id, l).next().is_some());
                 lines.push(Line {
+                    priority: code.is_some_and(ConditionCode::is_priority),
+                    suspended,
                     type_code,
                     serial: r.get(1)?,
-                    lot: r.get(2)?,
+                    lot,
                     owner: r.get(3)?,
                     status: r.get(4)?,
                     notice: r.get(5)?,

@@ -130,6 +130,8 @@ pub struct Way {
 pub struct Shortfall {
     /// Held but not mission capable.
     pub nmc: i64,
+    /// Lots suspended (by condition code, or force-wide: SPEC §12).
+    pub suspended: i64,
     /// Lots expired by the day of issue.
     pub expired: i64,
     /// Mission capable, with no notice to move set.
@@ -481,12 +483,20 @@ pub fn evaluate_all(conn: &Db, packages: &[Package], options: &Options) -> Resul
         categories: Vec::new(),
         owners: options.owners.clone(),
     };
-    let mut held = state::held(conn, &filters, options.on())?;
+    let mut held = state::held(conn, &filters, options.on(), options.date())?;
     held.retain(|h| !options.without.contains(&h.depot));
     let snapshots = snapshot_dates(conn, options.on())?;
     let picker_dates = (options.on() != state::On::Latest).then(|| snapshots.clone());
-    let new_picker =
-        || items::Picker::new(conn, picker_dates.clone(), &filters.owners, &filters.types);
+    let suspensions = crate::suspension::Targets::load(conn)?.on(options.date());
+    let new_picker = || {
+        items::Picker::new(
+            conn,
+            picker_dates.clone(),
+            &filters.owners,
+            &filters.types,
+            suspensions.clone(),
+        )
+    };
     let mut picker = new_picker();
     let mut left: Vec<i64> = held.iter().map(|h| h.quantity).collect();
     let mut out = Vec::new();
@@ -692,6 +702,7 @@ fn check(
                     type_code: h.type_code.clone(),
                     notice_hours: h.notice_hours.unwrap_or(0),
                     pmc: h.status == Status::Pmc,
+                    priority: h.priority,
                     bulk: h.ammo,
                     quantity: quantities[i],
                 });
@@ -865,6 +876,7 @@ fn shortfalls(
             let expired = h.ammo && h.expires.is_some_and(|e| e < issue);
             let q = h.quantity;
             match (h.status, h.notice_hours) {
+                _ if h.suspended => s.suspended += q,
                 _ if expired => s.expired += q,
                 (Status::Nmcm | Status::Nmcs, _) => s.nmc += q,
                 (_, None) => s.no_notice += q,
@@ -888,8 +900,14 @@ fn shortfalls(
             .filter(|src| mine(&src.type_code))
             .map(|src| src.quantity)
             .sum::<i64>();
-        s.not_held =
-            (shortfall - s.nmc - s.expired - s.no_notice - s.beyond_window - s.elsewhere).max(0);
+        s.not_held = (shortfall
+            - s.nmc
+            - s.suspended
+            - s.expired
+            - s.no_notice
+            - s.beyond_window
+            - s.elsewhere)
+            .max(0);
         lines[l].short = Some(s);
     }
 }
@@ -1038,7 +1056,7 @@ pub fn resilience(
         categories: Vec::new(),
         owners: options.owners.clone(),
     };
-    let mut held = state::held(conn, &filters, options.on())?;
+    let mut held = state::held(conn, &filters, options.on(), options.date())?;
     held.retain(|h| !options.without.contains(&h.depot));
     let within = options
         .within
@@ -1082,6 +1100,7 @@ pub fn resilience(
         type_code: h.type_code.clone(),
         notice_hours: h.notice_hours.unwrap_or(0),
         pmc: h.status == Status::Pmc,
+        priority: h.priority,
         bulk: h.ammo,
         quantity: h.quantity,
     };

@@ -53,16 +53,16 @@ fn table_csv_and_json_carry_the_same_figures() {
     assert_eq!(
         lines.next().unwrap(),
         "depot,on_hand,fmc,pmc,nmcm,nmcs,mc,mc_rate,r_level,required,fill_rate,s_level,level,\
-         ammo_on_hand,ammo_serviceable,ammo_unserviceable,ammo_expired,ammo_rate,ammo_required,\
+         ammo_on_hand,ammo_serviceable,ammo_unserviceable,ammo_expired,ammo_suspended,ammo_rate,ammo_required,\
          ammo_fill_rate"
     );
     assert_eq!(
         lines.next().unwrap(),
-        "A-1,3,3,0,0,0,3,1,R1,,,,1,0,0,0,0,,,"
+        "A-1,3,3,0,0,0,3,1,R1,,,,1,0,0,0,0,0,,,"
     );
     assert_eq!(
         lines.next().unwrap(),
-        "B-1,1,0,0,1,0,0,0,R4,,,,4,0,0,0,0,,,"
+        "B-1,1,0,0,1,0,0,0,R4,,,,4,0,0,0,0,0,,,"
     );
     assert_eq!(lines.next(), None, "csv has no totals row");
     let json = w.json(&["report"]);

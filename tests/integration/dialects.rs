@@ -313,6 +313,11 @@ fn national_profiles_read_their_exports_to_the_same_holdings() {
     assert_eq!(reports[0], reports[1]);
     assert_eq!(reports[0], reports[2]);
     assert!(reports[0]["total"]["on_hand"].as_i64().unwrap() > 0);
+    // Each system words its lots' condition codes its own way: one lot of
+    // 48 rounds is suspended ("gesperrt", "wstrzymany", J), one lot is
+    // issued first (C).
+    assert_eq!(reports[0]["total"]["ammo_suspended"], 48);
+    assert_eq!(reports[0]["total"]["ammo_unserviceable"], 0);
 }
 
 #[test]

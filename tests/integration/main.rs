@@ -1,6 +1,7 @@
 //! Integration tests: one binary (`autotests = false`), one module per
 //! area, each test in its own temp dir driving the real `stockpile`.
 
+mod ammunition;
 mod brief;
 mod bulk;
 mod cli;

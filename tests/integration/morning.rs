@@ -434,6 +434,7 @@ fn a_version_1_database_is_upgraded_on_open() {
     // Turn the database back into what version 1 wrote: no line numbers, no
     // MC totals on snapshots, no index on the versions' start.
     let conn = rusqlite::Connection::open(w.db()).unwrap();
+    back_to_version_3(&conn);
     back_to_version_2(&conn);
     conn.execute_batch(
         "DROP INDEX holding_version_by_depot_start;
@@ -454,7 +455,7 @@ fn a_version_1_database_is_upgraded_on_open() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     drop(conn);
     // The MC totals were rebuilt from the holdings; old lines have no number.
     let aa = depot(&w.json(&["changes"]), "AA-1").clone();
@@ -477,6 +478,71 @@ fn a_version_1_database_is_upgraded_on_open() {
         "{}",
         r.stdout
     );
+}
+
+/// Undoes migration 4 of schema.sql on a database this build made: no
+/// condition codes, test dates, suspended rounds nor priority issue.
+fn back_to_version_3(conn: &rusqlite::Connection) {
+    conn.execute_batch(
+        "DROP VIEW current_readiness;
+         DROP VIEW current_holdings;
+         DROP INDEX readiness_notice_by_depot;
+         ALTER TABLE readiness_notice DROP COLUMN priority;
+         ALTER TABLE readiness_expiry DROP COLUMN priority;
+         ALTER TABLE readiness_current DROP COLUMN ammo_susp;
+         ALTER TABLE holding_version DROP COLUMN condition_code;
+         ALTER TABLE holding_version DROP COLUMN next_test;
+         ALTER TABLE snapshot DROP COLUMN ammo_suspended;
+         CREATE INDEX readiness_notice_by_depot ON readiness_notice(depot_id, type_id,
+             notice_hours, fmc, pmc, ammo_fmc, ammo_pmc);
+         CREATE VIEW current_holdings AS SELECT h.quantity AS quantity
+             FROM holding_version h WHERE h.valid_to IS NULL;
+         CREATE VIEW current_readiness AS SELECT r.fmc AS fmc FROM readiness_current r;
+         PRAGMA user_version = 3;",
+    )
+    .unwrap();
+}
+
+/// A database version 3 wrote (before condition codes) gives the same
+/// figures once opened, and its views name the new columns.
+#[test]
+fn a_version_3_database_is_upgraded_to_condition_codes() {
+    crate::file_only!();
+    let w = two_weeks();
+    upgrades_to_the_same_figures(&w, back_to_version_3);
+    let conn = rusqlite::Connection::open(w.db()).unwrap();
+    let suspended: i64 = conn
+        .query_row(
+            "SELECT count(ammo_suspended) FROM current_readiness",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(suspended > 0);
+    drop(conn);
+    w.run(["check"]).ok();
+}
+
+/// Turns the database back with `back`, opens it, and asserts the same
+/// figures as before and the current schema version.
+fn upgrades_to_the_same_figures(w: &Work, back: impl Fn(&rusqlite::Connection)) {
+    let figures = || {
+        (
+            w.json(&["report", "--by", "depot,type"]),
+            w.json(&["changes"]),
+            w.json(&["deployable", "--within", "24h"]),
+        )
+    };
+    let fresh = figures();
+    let conn = rusqlite::Connection::open(w.db()).unwrap();
+    back(&conn);
+    drop(conn);
+    assert_eq!(figures(), fresh);
+    let conn = rusqlite::Connection::open(w.db()).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 4);
 }
 
 /// Undoes migration 3 of schema.sql on a database this build made: the
@@ -516,26 +582,10 @@ fn back_to_version_2(conn: &rusqlite::Connection) {
 fn a_version_2_database_is_upgraded_to_rounds_apart() {
     crate::file_only!();
     let w = two_weeks();
-    let fresh = (
-        w.json(&["report", "--by", "depot,type"]),
-        w.json(&["changes"]),
-        w.json(&["deployable", "--within", "24h"]),
-    );
-    let conn = rusqlite::Connection::open(w.db()).unwrap();
-    back_to_version_2(&conn);
-    drop(conn);
-    let upgraded = (
-        w.json(&["report", "--by", "depot,type"]),
-        w.json(&["changes"]),
-        w.json(&["deployable", "--within", "24h"]),
-    );
-    assert_eq!(upgraded, fresh);
-    let conn = rusqlite::Connection::open(w.db()).unwrap();
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, 3);
-    drop(conn);
+    upgrades_to_the_same_figures(&w, |conn| {
+        back_to_version_3(conn);
+        back_to_version_2(conn);
+    });
     w.run(["check"]).ok();
 }
 

@@ -57,6 +57,34 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
             f(&profiles.join("de.toml")),
             f(&national.join("de-mun-01.csv")),
         ],
+        // Force-wide suspensions (SPEC §12): a lot, a whole NSN, one lifted.
+        [
+            "suspend",
+            "--nsn",
+            "1320-01-529-7950",
+            "--lot",
+            "155MM-27-463J",
+            "--from",
+            "2026-10-20",
+            "--reason",
+            "fuze",
+        ]
+        .map(String::from)
+        .to_vec(),
+        [
+            "suspend",
+            "--nsn",
+            "1340-01-548-2270",
+            "--from",
+            "2026-10-10",
+            "--reason",
+            "motor",
+        ]
+        .map(String::from)
+        .to_vec(),
+        ["suspend", "--lift", "15", "--from", "2026-11-15"]
+            .map(String::from)
+            .to_vec(),
     ];
     for args in &imports {
         let a = file.run(args);
@@ -93,6 +121,22 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
         vec!["package", "resilience", &to_east, "--pairs"],
         vec!["package", "resilience", &battlegroup],
         vec!["watch", "--today", "2026-11-20"],
+        vec!["watch"],
+        vec!["suspensions"],
+        vec!["suspensions", "--today", "2026-11-01"],
+        vec!["report", "--by", "depot,type", "--category", "AMMO"],
+        vec!["report", "--by", "type", "--as-of", "2026-11-01"],
+        vec!["changes", "--items", "--since", "2026-10-01"],
+        vec!["trace", "--depot", "NO-TRD-01", "--type", "155MM-HE-M795"],
+        vec![
+            "trace",
+            "--depot",
+            "NO-TRD-01",
+            "--type",
+            "227MM-GMLRS",
+            "--as-of",
+            "2026-11-01",
+        ],
         vec![
             "trace",
             "--depot",
@@ -209,7 +253,9 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
 
 /// `imported_at` values blanked: the time each import ran.
 fn without_import_times(text: &str) -> String {
-    let re = regex_lite::Regex::new(r#"("imported_at": ?"|,)\d{4}-\d\d-\d\dT[0-9:.]+Z"#).unwrap();
+    let re =
+        regex_lite::Regex::new(r#"("(?:imported|recorded)_at": ?"|,)\d{4}-\d\d-\d\dT[0-9:.]+Z"#)
+            .unwrap();
     re.replace_all(text, "${1}TIME").into_owned()
 }
 
@@ -610,6 +656,9 @@ fn a_version_2_server_database_is_upgraded_to_rounds_apart() {
     w.sql(
         "DROP VIEW current_readiness;
          DROP VIEW current_holdings;
+         ALTER TABLE holding_version DROP COLUMN condition_code;
+         ALTER TABLE holding_version DROP COLUMN next_test;
+         ALTER TABLE snapshot DROP COLUMN ammo_suspended;
          DROP TABLE readiness_expiry;
          DROP TABLE readiness_notice;
          DROP TABLE readiness_current;

@@ -454,6 +454,6 @@ fn the_database_names_the_safe_path_for_other_tools() {
         r["rows"][0]["sql"]
             .as_str()
             .unwrap()
-            .contains("never add one\n       -- kind to the other")
+            .contains("never add one kind to the other")
     );
 }

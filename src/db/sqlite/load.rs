@@ -213,26 +213,25 @@ fn load(conn: &mut Guard, batch: &Batch) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// The INSERT for a bulk table, made once from `Bulk::columns` so the
+/// column list has one definition for both backends.
 fn insert_sql(bulk: Bulk) -> &'static str {
-    match bulk {
-        Bulk::HoldingVersion => {
-            "INSERT INTO holding_version (depot_id, content_hash, type_id, status, quantity,
-                serial, owner, notice_hours, lot, expires, last_inspected, remarks,
-                valid_from, valid_to, opened_by, source_line)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
-        }
-        Bulk::ReadinessCurrent => {
-            "INSERT INTO readiness_current (depot_id, type_id, fmc, pmc, nmcm, nmcs,
-                ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-        }
-        Bulk::ReadinessNotice => {
-            "INSERT INTO readiness_notice (depot_id, type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-        }
-        Bulk::ReadinessExpiry => {
-            "INSERT INTO readiness_expiry (depot_id, type_id, notice_hours, expires, status, quantity)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-        }
-    }
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        Bulk::ALL
+            .iter()
+            .map(|bulk| {
+                let places = (1..=bulk.columns().len())
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!(
+                    "INSERT INTO {} ({}) VALUES ({places})",
+                    bulk.table(),
+                    bulk.column_list()
+                )
+            })
+            .collect()
+    });
+    &all[bulk as usize]
 }
