@@ -356,6 +356,8 @@ struct LotSide {
     reported_mc: i64,
     /// Suspended (by code or a force-wide suspension).
     suspended: i64,
+    /// The suspended condition code among its lines, if any.
+    code: Option<ConditionCode>,
     statuses: Vec<Status>,
     notices: Vec<Option<u32>>,
 }
@@ -366,6 +368,9 @@ impl LotSide {
         self.mc += l.mc_on(date, suspensions);
         if l.suspended(suspensions) {
             self.suspended += l.quantity;
+        }
+        if let Some(c) = l.condition.filter(|c| c.is_suspended()) {
+            self.code = Some(c);
         }
         if l.status.is_mc() {
             self.reported_mc += l.quantity;
@@ -398,6 +403,14 @@ impl LotSide {
     }
 
     /// The longest notice among its lines (none the longest of all).
+    /// `sample` as this side has it: its suspended code, if any.
+    fn line(&self, sample: &Line) -> Line {
+        Line {
+            condition: self.code,
+            ..sample.clone()
+        }
+    }
+
     fn longest_notice(&self) -> Option<u32> {
         if self.notices.contains(&None) {
             None
@@ -847,13 +860,13 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
                         i.note = Some(format!(
                             "{}: {}",
                             rounds_text(i.count),
-                            suspension_note(&sample, after, &notices)
+                            suspension_note(&now.line(&sample), after, &notices)
                         ));
                     }
                     Change::ReturnedToMc if was.suspended + unchanged.suspended_from > 0 => {
                         i.note = Some(format!(
                             "no longer suspended (was: {})",
-                            suspension_note(&sample, before, &notices)
+                            suspension_note(&was.line(&sample), before, &notices)
                         ));
                     }
                     _ => {}

@@ -583,8 +583,20 @@ fn attention(out: &mut String, rows: &[crate::attention::Attention], today: &str
             "latest snapshot",
             "days since",
         ),
+        (
+            Kind::Suspended,
+            "Suspended lots (condition code or force-wide suspension)",
+            "since",
+            "days",
+        ),
         (Kind::Expired, "Expired lots", "expired", "days past"),
         (Kind::Expiring, "Lots expiring soon", "expires", "days left"),
+        (
+            Kind::TestOverdue,
+            "Surveillance tests overdue",
+            "test due",
+            "days past",
+        ),
         (
             Kind::InspectionOverdue,
             "Inspections overdue",
@@ -638,7 +650,7 @@ pub fn render(b: &Brief) -> String {
          <div class=\"card {rc}\"><span>MC rate</span><b id=\"mc-rate\">{mc_rate}</b><small>{r}</small></div>\
          <div class=\"card {sc}\"><span>fill</span><b id=\"fill-rate\">{fill}</b><small>{s}</small></div>\
          <div class=\"card\"><span>equipment on hand</span><b id=\"on-hand\">{on_hand}</b><small>mission capable <span id=\"mc\">{mc}</span></small></div>\
-         <div class=\"card\"><span>ammunition, rounds</span><b id=\"ammo-on-hand\">{ammo}</b><small>serviceable <span id=\"ammo-serviceable\">{serviceable}</span> · expired <span id=\"expired\">{expired}</span> · suspended <span id=\"suspended\">{suspended}</span></small></div>\
+         <div class=\"card\"><span>ammunition, rounds</span><b id=\"ammo-on-hand\">{ammo}</b><small>serviceable <span id=\"ammo-serviceable\">{serviceable}</span> · expired <span id=\"expired\">{expired}</span> · suspended <span id=\"ammo-suspended\">{suspended}</span></small></div>\
          </section>\n",
         as_of = esc(&b.as_of),
         generated = esc(&b.generated),

@@ -426,7 +426,11 @@ fn a_suspension_of_a_lot_and_of_a_whole_nsn_stops_them_everywhere_until_lifted()
     let brief = w.path("brief.html");
     w.run(["report", "--html", brief.to_str().unwrap()]).ok();
     let page = std::fs::read_to_string(&brief).unwrap();
-    assert!(page.contains("<span id=\"suspended\">210</span>"), "{page}");
+    assert!(
+        page.contains("<span id=\"ammo-suspended\">210</span>"),
+        "{page}"
+    );
+    assert!(page.contains("<h3>Suspended lots (condition code or force-wide suspension) (4)</h3>"));
     let table = &page[page
         .find("id=\"suspended-lots\"")
         .expect("the suspended lots")..];
@@ -605,4 +609,45 @@ fn tampering_with_a_suspension_is_detected_by_check() {
     w.sql("PRAGMA foreign_keys = OFF; DELETE FROM import_ledger WHERE file_name = 'stockpile suspend'");
     let r = w.run(["check"]).code(65);
     assert!(r.stdout.contains("FAILED"), "{}", r.stdout);
+}
+
+/// A lot the depot itself recodes from A to J between two snapshots is a
+/// `suspended` change; recoded back to A, it has returned to service.
+#[test]
+fn a_lot_recoded_by_its_depot_is_a_change_of_its_own() {
+    let w = Work::new();
+    let week = |date: &str, code: &str| {
+        file(&[
+            &format!(
+                "AA-1,{date},155MM-HE,AMMO,1320-01-111-1111,,100,,USA,24,X,2028-01-01,{code},"
+            ),
+            &format!("AA-1,{date},155MM-HE,AMMO,1320-01-111-1111,,40,,USA,24,Y,2028-01-01,A,"),
+        ])
+    };
+    w.import(&w.write("w1.csv", week("2026-11-01", "A"))).ok();
+    w.import(&w.write("w2.csv", week("2026-11-15", "J"))).ok();
+    let items = w.json(&["changes", "--items"]);
+    let x = row(&items, "lot", "X");
+    assert_eq!(x["change"], "suspended", "{items:#}");
+    assert_eq!(x["note"], "100 rounds: condition code J");
+    let summary = w.json(&["changes"]);
+    let aa = row(&summary, "depot", "AA-1");
+    assert_eq!(int(aa, "ammo_suspended_change"), 100);
+    assert_eq!(int(aa, "ammo_serviceable_change"), -100);
+    w.import(&w.write("w3.csv", week("2026-11-29", "A"))).ok();
+    let items = w.json(&["changes", "--items"]);
+    let x = row(&items, "lot", "X");
+    assert_eq!(x["change"], "returned_to_mc", "{items:#}");
+    assert_eq!(
+        int(
+            row(&w.json(&["changes"]), "depot", "AA-1"),
+            "ammo_suspended_change"
+        ),
+        -100
+    );
+    // The snapshot's recorded suspended rounds are checked against its lines.
+    w.run(["check"]).ok();
+    w.sql("UPDATE snapshot SET ammo_suspended = 7 WHERE as_of = '2026-11-15'");
+    let r = w.run(["check"]).code(65);
+    assert!(r.stdout.contains("suspended 7"), "{}", r.stdout);
 }
