@@ -30,13 +30,16 @@ fn main() -> ExitCode {
         return ExitCode::from(exit::USAGE);
     };
     let stdout_tty = io::stdout().is_terminal();
-    let color = match cli.global.color {
+    let choose = |tty: bool| match cli.global.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
+        ColorChoice::Auto => stockpile::output::auto_color(tty),
     };
+    let color = choose(stdout_tty);
+    let err_color = choose(io::stderr().is_terminal());
+    // The tables colour through crossterm, which honours NO_COLOR on its
+    // own: the choice made here (`--color always` over NO_COLOR) is final.
+    crossterm::style::force_color_output(color);
     let width = terminal_width(stdout_tty);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         quiet: cli.global.quiet,
         style: Style { color, width },
         progress: !cli.global.quiet && io::stderr().is_terminal(),
+        err_color,
         out: &mut out,
         err: &mut err,
     };
@@ -70,7 +74,12 @@ fn main() -> ExitCode {
                 ),
                 None => e.to_string(),
             };
-            let _ = writeln!(io::stderr(), "error: {}", visible(&message, true));
+            let _ = writeln!(
+                io::stderr(),
+                "{} {}",
+                stockpile::output::label("error", err_color),
+                visible(&message, true)
+            );
             ExitCode::from(e.exit_code())
         }
     }
@@ -80,12 +89,15 @@ fn main() -> ExitCode {
 /// An explicit `COLUMNS` wins; otherwise the terminal's own width, and no
 /// limit when output goes to a file or a pipe.
 fn terminal_width(tty: bool) -> Option<u16> {
+    // A width of 0 (a terminal that does not say, `COLUMNS=0`) is unknown,
+    // not one character a column.
     std::env::var("COLUMNS")
         .ok()
-        .and_then(|c| c.parse().ok())
+        .and_then(|c| c.trim().parse().ok())
+        .filter(|&w: &u16| w > 0)
         .or_else(|| {
             if tty {
-                comfy_table::Table::new().width()
+                comfy_table::Table::new().width().filter(|&w| w > 0)
             } else {
                 None
             }

@@ -20,6 +20,29 @@ pub struct Style {
     pub width: Option<u16>,
 }
 
+/// Whether to colour a stream under `--color auto`: a terminal that is not
+/// `TERM=dumb`, and no `NO_COLOR` (https://no-color.org).
+pub fn auto_color(tty: bool) -> bool {
+    color_for(
+        tty,
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::env::var("TERM").ok().as_deref(),
+    )
+}
+
+fn color_for(tty: bool, no_color: Option<&std::ffi::OsStr>, term: Option<&str>) -> bool {
+    tty && no_color.is_none_or(|v| v.is_empty()) && term != Some("dumb")
+}
+
+/// `error:` or `warning:` as cargo prints them: bold red, bold yellow.
+pub fn label(word: &str, color: bool) -> String {
+    match (color, word) {
+        (true, "error") => "\x1b[1;31merror\x1b[0m:".into(),
+        (true, "warning") => "\x1b[1;33mwarning\x1b[0m:".into(),
+        _ => format!("{word}:"),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
@@ -92,9 +115,12 @@ impl Value {
     }
 
     fn cell(&self, style: &Style) -> Cell {
+        // Four hues that read on dark and light backgrounds alike (the
+        // bright yellow of old vanished on white), and the level is always
+        // printed as text too.
         let level_color = |l: u8| match l {
-            1 => Color::Green,
-            2 => Color::Yellow,
+            1 => Color::DarkGreen,
+            2 => Color::DarkCyan,
             3 => Color::DarkYellow,
             _ => Color::Red,
         };
@@ -469,7 +495,10 @@ fn render_table(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resu
         }
         table.add_row(cells);
     }
-    writeln!(out, "{table}")?;
+    // No line ends in padding: a copied table carries no trailing spaces.
+    for line in table.to_string().lines() {
+        writeln!(out, "{}", line.trim_end())?;
+    }
     if !hidden.is_empty() {
         let note = format!(
             "({} hidden to fit {} columns: {}; --format csv or a wider terminal shows them)",
@@ -499,6 +528,16 @@ mod tests {
         assert_eq!(visible("two\r\nlines\tx", false), "two↵lines x");
         assert_eq!(visible("two\nlines", true), "two\nlines");
         assert_eq!(visible("c1\u{9b}31m", true), "c1�31m");
+    }
+
+    #[test]
+    fn colour_only_on_a_terminal_that_wants_it() {
+        use std::ffi::OsStr;
+        assert!(color_for(true, None, Some("xterm-256color")));
+        assert!(color_for(true, Some(OsStr::new("")), None));
+        assert!(!color_for(false, None, Some("xterm")));
+        assert!(!color_for(true, Some(OsStr::new("1")), Some("xterm")));
+        assert!(!color_for(true, None, Some("dumb")));
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub struct Context<'a> {
     pub style: Style,
     /// Show a progress bar on stderr (a terminal, and not --quiet).
     pub progress: bool,
+    /// Colour `warning:` on stderr.
+    pub err_color: bool,
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
 }
@@ -51,8 +53,17 @@ impl Context<'_> {
         }
         let text = format!("warning: {}", crate::output::visible(message, true));
         let width = self.style.width.map_or(usize::MAX, usize::from);
+        let mut first = true;
         for line in text.lines() {
             for part in crate::output::wrap_words(line, width) {
+                // Wrapped as plain text; the label coloured after.
+                let part = match part.strip_prefix("warning:") {
+                    Some(rest) if first => {
+                        format!("{}{rest}", crate::output::label("warning", self.err_color))
+                    }
+                    _ => part,
+                };
+                first = false;
                 let _ = writeln!(self.err, "{part}");
             }
         }

@@ -371,3 +371,59 @@ fn tables_fit_a_real_terminal_of_80_and_120_columns() {
         }
     }
 }
+
+/// `--color always` wins over NO_COLOR (tables and the error label), a
+/// pipe gets no colour by default, `COLUMNS=0` means "unknown" rather than
+/// one character, and no table line ends in spaces.
+#[test]
+fn colour_width_and_trailing_spaces() {
+    let w = crate::util::with_fixtures();
+    let coloured = w
+        .run_with(&[("NO_COLOR", "1")], ["report", "--color", "always"])
+        .ok();
+    assert!(coloured.stdout.contains("\u{1b}["), "{}", coloured.stdout);
+    let plain = w.run(["report"]).ok();
+    assert!(!plain.stdout.contains('\u{1b}'));
+    let err = w
+        .run_with(
+            &[("NO_COLOR", "1")],
+            ["report", "--depot", "NOPE-01", "--color", "always"],
+        )
+        .code(65);
+    assert!(
+        err.stderr.starts_with("\u{1b}[1;31merror\u{1b}[0m: "),
+        "{}",
+        err.stderr
+    );
+    let err = w.run(["report", "--depot", "NOPE-01"]).code(65);
+    assert!(err.stderr.starts_with("error: "), "{}", err.stderr);
+    let zero = w.run_with(&[("COLUMNS", "0")], ["report"]).ok();
+    assert_eq!(
+        zero.stdout, plain.stdout,
+        "COLUMNS=0 is no limit, as a pipe has"
+    );
+    for args in [
+        vec!["report"],
+        vec!["report", "--by", "depot,type"],
+        vec!["deployable", "--within", "48h"],
+        vec!["history"],
+        vec!["changes", "--items"],
+        vec!["watch"],
+        vec!["depots"],
+        vec!["types"],
+    ] {
+        for columns in ["80", "120"] {
+            let r = w.run_with(&[("COLUMNS", columns)], &args).ok();
+            for line in r.stdout.lines() {
+                assert!(
+                    !line.ends_with(' '),
+                    "{args:?} at {columns}: trailing spaces in {line:?}"
+                );
+                assert!(
+                    line.chars().count() <= columns.parse().unwrap(),
+                    "{args:?} at {columns}: {line:?} is wider"
+                );
+            }
+        }
+    }
+}
