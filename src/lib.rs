@@ -3,6 +3,7 @@
 //! validated holdings → versioned snapshots → readiness figures → output.
 
 pub mod attention;
+pub mod caption;
 pub mod changes;
 pub mod cli;
 pub mod cmd;

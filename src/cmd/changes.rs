@@ -66,17 +66,19 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
         };
         ctx.warn(&format!("{}: {why}: nothing to compare", d.depot));
     }
+    let item_wanted = |i: &crate::changes::Item| {
+        wanted(&i.depot)
+            && (filters.types.is_empty() || filters.types.contains(&i.type_code))
+            && (filters.categories.is_empty()
+                || i.category
+                    .as_ref()
+                    .is_some_and(|c| filters.categories.contains(c)))
+            && (filters.owners.is_empty()
+                || i.owner.as_ref().is_some_and(|o| filters.owners.contains(o)))
+    };
+    let caption = caption(&comparison, window, judged, &filters, &item_wanted);
     let mut report = if args.items {
-        items_report(&comparison, |i| {
-            wanted(&i.depot)
-                && (filters.types.is_empty() || filters.types.contains(&i.type_code))
-                && (filters.categories.is_empty()
-                    || i.category
-                        .as_ref()
-                        .is_some_and(|c| filters.categories.contains(c)))
-                && (filters.owners.is_empty()
-                    || i.owner.as_ref().is_some_and(|o| filters.owners.contains(o)))
-        })
+        items_report(&comparison, item_wanted)
     } else {
         summary_report(&comparison, wanted)
     };
@@ -107,6 +109,9 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
         report.columns.pop();
         report.optional.retain(|&c| c < report.columns.len());
         report.shortenable.clear();
+    }
+    if ctx.format == Format::Table {
+        crate::caption::print(ctx.out, &caption, ctx.style.width)?;
     }
     render(&report, ctx.format, &ctx.style, ctx.out)?;
     let width = ctx.style.width.map_or(usize::MAX, usize::from);
@@ -235,6 +240,50 @@ fn slips_json(slips: &[crate::package::Slip]) -> serde_json::Value {
             })
         })
         .collect()
+}
+
+/// What the comparison is, and how many changes of each kind it found.
+fn caption(
+    c: &Comparison,
+    window: Window,
+    judged: chrono::NaiveDate,
+    filters: &crate::state::Filters,
+    wanted: &dyn Fn(&crate::changes::Item) -> bool,
+) -> String {
+    let compared = c
+        .depots
+        .iter()
+        .filter(|d| d.from.is_some())
+        .filter(|d| filters.depots.is_empty() || filters.depots.contains(&d.depot))
+        .count();
+    let what = match window.since {
+        Some(since) => format!(
+            "each depot's latest snapshot against its latest on or before {}",
+            iso(since)
+        ),
+        None => "each depot's latest snapshot against the one before".into(),
+    };
+    let mut kinds: std::collections::BTreeMap<Change, usize> = Default::default();
+    for i in c.items.iter().filter(|i| wanted(i)) {
+        *kinds.entry(i.change).or_insert(0) += 1;
+    }
+    let counts = if kinds.is_empty() {
+        "nothing changed".to_string()
+    } else {
+        kinds
+            .iter()
+            .map(|(k, n)| format!("{n} {}", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    crate::caption::with_filters(
+        format!(
+            "Changes on {}: {what}, {compared} depot{} compared · {counts}",
+            iso(judged),
+            if compared == 1 { "" } else { "s" }
+        ),
+        filters,
+    )
 }
 
 fn row_text(v: &Value) -> String {

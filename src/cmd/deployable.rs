@@ -4,7 +4,7 @@ use super::{Context, as_of, filters};
 use crate::cli::DeployableArgs;
 use crate::error::{Error, Result};
 use crate::model::{MAX_NOTICE_HOURS, parse_hours};
-use crate::output::{Report, Value, render};
+use crate::output::{Report, Value, group_thousands, render};
 use crate::readiness::{Deployable, Key, deployable};
 use crate::state;
 
@@ -53,6 +53,34 @@ pub fn run(args: &DeployableArgs, ctx: &mut Context) -> Result<()> {
     let mut total_row = vec![Value::Null; by.len()];
     total_row.extend(values(&total));
     report.total = Some(total_row);
+    if ctx.format != crate::output::Format::Table {
+        render(&report, ctx.format, &ctx.style, ctx.out)?;
+        return Ok(());
+    }
+    let age = crate::caption::DataAge::load(&conn, &filters, date)?;
+    let what = format!("Deployable within {within} h");
+    let w = ctx.style.width;
+    crate::caption::print(
+        ctx.out,
+        &crate::caption::line(&what, judged, &age, &filters),
+        w,
+    )?;
     render(&report, ctx.format, &ctx.style, ctx.out)?;
+    let share = if total.mc > 0 {
+        format!(
+            " ({:.1} %)",
+            total.deployable as f64 * 100.0 / total.mc as f64
+        )
+    } else {
+        String::new()
+    };
+    let verdict = format!(
+        "{} of {} mission-capable items can move within {within} h{share}; {} of {} serviceable rounds",
+        group_thousands(total.deployable),
+        group_thousands(total.mc),
+        group_thousands(total.ammo_deployable),
+        group_thousands(total.ammo_serviceable)
+    );
+    crate::caption::print(ctx.out, &verdict, w)?;
     Ok(())
 }

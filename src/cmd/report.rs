@@ -93,6 +93,48 @@ pub fn date_meta(judged: chrono::NaiveDate) -> Vec<(String, serde_json::Value)> 
     )]
 }
 
+/// The one-line answer under the table: the overall level, and the
+/// groups at levels 4 and 3 by name.
+fn verdict(groups: &[Group], total: &Figures, by: &[Key]) -> String {
+    let mut out = match total.level() {
+        Some(l) => format!(
+            "Overall level {l} ({} · {})",
+            total
+                .r_level()
+                .map_or("no equipment".into(), |r| format!("R{r}")),
+            total
+                .s_level()
+                .map_or("no requirements".into(), |s| format!("S{s}"))
+        ),
+        None => "No level: no equipment and no requirements".to_string(),
+    };
+    if by.is_empty() {
+        return out;
+    }
+    for level in [4, 3] {
+        let names: Vec<String> = groups
+            .iter()
+            .filter(|g| g.figures.level() == Some(level))
+            .map(|g| {
+                g.keys
+                    .iter()
+                    .map(|k| k.as_deref().unwrap_or("(none)"))
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            })
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        let shown = match names.len() {
+            0..=6 => names.join(", "),
+            n => format!("{} and {} more", names[..5].join(", "), n - 5),
+        };
+        out.push_str(&format!(" · at level {level}: {shown}"));
+    }
+    out
+}
+
 pub fn parse_level(text: &str) -> Result<Level> {
     let digits = text
         .trim()
@@ -360,6 +402,14 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
     report.total = Some(total_row);
     match &args.xlsx {
         Some(path) => super::write_xlsx(ctx, path, "readiness", &report)?,
+        None if ctx.format == crate::output::Format::Table => {
+            let age = crate::caption::DataAge::load(&conn, &filters, date)?;
+            let w = ctx.style.width;
+            let caption = crate::caption::line("Readiness", judged, &age, &filters);
+            crate::caption::print(ctx.out, &caption, w)?;
+            render(&report, ctx.format, &ctx.style, ctx.out)?;
+            crate::caption::print(ctx.out, &verdict(&groups, &total, &by), w)?;
+        }
         None => render(&report, ctx.format, &ctx.style, ctx.out)?,
     }
 

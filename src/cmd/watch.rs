@@ -54,6 +54,43 @@ pub fn run(args: &WatchArgs, ctx: &mut Context) -> Result<()> {
             Value::from(a.note.clone()),
         ]);
     }
+    if ctx.format == crate::output::Format::Table {
+        let mut kinds: Vec<(crate::attention::Kind, usize)> = Vec::new();
+        for a in &rows {
+            match kinds.iter_mut().find(|(k, _)| *k == a.kind) {
+                Some((_, n)) => *n += 1,
+                None => kinds.push((a.kind, 1)),
+            }
+        }
+        let counts = kinds
+            .iter()
+            .map(|(k, n)| {
+                format!(
+                    "{} {}",
+                    crate::output::group_thousands(*n as i64),
+                    k.as_str()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" · ");
+        let caption = crate::caption::with_filters(
+            format!(
+                "Needs attention on {}: {}",
+                iso(today),
+                if rows.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    format!(
+                        "{} item{} — {counts}",
+                        crate::output::group_thousands(rows.len() as i64),
+                        if rows.len() == 1 { "" } else { "s" }
+                    )
+                }
+            ),
+            &filters,
+        );
+        crate::caption::print(ctx.out, &caption, ctx.style.width)?;
+    }
     render(&report, ctx.format, &ctx.style, ctx.out)?;
     if args.fail_on_any && !rows.is_empty() {
         return Err(Error::Threshold(format!(

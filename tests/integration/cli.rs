@@ -300,7 +300,12 @@ fn every_table_command_fits_80_and_120_columns_without_wrapping() {
                 let mut csv_args = args.clone();
                 csv_args.extend(["--format", "csv"]);
                 let csv_rows = run_width(&w, width, &csv_args).lines().count() - 1;
-                let table: Vec<&str> = text.lines().take_while(|l| !l.starts_with('(')).collect();
+                // The table's lines: a caption above and a verdict below
+                // start at the margin, table lines with a space or the rule.
+                let table: Vec<&str> = text
+                    .lines()
+                    .filter(|l| l.starts_with(' ') || l.starts_with('─'))
+                    .collect();
                 let totals = table.iter().filter(|l| l.starts_with(" TOTAL")).count();
                 assert_eq!(
                     table.len() - 2 - totals,
@@ -425,5 +430,72 @@ fn colour_width_and_trailing_spaces() {
                 );
             }
         }
+    }
+}
+
+/// Every table says what it shows above it — the date, the data's age,
+/// the filters — and answers in one line below it; CSV and JSON stay data.
+#[test]
+fn tables_carry_a_caption_and_a_verdict() {
+    let w = crate::util::with_fixtures();
+    let first = |args: &[&str]| w.run(args).ok().stdout.lines().next().unwrap().to_string();
+    let last = |args: &[&str]| w.run(args).ok().stdout.lines().last().unwrap().to_string();
+    assert_eq!(
+        first(&["report"]),
+        "Readiness on 2026-12-06 · 7 depots, data as of 2026-11-01 (35 days old)"
+    );
+    assert!(last(&["report"]).starts_with("Overall level 2 (R2 · S2) · at level 3: "));
+    assert_eq!(
+        first(&[
+            "report",
+            "--as-of",
+            "2026-10-15",
+            "--depot",
+            "PL-POW-01",
+            "--category",
+            "MBT"
+        ]),
+        "Readiness on 2026-10-15 · 1 depot, data as of 2026-10-01 (14 days old) · depot PL-POW-01 · category MBT"
+    );
+    assert!(
+        first(&["deployable", "--within", "48h"])
+            .starts_with("Deployable within 48 h on 2026-12-06 · 7 depots")
+    );
+    assert!(
+        last(&["deployable", "--within", "48h"])
+            .contains("mission-capable items can move within 48 h")
+    );
+    let history = w.run(["history"]).ok().stdout;
+    assert!(
+        history
+            .starts_with("Readiness on each snapshot date, 2 dates from 2026-10-01 to 2026-11-01")
+    );
+    assert!(
+        history.contains("Not every depot had reported by 2026-10-01 (4 of 7)"),
+        "{history}"
+    );
+    let h = w.json(&["history"]);
+    assert_eq!(h["rows"][0]["depots"], 4);
+    assert_eq!(h["rows"][1]["depots"], 7);
+    let rows = w
+        .run(["watch", "--format", "csv"])
+        .ok()
+        .stdout
+        .lines()
+        .count()
+        - 1;
+    assert!(
+        first(&["watch"]).starts_with(&format!("Needs attention on 2026-12-06: {rows} items — "))
+    );
+    let changes = first(&["changes"]);
+    assert!(
+        changes.starts_with("Changes on 2026-12-06: each depot's latest snapshot against the one before, 4 depots compared · "),
+        "{changes}"
+    );
+    for args in [
+        ["report", "--format", "csv"],
+        ["history", "--format", "csv"],
+    ] {
+        assert!(first(&args).starts_with("depot,") || first(&args).starts_with("as_of,"));
     }
 }
