@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::output::signed;
+use crate::output::{group_thousands as n, signed};
 use crate::readiness::{Deployable, Figures, Group};
 
 /// What can move within one window: (label, per category, total).
@@ -91,7 +91,7 @@ fn figures_row(out: &mut String, keys: &[String], f: &Figures) {
         let _ = write!(out, "<th scope=\"row\">{}</th>", esc(k));
     }
     let level = f.level();
-    let count = |n: i64, held: bool| if held { n.to_string() } else { "–".into() };
+    let count = |q: i64, held: bool| if held { n(q) } else { "–".into() };
     let (items, rounds) = (f.on_hand() > 0, f.ammo_on_hand() > 0);
     let _ = write!(
         out,
@@ -101,7 +101,7 @@ fn figures_row(out: &mut String, keys: &[String], f: &Figures) {
         pct(f.mc_rate()),
         level_class(f.r_level()),
         f.r_level().map_or("–".into(), |l| format!("R{l}")),
-        f.required.map_or("–".into(), |r| r.to_string()),
+        f.required.map_or("–".into(), n),
         pct(f.fill_rate()),
         level_class(f.s_level()),
         f.s_level().map_or("–".into(), |l| format!("S{l}")),
@@ -133,8 +133,8 @@ fn lots_table(
             "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&key(g, 0)),
             esc(&key(g, 1)),
-            rounds(&g.figures),
-            g.figures.ammo_on_hand()
+            n(rounds(&g.figures)),
+            n(g.figures.ammo_on_hand())
         );
     }
     out.push_str("</tbody></table>");
@@ -381,13 +381,15 @@ fn deployable_cell(within: &Deployable, all: &Deployable) -> String {
     if all.mc > 0 {
         parts.push(format!(
             "{} <small>of {}</small>",
-            within.deployable, all.mc
+            n(within.deployable),
+            n(all.mc)
         ));
     }
     if all.ammo_serviceable > 0 {
         parts.push(format!(
             "{} <small>of {} rounds</small>",
-            within.ammo_deployable, all.ammo_serviceable
+            n(within.ammo_deployable),
+            n(all.ammo_serviceable)
         ));
     }
     if parts.is_empty() {
@@ -538,7 +540,7 @@ fn since_last_snapshot(
         );
         let side = |s: &Option<crate::changes::Side>| match s {
             Some(crate::changes::Side::Text(t)) => esc(t),
-            Some(crate::changes::Side::Quantity(q)) => q.to_string(),
+            Some(crate::changes::Side::Quantity(q)) => n(*q),
             None => "–".into(),
         };
         for i in down.iter().take(LISTED) {
@@ -621,7 +623,7 @@ fn attention(out: &mut String, rows: &[crate::attention::Attention], today: &str
                 esc(&a.depot),
                 esc(a.type_code.as_deref().unwrap_or("–")),
                 esc(a.serial.as_deref().or(a.lot.as_deref()).unwrap_or("–")),
-                a.quantity.map_or("–".into(), |q| q.to_string()),
+                a.quantity.map_or("–".into(), n),
                 a.date.map_or("never".into(), crate::model::iso),
                 a.days.map_or("–".into(), |d| d.to_string())
             );
@@ -643,7 +645,7 @@ pub fn render(b: &Brief) -> String {
     let t = &b.total;
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Stockpile readiness — {as_of}</title>\n<style>{CSS}</style></head><body>\n\
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Stockpile readiness — {as_of}</title>\n<style>{CSS}</style></head><body>\n\
          <header><h1>Stockpile readiness</h1><p>{as_of} · generated {generated} by stockpile</p></header>\n\
          <section class=\"headline\">\
          <div class=\"card lvl {lc}\"><span>overall level</span><b id=\"level\">{level}</b></div>\
@@ -665,12 +667,12 @@ pub fn render(b: &Brief) -> String {
         s = t
             .s_level()
             .map_or("no requirements loaded".into(), |l| format!("S{l}")),
-        on_hand = t.on_hand(),
-        mc = t.mc(),
-        ammo = t.ammo_on_hand(),
-        serviceable = t.ammo_serviceable,
-        expired = t.ammo_expired,
-        suspended = t.ammo_suspended,
+        on_hand = n(t.on_hand()),
+        mc = n(t.mc()),
+        ammo = n(t.ammo_on_hand()),
+        serviceable = n(t.ammo_serviceable),
+        expired = n(t.ammo_expired),
+        suspended = n(t.ammo_suspended),
     );
 
     if let Some(map) = &b.map {
@@ -822,4 +824,6 @@ th:first-child,thead th,th[scope=row],td.t{text-align:left}thead th{background:#
 .leg{stroke:#6e8bb0;stroke-width:1.4;fill:none}.leg.estimate{stroke-dasharray:6 4}.leg.used{stroke:#1f4e8c;stroke-width:3}.hours{font-size:11px;fill:#1f4e8c;paint-order:stroke;stroke:#fff;stroke-width:3px}.legend{color:#555;font-size:.85rem}.legend svg{vertical-align:middle}\
 .grid{stroke:#e3e6ea}.step{fill:none;stroke:#1f4e8c;stroke-width:2.2}.step-point{fill:#1f4e8c}.window{stroke:#9a6700;stroke-dasharray:4 3}.closes{stroke:#1a7f37}.mark{font-size:11px;fill:#333}\
 footer{margin-top:2rem;color:#555;font-size:.85rem}\
-@media print{body{margin:0;max-width:none;font-size:11px}.page{break-before:page}section{break-inside:avoid}}";
+@media (max-width:700px){body{margin:1rem auto}table{display:block;overflow-x:auto;white-space:nowrap}svg{max-width:100%;height:auto}}\
+@page{margin:12mm}\
+@media print{body{margin:0;max-width:none;font-size:11px}.page{break-before:page}section{break-inside:avoid}h2,h3{break-after:avoid}}";

@@ -228,11 +228,22 @@ fn brief(
         Ok((label.to_string(), rows, total))
     })
     .collect::<Result<Vec<_>>>()?;
+    let age = crate::caption::DataAge::load(conn, filters, date)?;
     Ok(html::Brief {
-        as_of: match date {
-            Some(d) => format!("state on {}", crate::model::iso(d)),
-            None => format!("latest snapshots, judged on {}", crate::model::iso(judged)),
-        },
+        // What the page stands on, as every table's caption says it.
+        as_of: crate::caption::with_filters(
+            format!(
+                "{} on {} · {}",
+                if date.is_some() {
+                    "State"
+                } else {
+                    "Latest snapshots"
+                },
+                crate::model::iso(judged),
+                age.text(judged)
+            ),
+            filters,
+        ),
         generated: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
         total,
         by_depot,

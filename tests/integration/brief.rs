@@ -33,10 +33,21 @@ fn the_brief_is_one_self_contained_page_with_the_reports_figures() {
         "no network, no scripts"
     );
     assert!(html.contains("<svg"), "inline chart");
+    // It says what it stands on, reads on a phone, and groups thousands.
+    assert!(html.contains(
+        "<p>Latest snapshots on 2026-12-06 · 7 depots, data as of 2026-11-01 (35 days old) · generated"
+    ));
+    assert!(
+        html.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+    );
+    assert!(html.contains("overflow-x:auto"));
     let report = w.json(&["report"]);
     let total = &report["total"];
     assert!(
-        html.contains(&format!("<b id=\"on-hand\">{}</b>", total["on_hand"])),
+        html.contains(&format!(
+            "<b id=\"on-hand\">{}</b>",
+            group(total["on_hand"].as_i64().unwrap())
+        )),
         "total on hand"
     );
     let rate = total["mc_rate"].as_f64().unwrap() * 100.0;
@@ -55,7 +66,7 @@ fn the_brief_is_one_self_contained_page_with_the_reports_figures() {
     assert!(
         html.contains(&format!(
             "<b id=\"ammo-on-hand\">{}</b>",
-            total["ammo_on_hand"]
+            group(total["ammo_on_hand"].as_i64().unwrap())
         )),
         "total rounds"
     );
@@ -183,7 +194,10 @@ fn the_brief_loads_in_a_browser() {
     let dom = String::from_utf8_lossy(&out.stdout);
     let total = &w.json(&["report"])["total"];
     assert!(
-        dom.contains(&format!("<b id=\"on-hand\">{}</b>", total["on_hand"])),
+        dom.contains(&format!(
+            "<b id=\"on-hand\">{}</b>",
+            group(total["on_hand"].as_i64().unwrap())
+        )),
         "the browser rendered the figures"
     );
     assert!(dom.contains("<svg"), "the chart survived parsing");
