@@ -10,7 +10,7 @@ use super::Context;
 use crate::content::{GENESIS, LineContent, keys_from_hashes, ledger_entry_hash, snapshot_digest};
 use crate::db::{self, Access};
 use crate::error::{DbError, Error, Result};
-use crate::output::{Report, Value, render};
+use crate::output::{Report, Value, group_thousands, render};
 
 /// One finding: which check, and what is wrong (or what was verified).
 struct Finding {
@@ -81,12 +81,18 @@ fn verify(conn: &Db, storage: db::StorageCheck) -> Result<Vec<Finding>> {
         findings.push(Finding {
             check: "ledger",
             ok: true,
-            detail: format!("{} entries, chain intact", ledger.len()),
+            detail: format!(
+                "{} entries, chain intact",
+                group_thousands(ledger.len() as i64)
+            ),
         });
         findings.push(Finding {
             check: "snapshots",
             ok: true,
-            detail: format!("{snapshots} snapshot digests match their holdings and ledger entries"),
+            detail: format!(
+                "{} snapshot digests match their holdings and ledger entries",
+                group_thousands(snapshots as i64)
+            ),
         });
         findings.push(Finding {
             check: "aggregates",
@@ -99,12 +105,13 @@ fn verify(conn: &Db, storage: db::StorageCheck) -> Result<Vec<Finding>> {
             detail: if traced.1 > 0 {
                 format!(
                     "{} holding versions name a line of the file that recorded them; {} were stored before line numbers were kept",
-                    traced.0, traced.1
+                    group_thousands(traced.0 as i64),
+                    group_thousands(traced.1 as i64)
                 )
             } else {
                 format!(
                     "{} holding versions name a line of the file that recorded them",
-                    traced.0
+                    group_thousands(traced.0 as i64)
                 )
             },
         });

@@ -60,12 +60,22 @@ fn on_server(pg: &db::postgres::Pg, sql: &str) -> Result<Report> {
         }
         rows.push(row);
         Ok(())
+    });
+    let names = names.map_err(|e| match e {
+        Error::Query(m) if m.contains("relation") && m.contains("does not exist") => {
+            Error::Query(format!("{m}; {TABLES}"))
+        }
+        e => e,
     })?;
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut report = Report::new(&names, 0);
     report.rows = rows;
     Ok(report)
 }
+
+/// What a mistyped table name is answered with: the views made for other
+/// tools first, then the tables behind them.
+const TABLES: &str = "the views for other tools are current_holdings, current_readiness and required_levels; the tables are depot, equipment_type, snapshot, holding_version, import_ledger, requirement, readiness_current, readiness_notice and readiness_expiry";
 
 fn on_file(conn: &mut rusqlite::Connection, sql: &str) -> Result<Report> {
     conn.authorizer(Some(authorize))?;
@@ -89,6 +99,9 @@ fn on_file(conn: &mut rusqlite::Connection, sql: &str) -> Result<Report> {
                     "query: refused: {} (stockpile query only reads; it never changes the database)",
                     m.unwrap_or_default()
                 ))
+            }
+            rusqlite::Error::SqliteFailure(_, Some(m)) if m.starts_with("no such table") => {
+                Error::Query(format!("query: {m}; {TABLES}"))
             }
             rusqlite::Error::SqliteFailure(_, Some(m)) => Error::Query(format!("query: {m}")),
             other => Error::Query(format!("query: {other}")),

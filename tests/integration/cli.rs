@@ -499,3 +499,23 @@ fn tables_carry_a_caption_and_a_verdict() {
         assert!(first(&args).starts_with("depot,") || first(&args).starts_with("as_of,"));
     }
 }
+
+/// A mistyped table in `query` is answered with the views and tables.
+#[test]
+fn a_missing_table_in_query_lists_the_views() {
+    let w = crate::util::with_fixtures();
+    let r = w.run(["query", "SELECT * FROM current_holding"]).code(2);
+    assert!(
+        r.stderr.contains(
+            "the views for other tools are current_holdings, current_readiness and required_levels"
+        ),
+        "{}",
+        r.stderr
+    );
+    let check = w.run(["check"]).ok();
+    assert!(
+        check.stdout.contains("1,513 holding versions"),
+        "{}",
+        check.stdout
+    );
+}
