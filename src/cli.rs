@@ -40,6 +40,7 @@ pub struct Global {
     #[arg(
         long,
         global = true,
+        help_heading = "Global options",
         env = "STOCKPILE_DB",
         default_value = "stockpile.db",
         value_name = "PATH|URL",
@@ -47,13 +48,19 @@ pub struct Global {
     )]
     pub db: crate::db::Location,
     /// Output format: table for people, csv or json for programs [default: table]
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, global = true, value_enum, help_heading = "Global options")]
     pub format: Option<Format>,
     /// Print only errors (no summary, warnings or progress)
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, help_heading = "Global options")]
     pub quiet: bool,
-    /// Colour levels green/amber/red: auto (on a terminal, unless NO_COLOR is set), always, never
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    /// Colour levels and labels: auto (a terminal, not TERM=dumb, no NO_COLOR), always, never
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = ColorChoice::Auto,
+        help_heading = "Global options"
+    )]
     pub color: ColorChoice,
 }
 
@@ -312,23 +319,28 @@ pub struct Selection {
 #[derive(Debug, Args, Clone, Default)]
 pub struct Filter {
     /// Only these depots (repeatable, or comma-separated)
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_hint = clap::ValueHint::Other)]
     pub depot: Vec<String>,
     /// Only these types (repeatable, or comma-separated)
-    #[arg(long = "type", value_delimiter = ',')]
+    #[arg(
+        long = "type",
+        value_delimiter = ',',
+        value_name = "TYPE",
+        value_hint = clap::ValueHint::Other
+    )]
     pub type_code: Vec<String>,
     /// Only these categories: MBT IFV APC SPH TAH MLRS AD ENG REC LOG AMMO OTHER
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_hint = clap::ValueHint::Other)]
     pub category: Vec<String>,
     /// Only items owned by these nations (ISO alpha-3)
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_hint = clap::ValueHint::Other)]
     pub owner: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Group by one or more of depot,type,category,owner
-    #[arg(long, default_value = "depot")]
+    #[arg(long, default_value = "depot", value_hint = clap::ValueHint::Other)]
     pub by: String,
     #[command(flatten)]
     pub selection: Selection,
@@ -360,7 +372,7 @@ pub struct DeployableArgs {
     #[arg(long, value_name = "DURATION")]
     pub within: String,
     /// Group by one or more of depot,type,category,owner
-    #[arg(long, default_value = "type")]
+    #[arg(long, default_value = "type", value_hint = clap::ValueHint::Other)]
     pub by: String,
     #[command(flatten)]
     pub selection: Selection,
@@ -369,7 +381,7 @@ pub struct DeployableArgs {
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// Group each date by one or more of depot,type,category,owner
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", value_hint = clap::ValueHint::Other)]
     pub by: String,
     #[command(flatten)]
     pub selection: Selection,
@@ -522,10 +534,10 @@ pub struct PackageArgs {
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
     /// Only holdings of these depots (repeatable, or comma-separated)
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_hint = clap::ValueHint::Other)]
     pub depot: Vec<String>,
     /// Only items owned by these nations: national release (ISO alpha-3)
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_hint = clap::ValueHint::Other)]
     pub owner: Vec<String>,
     /// Leave these depots out: lost, cut off or withheld (repeatable, or comma-separated)
     #[arg(long, value_delimiter = ',', value_name = "DEPOT")]

@@ -519,3 +519,31 @@ fn a_missing_table_in_query_lists_the_views() {
         check.stdout
     );
 }
+
+/// Completions never offer file names for a grouping or a filter, and the
+/// global options stand under their own heading in every command's help.
+#[test]
+fn completions_and_help_name_what_they_complete() {
+    let w = Work::new();
+    let script = w.run(["completions", "bash"]).ok().stdout;
+    let lines: Vec<&str> = script.lines().collect();
+    let mut seen = 0;
+    for (i, line) in lines.iter().enumerate() {
+        if ["--by)", "--category)", "--owner)"].contains(&line.trim()) {
+            seen += 1;
+            assert!(
+                !lines[i + 1].contains("compgen -f"),
+                "{} completes file names",
+                line.trim()
+            );
+        }
+    }
+    assert!(seen >= 5, "the options were found in the script ({seen})");
+    let help = w.run(["report", "--help"]).ok().stdout;
+    let global = help
+        .find("Global options:")
+        .expect("a heading of their own");
+    assert!(help[global..].contains("--db <PATH|URL>"));
+    assert!(!help[..global].contains("--db"));
+    assert!(help.contains("--type <TYPE>"));
+}
