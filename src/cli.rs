@@ -254,9 +254,15 @@ Examples:
     },
     /// Print the manual page (roff), e.g. stockpile manpage > stockpile.1
     #[command(after_help = "\
-Example:
-  stockpile manpage > /usr/local/share/man/man1/stockpile.1 && man stockpile")]
-    Manpage,
+Examples:
+  stockpile manpage > /usr/local/share/man/man1/stockpile.1 && man stockpile
+  stockpile manpage --dir ~/.local/share/man/man1     every page: stockpile.1, stockpile-report.1, …")]
+    Manpage {
+        /// Write the main page and one per subcommand (the stockpile-*(1) pages
+        /// the main page refers to) into DIR, instead of the main page to stdout
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

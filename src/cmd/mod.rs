@@ -93,9 +93,23 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
         Command::Package(PackageCommand::Check(args)) => package::check(&args, ctx),
         Command::Package(PackageCommand::List(args)) => package::list(&args, ctx),
         Command::Package(PackageCommand::Resilience(args)) => package::resilience(&args, ctx),
-        Command::Manpage => {
-            let command = <crate::cli::Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(command).render(ctx.out)?;
+        Command::Manpage { dir } => {
+            // No `help` subcommand: it has no page, so the main page must
+            // not name one.
+            let command =
+                <crate::cli::Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+            match dir {
+                Some(dir) => {
+                    clap_mangen::generate_to(command, &dir).map_err(|source| Error::Io {
+                        path: dir.clone(),
+                        source,
+                    })?;
+                    if !ctx.quiet {
+                        writeln!(ctx.err, "wrote the manual pages to {}", dir.display())?;
+                    }
+                }
+                None => clap_mangen::Man::new(command).render(ctx.out)?,
+            }
             Ok(())
         }
         Command::Completions { shell } => {

@@ -547,3 +547,31 @@ fn completions_and_help_name_what_they_complete() {
     assert!(!help[..global].contains("--db"));
     assert!(help.contains("--type <TYPE>"));
 }
+
+/// `manpage --dir` writes every page the main page refers to.
+#[test]
+fn every_manual_page_the_main_page_names_is_written() {
+    let w = Work::new();
+    let dir = w.path("man");
+    std::fs::create_dir(&dir).unwrap();
+    w.run(["manpage", "--dir", dir.to_str().unwrap()]).ok();
+    let main = std::fs::read_to_string(dir.join("stockpile.1")).unwrap();
+    let named: Vec<String> = main
+        .split("stockpile\\-")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split_once("(1)")
+                .map(|(name, _)| name.replace("\\-", "-"))
+        })
+        .filter(|name| !name.contains(' '))
+        .collect();
+    assert!(named.len() >= 18, "{named:?}");
+    for name in &named {
+        assert!(
+            dir.join(format!("stockpile-{name}.1")).exists(),
+            "stockpile-{name}(1) is named but not written"
+        );
+    }
+    assert!(dir.join("stockpile-package-check.1").exists());
+    assert_eq!(w.run(["manpage"]).ok().stdout, main);
+}
