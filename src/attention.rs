@@ -179,25 +179,22 @@ pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Att
             .filter(|c| c.is_suspended());
         let lot: Option<String> = r.get(3)?;
         let type_id: i64 = r.get(8)?;
-        let mut ids: Vec<i64> = match lot.as_deref() {
-            Some(l) => in_force.of(type_id, l).map(|t| t.id).collect(),
+        let by = match lot.as_deref() {
+            Some(l) => in_force.notices_of(type_id, l, &notices),
             None => Vec::new(),
         };
-        ids.sort_unstable();
-        ids.dedup();
-        if code.is_some() || !ids.is_empty() {
-            let mut why: Vec<String> = code.iter().map(|c| format!("condition code {c}")).collect();
-            let mut since = code.map(|_| snapshot_date);
-            for n in notices.iter().filter(|n| ids.contains(&n.id)) {
-                why.push(format!("suspension {}: {}", n.id, n.reason));
-                since = Some(since.map_or(n.from, |s: NaiveDate| s.min(n.from)));
-            }
+        if code.is_some() || !by.is_empty() {
+            let since = code
+                .map(|_| snapshot_date)
+                .into_iter()
+                .chain(by.iter().map(|n| n.from))
+                .min();
             let mut a = row(
                 Kind::Suspended,
                 since,
                 since.map(|s| (limits.today - s).num_days().max(0)),
             )?;
-            a.note = Some(why.join("; "));
+            a.note = Some(crate::suspension::why(code, &by));
             rows.push(a);
             return Ok(());
         }

@@ -567,26 +567,11 @@ fn suspension_note(
     suspensions: &Targets,
     list: &[crate::suspension::Suspension],
 ) -> String {
-    let mut why: Vec<String> = Vec::new();
-    if let Some(c) = line.condition.filter(|c| c.is_suspended()) {
-        why.push(format!("condition code {c}"));
-    }
-    if let Some(lot) = &line.lot {
-        let mut ids: Vec<i64> = suspensions.of(line.type_id, lot).map(|t| t.id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        for id in ids {
-            match list.iter().find(|s| s.id == id) {
-                Some(s) => why.push(format!(
-                    "suspension {id} from {}: {}",
-                    iso(s.from),
-                    s.reason
-                )),
-                None => why.push(format!("suspension {id}")),
-            }
-        }
-    }
-    why.join("; ")
+    let by = match &line.lot {
+        Some(lot) => suspensions.notices_of(line.type_id, lot, list),
+        None => Vec::new(),
+    };
+    crate::suspension::why(line.condition, &by)
 }
 
 /// What became of one lot, from its changed lines and its unchanged part.

@@ -144,12 +144,9 @@ pub fn trace(
             .cloned()
             .collect();
         if let Some(lot) = &s.lot {
-            let mut ids: Vec<i64> = in_force.of(type_id, lot).map(|t| t.id).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            s.suspended_by = notices
-                .iter()
-                .filter(|n| ids.contains(&n.id))
+            s.suspended_by = in_force
+                .notices_of(type_id, lot, &notices)
+                .into_iter()
                 .cloned()
                 .collect();
         }

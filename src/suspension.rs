@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
-use crate::model::{Nsn, iso, parse_date};
+use crate::model::{ConditionCode, Nsn, iso, parse_date};
 
 /// The ledger's file name for suspension entries.
 pub const LEDGER_NAME: &str = "stockpile suspend";
@@ -173,6 +173,19 @@ impl Targets {
             .filter(move |t| t.type_id == type_id && t.lot.as_deref().is_none_or(|l| l == lot))
     }
 
+    /// The notices among `all` whose rules here name this lot, oldest
+    /// first.
+    pub fn notices_of<'a>(
+        &self,
+        type_id: i64,
+        lot: &str,
+        all: &'a [Suspension],
+    ) -> Vec<&'a Suspension> {
+        all.iter()
+            .filter(|n| self.of(type_id, lot).any(|t| t.id == n.id))
+            .collect()
+    }
+
     /// The type ids any rule names, sorted.
     pub fn type_ids(&self) -> Vec<i64> {
         let mut ids: Vec<i64> = self.rules.iter().map(|t| t.type_id).collect();
@@ -198,6 +211,21 @@ impl Targets {
             .collect();
         format!("susp(type_id, lot) AS (VALUES {})", rows.join(", "))
     }
+}
+
+/// Why a lot counts as suspended, in the words every command prints: its
+/// suspended code, then each notice ("suspension 3 from 2026-11-15: …").
+pub fn why(code: Option<ConditionCode>, notices: &[&Suspension]) -> String {
+    let code = code.filter(|c| c.is_suspended());
+    code.iter()
+        .map(|c| format!("condition code {c}"))
+        .chain(
+            notices
+                .iter()
+                .map(|n| format!("suspension {} from {}: {}", n.id, iso(n.from), n.reason)),
+        )
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Records a suspension: one ledger entry, chained. Returns its id.

@@ -120,24 +120,13 @@ fn confirmations(s: &Source) -> String {
 
 /// Why a line counts as suspended, if it does: its code, the notices.
 fn suspension(s: &Source) -> Option<String> {
-    let mut why: Vec<String> = Vec::new();
-    if let Some(c) = s
+    let code = s
         .condition_code
         .as_deref()
-        .filter(|c| crate::model::ConditionCode::parse(c).is_ok_and(|c| c.is_suspended()))
-    {
-        why.push(format!("condition code {c}"));
-    }
-    for n in &s.suspended_by {
-        why.push(format!(
-            "suspension {} from {} ({}): {}",
-            n.id,
-            iso(n.from),
-            n.nsn,
-            n.reason
-        ));
-    }
-    (!why.is_empty()).then(|| why.join("; "))
+        .and_then(|c| crate::model::ConditionCode::parse(c).ok());
+    let by: Vec<&crate::suspension::Suspension> = s.suspended_by.iter().collect();
+    let why = crate::suspension::why(code, &by);
+    (!why.is_empty()).then_some(why)
 }
 
 fn table(sources: &[Source]) -> Report {
