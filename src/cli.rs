@@ -14,6 +14,7 @@ Workflow:
   3. stockpile report --by depot             readiness: R-level, S-level, overall level
   4. stockpile deployable --within 48h       what can move within a window
   5. stockpile history                       the trend, per snapshot date
+     stockpile rates --monthly               the period MC rate, month by month
      stockpile changes / watch / trace       what changed, what needs attention, where a figure came from
   6. stockpile package check force.toml      can this force be issued, from where, how fast
 
@@ -62,6 +63,17 @@ pub struct Global {
         help_heading = "Global options"
     )]
     pub color: ColorChoice,
+    /// Judge by the readiness policy of this ledger entry (the one a past
+    /// report named), or `default` for SPEC §4's, instead of the latest
+    #[arg(
+        long,
+        global = true,
+        value_name = "ENTRY",
+        help_heading = "Global options",
+        value_parser = crate::policy::Choice::parse,
+        value_hint = clap::ValueHint::Other
+    )]
+    pub policy: Option<crate::policy::Choice>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -104,7 +116,9 @@ Examples:
       --movement fixtures/movement.toml --to AA-EAST    with a map and each package's closure
 
 Levels: R1 MC rate >= 90 %, R2 >= 70 %, R3 >= 60 %, R4 below. S1 fill >= 90 %,
-S2 >= 80 %, S3 >= 65 %, S4 below. Overall level: the worse of the two.")]
+S2 >= 80 %, S3 >= 65 %, S4 below. Overall level: the worse of the two. A
+readiness policy (stockpile policy import) sets other thresholds; the line
+under the table names the one used.")]
     Report(ReportArgs),
     /// Mission-capable quantity that can move within a time window
     #[command(after_help = "\
@@ -121,9 +135,27 @@ Examples:
   stockpile history
   stockpile history --by depot --depot PL-POW-01")]
     History(HistoryArgs),
+    /// Period MC rate: item-days mission capable over item-days possessed
+    #[command(after_help = "\
+Examples:
+  stockpile rates --from 2026-11-01 --to 2026-11-30
+  stockpile rates --from 2026-11-01 --to 2026-11-30 --by depot --category MBT
+  stockpile rates --monthly                    one row per calendar month since the first snapshot
+  stockpile rates --monthly --by depot --xlsx rates.xlsx
+
+As the monthly maintenance report computes it (SPEC §13): each day of the
+period counts the equipment items as report --as-of that day gives them
+(each depot's latest snapshot on or before it; days before a depot's first
+snapshot are not possessed); mc_rate = mc_item_days / possessed_item_days.
+Rounds are not items and never count. A month still running counts the days
+up to today.")]
+    Rates(RatesArgs),
     /// Load authorised levels (required quantities per depot and type)
     #[command(subcommand)]
     Requirements(RequirementsCommand),
+    /// The readiness policy: level thresholds, whether PMC is mission capable, when data is stale
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Depots with their latest snapshot, on-hand quantity and MC rate
     #[command(after_help = "\
 Examples:
@@ -393,6 +425,66 @@ pub struct HistoryArgs {
     pub selection: Selection,
 }
 
+#[derive(Debug, Args)]
+pub struct RatesArgs {
+    /// First day of the period (YYYY-MM-DD)
+    #[arg(
+        long,
+        value_name = "DATE",
+        required_unless_present = "monthly",
+        requires = "to"
+    )]
+    pub from: Option<String>,
+    /// Last day of the period, counted (YYYY-MM-DD; at the latest today)
+    #[arg(long, value_name = "DATE", requires = "from")]
+    pub to: Option<String>,
+    /// One period per calendar month, from the first snapshot's month to today's
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub monthly: bool,
+    /// Group by one or more of depot,type,category,owner
+    #[arg(long, default_value = "", value_hint = clap::ValueHint::Other)]
+    pub by: String,
+    #[command(flatten)]
+    pub filter: Filter,
+    /// Write the table as a workbook (.xlsx) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Record a readiness policy (TOML) as the one reports judge by
+    #[command(after_help = "\
+Example:
+  stockpile policy import fixtures/policy.toml
+
+The file (every key optional; a missing one keeps SPEC §4's value):
+  name = \"Force readiness standard 2027\"
+  r_levels = [90, 70, 60]       # % MC rate of R1, R2, R3; below the last: R4
+  s_levels = [90, 80, 65]       # % fill of S1, S2, S3; below the last: S4
+  pmc_is_mission_capable = true # false: PMC equipment is outside mc, deployable and packages
+  stale_days = 14               # a depot's data is stale after this many days
+
+The policy is an entry of the import ledger (chained, verified by check).
+Every report names the entry it was judged by; --policy ENTRY judges by an
+earlier one, --policy default by SPEC §4's values.")]
+    Import {
+        /// The policy file (TOML)
+        file: PathBuf,
+    },
+    /// Print the policy in force (or the one --policy names), or every one recorded
+    #[command(after_help = "\
+Examples:
+  stockpile policy show
+  stockpile policy show --all
+  stockpile policy show --format json")]
+    Show {
+        /// Every policy recorded, oldest first
+        #[arg(long)]
+        all: bool,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RequirementsCommand {
     /// Load a CSV with columns depot,type,required (replaces those pairs)
@@ -434,9 +526,9 @@ pub struct WatchArgs {
     /// An inspection older than this before its snapshot is overdue
     #[arg(long, value_name = "DURATION", default_value = "180d")]
     pub inspection: String,
-    /// A depot whose latest snapshot is older than this is stale
-    #[arg(long, value_name = "DURATION", default_value = "14d")]
-    pub stale: String,
+    /// A depot whose latest snapshot is older than this is stale [default: the policy's stale_days, 14d without one]
+    #[arg(long, value_name = "DURATION")]
+    pub stale: Option<String>,
     /// Exit 1 when anything is listed (for cron)
     #[arg(long)]
     pub fail_on_any: bool,

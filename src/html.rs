@@ -38,6 +38,11 @@ pub struct Brief {
     pub today: String,
     /// Depots and destinations at their positions (`--movement FILE`).
     pub map: Option<crate::map::Map>,
+    /// The readiness policy the figures were judged by (SPEC §13).
+    pub policy: crate::policy::InForce,
+    /// The period MC rate of the last three calendar months (the last to
+    /// the brief's date), oldest first: (month, days counted, item-days).
+    pub rates: Vec<(String, i64, crate::trend::ItemDays)>,
 }
 
 /// How many rows of each list the page shows (the full lists are a
@@ -653,6 +658,7 @@ pub fn render(b: &Brief) -> String {
          <div class=\"card {sc}\"><span>fill</span><b id=\"fill-rate\">{fill}</b><small>{s}</small></div>\
          <div class=\"card\"><span>equipment on hand</span><b id=\"on-hand\">{on_hand}</b><small>mission capable <span id=\"mc\">{mc}</span></small></div>\
          <div class=\"card\"><span>ammunition, rounds</span><b id=\"ammo-on-hand\">{ammo}</b><small>serviceable <span id=\"ammo-serviceable\">{serviceable}</span> · expired <span id=\"expired\">{expired}</span> · suspended <span id=\"ammo-suspended\">{suspended}</span></small></div>\
+         {period}\
          </section>\n",
         as_of = esc(&b.as_of),
         generated = esc(&b.generated),
@@ -673,6 +679,7 @@ pub fn render(b: &Brief) -> String {
         serviceable = n(t.ammo_serviceable),
         expired = n(t.ammo_expired),
         suspended = n(t.ammo_suspended),
+        period = period_card(b),
     );
 
     if let Some(map) = &b.map {
@@ -803,8 +810,55 @@ pub fn render(b: &Brief) -> String {
         figures_row(&mut out, &[key(g, 0), key(g, 1)], &g.figures);
     }
     out.push_str("</tbody></table></section>\n");
-    out.push_str("<footer><p>Levels: R1 MC rate ≥ 90 %, R2 ≥ 70 %, R3 ≥ 60 %, R4 below · S1 fill ≥ 90 %, S2 ≥ 80 %, S3 ≥ 65 %, S4 below · overall: the worse of the two.</p></footer>\n</body></html>\n");
+    let p = &b.policy.policy;
+    let _ = write!(
+        out,
+        "<footer><p>Levels: R1 MC rate ≥ {} %, R2 ≥ {} %, R3 ≥ {} %, R4 below · S1 fill ≥ {} %, S2 ≥ {} %, S3 ≥ {} %, S4 below · overall: the worse of the two.</p><p id=\"policy\">{}</p></footer>\n</body></html>\n",
+        p.r_levels[0],
+        p.r_levels[1],
+        p.r_levels[2],
+        p.s_levels[0],
+        p.s_levels[1],
+        p.s_levels[2],
+        esc(&b.policy.line())
+    );
     out
+}
+
+/// The period MC rate of the last three months beside today's: what the
+/// monthly readiness report gives (item-days mission capable over
+/// item-days possessed, SPEC §13), so a day's figure is read against the
+/// month's.
+fn period_card(b: &Brief) -> String {
+    let shown: Vec<String> = b
+        .rates
+        .iter()
+        .filter(|(_, _, d)| d.possessed > 0)
+        .map(|(month, days, d)| {
+            let rate = crate::readiness::ratio(d.mc, d.possessed);
+            format!(
+                "{month}{}: <span class=\"{}\">{}</span>",
+                if *days < 28 {
+                    format!(" ({days} d)")
+                } else {
+                    String::new()
+                },
+                level_class(crate::readiness::level(
+                    d.mc,
+                    d.possessed,
+                    b.policy.policy.r_levels
+                )),
+                pct(rate)
+            )
+        })
+        .collect();
+    if shown.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<div class=\"card\" id=\"period-rates\"><span>MC rate by month</span><small>{}</small></div>",
+        shown.join("<br>")
+    )
 }
 
 const CSS: &str = "\

@@ -17,6 +17,7 @@ pub mod map;
 pub mod model;
 pub mod output;
 pub mod package;
+pub mod policy;
 pub mod provenance;
 pub mod readiness;
 pub mod state;

@@ -56,6 +56,7 @@ fn main() -> ExitCode {
         style: Style { color, width },
         progress: !cli.global.quiet && io::stderr().is_terminal(),
         err_color,
+        policy: cli.global.policy.unwrap_or_default(),
         out: &mut out,
         err: &mut err,
     };

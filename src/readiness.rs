@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::model::{State, Status};
+use crate::policy::Rules;
 
 /// Holdings summed by a report's group keys (in the order of its `--by`),
 /// kind (equipment or ammunition), state and, for `deployable` and
@@ -129,6 +130,9 @@ pub struct Figures {
     /// The same over the pairs of ammunition types, in rounds.
     pub ammo_required: Option<i64>,
     pub ammo_filled: i64,
+    /// The policy the figures are judged by (SPEC §13): which statuses are
+    /// mission capable, and the levels' thresholds.
+    pub rules: Rules,
 }
 
 impl Figures {
@@ -166,27 +170,34 @@ impl Figures {
         self.fmc + self.pmc + self.nmcm + self.nmcs
     }
 
+    /// Mission capable: FMC, and PMC unless the policy says otherwise.
     pub fn mc(&self) -> i64 {
-        self.fmc + self.pmc
+        if self.rules.pmc_is_mission_capable {
+            self.fmc + self.pmc
+        } else {
+            self.fmc
+        }
     }
 
     pub fn mc_rate(&self) -> Option<f64> {
         ratio(self.mc(), self.on_hand())
     }
 
-    /// R1 ≥ 90 %, R2 ≥ 70 %, R3 ≥ 60 %, R4 below, over equipment; compared
-    /// in integers so that exactly 90 % is R1.
+    /// R1 ≥ 90 %, R2 ≥ 70 %, R3 ≥ 60 %, R4 below (or the policy's
+    /// thresholds), over equipment; compared in integers so that exactly
+    /// 90 % is R1.
     pub fn r_level(&self) -> Option<Level> {
-        level(self.mc(), self.on_hand(), [90, 70, 60])
+        level(self.mc(), self.on_hand(), self.rules.r_levels)
     }
 
     pub fn fill_rate(&self) -> Option<f64> {
         self.required.and_then(|r| ratio(self.filled, r))
     }
 
-    /// S1 ≥ 90 %, S2 ≥ 80 %, S3 ≥ 65 %, S4 below, over equipment pairs.
+    /// S1 ≥ 90 %, S2 ≥ 80 %, S3 ≥ 65 %, S4 below (or the policy's), over
+    /// equipment pairs.
     pub fn s_level(&self) -> Option<Level> {
-        level(self.filled, self.required.unwrap_or(0), [90, 80, 65])
+        level(self.filled, self.required.unwrap_or(0), self.rules.s_levels)
     }
 
     /// The worse of the R and S levels (R alone when nothing is required);
@@ -222,7 +233,8 @@ pub fn ratio(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
-fn level(part: i64, whole: i64, thresholds: [i64; 3]) -> Option<Level> {
+/// The level `part / whole` reaches under `thresholds` (% of levels 1–3).
+pub fn level(part: i64, whole: i64, thresholds: [u8; 3]) -> Option<Level> {
     if whole <= 0 {
         return None;
     }
@@ -249,15 +261,20 @@ pub fn summarize(
     facts: &[Fact],
     requirements: Option<(&[Requirement], &PairOnHand)>,
     by: &[Key],
+    rules: Rules,
 ) -> (Vec<Group>, Figures) {
     let mut groups: BTreeMap<Vec<Option<String>>, Figures> = BTreeMap::new();
-    let mut total = Figures::default();
+    let new = || Figures {
+        rules,
+        ..Figures::default()
+    };
+    let mut total = new();
     for f in facts {
         match groups.get_mut(&f.keys) {
             Some(g) => g.add(f.ammo, f.state, f.quantity),
             None => groups
                 .entry(f.keys.clone())
-                .or_default()
+                .or_insert_with(new)
                 .add(f.ammo, f.state, f.quantity),
         }
         total.add(f.ammo, f.state, f.quantity);
@@ -272,7 +289,7 @@ pub fn summarize(
             let keys: Vec<Option<String>> = by.iter().map(|k| k.of_requirement(r)).collect();
             groups
                 .entry(keys)
-                .or_default()
+                .or_insert_with(new)
                 .add_requirement(r.required, held, ammo);
             total.add_requirement(r.required, held, ammo);
         }
@@ -298,12 +315,19 @@ pub struct Deployable {
 /// Group keys with their figures.
 pub type DeployableGroup = (Vec<Option<String>>, Deployable);
 
-pub fn deployable(facts: &[Fact], within: u32) -> (Vec<DeployableGroup>, Deployable) {
+pub fn deployable(facts: &[Fact], within: u32, rules: Rules) -> (Vec<DeployableGroup>, Deployable) {
     let mut groups: BTreeMap<Vec<Option<String>>, Deployable> = BTreeMap::new();
     let mut total = Deployable::default();
     for f in facts {
         let g = groups.entry(f.keys.clone()).or_default();
-        if f.state.is_mc() {
+        // Rounds are serviceable by their state; equipment is mission
+        // capable by the policy's (SPEC §13).
+        let counts = if f.ammo {
+            f.state.is_mc()
+        } else {
+            rules.is_mc(f.state)
+        };
+        if counts {
             let ready = f.notice_hours.is_some_and(|n| n <= within);
             for d in [&mut *g, &mut total] {
                 let (all, moving) = if f.ammo {
@@ -390,7 +414,12 @@ mod tests {
             ),
         ]
         .into();
-        let (groups, total) = summarize(&facts, Some((&reqs, &on_hand)), &[Key::Depot, Key::Type]);
+        let (groups, total) = summarize(
+            &facts,
+            Some((&reqs, &on_hand)),
+            &[Key::Depot, Key::Type],
+            Rules::default(),
+        );
         assert_eq!(groups.len(), 2);
         assert_eq!(total.required, Some(20));
         assert_eq!(total.filled, 15);
@@ -411,7 +440,7 @@ mod tests {
             rounds("A", "120MM", State::Reported(Status::Nmcs), 100),
             rounds("A", "120MM", State::Expired, 600),
         ];
-        let (_, total) = summarize(&facts, None, &[]);
+        let (_, total) = summarize(&facts, None, &[], Rules::default());
         assert_eq!(total.on_hand(), 9);
         assert_eq!(total.mc(), 7);
         assert_eq!(total.r_level(), Some(2));
@@ -424,14 +453,14 @@ mod tests {
         let mut worse = facts.clone();
         worse[0].quantity = 4;
         worse[1].quantity = 5;
-        let (_, total) = summarize(&worse, None, &[]);
+        let (_, total) = summarize(&worse, None, &[], Rules::default());
         assert_eq!(total.r_level(), Some(4));
     }
 
     #[test]
     fn a_group_of_rounds_alone_has_no_equipment_level() {
         let facts = vec![rounds("A", "155MM", State::Reported(Status::Fmc), 2400)];
-        let (_, total) = summarize(&facts, None, &[]);
+        let (_, total) = summarize(&facts, None, &[], Rules::default());
         assert_eq!(total.on_hand(), 0);
         assert_eq!(total.mc_rate(), None);
         assert_eq!(total.level(), None);
@@ -474,7 +503,7 @@ mod tests {
             ),
         ]
         .into();
-        let (_, total) = summarize(&facts, Some((&reqs, &on_hand)), &[]);
+        let (_, total) = summarize(&facts, Some((&reqs, &on_hand)), &[], Rules::default());
         assert_eq!(total.required, Some(10));
         assert_eq!(total.fill_rate(), Some(0.8));
         assert_eq!(total.ammo_required, Some(1100));
@@ -495,7 +524,7 @@ mod tests {
             rounds("A", "R", State::Expired, 9),
             rounds("A", "R", State::Reported(Status::Fmc), 50),
         ];
-        let (_, total) = deployable(&facts, 48);
+        let (_, total) = deployable(&facts, 48, Rules::default());
         assert_eq!(
             total,
             Deployable {

@@ -668,26 +668,34 @@ impl Names {
     pub(crate) fn fact(
         &self,
         by: &[Key],
-        (depot, type_id, category, owner): (i64, i64, i64, u32),
+        group: (i64, i64, i64, u32),
         state: u8,
         notice_hours: Option<u32>,
         quantity: i64,
     ) -> Fact {
         Fact {
-            keys: by
-                .iter()
-                .map(|k| match k {
-                    Key::Depot => self.depot(depot),
-                    Key::Type => self.type_code(type_id),
-                    Key::Category => self.category(category),
-                    Key::Owner => unpack_nation(owner),
-                })
-                .collect(),
+            keys: self.keys(by, group),
             ammo: usize::from(state) >= STATES.len(),
             state: STATES[state as usize % STATES.len()],
             notice_hours,
             quantity,
         }
+    }
+
+    /// A group's keys in the order of `by`.
+    pub(crate) fn keys(
+        &self,
+        by: &[Key],
+        (depot, type_id, category, owner): (i64, i64, i64, u32),
+    ) -> Vec<Option<String>> {
+        by.iter()
+            .map(|k| match k {
+                Key::Depot => self.depot(depot),
+                Key::Type => self.type_code(type_id),
+                Key::Category => self.category(category),
+                Key::Owner => unpack_nation(owner),
+            })
+            .collect()
     }
 
     fn category(&self, index: i64) -> Option<String> {

@@ -239,7 +239,7 @@ pub fn record(conn: &Db, nsn: &Nsn, lots: &[String], from: NaiveDate, reason: &s
         }
     })
     .to_string();
-    write_entry(conn, &content)
+    write_entry(conn, LEDGER_NAME, &content)
 }
 
 /// Lifts suspension `id` from `from` on. Returns the lift's ledger entry.
@@ -276,21 +276,18 @@ pub fn lift(conn: &Db, id: i64, from: NaiveDate) -> Result<i64> {
         )));
     }
     let content = json!({ "lift": { "suspension": id, "from": iso(from) } }).to_string();
-    write_entry(conn, &content)
+    write_entry(conn, LEDGER_NAME, &content)
 }
 
-fn write_entry(conn: &Db, content: &str) -> Result<i64> {
+/// Writes one entry of the ledger that is not an import (a suspension, a
+/// lift, a policy), chained like every import. Returns its id.
+pub fn write_entry(conn: &Db, name: &str, content: &str) -> Result<i64> {
     use sha2::{Digest, Sha256};
     let tx = conn.begin_write()?;
     let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let sha = hex::encode(Sha256::digest(content.as_bytes()));
-    let id = crate::import::store::open_ledger_entry(
-        &tx,
-        LEDGER_NAME,
-        &sha,
-        &at,
-        &crate::import::os_user(),
-    )?;
+    let id =
+        crate::import::store::open_ledger_entry(&tx, name, &sha, &at, &crate::import::os_user())?;
     crate::import::store::seal_ledger_entry(&tx, id, content)?;
     tx.commit()?;
     Ok(id)

@@ -18,6 +18,7 @@ use chrono::{Datelike, NaiveDate};
 use rustc_hash::FxHashMap;
 
 use crate::model::{State, pack_nation};
+use crate::policy::Rules;
 use crate::readiness::{Fact, Key};
 use crate::state::{Filters, Names, STATES, SUSPENDED};
 use crate::suspension::Targets;
@@ -29,6 +30,10 @@ type Group = (i64, i64, i64, u32);
 /// for a lot.
 type Totals = FxHashMap<(Group, u8), i64>;
 
+/// A change of the holdings on one day: (day, group, kind and state) and
+/// the quantity it adds (or takes away, when negative).
+type Event = ((i32, Group, u8), i64);
+
 /// Facts on each of `dates` (sorted), lots judged on each date.
 pub fn facts_on_dates(
     conn: &Db,
@@ -36,6 +41,150 @@ pub fn facts_on_dates(
     filters: &Filters,
     dates: &[NaiveDate],
 ) -> db::Result<Vec<Vec<Fact>>> {
+    let (names, events) = events(conn, by, filters)?;
+    let mut pending = events.into_iter().peekable();
+    let mut running = Totals::default();
+    Ok(dates
+        .iter()
+        .map(|d| {
+            let day = d.num_days_from_ce();
+            while let Some(((_, group, state), q)) = pending.next_if(|((e, ..), _)| *e <= day) {
+                *running.entry((group, state)).or_insert(0) += q;
+            }
+            running.retain(|_, q| *q != 0);
+            running
+                .iter()
+                .filter(|(_, q)| **q > 0)
+                .map(|(&(group, state), &quantity)| names.fact(by, group, state, None, quantity))
+                .collect()
+        })
+        .collect())
+}
+
+/// Equipment item-days of one group over one period (SPEC §13): the sum,
+/// over its days, of the items possessed and of those mission capable.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemDays {
+    pub keys: Vec<Option<String>>,
+    pub possessed: i64,
+    pub mc: i64,
+}
+
+/// Item-days of each group in each of `periods` (first and last day
+/// included), from the same one pass over the versions as `history`:
+/// each day's state is what `report --as-of` that day gives, so between
+/// two changes the counts stand still and a period's sum is the
+/// difference of two running integrals. Rounds are not items and do not
+/// count (SPEC §4).
+pub fn item_days(
+    conn: &Db,
+    by: &[Key],
+    filters: &Filters,
+    periods: &[(NaiveDate, NaiveDate)],
+    rules: Rules,
+) -> db::Result<Vec<Vec<ItemDays>>> {
+    let (names, events) = events(conn, by, filters)?;
+    let kinds = STATES.len() as u8;
+    // Each group's items and mission-capable items now, and their sums
+    // over the days before `last`.
+    #[derive(Default, Clone, Copy)]
+    struct Run {
+        items: i64,
+        mc: i64,
+        items_sum: i64,
+        mc_sum: i64,
+        last: i32,
+    }
+    impl Run {
+        fn advance(&mut self, to: i32) {
+            if to > self.last {
+                let days = i64::from(to - self.last);
+                self.items_sum += self.items * days;
+                self.mc_sum += self.mc * days;
+                self.last = to;
+            }
+        }
+    }
+    let mut bounds: Vec<i32> = periods
+        .iter()
+        .flat_map(|(a, b)| [a.num_days_from_ce(), b.num_days_from_ce() + 1])
+        .collect();
+    bounds.sort_unstable();
+    bounds.dedup();
+    let first = bounds.first().copied().unwrap_or(0);
+    let mut runs: FxHashMap<Group, Run> = FxHashMap::default();
+    // The running integrals of every group at each bound.
+    let mut at: FxHashMap<i32, FxHashMap<Group, (i64, i64)>> = FxHashMap::default();
+    let mut pending = events.into_iter().peekable();
+    for &bound in &bounds {
+        while let Some(((day, group, state), q)) = pending.next_if(|((e, ..), _)| *e < bound) {
+            if state >= kinds {
+                continue;
+            }
+            let run = runs.entry(group).or_insert(Run {
+                last: day.min(first),
+                ..Run::default()
+            });
+            run.advance(day);
+            run.items += q;
+            if rules.is_mc(STATES[usize::from(state)]) {
+                run.mc += q;
+            }
+        }
+        let sums = runs
+            .iter_mut()
+            .map(|(g, run)| {
+                run.advance(bound);
+                (*g, (run.items_sum, run.mc_sum))
+            })
+            .collect();
+        at.insert(bound, sums);
+    }
+    Ok(periods
+        .iter()
+        .map(|(a, b)| {
+            let (start, end) = (&at[&a.num_days_from_ce()], &at[&(b.num_days_from_ce() + 1)]);
+            let mut out: Vec<ItemDays> = end
+                .iter()
+                .filter_map(|(g, (items, mc))| {
+                    let (items0, mc0) = start.get(g).copied().unwrap_or((0, 0));
+                    let possessed = items - items0;
+                    (possessed > 0).then(|| ItemDays {
+                        keys: names.keys(by, *g),
+                        possessed,
+                        mc: mc - mc0,
+                    })
+                })
+                .collect();
+            out.sort_by(|x, y| x.keys.cmp(&y.keys));
+            out
+        })
+        .collect())
+}
+
+/// The calendar months from `from`'s to `to`'s, each as its first and
+/// last day, the last cut at `to` (a month still running counts the days
+/// that have passed).
+pub fn months(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut out = Vec::new();
+    if from > to {
+        return out;
+    }
+    let mut start = from.with_day(1).unwrap_or(from);
+    while start <= to {
+        let next = start
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(NaiveDate::MAX);
+        let end = next.pred_opt().unwrap_or(next).min(to);
+        out.push((start, end));
+        start = next;
+    }
+    out
+}
+
+/// Every change of the holdings under `filters`, grouped by `by`, sorted
+/// by day.
+fn events(conn: &Db, by: &[Key], filters: &Filters) -> db::Result<(Names, Vec<Event>)> {
     let names = Names::load(conn)?;
     let has = |k: Key| by.contains(&k);
     let kinds = STATES.len() as u8;
@@ -145,24 +294,33 @@ pub fn facts_on_dates(
             Ok(())
         },
     )?;
-    let mut events: Vec<((i32, Group, u8), i64)> =
-        events.into_iter().filter(|(_, q)| *q != 0).collect();
+    let mut events: Vec<Event> = events.into_iter().filter(|(_, q)| *q != 0).collect();
     events.sort_unstable_by_key(|((day, ..), _)| *day);
-    let mut pending = events.into_iter().peekable();
-    let mut running = Totals::default();
-    Ok(dates
-        .iter()
-        .map(|d| {
-            let day = d.num_days_from_ce();
-            while let Some(((_, group, state), q)) = pending.next_if(|((e, ..), _)| *e <= day) {
-                *running.entry((group, state)).or_insert(0) += q;
-            }
-            running.retain(|_, q| *q != 0);
-            running
-                .iter()
-                .filter(|(_, q)| **q > 0)
-                .map(|(&(group, state), &quantity)| names.fact(by, group, state, None, quantity))
-                .collect()
-        })
-        .collect())
+    Ok((names, events))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn months_cut_at_the_last_day() {
+        assert_eq!(
+            months(d("2026-10-15"), d("2026-12-06")),
+            vec![
+                (d("2026-10-01"), d("2026-10-31")),
+                (d("2026-11-01"), d("2026-11-30")),
+                (d("2026-12-01"), d("2026-12-06")),
+            ]
+        );
+        assert_eq!(
+            months(d("2024-02-29"), d("2024-02-29")),
+            vec![(d("2024-02-01"), d("2024-02-29"))]
+        );
+        assert!(months(d("2026-12-07"), d("2026-12-06")).is_empty());
+    }
 }

@@ -15,6 +15,7 @@ pub fn run(args: &DeployableArgs, ctx: &mut Context) -> Result<()> {
     let filters = filters(&args.selection.filter)?;
     let date = as_of(&args.selection)?;
     let (conn, judged) = super::open_question(ctx, &filters, date)?;
+    let policy = super::policy(ctx, &conn)?;
     let facts = state::facts(
         &conn,
         &by,
@@ -23,11 +24,11 @@ pub fn run(args: &DeployableArgs, ctx: &mut Context) -> Result<()> {
         judged,
         state::Notice::Within(within),
     )?;
-    let (groups, total) = deployable(&facts, within);
+    let (groups, total) = deployable(&facts, within, policy.policy.rules());
     let mut columns: Vec<&str> = by.iter().map(|k| k.name()).collect();
     columns.extend(["mc", "deployable", "ammo_deployable"]);
     let mut report = Report::new(&columns, by.len());
-    report.meta = super::report::date_meta(judged);
+    report.meta = super::meta(judged, &policy);
     // Items and rounds apart: a row of rounds alone shows – for items.
     let values = |d: &Deployable| {
         let items = d.mc > 0;
@@ -82,5 +83,6 @@ pub fn run(args: &DeployableArgs, ctx: &mut Context) -> Result<()> {
         group_thousands(total.ammo_serviceable)
     );
     crate::caption::print(ctx.out, &verdict, w)?;
+    crate::caption::print(ctx.out, &policy.line(), w)?;
     Ok(())
 }

@@ -13,7 +13,8 @@ pub fn run(args: &HistoryArgs, ctx: &mut Context) -> Result<()> {
     let by = Key::parse_list(&args.by).map_err(|m| Error::Usage(format!("--by: {m}")))?;
     let filters = filters(&args.selection.filter)?;
     let until = as_of(&args.selection)?;
-    let (conn, _) = super::open_question(ctx, &filters, until)?;
+    let (conn, judged) = super::open_question(ctx, &filters, until)?;
+    let policy = super::policy(ctx, &conn)?;
     // `depots`: how many had reported by the date. A date on which fewer
     // had than later sums fewer depots, and says so.
     let mut columns = vec!["as_of", "depots"];
@@ -23,6 +24,7 @@ pub fn run(args: &HistoryArgs, ctx: &mut Context) -> Result<()> {
     let mut report = Report::new(&columns, keys);
     report.optional = optional_figures(keys);
     report.together = status_breakdown(keys);
+    report.meta = super::meta(judged, &policy);
     let mut partial: Vec<(chrono::NaiveDate, usize)> = Vec::new();
     let mut most = 0;
 
@@ -59,7 +61,7 @@ pub fn run(args: &HistoryArgs, ctx: &mut Context) -> Result<()> {
             .cloned()
             .collect();
         let applicable = (!reqs.is_empty()).then(|| (reqs.as_slice(), &pairs[i]));
-        let (groups, total) = summarize(&facts[i], applicable, &by);
+        let (groups, total) = summarize(&facts[i], applicable, &by, policy.policy.rules());
         if by.is_empty() {
             if facts[i].is_empty() {
                 continue;
@@ -105,5 +107,6 @@ pub fn run(args: &HistoryArgs, ctx: &mut Context) -> Result<()> {
         );
         crate::caption::print(ctx.out, &text, ctx.style.width)?;
     }
+    crate::caption::print(ctx.out, &policy.line(), ctx.style.width)?;
     Ok(())
 }

@@ -9,7 +9,9 @@ pub mod export;
 pub mod history;
 pub mod import;
 pub mod package;
+pub mod policy;
 pub mod query;
+pub mod rates;
 pub mod reference;
 pub mod report;
 pub mod requirements;
@@ -21,7 +23,9 @@ use std::io::Write;
 
 use chrono::NaiveDate;
 
-use crate::cli::{Cli, Command, Filter, PackageCommand, RequirementsCommand, Selection};
+use crate::cli::{
+    Cli, Command, Filter, PackageCommand, PolicyCommand, RequirementsCommand, Selection,
+};
 use crate::error::{Error, Result};
 use crate::model::{Category, DepotCode, Nation, TypeCode, parse_date};
 use crate::output::{Format, Style};
@@ -41,6 +45,8 @@ pub struct Context<'a> {
     pub progress: bool,
     /// Colour `warning:` on stderr.
     pub err_color: bool,
+    /// Which readiness policy figures are judged by (SPEC §13).
+    pub policy: crate::policy::Choice,
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
 }
@@ -79,6 +85,9 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
         Command::Requirements(RequirementsCommand::Import { file }) => {
             requirements::run(&file, ctx)
         }
+        Command::Rates(args) => rates::run(&args, ctx),
+        Command::Policy(PolicyCommand::Import { file }) => policy::import(&file, ctx),
+        Command::Policy(PolicyCommand::Show { all }) => policy::show(all, ctx),
         Command::Depots => reference::depots(ctx),
         Command::Types => reference::types(ctx),
         Command::Export(args) => export::run(&args, ctx),
@@ -211,6 +220,26 @@ pub fn open_question(
         None => today()?,
     };
     Ok((conn, judged))
+}
+
+/// The readiness policy this command judges by (SPEC §13).
+pub fn policy(ctx: &Context, conn: &crate::db::Db) -> Result<crate::policy::InForce> {
+    crate::policy::choose(conn, ctx.policy)
+}
+
+/// What a table's JSON says it stands on: the date its figures are about
+/// and the policy they were judged by.
+pub fn meta(
+    judged: NaiveDate,
+    policy: &crate::policy::InForce,
+) -> Vec<(String, serde_json::Value)> {
+    vec![
+        (
+            "date".into(),
+            serde_json::Value::from(crate::model::iso(judged)),
+        ),
+        ("policy".into(), policy.json()),
+    ]
 }
 
 pub fn as_of(selection: &Selection) -> Result<Option<NaiveDate>> {

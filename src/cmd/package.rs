@@ -60,8 +60,9 @@ fn options(args: &PackageArgs) -> Result<(Options, Option<f64>)> {
     Ok((options, limit))
 }
 
-/// Opens the database and refuses codes and dates it cannot answer for.
-fn open(ctx: &Context, options: &Options) -> Result<Db> {
+/// Opens the database and refuses codes and dates it cannot answer for;
+/// with the readiness policy the packages are judged by (SPEC §13).
+fn open(ctx: &Context, options: &mut Options) -> Result<(Db, crate::policy::InForce)> {
     let filters = crate::state::Filters {
         depots: options.depots.clone(),
         owners: options.owners.clone(),
@@ -69,7 +70,10 @@ fn open(ctx: &Context, options: &Options) -> Result<Db> {
     };
     let (conn, _) = super::open_question(ctx, &filters, options.as_of)?;
     package::check_without(&conn, &options.without)?;
-    Ok(conn)
+    let policy = super::policy(ctx, &conn)?;
+    options.rules = policy.policy.rules();
+    options.stale_days = i64::from(policy.policy.stale_days);
+    Ok((conn, policy))
 }
 
 /// `80`, `80%` or `80 %`: a percentage 0–100.
@@ -145,7 +149,7 @@ pub fn check(args: &PackageCheckArgs, ctx: &mut Context) -> Result<()> {
         .iter()
         .map(|f| load(f))
         .collect::<Result<Vec<_>>>()?;
-    let conn = open(ctx, &opts)?;
+    let (conn, policy) = open(ctx, &mut opts)?;
     let evaluations = package::evaluate_all(&conn, &packages, &opts)?;
     for e in &evaluations {
         for w in &e.warnings {
@@ -171,11 +175,14 @@ pub fn check(args: &PackageCheckArgs, ctx: &mut Context) -> Result<()> {
                 .iter()
                 .map(|e| check_json(e, args.items))
                 .collect();
-            let doc = if several {
+            let mut doc = if several {
                 json!({ "packages": docs })
             } else {
                 docs.into_iter().next().unwrap_or(Json::Null)
             };
+            if let Some(map) = doc.as_object_mut() {
+                map.insert("policy".into(), policy.json());
+            }
             serde_json::to_writer_pretty(&mut *ctx.out, &doc).map_err(std::io::Error::from)?;
             writeln!(ctx.out)?;
         }
@@ -192,6 +199,7 @@ pub fn check(args: &PackageCheckArgs, ctx: &mut Context) -> Result<()> {
                 }
                 print_table(ctx, e, several && !args.separately, args.items)?;
             }
+            print_wrapped(ctx, &policy.line())?;
         }
     }
     threshold(&evaluations, limit)
@@ -730,8 +738,8 @@ pub fn evaluate_dir(
 }
 
 pub fn list(args: &PackageListArgs, ctx: &mut Context) -> Result<()> {
-    let (opts, limit) = options(&args.options)?;
-    let conn = open(ctx, &opts)?;
+    let (mut opts, limit) = options(&args.options)?;
+    let (conn, policy) = open(ctx, &mut opts)?;
     let (evaluations, failed) = evaluate_dir(&conn, &args.dir, &opts)?;
     for e in &evaluations {
         for w in &e.warnings {
@@ -780,11 +788,13 @@ pub fn list(args: &PackageListArgs, ctx: &mut Context) -> Result<()> {
             Value::from(e.limiting_line().map(|l| l.name.clone())),
         ]);
     }
+    report.meta = vec![("policy".into(), policy.json())];
     render(&report, ctx.format, &ctx.style, ctx.out)?;
     if ctx.format == Format::Table {
         for e in &evaluations {
             print_wrapped(ctx, &format!("{}: {}", e.name, e.verdict()))?;
         }
+        print_wrapped(ctx, &policy.line())?;
     }
     if !failed.is_empty() {
         let count = failed.len();
@@ -804,9 +814,9 @@ pub fn list(args: &PackageListArgs, ctx: &mut Context) -> Result<()> {
 }
 
 pub fn resilience(args: &crate::cli::PackageResilienceArgs, ctx: &mut Context) -> Result<()> {
-    let (opts, _) = options(&args.options)?;
+    let (mut opts, _) = options(&args.options)?;
     let package = load(&args.file)?;
-    let conn = open(ctx, &opts)?;
+    let (conn, _) = open(ctx, &mut opts)?;
     let (losses, warnings) = package::resilience(&conn, &package, &opts, args.pairs)?;
     for w in &warnings {
         ctx.warn(w);

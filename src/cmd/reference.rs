@@ -11,7 +11,12 @@ use crate::readiness::{Figures, Key, summarize};
 use crate::state::{self, Filters, Notice};
 
 /// Each depot's (or type's) current figures, judged today.
-fn current(conn: &Db, key: Key, today: chrono::NaiveDate) -> Result<HashMap<String, Figures>> {
+fn current(
+    conn: &Db,
+    key: Key,
+    today: chrono::NaiveDate,
+    rules: crate::policy::Rules,
+) -> Result<HashMap<String, Figures>> {
     let facts = state::facts(
         conn,
         &[key],
@@ -20,7 +25,7 @@ fn current(conn: &Db, key: Key, today: chrono::NaiveDate) -> Result<HashMap<Stri
         today,
         Notice::Ignored,
     )?;
-    let (groups, _) = summarize(&facts, None, &[key]);
+    let (groups, _) = summarize(&facts, None, &[key], rules);
     Ok(groups
         .into_iter()
         .filter_map(|g| g.keys.into_iter().next().flatten().map(|k| (k, g.figures)))
@@ -48,7 +53,8 @@ fn held(f: Option<&Figures>) -> [Value; 4] {
 
 pub fn depots(ctx: &mut Context) -> Result<()> {
     let (conn, today) = super::open_question(ctx, &Filters::default(), None)?;
-    let figures = current(&conn, Key::Depot, today)?;
+    let policy = super::policy(ctx, &conn)?;
+    let figures = current(&conn, Key::Depot, today, policy.policy.rules())?;
     let sql = "SELECT d.code,
                 (SELECT count(*) FROM snapshot s WHERE s.depot_id = d.id),
                 (SELECT min(as_of) FROM snapshot s WHERE s.depot_id = d.id),
@@ -68,7 +74,7 @@ pub fn depots(ctx: &mut Context) -> Result<()> {
         1,
     );
     report.optional = vec![7, 6, 2, 1];
-    report.meta = super::report::date_meta(today);
+    report.meta = super::meta(today, &policy);
     report.rows = conn.rows(sql, &[], |r| {
         let code: String = r.get(0)?;
         let mut row = vec![
@@ -86,7 +92,8 @@ pub fn depots(ctx: &mut Context) -> Result<()> {
 
 pub fn types(ctx: &mut Context) -> Result<()> {
     let (conn, today) = super::open_question(ctx, &Filters::default(), None)?;
-    let figures = current(&conn, Key::Type, today)?;
+    let policy = super::policy(ctx, &conn)?;
+    let figures = current(&conn, Key::Type, today, policy.policy.rules())?;
     let sql = "SELECT t.code, t.category, t.nsn,
                 (SELECT count(*) FROM readiness_current r WHERE r.type_id = t.id
                    AND fmc + pmc + nmcm + nmcs + ammo_fmc + ammo_pmc + ammo_nmcm + ammo_nmcs > 0)
@@ -105,7 +112,7 @@ pub fn types(ctx: &mut Context) -> Result<()> {
         1,
     );
     report.optional = vec![7, 2, 3];
-    report.meta = super::report::date_meta(today);
+    report.meta = super::meta(today, &policy);
     report.rows = conn.rows(sql, &[], |r| {
         let code: String = r.get(0)?;
         let mut row = vec![

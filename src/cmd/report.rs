@@ -7,6 +7,7 @@ use crate::html;
 use crate::output::{Report, Value, render};
 use crate::readiness::{self, Figures, Group, Key, Level, summarize};
 use crate::state;
+use chrono::Datelike;
 
 /// The figure names of SPEC §4, in the order every report prints them:
 /// equipment, then ammunition beside it.
@@ -153,7 +154,9 @@ fn brief(
     filters: &state::Filters,
     date: Option<chrono::NaiveDate>,
     judged: chrono::NaiveDate,
+    policy: &crate::policy::InForce,
 ) -> Result<html::Brief> {
+    let rules = policy.policy.rules();
     let summary = |by: &[Key], with_reqs: bool| -> Result<(Vec<Group>, Figures)> {
         let facts = state::facts(conn, by, filters, date, judged, state::Notice::Ignored)?;
         let reqs = if with_reqs {
@@ -165,6 +168,7 @@ fn brief(
             &facts,
             reqs.as_ref().map(|(r, p)| (r.as_slice(), p)),
             by,
+            rules,
         ))
     };
     // The day the attention list is judged by: the date asked for, or today.
@@ -220,7 +224,7 @@ fn brief(
             judged,
             state::Notice::Within(hours),
         )?;
-        let (groups, total) = readiness::deployable(&facts, hours);
+        let (groups, total) = readiness::deployable(&facts, hours, rules);
         let rows = groups
             .into_iter()
             .map(|(k, d)| (k.into_iter().next().flatten(), d))
@@ -229,6 +233,23 @@ fn brief(
     })
     .collect::<Result<Vec<_>>>()?;
     let age = crate::caption::DataAge::load(conn, filters, date)?;
+    // The last three months' period MC rate, to the brief's date.
+    let start = judged
+        .with_day(1)
+        .and_then(|d| d.checked_sub_months(chrono::Months::new(2)))
+        .unwrap_or(judged);
+    let months = crate::trend::months(start, judged);
+    let rates = crate::trend::item_days(conn, &[], filters, &months, rules)?
+        .into_iter()
+        .zip(&months)
+        .map(|(mut days, (from, to))| {
+            (
+                from.format("%Y-%m").to_string(),
+                (*to - *from).num_days() + 1,
+                days.pop().unwrap_or_default(),
+            )
+        })
+        .collect();
     Ok(html::Brief {
         // What the page stands on, as every table's caption says it.
         as_of: crate::caption::with_filters(
@@ -258,10 +279,15 @@ fn brief(
         attention: crate::attention::watch(
             conn,
             filters,
-            crate::attention::Limits::default_windows(today),
+            crate::attention::Limits {
+                stale: i64::from(policy.policy.stale_days),
+                ..crate::attention::Limits::default_windows(today)
+            },
         )?,
         today: crate::model::iso(today),
         map: None,
+        policy: policy.clone(),
+        rates,
     })
 }
 
@@ -348,8 +374,9 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
     let date = as_of(&args.selection)?;
     let threshold = args.fail_below.as_deref().map(parse_level).transpose()?;
     let (conn, judged) = super::open_question(ctx, &filters, date)?;
+    let policy = super::policy(ctx, &conn)?;
     if let Some(path) = &args.html {
-        let mut brief = brief(&conn, &filters, date, judged)?;
+        let mut brief = brief(&conn, &filters, date, judged, &policy)?;
         let movement = args
             .movement
             .as_deref()
@@ -364,6 +391,8 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
             options.to = args.to.clone();
             options.movement = args.movement.clone();
             options.phases = crate::package::DEFAULT_PHASES.to_vec();
+            options.rules = policy.policy.rules();
+            options.stale_days = i64::from(policy.policy.stale_days);
             let (evaluations, failed) = super::package::evaluate_dir(&conn, dir, &options)?;
             if let Some(e) = failed.into_iter().next() {
                 return Err(e);
@@ -395,14 +424,19 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
     let facts = state::facts(&conn, &by, &filters, date, judged, state::Notice::Ignored)?;
     let reqs =
         state::applicable_requirements(&conn, &filters, by.contains(&Key::Owner), date, judged)?;
-    let (groups, total) = summarize(&facts, reqs.as_ref().map(|(r, p)| (r.as_slice(), p)), &by);
+    let (groups, total) = summarize(
+        &facts,
+        reqs.as_ref().map(|(r, p)| (r.as_slice(), p)),
+        &by,
+        policy.policy.rules(),
+    );
 
     let mut columns: Vec<&str> = by.iter().map(|k| k.name()).collect();
     columns.extend(FIGURES);
     let mut report = Report::new(&columns, by.len());
     report.optional = optional_figures(by.len());
     report.together = status_breakdown(by.len());
-    report.meta = date_meta(judged);
+    report.meta = super::meta(judged, &policy);
     for g in &groups {
         let mut row: Vec<Value> = g.keys.iter().cloned().map(Value::from).collect();
         row.extend(figure_values(&g.figures));
@@ -420,6 +454,7 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
             crate::caption::print(ctx.out, &caption, w)?;
             render(&report, ctx.format, &ctx.style, ctx.out)?;
             crate::caption::print(ctx.out, &verdict(&groups, &total, &by), w)?;
+            crate::caption::print(ctx.out, &policy.line(), w)?;
         }
         None => render(&report, ctx.format, &ctx.style, ctx.out)?,
     }

@@ -7,9 +7,15 @@ use crate::error::{Error, Result};
 use crate::model::{iso, parse_date, parse_hours};
 use crate::output::{Report, Value, render};
 
-/// A window in whole days: `90d`, or hours that make whole days (`48h`).
+/// A window in whole days: `90d`, `90` (days: these windows are counted in
+/// days), or hours that make whole days (`48h`).
 fn days(flag: &str, text: &str) -> Result<i64> {
     let usage = |m: String| Error::Usage(format!("{flag}: {m}"));
+    if let Ok(n) = text.trim().parse::<u32>()
+        && n <= 100 * 366
+    {
+        return Ok(i64::from(n));
+    }
     let hours = parse_hours(text, 100 * 366 * 24).map_err(usage)?;
     if hours % 24 != 0 {
         return Err(usage(format!(
@@ -25,13 +31,21 @@ pub fn run(args: &WatchArgs, ctx: &mut Context) -> Result<()> {
         Some(t) => parse_date(t, None).map_err(|m| Error::Usage(format!("--today: {m}")))?,
         None => super::today()?,
     };
+    let expiring = days("--expiring", &args.expiring)?;
+    let inspection = days("--inspection", &args.inspection)?;
+    let stale = args
+        .stale
+        .as_deref()
+        .map(|s| days("--stale", s))
+        .transpose()?;
+    let (conn, _) = super::open_question(ctx, &filters, None)?;
+    let policy = super::policy(ctx, &conn)?;
     let limits = Limits {
         today,
-        expiring: days("--expiring", &args.expiring)?,
-        inspection: days("--inspection", &args.inspection)?,
-        stale: days("--stale", &args.stale)?,
+        expiring,
+        inspection,
+        stale: stale.unwrap_or(i64::from(policy.policy.stale_days)),
     };
-    let (conn, _) = super::open_question(ctx, &filters, None)?;
     let rows = watch(&conn, &filters, limits)?;
     let mut report = Report::new(
         &[

@@ -59,6 +59,8 @@ pub struct Options {
     pub search_time: Duration,
     /// Data older than this many days before the date is stale.
     pub stale_days: i64,
+    /// The readiness policy: whether PMC equipment may be issued.
+    pub rules: crate::policy::Rules,
 }
 
 impl Options {
@@ -78,6 +80,7 @@ impl Options {
             phases: Vec::new(),
             search_time: allocate::SEARCH_TIME,
             stale_days: 14,
+            rules: crate::policy::Rules::default(),
         }
     }
 
@@ -485,6 +488,7 @@ pub fn evaluate_all(conn: &Db, packages: &[Package], options: &Options) -> Resul
     };
     let mut held = state::held(conn, &filters, options.on(), options.date())?;
     held.retain(|h| !options.without.contains(&h.depot));
+    apply_policy(&mut held, options.rules);
     let snapshots = snapshot_dates(conn, options.on())?;
     let picker_dates = (options.on() != state::On::Latest).then(|| snapshots.clone());
     let suspensions = crate::suspension::Targets::load(conn)?.on(options.date());
@@ -545,6 +549,22 @@ fn snapshot_dates(conn: &Db, on: state::On) -> db::Result<HashMap<String, NaiveD
         )?
         .into_iter()
         .collect())
+}
+
+/// Under a policy that does not count PMC as mission capable (SPEC §13),
+/// PMC equipment is held but not issuable: it is judged as not mission
+/// capable throughout (never drawn; a shortfall counts it as held but not
+/// MC). Rounds are judged by their condition code, not by the policy.
+fn apply_policy(held: &mut [Held], rules: crate::policy::Rules) {
+    if rules.pmc_is_mission_capable {
+        return;
+    }
+    for h in held
+        .iter_mut()
+        .filter(|h| !h.ammo && h.status == Status::Pmc)
+    {
+        h.status = Status::Nmcm;
+    }
 }
 
 /// Whether a holding group can serve with a notice of at most `hours`,
@@ -1058,6 +1078,7 @@ pub fn resilience(
     };
     let mut held = state::held(conn, &filters, options.on(), options.date())?;
     held.retain(|h| !options.without.contains(&h.depot));
+    apply_policy(&mut held, options.rules);
     let within = options
         .within
         .or(package.within)

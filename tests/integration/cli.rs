@@ -439,7 +439,19 @@ fn colour_width_and_trailing_spaces() {
 fn tables_carry_a_caption_and_a_verdict() {
     let w = crate::util::with_fixtures();
     let first = |args: &[&str]| w.run(args).ok().stdout.lines().next().unwrap().to_string();
-    let last = |args: &[&str]| w.run(args).ok().stdout.lines().last().unwrap().to_string();
+    // The verdict, above the line naming the readiness policy (SPEC §13).
+    let last = |args: &[&str]| {
+        let out = w.run(args).ok().stdout;
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines
+                .last()
+                .unwrap()
+                .starts_with("Policy: SPEC §4 defaults"),
+            "{args:?}: {out}"
+        );
+        lines[lines.len() - 2].to_string()
+    };
     assert_eq!(
         first(&["report"]),
         "Readiness on 2026-12-06 · 7 depots, data as of 2026-11-01 (35 days old)"

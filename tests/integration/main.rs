@@ -15,6 +15,7 @@ mod lines;
 mod morning;
 mod packages;
 mod pg;
+mod policy;
 mod postgres;
 mod readiness;
 mod realfiles;

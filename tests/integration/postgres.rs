@@ -86,6 +86,13 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
             .map(String::from)
             .to_vec(),
     ];
+    // The commands run under SPEC §4's defaults, then again (the second
+    // list) under the fixtures' policy (SPEC §13), recorded in between.
+    let policy = vec![
+        "policy".to_string(),
+        "import".into(),
+        f(&fixtures().join("policy.toml")),
+    ];
     for args in &imports {
         let a = file.run(args);
         // The server's bulk load in batches of 97 rows (many `COPY`s, each
@@ -124,6 +131,26 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
         vec!["watch"],
         vec!["suspensions"],
         vec!["suspensions", "--today", "2026-11-01"],
+        vec!["rates", "--monthly"],
+        vec!["rates", "--monthly", "--by", "depot"],
+        vec![
+            "rates",
+            "--from",
+            "2026-10-05",
+            "--to",
+            "2026-11-20",
+            "--by",
+            "category,owner",
+        ],
+        vec![
+            "rates",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--type",
+            "LEOPARD-2A6",
+        ],
         vec!["report", "--by", "depot,type", "--category", "AMMO"],
         vec!["report", "--by", "type", "--as-of", "2026-11-01"],
         vec!["changes", "--items", "--since", "2026-10-01"],
@@ -180,40 +207,60 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
             "SELECT depot, type, on_hand, mc FROM current_readiness ORDER BY depot, type",
         ],
     ];
-    let mut compared = 0;
-    for command in &commands {
-        for format in ["json", "csv"] {
-            if command[0] == "export" && format == "csv" {
-                continue;
+    let compare = |commands: &[Vec<&str>]| -> usize {
+        let mut compared = 0;
+        for command in commands {
+            for format in ["json", "csv"] {
+                if command[0] == "export" && format == "csv" {
+                    continue;
+                }
+                let mut args = command.clone();
+                args.extend(["--format", format]);
+                let a = file.run(&args);
+                let b = server.run(&args);
+                // The two imports ran at different times; nothing else may differ.
+                let (sa, sb) = (
+                    without_import_times(&a.stdout),
+                    without_import_times(&b.stdout),
+                );
+                assert!(
+                    a.code == b.code && sa == sb,
+                    "stockpile {} differs between SQLite and PostgreSQL (exit {} and {}): first difference at {}\nSQLite stderr: {}\nPostgreSQL stderr: {}",
+                    args.join(" "),
+                    a.code,
+                    b.code,
+                    first_difference(&sa, &sb),
+                    a.stderr,
+                    b.stderr
+                );
+                assert!(
+                    a.stdout.len() > 20,
+                    "{args:?} printed nothing: {}",
+                    a.stderr
+                );
+                compared += 1;
             }
-            let mut args = command.clone();
-            args.extend(["--format", format]);
-            let a = file.run(&args);
-            let b = server.run(&args);
-            // The two imports ran at different times; nothing else may differ.
-            let (sa, sb) = (
-                without_import_times(&a.stdout),
-                without_import_times(&b.stdout),
-            );
-            assert!(
-                a.code == b.code && sa == sb,
-                "stockpile {} differs between SQLite and PostgreSQL (exit {} and {}): first difference at {}\nSQLite stderr: {}\nPostgreSQL stderr: {}",
-                args.join(" "),
-                a.code,
-                b.code,
-                first_difference(&sa, &sb),
-                a.stderr,
-                b.stderr
-            );
-            assert!(
-                a.stdout.len() > 20,
-                "{args:?} printed nothing: {}",
-                a.stderr
-            );
-            compared += 1;
         }
+        compared
+    };
+    assert_eq!(compare(&commands), commands.len() * 2 - 2);
+    // Under the fixtures' policy (PMC not mission capable, R2 from 75 %):
+    // every figure it changes, the same on both.
+    for w in [&file, &server] {
+        w.run(&policy).ok();
     }
-    assert_eq!(compared, commands.len() * 2 - 2);
+    let judged: Vec<Vec<&str>> = commands
+        .iter()
+        .filter(|c| {
+            matches!(
+                c[0],
+                "report" | "deployable" | "history" | "rates" | "package" | "watch" | "depots"
+            )
+        })
+        .cloned()
+        .collect();
+    let compared = compare(&judged);
+    assert!(compared > 40, "{compared}");
     // The brief with its map and closure charts: the same page, but for the
     // minute it was generated.
     let movement = f(&fixtures().join("movement.toml"));
