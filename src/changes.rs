@@ -12,6 +12,7 @@ use crate::db::{self, Db};
 use chrono::NaiveDate;
 
 use crate::model::{ConditionCode, State, Status, iso, stored_date_opt};
+use crate::policy::Rules;
 use crate::suspension::Targets;
 
 /// One snapshot of a depot, with the figures its import recorded:
@@ -170,6 +171,9 @@ pub struct Window {
     /// the later snapshot's own date. The earlier side is judged on its
     /// own date.
     pub judged: Option<NaiveDate>,
+    /// The readiness policy: whether PMC equipment is mission capable
+    /// (SPEC §13), so that "went down" means what the report says.
+    pub rules: Rules,
 }
 
 pub struct Comparison {
@@ -228,7 +232,7 @@ impl Line {
         )
     }
 
-    fn mc_on(&self, date: NaiveDate, suspensions: &Targets) -> i64 {
+    fn mc_on(&self, date: NaiveDate, suspensions: &Targets, rules: Rules) -> i64 {
         mc(
             self.status,
             self.lot.is_some(),
@@ -236,6 +240,7 @@ impl Line {
             date,
             self.quantity,
             self.suspended(suspensions),
+            rules,
         )
     }
 }
@@ -251,7 +256,8 @@ fn suspended(
 }
 
 /// The quantity when the line is mission capable on `date` (an expired or
-/// suspended lot is not), else 0.
+/// suspended lot is not; PMC equipment is not under a policy that says
+/// so), else 0.
 fn mc(
     status: Status,
     lot: bool,
@@ -259,11 +265,22 @@ fn mc(
     date: NaiveDate,
     quantity: i64,
     suspended: bool,
+    rules: Rules,
 ) -> i64 {
-    if !suspended && State::of(status, lot, expires, date).is_mc() {
+    if !suspended && reported_mc(State::of(status, lot, expires, date), lot, rules) {
         quantity
     } else {
         0
+    }
+}
+
+/// Mission capable in this state: a lot by its status, equipment by the
+/// policy's reading of it.
+fn reported_mc(state: State, lot: bool, rules: Rules) -> bool {
+    if lot {
+        state.is_mc()
+    } else {
+        rules.is_mc(state)
     }
 }
 
@@ -363,16 +380,16 @@ struct LotSide {
 }
 
 impl LotSide {
-    fn add(&mut self, l: &Line, date: NaiveDate, suspensions: &Targets) {
+    fn add(&mut self, l: &Line, date: NaiveDate, suspensions: &Targets, rules: Rules) {
         self.quantity += l.quantity;
-        self.mc += l.mc_on(date, suspensions);
+        self.mc += l.mc_on(date, suspensions, rules);
         if l.suspended(suspensions) {
             self.suspended += l.quantity;
         }
         if let Some(c) = l.condition.filter(|c| c.is_suspended()) {
             self.code = Some(c);
         }
-        if l.status.is_mc() {
+        if reported_mc(State::Reported(l.status), l.lot.is_some(), rules) {
             self.reported_mc += l.quantity;
         }
         if !self.statuses.contains(&l.status) {
@@ -435,6 +452,7 @@ struct PendingLots {
     unchanged: BTreeMap<(Change, LotKey), (Line, i64)>,
     /// The force-wide suspensions in force on each side's date.
     suspensions: (Targets, Targets),
+    rules: Rules,
 }
 
 /// A lot's lines held unchanged across a window: quantity, MC on `from`,
@@ -505,8 +523,8 @@ fn unchanged_line(
         suspended(code, type_id, key.1.as_deref(), &p.suspensions.1),
     );
     let (mc_from, mc_to) = (
-        mc(status, lot, expires, p.from, quantity, susp_from),
-        mc(status, lot, expires, p.to, quantity, susp_to),
+        mc(status, lot, expires, p.from, quantity, susp_from, p.rules),
+        mc(status, lot, expires, p.to, quantity, susp_to, p.rules),
     );
     let rounds = |suspended: bool| if suspended { quantity } else { 0 };
     match p.lots.get_mut(&key) {
@@ -515,7 +533,7 @@ fn unchanged_line(
             u.quantity += quantity;
             u.mc_from += mc_from;
             u.mc_to += mc_to;
-            if status.is_mc() {
+            if reported_mc(State::Reported(status), lot, p.rules) {
                 u.reported_mc += quantity;
             }
             u.suspended_from += rounds(susp_from);
@@ -700,6 +718,26 @@ fn apply_suspensions(conn: &Db, snap: &mut Snapshot, suspensions: &Targets) -> d
 }
 
 /// Compares every depot; moves are matched across depots by type and serial.
+/// A snapshot's mission-capable items under a policy that does not count
+/// PMC (SPEC §13): the import-time figure counts FMC and PMC, so the PMC
+/// equipment of that snapshot is taken back out. Read only when the
+/// policy asks: one indexed sum per snapshot compared.
+fn apply_policy(conn: &Db, snap: &mut Snapshot, rules: Rules) -> db::Result<()> {
+    if rules.pmc_is_mission_capable {
+        return Ok(());
+    }
+    let as_of = iso(snap.as_of);
+    let pmc: Option<i64> = conn.value(
+        "SELECT sum(quantity) FROM holding_version
+         WHERE depot_id = ?1 AND valid_from <= ?2 AND (valid_to IS NULL OR valid_to > ?2)
+           AND lot IS NULL AND status = 'PMC'
+           AND (condition_code IS NULL OR condition_code NOT IN ('J', 'K', 'L', 'M', 'N'))",
+        &[&snap.depot_id, &as_of],
+    )?;
+    snap.mc -= pmc.unwrap_or(0);
+    Ok(())
+}
+
 pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
     let all = snapshots(conn)?;
     let notices = crate::suspension::all(conn)?;
@@ -711,10 +749,12 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
     let mut arrivals: HashMap<(String, String), usize> = HashMap::new();
     let mut pending: Vec<PendingLots> = Vec::new();
 
+    let rules = window.rules;
     for (from, mut to) in pairs(&all, window) {
         let to_judged = window.judged.unwrap_or(to.as_of).max(to.as_of);
         let to_suspensions = targets.on(to_judged);
         apply_suspensions(conn, &mut to, &to_suspensions)?;
+        apply_policy(conn, &mut to, rules)?;
         let Some(mut from_snap) = from.clone() else {
             depots.push(DepotChange {
                 depot: to.depot.clone(),
@@ -727,6 +767,7 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
         };
         let from_suspensions = targets.on(from_snap.as_of);
         apply_suspensions(conn, &mut from_snap, &from_suspensions)?;
+        apply_policy(conn, &mut from_snap, rules)?;
         let sides = (&from_suspensions, &to_suspensions);
         let (gone, new) = changed_lines(conn, to.depot_id, from_snap.as_of, to.as_of)?;
         let item = |l: &Line, change, from: Option<Side>, to_side: Option<Side>, count| Item {
@@ -756,12 +797,15 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
             match was.remove(&(l.type_code.as_str(), serial)) {
                 Some(old) => {
                     let (before, after) = (
-                        old.mc_on(from_snap.as_of, sides.0) > 0,
-                        l.mc_on(to.as_of, sides.1) > 0,
+                        old.mc_on(from_snap.as_of, sides.0, rules) > 0,
+                        l.mc_on(to.as_of, sides.1, rules) > 0,
                     );
                     let change = match (before, after) {
                         (true, false) if l.suspended(sides.1) => Some(Change::Suspended),
-                        (true, false) if old.status.is_mc() && l.status.is_mc() => {
+                        (true, false)
+                            if reported_mc(State::Reported(old.status), false, rules)
+                                && reported_mc(State::Reported(l.status), false, rules) =>
+                        {
                             Some(Change::Expired)
                         }
                         (true, false) => Some(Change::BecameNmc),
@@ -800,16 +844,17 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
             let e = lots
                 .entry((l.type_code.clone(), l.lot.clone()))
                 .or_insert_with(|| (LotSide::default(), LotSide::default(), l));
-            e.0.add(l, from_snap.as_of, sides.0);
+            e.0.add(l, from_snap.as_of, sides.0, rules);
         }
         for l in new.iter().filter(|l| l.serial.is_none()) {
             let e = lots
                 .entry((l.type_code.clone(), l.lot.clone()))
                 .or_insert_with(|| (LotSide::default(), LotSide::default(), l));
-            e.1.add(l, to.as_of, sides.1);
+            e.1.add(l, to.as_of, sides.1, rules);
         }
         // Every compared depot is read for lots that expired unchanged.
         pending.push(PendingLots {
+            rules,
             depot_id: to.depot_id,
             depot: to.depot.clone(),
             from: from_snap.as_of,

@@ -27,6 +27,7 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
             .transpose()?,
         as_of: as_of(&args.selection)?,
         judged: None,
+        rules: Default::default(),
     };
     if !args.items
         && (!filters.types.is_empty()
@@ -39,8 +40,10 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
         ));
     }
     let (conn, judged) = super::open_question(ctx, &filters, window.as_of)?;
+    let policy = super::policy(ctx, &conn)?;
     let window = Window {
         judged: Some(judged),
+        rules: policy.policy.rules(),
         ..window
     };
     crate::known::check_date(&conn, "--since", window.since)?;
@@ -85,6 +88,7 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
     if let Some(path) = &args.xlsx {
         return super::write_xlsx(ctx, path, "changes", &report);
     }
+    report.meta.push(("policy".into(), policy.json()));
     if args.packages.is_some() {
         report.meta.push(("packages".into(), slips_json(&slips)));
     }
@@ -134,6 +138,9 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
             }
         }
     }
+    if ctx.format == Format::Table {
+        crate::caption::print(ctx.out, &policy.line(), ctx.style.width)?;
+    }
     Ok(())
 }
 
@@ -151,11 +158,13 @@ pub fn package_slips(
     use crate::state::On;
     let mut to = Options::new(today);
     to.as_of = window.as_of;
+    to.rules = window.rules;
     let on = On::Previous {
         as_of: window.as_of,
         since: window.since,
     };
     let mut from = Options::new(today);
+    from.rules = window.rules;
     from.on = Some(on);
     from.as_of = crate::package::state_date(conn, on)?;
     let (before, failed) = super::package::evaluate_dir(conn, dir, &from)?;

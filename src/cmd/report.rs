@@ -179,6 +179,7 @@ fn brief(
             since: None,
             as_of: date,
             judged: Some(judged),
+            rules,
         },
     )?;
     let shown =
@@ -405,6 +406,7 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
                 since: None,
                 as_of: date,
                 judged: Some(judged),
+                rules: policy.policy.rules(),
             };
             brief.slips = super::changes::package_slips(ctx, &conn, dir, window, judged, false)?;
         }

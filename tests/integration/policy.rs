@@ -218,6 +218,15 @@ fn a_policy_with_pmc_not_mission_capable_changes_every_figure_alike() {
     let r = w.json(&["rates", "--from", "2026-11-01", "--to", "2026-11-30"]);
     assert_eq!(int(&r["total"]["mc_item_days"]), 120 + 90 + 50);
 
+    // Changes: T-7 and T-8 went from FMC to PMC on 2026-11-16, which under
+    // this policy is going down (and merely a status change under §4's).
+    let c = w.json(&["changes", "--depot", "TST-01"]);
+    assert_eq!(int(&c["rows"][0]["mc_change"]), -2, "{c:#}");
+    assert_eq!(int(&c["rows"][0]["became_nmc"]), 2, "{c:#}");
+    let c = w.json(&["--policy", "default", "changes", "--depot", "TST-01"]);
+    assert_eq!(int(&c["rows"][0]["mc_change"]), 0, "{c:#}");
+    assert_eq!(int(&c["rows"][0]["became_nmc"]), 0, "{c:#}");
+
     let h = w.json(&["history"]);
     let last = h["rows"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(int(&last["mc"]), 11);

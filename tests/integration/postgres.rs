@@ -254,7 +254,14 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
         .filter(|c| {
             matches!(
                 c[0],
-                "report" | "deployable" | "history" | "rates" | "package" | "watch" | "depots"
+                "report"
+                    | "deployable"
+                    | "history"
+                    | "rates"
+                    | "package"
+                    | "watch"
+                    | "depots"
+                    | "changes"
             )
         })
         .cloned()
