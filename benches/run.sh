@@ -67,6 +67,25 @@ SQL
     read -r tr mr < <(measure ":" "$BIN" --db "$DIR/g.db" $cmd --format json)
     printf '%-9s %-46s %9s %9s\n' "$n" "gen.py: $cmd" "$tr" "$((mr / 1024))"
   done
+  # Thirteen weekly snapshots (the base moved back 12 weeks, then a week
+  # at a time with 1 % changed each): the period rates month by month
+  # (SPEC §13) and the trend, each from one pass over the versions.
+  if [ "${WEEKS:-1}" = 1 ]; then
+    rm -f "$DIR"/r.db*
+    python3 "$SHARED/nextweek.py" "$DIR/wide-$n.csv" "$DIR/wk0.csv" -84 100
+    "$BIN" --db "$DIR/r.db" -q import "$DIR/wk0.csv"
+    for week in $(seq 1 12); do
+      python3 "$SHARED/nextweek.py" "$DIR/wk$((week - 1)).csv" "$DIR/wk$week.csv" 7 "$week"
+      "$BIN" --db "$DIR/r.db" -q import "$DIR/wk$week.csv"
+      rm -f "$DIR/wk$((week - 1)).csv"
+    done
+    rm -f "$DIR/wk12.csv"
+    for cmd in "rates --monthly" "rates --monthly --by depot" "history"; do
+      # shellcheck disable=SC2086
+      read -r tr mr < <(STOCKPILE_TODAY=2026-12-06 measure ":" "$BIN" --db "$DIR/r.db" $cmd --format json)
+      printf '%-9s %-46s %9s %9s\n' "$n" "gen.py, 13 weekly snapshots: $cmd" "$tr" "$((mr / 1024))"
+    done
+  fi
 done
 fi
 [ "${WIDE_ONLY:-0}" = 1 ] && exit 0

@@ -169,7 +169,7 @@ pub fn run(args: &RatesArgs, ctx: &mut Context) -> Result<()> {
             crate::caption::print(
                 ctx.out,
                 &format!(
-                    "First reported inside the period: {}{}; their days before it are not possessed, so they weigh less.",
+                    "First reported more than a week into the period: {}{}; their days before it are not possessed, so they weigh less in the rate.",
                     shown.join(", "),
                     if more > 0 {
                         format!(" and {more} more")
@@ -189,7 +189,10 @@ fn first_snapshot(conn: &Db) -> Result<Option<NaiveDate>> {
     Ok(conn.value("SELECT min(as_of) FROM snapshot", &[])?)
 }
 
-/// Depots (under the filters) whose first snapshot falls after `from`.
+/// Depots (under the filters) whose first snapshot falls more than a week
+/// after the period's start (or after the first snapshot of all, when the
+/// period starts before it): depots report on different days of a weekly
+/// cycle, and those are not worth a note.
 fn late_depots(conn: &Db, filters: &Filters, from: NaiveDate) -> Result<Vec<(String, NaiveDate)>> {
     let firsts: Vec<(String, NaiveDate)> = conn.rows(
         "SELECT d.code, min(s.as_of) FROM snapshot s JOIN depot d ON d.id = s.depot_id
@@ -197,10 +200,12 @@ fn late_depots(conn: &Db, filters: &Filters, from: NaiveDate) -> Result<Vec<(Str
         &[],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    let start = firsts.iter().map(|(_, f)| *f).min().map_or(from, |f| f.max(from));
+    let late = start + chrono::Duration::days(7);
     Ok(firsts
         .into_iter()
         .filter(|(d, first)| {
-            *first > from && (filters.depots.is_empty() || filters.depots.contains(d))
+            *first > late && (filters.depots.is_empty() || filters.depots.contains(d))
         })
         .collect())
 }

@@ -27,8 +27,129 @@ pub struct Sheet {
     pub rows: Vec<(u64, Vec<Data>)>,
 }
 
+/// Limits on what a workbook may make the reader hold, far above any depot
+/// export (SPEC §9's largest is a million rows of some fifteen columns),
+/// far below what would exhaust a headquarters laptop: a hostile or broken
+/// file is refused before it is unpacked, never allowed to abort the
+/// import. Bounded here because calamine allocates a sheet's whole
+/// rectangle and every shared string as it opens them.
+const MAX_PART_BYTES: u64 = 1 << 30;
+const MAX_TOTAL_BYTES: u64 = 3 << 30;
+/// Unpacked over packed, for parts big enough to matter: spreadsheet XML
+/// packs some 5–20 times; a zip bomb thousands of times.
+const MAX_RATIO: u64 = 100;
+const RATIO_FROM_BYTES: u64 = 64 << 20;
+/// Columns a row may reach: a depot export has about fifteen.
+pub const MAX_COLUMNS: u32 = 1024;
+
+/// The name of column `col` (0-based) as a spreadsheet shows it: A, Z, AA …
+fn column_name(mut col: u32) -> String {
+    let mut name = Vec::new();
+    loop {
+        name.push(b'A' + (col % 26) as u8);
+        if col < 26 {
+            break;
+        }
+        col = col / 26 - 1;
+    }
+    name.reverse();
+    String::from_utf8(name).unwrap_or_default()
+}
+
+/// Refuses an archive (xlsx, xlsm, ods …) whose parts declare more than
+/// the limits, before anything is unpacked.
+fn check_archive(path: &Path) -> Result<(), String> {
+    let Ok(file) = std::fs::File::open(path) else {
+        return Ok(()); // the reader says why
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
+        return Ok(()); // not a zip: .xls, or not a workbook at all
+    };
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let Ok(part) = zip.by_index_raw(i) else {
+            continue;
+        };
+        let (size, packed) = (part.size(), part.compressed_size().max(1));
+        let name = part.name().map(|n| n.to_string()).unwrap_or_default();
+        let mb = |b: u64| b >> 20;
+        if size > MAX_PART_BYTES {
+            return Err(format!(
+                "its part {name} unpacks to {} MB, more than the {} MB stockpile reads from one part; split the sheet into several files, or save it as CSV",
+                mb(size),
+                mb(MAX_PART_BYTES)
+            ));
+        }
+        if size > RATIO_FROM_BYTES && size / packed > MAX_RATIO {
+            return Err(format!(
+                "its part {name} unpacks {}-fold ({} MB from {} MB): no spreadsheet packs like that; the file is damaged or built to exhaust memory",
+                size / packed,
+                mb(size),
+                mb(packed)
+            ));
+        }
+        total = total.saturating_add(size);
+    }
+    if total > MAX_TOTAL_BYTES {
+        return Err(format!(
+            "it unpacks to {} MB in all, more than the {} MB stockpile reads from one workbook; split it, or save the sheet as CSV",
+            total >> 20,
+            MAX_TOTAL_BYTES >> 20
+        ));
+    }
+    Ok(())
+}
+
+/// An xlsx sheet read cell by cell: only the cells present are held, so a
+/// stray cell at XFD1048576 costs nothing (calamine's range would hold the
+/// whole rectangle to it) and is refused by name when past the columns
+/// an export can have.
+fn stream_xlsx<RS: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Xlsx<RS>,
+    name: &str,
+) -> Result<Vec<(u64, Vec<Data>)>, String> {
+    let mut cells = book
+        .worksheet_cells_reader(name)
+        .map_err(|e| format!("sheet \"{name}\" cannot be read: {e}"))?;
+    let mut rows: std::collections::BTreeMap<u32, Vec<(u32, Data)>> = Default::default();
+    let (mut first_col, mut last_col) = (u32::MAX, 0);
+    while let Some(cell) = cells
+        .next_cell()
+        .map_err(|e| format!("sheet \"{name}\" cannot be read: {e}"))?
+    {
+        let (row, col) = cell.get_position();
+        let value: Data = cell.get_value().clone().into();
+        if value == Data::Empty {
+            continue;
+        }
+        if col >= MAX_COLUMNS {
+            return Err(format!(
+                "sheet \"{name}\" has a value in cell {}{} (column {}), past the {MAX_COLUMNS} columns a depot export can have; delete what is there, or save the sheet as CSV",
+                column_name(col),
+                row + 1,
+                col + 1
+            ));
+        }
+        first_col = first_col.min(col);
+        last_col = last_col.max(col);
+        rows.entry(row).or_default().push((col, value));
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(row, cells)| {
+            // Every row as wide as the sheet, as a range reads it.
+            let mut dense = vec![Data::Empty; (last_col + 1 - first_col) as usize];
+            for (c, v) in cells {
+                dense[(c - first_col) as usize] = v;
+            }
+            (u64::from(row) + 1, dense)
+        })
+        .collect())
+}
+
 /// Reads sheet `name` (the first sheet when None).
 pub fn read(path: &Path, name: Option<&str>) -> Result<Sheet, String> {
+    check_archive(path)?;
     let mut book = calamine::open_workbook_auto(path)
         .map_err(|e| format!("cannot be read as a workbook: {e}"))?;
     let names = book.sheet_names();
@@ -43,15 +164,20 @@ pub fn read(path: &Path, name: Option<&str>) -> Result<Sheet, String> {
             .cloned()
             .ok_or_else(|| "has no sheets".to_string())?,
     };
-    let range = book
-        .worksheet_range(&name)
-        .map_err(|e| format!("sheet \"{name}\" cannot be read: {e}"))?;
-    let first_row = range.start().map_or(0, |(row, _)| row);
-    let rows = range
-        .rows()
-        .enumerate()
-        .map(|(i, cells)| (u64::from(first_row) + i as u64 + 1, cells.to_vec()))
-        .collect();
+    let rows = match &mut book {
+        calamine::Sheets::Xlsx(xlsx) => stream_xlsx(xlsx, &name)?,
+        other => {
+            let range = other
+                .worksheet_range(&name)
+                .map_err(|e| format!("sheet \"{name}\" cannot be read: {e}"))?;
+            let first_row = range.start().map_or(0, |(row, _)| row);
+            range
+                .rows()
+                .enumerate()
+                .map(|(i, cells)| (u64::from(first_row) + i as u64 + 1, cells.to_vec()))
+                .collect()
+        }
+    };
     Ok(Sheet {
         name,
         format: path
@@ -118,6 +244,14 @@ fn serial_date(f: f64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn column_names_as_a_spreadsheet_shows_them() {
+        assert_eq!(column_name(0), "A");
+        assert_eq!(column_name(25), "Z");
+        assert_eq!(column_name(26), "AA");
+        assert_eq!(column_name(16383), "XFD");
+    }
 
     #[test]
     fn cells_read_as_typed() {

@@ -138,3 +138,120 @@ proptest! {
         }
     }
 }
+
+/// A workbook with a header and one value far out at XFD1048576: calamine
+/// would hold the whole rectangle to it (an abort on 512 GB); it is
+/// refused by the cell's name, in a moment, the database untouched.
+#[test]
+fn a_value_at_the_last_cell_of_a_sheet_is_refused_by_name() {
+    let w = base();
+    let before = w.state();
+    let path = w.path("far.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in ["depot", "as_of", "type", "status"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in ["DE-AUG-01", "2026-11-02", "LEOPARD-2A6", "FMC"].iter().enumerate() {
+        ws.write_string(1, c as u16, *v).unwrap();
+    }
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    book.save(&path).unwrap();
+    let r = w.import(&path).code(65);
+    assert!(r.stderr.contains("cell XFD1048576"), "{}", r.stderr);
+    assert!(r.stderr.len() < 600, "{}", r.stderr);
+    assert_eq!(w.state(), before);
+    // Without the stray cell the same sheet imports.
+    let path = w.path("near.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in ["depot", "as_of", "type", "status"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in ["DE-AUG-01", "2026-11-02", "LEOPARD-2A6", "FMC"].iter().enumerate() {
+        ws.write_string(3, c as u16 + 2, *v).unwrap();
+    }
+    book.save(&path).unwrap();
+    let r = w.import(&path);
+    assert_eq!(r.code, 65, "{}", r.stderr); // the header sits in A1:D1, the row in C4:F4
+}
+
+/// A zip whose one part declares far more than it holds, as a zip bomb
+/// does: refused from the archive's directory, before anything unpacks.
+fn bomb(parts: &[(&str, u32, u32)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, packed, size) in parts {
+        let offset = out.len() as u32;
+        let header = |sig: u32, central: bool| {
+            let mut h = Vec::new();
+            h.extend(sig.to_le_bytes());
+            if central {
+                h.extend(20u16.to_le_bytes()); // made by
+            }
+            h.extend(20u16.to_le_bytes()); // needed
+            h.extend(0u16.to_le_bytes()); // flags
+            h.extend(8u16.to_le_bytes()); // deflate
+            h.extend(0u32.to_le_bytes()); // time, date
+            h.extend(0u32.to_le_bytes()); // crc
+            h.extend(packed.to_le_bytes());
+            h.extend(size.to_le_bytes());
+            h.extend((name.len() as u16).to_le_bytes());
+            h.extend(0u16.to_le_bytes()); // extra
+            if central {
+                h.extend([0u8; 6]); // comment length, disk, internal attributes
+                h.extend(0u32.to_le_bytes());
+                h.extend(offset.to_le_bytes());
+            }
+            h.extend(name.as_bytes());
+            h
+        };
+        out.extend(header(0x04034b50, false));
+        out.extend(vec![0u8; *packed as usize]);
+        central.extend(header(0x02014b50, true));
+    }
+    let at = out.len() as u32;
+    out.extend(&central);
+    out.extend(0x06054b50u32.to_le_bytes());
+    out.extend([0u8; 4]);
+    out.extend((parts.len() as u16).to_le_bytes());
+    out.extend((parts.len() as u16).to_le_bytes());
+    out.extend((central.len() as u32).to_le_bytes());
+    out.extend(at.to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out
+}
+
+#[test]
+fn a_workbook_that_unpacks_to_gigabytes_is_refused_before_unpacking() {
+    let w = base();
+    let before = w.state();
+    for (name, parts, says) in [
+        (
+            "huge.xlsx",
+            vec![("xl/worksheets/sheet1.xml", 1000, 0xF000_0000u32)],
+            "unpacks to 3840 MB",
+        ),
+        (
+            "ratio.xlsx",
+            vec![("xl/sharedStrings.xml", 10_000, 500 << 20)],
+            "unpacks 52428-fold",
+        ),
+        (
+            "many.ods",
+            vec![
+                ("content.xml", 10_000_000, 900 << 20),
+                ("a.xml", 10_000_000, 900 << 20),
+                ("b.xml", 10_000_000, 900 << 20),
+                ("c.xml", 10_000_000, 900 << 20),
+            ],
+            "in all",
+        ),
+    ] {
+        let f = w.write(name, bomb(&parts));
+        let r = w.import(&f).code(65);
+        assert!(r.stderr.contains(says), "{name}: {}", r.stderr);
+        assert!(r.stderr.starts_with(&format!("error: {}: ", f.display())), "{}", r.stderr);
+        assert_eq!(w.state(), before);
+    }
+}

@@ -103,7 +103,7 @@ fn november_item_days_by_hand() {
         "{out}"
     );
     assert!(
-        out.contains("First reported inside the period: TST-02 (2026-11-21)"),
+        out.contains("First reported more than a week into the period: TST-02 (2026-11-21)"),
         "{out}"
     );
     assert!(out.contains("Policy: SPEC §4 defaults"), "{out}");
