@@ -40,6 +40,43 @@ impl RowErrors {
     pub const SHOWN: usize = 50;
 }
 
+/// Longest quoted value a message repeats whole: past it, the start, an
+/// ellipsis and the value's length (a 2 GB cell must not put 2 GB on the
+/// terminal, and no one reads past a line of it).
+const QUOTED_MAX: usize = 80;
+
+/// `message` with each quoted value longer than [`QUOTED_MAX`] characters
+/// cut to its first sixty and its length.
+pub fn elide(message: &str) -> std::borrow::Cow<'_, str> {
+    if message.len() <= QUOTED_MAX + 2 {
+        return message.into();
+    }
+    let mut out = String::new();
+    let mut rest = message;
+    let mut changed = false;
+    while let Some(open) = rest.find('"') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('"') else { break };
+        let value = &after[..close];
+        out.push_str(&rest[..=open]);
+        let chars = value.chars().count();
+        if chars > QUOTED_MAX {
+            let cut: String = value.chars().take(60).collect();
+            out.push_str(&format!("{cut}…\" ({chars} characters)"));
+            changed = true;
+        } else {
+            out.push_str(value);
+            out.push('"');
+        }
+        rest = &after[close + 1..];
+    }
+    if !changed {
+        return message.into();
+    }
+    out.push_str(rest);
+    out.into()
+}
+
 impl fmt::Display for RowErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, e) in self.errors.iter().take(Self::SHOWN).enumerate() {
@@ -47,7 +84,14 @@ impl fmt::Display for RowErrors {
                 writeln!(f)?;
                 f.write_str("error: ")?;
             }
-            write!(f, "{}:{}: {}: {}", self.file, e.line, e.column, e.message)?;
+            write!(
+                f,
+                "{}:{}: {}: {}",
+                self.file,
+                e.line,
+                e.column,
+                elide(&e.message)
+            )?;
         }
         if self.total > Self::SHOWN {
             write!(
@@ -304,3 +348,20 @@ fn pg_write_failure(e: &postgres::Error) -> Option<&'static str> {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_in_messages() {
+        let long = "Q".repeat(5000);
+        let m = format!("\"{long}\" is not a readiness status (expected FMC, PMC, NMCM or NMCS)");
+        let e = elide(&m);
+        assert!(e.len() < 200, "{e}");
+        assert!(e.starts_with(&format!("\"{}…\" (5000 characters) is not", "Q".repeat(60))), "{e}");
+        let short = "\"FOO\" is not a status, \"BAR\" neither";
+        assert_eq!(elide(short), short);
+        assert_eq!(elide("an \"unclosed quote"), "an \"unclosed quote");
+    }
+}

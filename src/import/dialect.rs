@@ -267,6 +267,7 @@ pub fn open_decoded(path: &Path, dialect: &Dialect) -> io::Result<(Box<dyn Read>
         counts: counts.clone(),
         offset: 0,
         after_cr: false,
+        line_bytes: 0,
     };
     Ok((Box::new(counting), counts))
 }
@@ -367,11 +368,36 @@ impl TextCounts {
     }
 }
 
+/// The longest physical line read: a depot export's lines are a few
+/// hundred bytes (a remark at most 4,000 characters); a longer one is a
+/// damaged or hostile file, refused before the CSV reader buffers it whole.
+pub const MAX_LINE_BYTES: u64 = 1 << 20;
+
+/// A line past [`MAX_LINE_BYTES`], as an I/O error the import names by line.
+#[derive(Debug)]
+pub struct LineTooLong {
+    pub line: u64,
+}
+
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line longer than {} bytes (a depot export's lines are a few hundred): the file is damaged or not an export",
+            MAX_LINE_BYTES
+        )
+    }
+}
+
+impl std::error::Error for LineTooLong {}
+
 struct Counting<R> {
     inner: R,
     counts: TextCounts,
     offset: u64,
     after_cr: bool,
+    /// Bytes since the last line end.
+    line_bytes: u64,
 }
 
 impl<R: Read> Read for Counting<R> {
@@ -380,6 +406,18 @@ impl<R: Read> Read for Counting<R> {
         let mut t = self.counts.0.borrow_mut();
         for (i, &b) in buf[..n].iter().enumerate() {
             let at = self.offset + i as u64;
+            if b == b'\r' || b == b'\n' {
+                self.line_bytes = 0;
+            } else {
+                self.line_bytes += 1;
+                if self.line_bytes > MAX_LINE_BYTES {
+                    let line = t.passed + t.ends.len() as u64 + 1;
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        LineTooLong { line },
+                    ));
+                }
+            }
             match b {
                 b'"' => t.quotes += 1,
                 b'\r' => t.ends.push_back((at, 1)),

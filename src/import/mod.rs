@@ -392,7 +392,10 @@ impl Run<'_> {
                     WarningKind::RejectedRow,
                     format!(
                         "{}:{}: {}: {} (row rejected)",
-                        self.file, e.line, e.column, e.message
+                        self.file,
+                        e.line,
+                        e.column,
+                        crate::error::elide(&e.message)
                     ),
                 );
             }
@@ -715,7 +718,10 @@ impl RejectsWriter {
     fn write(&mut self, errors: &[RowError], record: &csv::StringRecord) -> Result<(), Error> {
         let line = errors.first().map_or(0, |e| e.line).to_string();
         let columns: Vec<&str> = errors.iter().map(|e| e.column.as_str()).collect();
-        let reasons: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        let reasons: Vec<std::borrow::Cow<'_, str>> = errors
+            .iter()
+            .map(|e| crate::error::elide(&e.message))
+            .collect();
         let mut row = vec![line, columns.join(", "), reasons.join("; ")];
         row.extend(record.iter().map(str::to_string));
         self.writer.write_record(&row).map_err(|e| Error::Io {
@@ -775,6 +781,18 @@ fn title_lines_hint(path: &Path, dialect: &Dialect) -> Option<String> {
 }
 
 pub(crate) fn csv_error(file: &str, counts: &dialect::TextCounts, e: &csv::Error) -> Error {
+    if let csv::ErrorKind::Io(io) = e.kind()
+        && let Some(long) = io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<dialect::LineTooLong>())
+    {
+        return ImportError::Malformed {
+            file: file.to_string(),
+            line: long.line,
+            message: long.to_string(),
+        }
+        .into();
+    }
     let line = e.position().map_or(0, |p| counts.line_at(p.byte()));
     let message = match e.kind() {
         csv::ErrorKind::Io(io) => format!("cannot read the file: {io}"),

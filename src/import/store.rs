@@ -485,6 +485,11 @@ pub struct SnapshotWriter {
     /// identically within a snapshot (a serial is unique in it): a small set
     /// instead of one entry per vehicle.
     repeatable: FxHashSet<i64>,
+    /// For a line repeated in this snapshot, the first occurrence number
+    /// its next copy may take (every lower one is taken): the k-th copy of
+    /// a line starts there instead of trying all k before it, so a file of
+    /// identical lines imports in linear time.
+    next_occurrence: FxHashMap<u64, u32>,
     readiness: AggregateRows,
     lines: u64,
     quantity: u64,
@@ -615,6 +620,7 @@ impl SnapshotWriter {
             zero_padded,
             repeated: Vec::new(),
             repeatable: FxHashSet::default(),
+            next_occurrence: FxHashMap::default(),
             readiness: AggregateRows::default(),
             lines: 0,
             quantity: 0,
@@ -663,11 +669,15 @@ impl SnapshotWriter {
         self.quantity += u64::from(h.quantity);
         self.readiness.add(type_id, h, self.as_of);
 
-        let mut occurrence = 0u32;
+        let start = self.next_occurrence.get(&hash).copied().unwrap_or(0);
+        let mut occurrence = start;
         let key = loop {
             let key = line_key(hash, occurrence);
             if let Ok(i) = find_hashed(&self.live, hash_order(key), |v| hash_order(v.key)) {
                 if !self.live[i].seen() {
+                    if occurrence > 0 {
+                        self.next_occurrence.insert(hash, occurrence + 1);
+                    }
                     self.live[i].mark_seen();
                     let id = self.live[i].id();
                     if self.existing.is_some()
@@ -682,6 +692,9 @@ impl SnapshotWriter {
             }
             occurrence += 1;
         };
+        if occurrence > 0 {
+            self.next_occurrence.insert(hash, occurrence + 1);
+        }
         self.new_keys.push(key);
         if h.serial.is_none() {
             self.repeatable.insert(key);
