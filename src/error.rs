@@ -158,6 +158,13 @@ pub enum DbError {
         "{0}: no such database\nhint: import exports first (stockpile import FILE…), or point --db or STOCKPILE_DB at the database"
     )]
     Missing(String),
+    /// A database with its tables but nothing in them: a first import
+    /// that was refused made it (and another stockpile may already be
+    /// writing to it, so it is never removed).
+    #[error(
+        "{0}: nothing imported yet\nhint: import exports first (stockpile import FILE…); a first import that was refused leaves the empty database in place"
+    )]
+    Empty(String),
     #[error(
         "{0}: not a stockpile database\nhint: check --db (or STOCKPILE_DB); stockpile never changes a file it did not create"
     )]
@@ -265,7 +272,9 @@ impl Error {
             Error::Import(_) | Error::Data(_) | Error::Package { .. } => exit::DATA,
             Error::SomeFilesFailed { code, .. } => *code,
             Error::CheckFailed(_) => exit::DATA,
-            Error::Db(DbError::Missing(_)) | Error::NoInput { .. } => exit::NO_INPUT,
+            Error::Db(DbError::Missing(_) | DbError::Empty(_)) | Error::NoInput { .. } => {
+                exit::NO_INPUT
+            }
             Error::Db(DbError::Busy(..)) => exit::BUSY,
             Error::Db(DbError::Sqlite(e)) if is_busy(e) => exit::BUSY,
             Error::Db(DbError::Postgres(e)) if is_pg_busy(e) => exit::BUSY,
@@ -359,7 +368,10 @@ mod tests {
         let m = format!("\"{long}\" is not a readiness status (expected FMC, PMC, NMCM or NMCS)");
         let e = elide(&m);
         assert!(e.len() < 200, "{e}");
-        assert!(e.starts_with(&format!("\"{}…\" (5000 characters) is not", "Q".repeat(60))), "{e}");
+        assert!(
+            e.starts_with(&format!("\"{}…\" (5000 characters) is not", "Q".repeat(60))),
+            "{e}"
+        );
         let short = "\"FOO\" is not a status, \"BAR\" neither";
         assert_eq!(elide(short), short);
         assert_eq!(elide("an \"unclosed quote"), "an \"unclosed quote");

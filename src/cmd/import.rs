@@ -52,12 +52,7 @@ pub fn run(args: &ImportArgs, ctx: &mut Context) -> Result<()> {
                 );
                 failed.push(e.exit_code());
             }
-            Err(e) => {
-                if conn.created() {
-                    db::remove_if_empty(conn, &ctx.db)?;
-                }
-                return Err(e);
-            }
+            Err(e) => return Err(e),
         }
     }
     if !ctx.quiet && ctx.format != Format::Table {
@@ -65,12 +60,6 @@ pub fn run(args: &ImportArgs, ctx: &mut Context) -> Result<()> {
     }
     if !ctx.quiet && ctx.format == Format::Table && files.len() > 1 {
         print_table(&summaries, files.len() - summaries.len(), ctx)?;
-    }
-    // A first import that wrote nothing leaves no database behind: an empty
-    // one would make every report answer "(no rows)" instead of "no such
-    // database".
-    if conn.created() {
-        db::remove_if_empty(conn, &ctx.db)?;
     }
     match failed.first() {
         Some(&code) => Err(Error::SomeFilesFailed {

@@ -200,7 +200,11 @@ fn late_depots(conn: &Db, filters: &Filters, from: NaiveDate) -> Result<Vec<(Str
         &[],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let start = firsts.iter().map(|(_, f)| *f).min().map_or(from, |f| f.max(from));
+    let start = firsts
+        .iter()
+        .map(|(_, f)| *f)
+        .min()
+        .map_or(from, |f| f.max(from));
     let late = start + chrono::Duration::days(7);
     Ok(firsts
         .into_iter()

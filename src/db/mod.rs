@@ -552,14 +552,6 @@ pub fn open_scratch() -> Result<Db> {
 /// of "no such database". A server keeps the tables (other stockpiles may
 /// be using them already) and its readers say the same while nothing is
 /// imported there.
-pub fn remove_if_empty(db: Db, location: &Location) -> Result<()> {
-    match (db.backend, location) {
-        (Backend::Sqlite(s), Location::File(path)) => {
-            sqlite::remove_if_empty(s.into_connection()?, path)
-        }
-        _ => Ok(()),
-    }
-}
 
 /// A run-time parameter list as the seam takes it.
 pub fn refs(values: &[Owned]) -> Vec<&dyn Param> {

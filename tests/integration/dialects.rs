@@ -214,7 +214,7 @@ fn overrides_win_and_wrong_overrides_say_so() {
         .code(2);
     w.run(["import", "--delimiter", "ab", bom.to_str().unwrap()])
         .code(2);
-    assert_eq!(w.state(), "(no database)");
+    assert_eq!(w.state(), "(nothing imported)");
     w.run([
         "import",
         "--encoding",
@@ -269,7 +269,7 @@ fn the_spreadsheet_samples_give_their_documented_figures() {
             w.import(&path).code(65);
             assert_eq!(
                 w.state(),
-                "(no database)",
+                "(nothing imported)",
                 "{file}: refused without a date format, nothing written"
             );
             w.run(["import", "--date-format", fmt, path.to_str().unwrap()])

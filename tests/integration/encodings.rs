@@ -162,7 +162,7 @@ fn a_wrong_encoding_is_refused_at_its_line() {
         "{}",
         r.stderr
     );
-    assert_eq!(w.state(), "(no database)");
+    assert_eq!(w.state(), "(nothing imported)");
     // Japanese text told to be Windows-1252 hits bytes 1252 does not have.
     let w = Work::new();
     let f = w.write(

@@ -86,7 +86,10 @@ fn a_ten_megabyte_field_is_refused() {
     );
     let f = w.write("remark.csv", export(&[&remark]));
     let err = refused(&w, &f, &before);
-    assert!(err.contains("remarks: is longer than 4000 characters"), "{err}");
+    assert!(
+        err.contains("remarks: is longer than 4000 characters"),
+        "{err}"
+    );
     assert!(err.len() < 600, "{err}");
     // A bad value of 200,000 characters is quoted by its first sixty.
     let status = format!(
@@ -95,7 +98,10 @@ fn a_ten_megabyte_field_is_refused() {
     );
     let f = w.write("status.csv", export(&[&status]));
     let err = refused(&w, &f, &before);
-    assert!(err.contains("…\" (200000 characters) is not a readiness status"), "{err}");
+    assert!(
+        err.contains("…\" (200000 characters) is not a readiness status"),
+        "{err}"
+    );
     assert!(err.len() < 600, "{err}");
 }
 
@@ -197,7 +203,10 @@ fn a_value_at_the_last_cell_of_a_sheet_is_refused_by_name() {
     for (c, h) in ["depot", "as_of", "type", "status"].iter().enumerate() {
         ws.write_string(0, c as u16, *h).unwrap();
     }
-    for (c, v) in ["DE-AUG-01", "2026-11-02", "LEOPARD-2A6", "FMC"].iter().enumerate() {
+    for (c, v) in ["DE-AUG-01", "2026-11-02", "LEOPARD-2A6", "FMC"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string(1, c as u16, *v).unwrap();
     }
     ws.write_string(1_048_575, 16_383, "x").unwrap();
@@ -213,7 +222,10 @@ fn a_value_at_the_last_cell_of_a_sheet_is_refused_by_name() {
     for (c, h) in ["depot", "as_of", "type", "status"].iter().enumerate() {
         ws.write_string(0, c as u16, *h).unwrap();
     }
-    for (c, v) in ["DE-AUG-01", "2026-11-02", "LEOPARD-2A6", "FMC"].iter().enumerate() {
+    for (c, v) in ["DE-AUG-01", "2026-11-02", "LEOPARD-2A6", "FMC"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string(3, c as u16 + 2, *v).unwrap();
     }
     book.save(&path).unwrap();
@@ -296,7 +308,11 @@ fn a_workbook_that_unpacks_to_gigabytes_is_refused_before_unpacking() {
         let f = w.write(name, bomb(&parts));
         let r = w.import(&f).code(65);
         assert!(r.stderr.contains(says), "{name}: {}", r.stderr);
-        assert!(r.stderr.starts_with(&format!("error: {}: ", f.display())), "{}", r.stderr);
+        assert!(
+            r.stderr.starts_with(&format!("error: {}: ", f.display())),
+            "{}",
+            r.stderr
+        );
         assert_eq!(w.state(), before);
     }
 }

@@ -653,7 +653,7 @@ fn another_programs_or_a_newer_database_on_the_server_is_refused() {
     let w = Work::on_server(c.database());
     let r = w.run(["report"]).code(66);
     assert!(r.stderr.contains("no such database"), "{}", r.stderr);
-    assert_eq!(w.state(), "(no database)");
+    assert_eq!(w.state(), "(nothing imported)");
     // A newer stockpile's schema.
     let seed = w.write("seed.csv", depot_export("SEED-01", 3));
     w.import(&seed).ok();

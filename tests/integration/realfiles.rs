@@ -45,7 +45,7 @@ fn codes_a_spreadsheet_turned_into_scientific_notation_are_refused() {
         "a code that merely holds an E is fine: {}",
         r.stderr
     );
-    assert_eq!(w.state(), "(no database)");
+    assert_eq!(w.state(), "(nothing imported)");
 }
 
 #[test]

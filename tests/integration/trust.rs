@@ -309,3 +309,36 @@ fn check_detects_edited_aggregates_alone() {
     );
     assert!(!r.stdout.contains("snapshot's digest"), "{}", r.stdout);
 }
+
+/// A refused first import used to delete the database it had made, under
+/// a good import that had opened it meanwhile: "imported", exit 0, and
+/// lost. Now nothing is removed, and every import that says it imported
+/// is there afterwards.
+#[test]
+fn a_refused_first_import_racing_a_good_one_loses_nothing() {
+    let rows: Vec<String> = (0..999)
+        .map(|i| format!("DE-AUG-01,2026-11-01,LEOPARD-2A6,MBT,,L-{i},1,FMC,DEU,24,,,"))
+        .collect();
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let good_text = export(&refs);
+    let bad_text = export(&["DE-AUG-01,2026-11-02,LEOPARD-2A6,MBT,,L-1,1,BROKEN,DEU,24,,,"]);
+    for round in 0..20 {
+        let w = Work::new();
+        let good = w.write("good.csv", &good_text);
+        let bad = w.write("bad.csv", &bad_text);
+        let a = w.spawn(&["import", bad.to_str().unwrap()]);
+        let b = w.spawn(&["import", good.to_str().unwrap()]);
+        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        assert_eq!(a.status.code(), Some(65), "round {round}");
+        if b.status.code() == Some(0) {
+            let r = w.json(&["report"]);
+            assert_eq!(
+                r["total"]["on_hand"], 999,
+                "round {round}: said imported, then lost"
+            );
+        } else {
+            // Only a busy database may refuse it, and then it says so.
+            assert_eq!(b.status.code(), Some(75), "round {round}");
+        }
+    }
+}

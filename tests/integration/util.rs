@@ -226,9 +226,17 @@ impl Work {
             return server_state(url);
         }
         if !self.db().exists() {
-            return "(no database)".into();
+            return "(nothing imported)".into();
         }
         let conn = rusqlite::Connection::open(self.db()).expect("open db");
+        // A refused first import leaves the empty database it made (another
+        // stockpile may have opened it): nothing imported, as no file.
+        let entries: i64 = conn
+            .query_row("SELECT count(*) FROM import_ledger", [], |r| r.get(0))
+            .unwrap_or(0);
+        if entries == 0 {
+            return "(nothing imported)".into();
+        }
         let mut out = String::new();
         for table in TABLES {
             let mut stmt = conn
@@ -266,8 +274,16 @@ fn server_state(url: &str) -> String {
         .query_one("SELECT to_regclass('stockpile_schema') IS NOT NULL", &[])
         .expect("ask")
         .get::<_, bool>(0);
-    if !made {
-        return "(no database)".into();
+    let entries: i64 = if made {
+        client
+            .query_one("SELECT count(*) FROM import_ledger", &[])
+            .expect("count")
+            .get(0)
+    } else {
+        0
+    };
+    if entries == 0 {
+        return "(nothing imported)".into();
     }
     let mut out = String::new();
     for table in TABLES {
@@ -284,7 +300,7 @@ fn server_state(url: &str) -> String {
     // Tables a refused first import made, with nothing in them: what the
     // file's absence is on a server.
     if out.is_empty() {
-        return "(no database)".into();
+        return "(nothing imported)".into();
     }
     out
 }

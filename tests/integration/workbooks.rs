@@ -159,7 +159,7 @@ fn a_workbook_whose_codes_a_spreadsheet_damaged_is_refused_at_its_row() {
         "{}",
         r.stderr
     );
-    assert_eq!(w.state(), "(no database)");
+    assert_eq!(w.state(), "(nothing imported)");
     // A sheet that does not exist is named with the ones that do.
     let r = import(&w, &path, &["--sheet", "Holdings"]).code(65);
     assert!(

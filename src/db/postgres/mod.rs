@@ -372,7 +372,7 @@ pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
             .query_one("SELECT EXISTS (SELECT 1 FROM import_ledger)", &[])?
             .get(0);
         if !imported {
-            return Err(DbError::Missing(shown));
+            return Err(DbError::Empty(shown));
         }
         // One snapshot for the whole command, as a SQLite read transaction:
         // figures never mix two imports.

@@ -97,6 +97,19 @@ pub fn open(path: &Path, access: Access) -> Result<Connection, DbError> {
         if version < SCHEMA_VERSION && access != Access::ReadOnly {
             migrate(&conn, path)?;
         }
+        // Tables a first import made and then had refused hold nothing:
+        // there is nothing to read yet. (The file is kept, never removed:
+        // another stockpile may have opened it and be importing already.)
+        if access != Access::Write {
+            let imported: bool = conn
+                .query_row("SELECT EXISTS (SELECT 1 FROM import_ledger)", [], |r| {
+                    r.get(0)
+                })
+                .map_err(|e| classify(path.display(), e))?;
+            if !imported {
+                return Err(DbError::Empty(path.display().to_string()));
+            }
+        }
     }
     if access == Access::Write {
         // (WAL is a lasting property of the file, set when it is created;
@@ -104,9 +117,11 @@ pub fn open(path: &Path, access: Access) -> Result<Connection, DbError> {
         // write.)
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| classify(path.display(), e))?;
-        // NORMAL is durable across application crashes in WAL mode; only a
-        // power loss can drop the last commits, never corrupt the file.
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // FULL: a commit is on disk when it returns, so an import that says
+        // "imported" survives a power cut too (NORMAL in WAL mode would
+        // only survive a crash of the program). One file is one commit: the
+        // cost is one fsync of the log per file.
+        conn.pragma_update(None, "synchronous", "FULL")?;
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Large imports spill their sort and staging data to temporary files
@@ -362,36 +377,6 @@ pub fn classify(place: impl ToString, e: rusqlite::Error) -> DbError {
         },
         _ => DbError::Sqlite(e),
     }
-}
-
-/// Deletes a database this command created when nothing was imported into
-/// it (no ledger entry): checked under the write lock, so another importer
-/// that got there first keeps its work.
-pub fn remove_if_empty(conn: Connection, path: &Path) -> Result<(), DbError> {
-    conn.execute_batch("BEGIN IMMEDIATE")
-        .map_err(|e| classify(path.display(), e))?;
-    let entries: i64 = conn
-        .query_row("SELECT count(*) FROM import_ledger", [], |r| r.get(0))
-        .map_err(|e| classify(path.display(), e))?;
-    let _ = conn.execute_batch("ROLLBACK");
-    drop(conn);
-    if entries == 0 {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut p = path.as_os_str().to_owned();
-            p.push(suffix);
-            match std::fs::remove_file(&p) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(DbError::Open {
-                        path: path.display().to_string(),
-                        message: format!("cannot remove the empty database: {e}"),
-                    });
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A throw-away in-memory database with the schema, for `--dry-run` against
