@@ -547,12 +547,6 @@ pub fn open_scratch() -> Result<Db> {
     ))
 }
 
-/// Removes a database file this command created when nothing was imported
-/// into it: an empty one would make every report answer "(no rows)" instead
-/// of "no such database". A server keeps the tables (other stockpiles may
-/// be using them already) and its readers say the same while nothing is
-/// imported there.
-
 /// A run-time parameter list as the seam takes it.
 pub fn refs(values: &[Owned]) -> Vec<&dyn Param> {
     values.iter().map(|v| v as &dyn Param).collect()
