@@ -8,6 +8,7 @@ mod cli;
 mod closure;
 mod crash;
 mod dialects;
+mod docs;
 mod encodings;
 mod hostile;
 mod import;
