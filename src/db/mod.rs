@@ -35,14 +35,28 @@ pub enum Location {
 }
 
 impl Location {
-    /// `postgresql://…` (or `postgres://…`) names a server; anything else
-    /// is a path.
+    /// `postgresql://…` (or `postgres://…`) or a libpq connection string
+    /// (`host=… dbname=…`) names a server; another URL scheme is refused;
+    /// anything else is a path. What a user would not mean as a file name
+    /// is never created as one.
     pub fn parse(text: &str) -> Result<Location, String> {
-        if text.starts_with("postgresql://") || text.starts_with("postgres://") {
-            postgres::Server::parse(text).map(|s| Location::Server(Box::new(s)))
-        } else {
-            Ok(Location::File(PathBuf::from(text)))
+        if text.starts_with("postgresql://")
+            || text.starts_with("postgres://")
+            || postgres::is_conninfo(text)
+        {
+            return postgres::Server::parse(text).map(|s| Location::Server(Box::new(s)));
         }
+        if let Some((scheme, _)) = text.split_once("://")
+            && !scheme.is_empty()
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
+        {
+            return Err(format!(
+                "\"{text}\" is a {scheme}:// address: stockpile opens a database file (a path) or a PostgreSQL server (postgresql://… or host=… dbname=…)"
+            ));
+        }
+        Ok(Location::File(PathBuf::from(text)))
     }
 
     /// Whether the database exists already; a server is asked when opened.

@@ -652,7 +652,7 @@ fn another_programs_or_a_newer_database_on_the_server_is_refused() {
     // Nothing there yet: readers say so, and leave it empty.
     let w = Work::on_server(c.database());
     let r = w.run(["report"]).code(66);
-    assert!(r.stderr.contains("no such database"), "{}", r.stderr);
+    assert!(r.stderr.contains("nothing imported yet"), "{}", r.stderr);
     assert_eq!(w.state(), "(nothing imported)");
     // A newer stockpile's schema.
     let seed = w.write("seed.csv", depot_export("SEED-01", 3));
@@ -732,4 +732,65 @@ fn a_version_2_server_database_is_upgraded_to_rounds_apart() {
     let upgraded: Vec<serde_json::Value> = commands.iter().map(|c| w.json(c)).collect();
     assert_eq!(upgraded, fresh);
     w.run(["check"]).ok();
+}
+
+/// libpq's conventions: a `key=value` connection string names the server
+/// (and is never created as a file of that name), what it leaves out comes
+/// from `PGHOST`, `PGPORT` and `PGDATABASE`, another URL scheme is refused,
+/// and an empty server database says "nothing imported yet".
+#[test]
+fn connection_strings_and_libpq_environment_reach_the_server() {
+    let Some(c) = cluster() else { return };
+    let url = c.database();
+    let name = url.rsplit('/').next().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |db: &str, env: &[(&str, &str)], args: &[&str]| -> crate::util::Run {
+        let mut cmd = assert_cmd::Command::cargo_bin("stockpile").unwrap();
+        cmd.current_dir(dir.path())
+            .env_remove("STOCKPILE_DB")
+            .env_remove("PGHOST")
+            .env_remove("PGPORT")
+            .env_remove("PGDATABASE")
+            .env("STOCKPILE_TODAY", crate::util::TODAY)
+            .envs(env.iter().copied())
+            .arg("--db")
+            .arg(db)
+            .args(args);
+        cmd.output().unwrap().into()
+    };
+    // Nothing imported yet: said so, exit 66.
+    let conninfo = format!(
+        "host=127.0.0.1 port={} dbname={name} user=stockpile",
+        c.port()
+    );
+    let r = run(&conninfo, &[], &["report"]);
+    assert_eq!(r.code, 66, "{}", r.stderr);
+    assert!(r.stderr.contains("nothing imported yet"), "{}", r.stderr);
+    let seed = dir.path().join("seed.csv");
+    std::fs::write(&seed, depot_export("SEED-01", 3)).unwrap();
+    let r = run(&conninfo, &[], &["import", seed.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "only seed.csv: no file named after the connection string"
+    );
+    // The same server from libpq's environment, the string naming the user only.
+    let port = c.port().to_string();
+    let r = run(
+        "user=stockpile",
+        &[
+            ("PGHOST", "127.0.0.1"),
+            ("PGPORT", &port),
+            ("PGDATABASE", &name),
+        ],
+        &["report", "--format", "json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["total"]["on_hand"], 3);
+    // Another scheme is not a file name either.
+    let r = run("mysql://u@h/db", &[], &["import", seed.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("mysql:// address"), "{}", r.stderr);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }

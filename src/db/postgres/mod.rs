@@ -15,7 +15,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, GenericClient, Statement};
 
-pub use url::Server;
+pub use url::{Server, is_conninfo};
 pub(crate) use wire::value;
 
 use super::batch::Batch;
@@ -346,10 +346,12 @@ pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
     let (version, created) = match marked {
         true => (read_marks(&mut client, &shown)?, false),
         false if access != Access::Write => {
+            // The server database exists (we are connected to it): it is
+            // not missing, it has nothing imported yet.
             return Err(if has_our_tables(&mut client)? {
                 DbError::NotStockpile(shown)
             } else {
-                DbError::Missing(shown)
+                DbError::Empty(shown)
             });
         }
         false => create_schema(&mut client, &shown)?,
