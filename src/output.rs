@@ -161,7 +161,7 @@ impl Value {
 /// their Unicode pictures (ESC as ␛), tabs as spaces, and line breaks as ↵
 /// unless `keep_newlines`.
 pub fn visible(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(|c| c.is_control() || is_format(c)) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -175,10 +175,27 @@ pub fn visible(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
             c if (c as u32) < 0x20 => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('?')),
             '\u{7f}' => out.push('␡'),
             c if c.is_control() => out.push('�'),
+            // Shown as what it is, never obeyed: a table must read as stored.
+            c if is_format(c) => out.push_str(&format!("<U+{:04X}>", u32::from(c))),
             c => out.push(c),
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Invisible characters that change how text around them displays:
+/// bidirectional marks, embeddings, overrides and isolates, and zero-width
+/// characters (from a database written before they were refused, or by
+/// another program).
+fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200D}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 /// A bar of `width` cells in eighth blocks: 0.925 of 8 → "███████▍".
@@ -528,6 +545,10 @@ mod tests {
         assert_eq!(visible("two\r\nlines\tx", false), "two↵lines x");
         assert_eq!(visible("two\nlines", true), "two\nlines");
         assert_eq!(visible("c1\u{9b}31m", true), "c1�31m");
+        assert_eq!(visible("ok \u{202E}exe.fdp", false), "ok <U+202E>exe.fdp");
+        assert_eq!(visible("DE\u{200B}-1", false), "DE<U+200B>-1");
+        // Marks that Arabic and Hebrew text carries stay as they are.
+        assert_eq!(visible("שלום\u{200F}", false), "שלום\u{200F}");
     }
 
     #[test]

@@ -354,7 +354,28 @@ fn code_text(text: &str) -> Result<(), String> {
     if text.chars().any(char::is_control) {
         return Err("contains a control character (tab, line break or similar)".into());
     }
+    if let Some(c) = text
+        .chars()
+        .find(|&c| is_bidi_control(c) || is_invisible(c))
+    {
+        return Err(format!(
+            "contains the invisible character U+{:04X}: a code must read as it is stored",
+            u32::from(c)
+        ));
+    }
     Ok(())
+}
+
+/// The bidirectional embedding, override and isolate controls: they make
+/// text display in another order than it is stored (`ok \u{202E}exe.fdp`
+/// shows as `ok pdf.exe`). Arabic and Hebrew text needs none of them.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Zero-width characters: a code that holds one is not the code it shows.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
 }
 
 /// `1.23456789012346E+16`: a long number a spreadsheet displayed (and saved)
@@ -391,6 +412,13 @@ fn free_text(text: &str, max: usize) -> Result<(), String> {
     {
         return Err(format!(
             "contains the control character U+{:04X} at character {} (only tab and line breaks are allowed in text)",
+            u32::from(c),
+            at + 1
+        ));
+    }
+    if let Some((at, c)) = text.chars().enumerate().find(|(_, c)| is_bidi_control(*c)) {
+        return Err(format!(
+            "contains the bidirectional control U+{:04X} at character {}: it makes text display in another order than it is stored",
             u32::from(c),
             at + 1
         ));

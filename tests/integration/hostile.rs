@@ -316,3 +316,39 @@ fn a_workbook_that_unpacks_to_gigabytes_is_refused_before_unpacking() {
         assert_eq!(w.state(), before);
     }
 }
+
+/// Text that displays in another order than it is stored (`ok \u{202E}exe.fdp`
+/// shows as `ok pdf.exe`) is refused on import, as control characters are;
+/// a code with a zero-width character in it is not the code it shows; and
+/// what another program wrote is shown escaped, never obeyed.
+#[test]
+fn invisible_and_reordering_characters_are_refused_and_never_obeyed() {
+    let w = base();
+    let before = w.state();
+    let f = w.write(
+        "bidi.csv",
+        export(&["DE-AUG-01,2026-11-02,LEOPARD-2A6,MBT,,L-1,1,FMC,DEU,24,,,ok \u{202E}exe.fdp"]),
+    );
+    let err = refused(&w, &f, &before);
+    assert!(
+        err.contains("bidi.csv:2: remarks: contains the bidirectional control U+202E"),
+        "{err}"
+    );
+    let f = w.write(
+        "zw.csv",
+        export(&["DE-AUG-01,2026-11-02,LEOPARD-2A6,MBT,,L\u{200B}-1,1,FMC,DEU,24,,,"]),
+    );
+    let err = refused(&w, &f, &before);
+    assert!(
+        err.contains("zw.csv:2: serial: contains the invisible character U+200B"),
+        "{err}"
+    );
+    // Written behind stockpile's back: shown escaped in a table.
+    w.sql("UPDATE holding_version SET remarks = 'ok \u{202E}exe.fdp'");
+    let out = w
+        .run(["query", "SELECT remarks FROM holding_version"])
+        .ok()
+        .stdout;
+    assert!(out.contains("ok <U+202E>exe.fdp"), "{out}");
+    assert!(!out.contains('\u{202E}'), "{out}");
+}

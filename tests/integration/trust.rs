@@ -329,7 +329,12 @@ fn a_refused_first_import_racing_a_good_one_loses_nothing() {
         let a = w.spawn(&["import", bad.to_str().unwrap()]);
         let b = w.spawn(&["import", good.to_str().unwrap()]);
         let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
-        assert_eq!(a.status.code(), Some(65), "round {round}");
+        assert_eq!(
+            a.status.code(),
+            Some(65),
+            "round {round}: {}",
+            String::from_utf8_lossy(&a.stderr)
+        );
         if b.status.code() == Some(0) {
             let r = w.json(&["report"]);
             assert_eq!(
@@ -338,7 +343,12 @@ fn a_refused_first_import_racing_a_good_one_loses_nothing() {
             );
         } else {
             // Only a busy database may refuse it, and then it says so.
-            assert_eq!(b.status.code(), Some(75), "round {round}");
+            assert_eq!(
+                b.status.code(),
+                Some(75),
+                "round {round}: {}",
+                String::from_utf8_lossy(&b.stderr)
+            );
         }
     }
 }

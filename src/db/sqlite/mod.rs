@@ -81,8 +81,22 @@ pub fn open(path: &Path, access: Access) -> Result<Connection, DbError> {
         }
         Err(e) => return Err(classify(path.display(), e)),
     };
+    // Another stockpile may be creating this file's schema right now: its
+    // version, tables and marks are read together, in one read transaction,
+    // so that a schema half seen is never taken for a rebuilt file.
+    let (version, rebuilt) = if version == 0 {
+        conn.execute_batch("BEGIN DEFERRED")
+            .map_err(|e| classify(path.display(), e))?;
+        let read = conn
+            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+            .map(|v| (v, v == 0 && looks_rebuilt(&conn)));
+        let _ = conn.execute_batch("COMMIT");
+        read.map_err(|e| classify(path.display(), e))?
+    } else {
+        (version, false)
+    };
     if version == 0 {
-        if looks_rebuilt(&conn) {
+        if rebuilt {
             return Err(DbError::Rebuilt(path.display().to_string()));
         }
         if access != Access::Write {
@@ -115,8 +129,19 @@ pub fn open(path: &Path, access: Access) -> Result<Connection, DbError> {
         // (WAL is a lasting property of the file, set when it is created;
         // a reading command sets nothing, so that it works where it cannot
         // write.)
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| classify(path.display(), e))?;
+        // Switching a new file to WAL needs it to itself, and SQLite does
+        // not wait for that as it waits for a lock: a second stockpile
+        // creating the same file at once retries for the busy timeout.
+        let deadline = std::time::Instant::now() + Duration::from_secs(busy_timeout_secs());
+        loop {
+            match conn.pragma_update(None, "journal_mode", "WAL") {
+                Ok(()) => break,
+                Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => return Err(classify(path.display(), e)),
+            }
+        }
         // FULL: a commit is on disk when it returns, so an import that says
         // "imported" survives a power cut too (NORMAL in WAL mode would
         // only survive a crash of the program). One file is one commit: the
