@@ -731,6 +731,9 @@ pub struct ExportArgs {
 pub struct QueryArgs {
     /// One SQL statement (read-only)
     pub sql: String,
+    /// Stop the statement after this many seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
 }
 
 #[cfg(test)]

@@ -22,5 +22,6 @@ pub mod provenance;
 pub mod readiness;
 pub mod state;
 pub mod suspension;
+pub mod textfile;
 pub mod trend;
 pub mod xlsx;

@@ -192,10 +192,7 @@ impl Policy {
     }
 
     pub fn load(path: &Path) -> Result<Policy> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::NoInput {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::textfile::read(path)?;
         Ok(Policy::parse(&text, &path.display().to_string())?)
     }
 

@@ -19,10 +19,7 @@ pub fn import(path: &Path, ctx: &mut Context) -> Result<()> {
     }
     // Read and checked before the database is touched: a refused file
     // leaves it exactly as it was (and creates none).
-    let text = std::fs::read_to_string(path).map_err(|source| Error::NoInput {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::textfile::read(path)?;
     let file = path.display().to_string();
     let new = Policy::parse(&text, &file)?;
     let conn = db::open(&ctx.db, Access::Write)?;

@@ -25,22 +25,40 @@ fn authorize(ctx: AuthContext<'_>) -> Authorization {
     }
 }
 
+/// The most memory SQLite may take for one query: a statement that would
+/// take more (`randomblob(1e9)`, a runaway recursive CTE) fails instead of
+/// exhausting the machine.
+const HEAP_LIMIT: i64 = 512 << 20;
+
 pub fn run(args: &crate::cli::QueryArgs, ctx: &mut Context) -> Result<()> {
+    if args.timeout == 0 {
+        return Err(Error::Usage(
+            "--timeout: give a number of seconds above 0".into(),
+        ));
+    }
     let mut db = db::open(&ctx.db, Access::ReadOnly)?;
+    let timeout = std::time::Duration::from_secs(args.timeout);
     let report = match db.postgres() {
-        Some(pg) => on_server(pg, &args.sql)?,
-        None => on_file(db.sqlite_mut()?.expect("not a server"), &args.sql)?,
+        Some(pg) => on_server(pg, &args.sql, timeout)?,
+        None => on_file(db.sqlite_mut()?.expect("not a server"), &args.sql, timeout)?,
     };
     render(&report, ctx.format, &ctx.style, ctx.out)?;
     Ok(())
 }
 
-fn on_server(pg: &db::postgres::Pg, sql: &str) -> Result<Report> {
+fn stopped(timeout: std::time::Duration) -> Error {
+    Error::Query(format!(
+        "query: stopped after {} s (--timeout SECONDS allows longer; a query over the views current_holdings or current_readiness is faster than one over holding_version)",
+        timeout.as_secs()
+    ))
+}
+
+fn on_server(pg: &db::postgres::Pg, sql: &str, timeout: std::time::Duration) -> Result<Report> {
     if sql.trim().trim_end_matches(';').trim().is_empty() {
         return Err(Error::Query("query: the SQL is empty".into()));
     }
     let mut rows = Vec::new();
-    let names = pg.user_query(sql, |names, r| {
+    let names = pg.user_query(sql, timeout, |names, r| {
         let mut row = Vec::with_capacity(names.len());
         for (i, name) in names.iter().enumerate() {
             row.push(
@@ -65,6 +83,7 @@ fn on_server(pg: &db::postgres::Pg, sql: &str) -> Result<Report> {
         Error::Query(m) if m.contains("relation") && m.contains("does not exist") => {
             Error::Query(format!("{m}; {TABLES}"))
         }
+        Error::Query(m) if m.contains("statement timeout") => stopped(timeout),
         e => e,
     })?;
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -77,10 +96,30 @@ fn on_server(pg: &db::postgres::Pg, sql: &str) -> Result<Report> {
 /// tools first, then the tables behind them.
 const TABLES: &str = "the views for other tools are current_holdings, current_readiness and required_levels; the tables are depot, equipment_type, snapshot, holding_version, import_ledger, requirement, readiness_current, readiness_notice and readiness_expiry";
 
-fn on_file(conn: &mut rusqlite::Connection, sql: &str) -> Result<Report> {
+fn on_file(
+    conn: &mut rusqlite::Connection,
+    sql: &str,
+    timeout: std::time::Duration,
+) -> Result<Report> {
+    // Set before the authorizer, which refuses pragma assignments. The
+    // limit is the process's; this process runs this one query.
+    conn.pragma_update(None, "hard_heap_limit", HEAP_LIMIT)?;
+    let deadline = std::time::Instant::now() + timeout;
+    conn.progress_handler(10_000, Some(move || std::time::Instant::now() > deadline))?;
     conn.authorizer(Some(authorize))?;
     let refuse = |e: rusqlite::Error| -> Error {
         match e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::OperationInterrupted =>
+            {
+                stopped(timeout)
+            }
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OutOfMemory => {
+                Error::Query(format!(
+                    "query: stopped: it needs more than {} MB of memory",
+                    HEAP_LIMIT >> 20
+                ))
+            }
             rusqlite::Error::MultipleStatement => {
                 Error::Query("query: give one statement at a time".into())
             }

@@ -59,11 +59,7 @@ struct RawProfile {
 
 impl Profile {
     pub fn load(path: &Path) -> Result<Profile, crate::error::Error> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| crate::error::Error::NoInput {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let text = crate::textfile::read(path)?;
         Profile::parse(&text, &path.display().to_string()).map_err(Into::into)
     }
 

@@ -92,10 +92,7 @@ struct RawLine {
 const MAX_QUANTITY: i64 = 1_000_000_000;
 
 pub fn load(path: &Path) -> Result<Package, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::NoInput {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::textfile::read(path)?;
     let mut package = parse(&text, &path.display().to_string())?;
     // A movement file named in the package stands beside it.
     if let (Some(m), Some(dir)) = (&package.movement, path.parent())

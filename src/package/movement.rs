@@ -224,10 +224,7 @@ struct RawRoute {
 }
 
 pub fn load(path: &Path) -> Result<Movement, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::NoInput {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::textfile::read(path)?;
     parse(&text, &path.display().to_string())
 }
 

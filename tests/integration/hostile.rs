@@ -352,3 +352,46 @@ fn invisible_and_reordering_characters_are_refused_and_never_obeyed() {
     assert!(out.contains("ok <U+202E>exe.fdp"), "{out}");
     assert!(!out.contains('\u{202E}'), "{out}");
 }
+
+/// A hand-written file that is not UTF-8 (a profile saved as Windows-1252,
+/// a package with a stray byte) is bad input at its line, exit 65 — not a
+/// missing file.
+#[test]
+fn toml_files_that_are_not_utf8_are_refused_at_their_line() {
+    let w = base();
+    let profile = w.write(
+        "fr.toml",
+        b"name = \"France\"\n[status]\n\"Disponible \xe9\" = \"FMC\"\n",
+    );
+    let data = w.write(
+        "x.csv",
+        export(&["DE-AUG-01,2026-11-02,LEOPARD-2A6,MBT,,L-1,1,FMC,DEU,24,,,"]),
+    );
+    let r = w
+        .run([
+            "import".as_ref(),
+            "--map".as_ref(),
+            profile.as_os_str(),
+            data.as_os_str(),
+        ])
+        .code(65);
+    assert!(
+        r.stderr.contains("fr.toml:3: byte 0xE9 is not UTF-8"),
+        "{}",
+        r.stderr
+    );
+    let package = w.write("p.toml", b"name = \"Br\xfcckenlegepanzer\"\n");
+    let r = w
+        .run(["package".as_ref(), "check".as_ref(), package.as_os_str()])
+        .code(65);
+    assert!(
+        r.stderr.contains("p.toml:1: byte 0xFC is not UTF-8"),
+        "{}",
+        r.stderr
+    );
+    let policy = w.write("policy.toml", b"# Standard\n# \xa7 4\nstale_days = 7\n");
+    let r = w
+        .run(["policy".as_ref(), "import".as_ref(), policy.as_os_str()])
+        .code(65);
+    assert!(r.stderr.contains("policy.toml:2:"), "{}", r.stderr);
+}

@@ -352,3 +352,31 @@ fn a_refused_first_import_racing_a_good_one_loses_nothing() {
         }
     }
 }
+
+/// `query` is bounded: a runaway statement stops at `--timeout` (default
+/// 30 s), and on the file one that wants more than 512 MB stops too —
+/// exit 2, with the reason.
+#[test]
+fn query_stops_a_runaway_statement() {
+    let w = with_fixtures();
+    let r = w
+        .run([
+            "query",
+            "--timeout",
+            "1",
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c",
+        ])
+        .code(2);
+    assert!(
+        r.stderr.contains("query: stopped after 1 s"),
+        "{}",
+        r.stderr
+    );
+    if !crate::pg::on_postgres() {
+        let r = w
+            .run(["query", "SELECT length(randomblob(1000000000))"])
+            .code(2);
+        assert!(r.stderr.contains("more than 512 MB"), "{}", r.stderr);
+    }
+    w.run(["query", "SELECT count(*) FROM depot"]).ok();
+}

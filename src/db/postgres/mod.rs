@@ -265,9 +265,16 @@ impl Pg {
     pub fn user_query(
         &self,
         sql: &str,
+        timeout: std::time::Duration,
         mut f: impl FnMut(&[String], &postgres::Row) -> Result<(), crate::error::Error>,
     ) -> Result<Vec<String>, crate::error::Error> {
         let mut client = self.client()?;
+        client
+            .batch_execute(&format!(
+                "SET LOCAL statement_timeout = {}",
+                timeout.as_millis()
+            ))
+            .map_err(user_error)?;
         let statement = client.prepare(sql).map_err(user_error)?;
         let names: Vec<String> = statement
             .columns()
