@@ -12,7 +12,7 @@ use crate::state::Filters;
 /// it holds can be trusted), then what must not be issued (suspended), what
 /// has expired, what will, and what is due for a surveillance test or an
 /// inspection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
     StaleDepot,
     Suspended,

@@ -217,7 +217,8 @@ the same sum.")]
     /// What needs attention: suspended, expired and expiring lots, overdue tests and inspections, stale depots
     #[command(after_help = "\
 Examples:
-  stockpile watch
+  stockpile watch                              one row per depot and kind, worst first
+  stockpile watch --items                      every lot, serial and depot
   stockpile watch --expiring 30d --inspection 365d --stale 7d
   stockpile watch --depot PL-POW-01 --format csv
   stockpile watch --fail-on-any > /dev/null || mail-the-duty-officer
@@ -532,6 +533,9 @@ pub struct WatchArgs {
     /// Exit 1 when anything is listed (for cron)
     #[arg(long)]
     pub fail_on_any: bool,
+    /// One row per lot, serial or depot instead of one per depot and kind
+    #[arg(long)]
+    pub items: bool,
     #[command(flatten)]
     pub filter: Filter,
 }

@@ -1,7 +1,7 @@
 //! `stockpile watch`: what needs attention, one row per item.
 
 use super::{Context, filters};
-use crate::attention::{Limits, watch};
+use crate::attention::{Attention, Kind, Limits, watch};
 use crate::cli::WatchArgs;
 use crate::error::{Error, Result};
 use crate::model::{iso, parse_date, parse_hours};
@@ -23,6 +23,121 @@ fn days(flag: &str, text: &str) -> Result<i64> {
         )));
     }
     Ok(i64::from(hours / 24))
+}
+
+/// Every row found: one per lot, serial or depot.
+fn items_report(rows: &[Attention]) -> Report {
+    let mut report = Report::new(
+        &[
+            "kind", "depot", "type", "serial", "lot", "quantity", "date", "days", "note",
+        ],
+        0,
+    );
+    report.optional = vec![8, 4, 5];
+    report.shortenable = vec![8];
+    for a in rows {
+        report.rows.push(vec![
+            Value::Text(a.kind.as_str().into()),
+            Value::Text(a.depot.clone()),
+            Value::from(a.type_code.clone()),
+            Value::from(a.serial.clone()),
+            Value::from(a.lot.clone()),
+            a.quantity.map_or(Value::Null, Value::Int),
+            a.date.map_or(Value::Null, |d| Value::Text(iso(d))),
+            a.days.map_or(Value::Null, Value::Int),
+            Value::from(a.note.clone()),
+        ]);
+    }
+    report
+}
+
+/// One row per depot × kind, as a morning brief reads it: how many, how
+/// much, and the worst case — the soonest expiry for lots expiring, the
+/// oldest for everything overdue — kinds in their order of urgency, the
+/// worst depot first within each.
+fn summary_report(rows: &[Attention]) -> Report {
+    struct Group {
+        kind: Kind,
+        depot: String,
+        items: i64,
+        quantity: Option<i64>,
+        worst: Option<(i64, chrono::NaiveDate)>,
+    }
+    let mut groups: Vec<Group> = Vec::new();
+    let mut at: std::collections::HashMap<(Kind, &str), usize> = Default::default();
+    for a in rows {
+        let i = *at.entry((a.kind, a.depot.as_str())).or_insert_with(|| {
+            groups.push(Group {
+                kind: a.kind,
+                depot: a.depot.clone(),
+                items: 0,
+                quantity: None,
+                worst: None,
+            });
+            groups.len() - 1
+        });
+        let g = &mut groups[i];
+        g.items += 1;
+        if let Some(q) = a.quantity {
+            g.quantity = Some(g.quantity.unwrap_or(0) + q);
+        }
+        if let (Some(days), Some(date)) = (a.days, a.date) {
+            // Days left to an expiry: fewer is worse; days past anything
+            // else: more is worse.
+            let badness = if a.kind == Kind::Expiring {
+                -days
+            } else {
+                days
+            };
+            if g.worst.is_none_or(|(b, _)| badness > b) {
+                g.worst = Some((badness, date));
+            }
+        }
+    }
+    groups.sort_by(|a, b| {
+        a.kind
+            .cmp(&b.kind)
+            .then(b.worst.map(|w| w.0).cmp(&a.worst.map(|w| w.0)))
+            .then(a.depot.cmp(&b.depot))
+    });
+    let mut report = Report::new(
+        &[
+            "kind",
+            "depot",
+            "items",
+            "quantity",
+            "worst_date",
+            "worst_days",
+        ],
+        2,
+    );
+    report.optional = vec![3];
+    let mut items = 0;
+    for g in &groups {
+        items += g.items;
+        let days = g
+            .worst
+            .map(|(b, _)| if g.kind == Kind::Expiring { -b } else { b });
+        report.rows.push(vec![
+            Value::Text(g.kind.as_str().into()),
+            Value::Text(g.depot.clone()),
+            Value::Int(g.items),
+            g.quantity.map_or(Value::Null, Value::Int),
+            g.worst.map_or(Value::Null, |(_, d)| Value::Text(iso(d))),
+            days.map_or(Value::Null, Value::Int),
+        ]);
+    }
+    // No total quantity: rows count rounds of lots and items of serials,
+    // which are never summed.
+    report.total = Some(vec![
+        Value::Null,
+        Value::Null,
+        Value::Int(items),
+        Value::Null,
+        Value::Null,
+        Value::Null,
+    ]);
+    report
 }
 
 pub fn run(args: &WatchArgs, ctx: &mut Context) -> Result<()> {
@@ -47,27 +162,12 @@ pub fn run(args: &WatchArgs, ctx: &mut Context) -> Result<()> {
         stale: stale.unwrap_or(i64::from(policy.policy.stale_days)),
     };
     let rows = watch(&conn, &filters, limits)?;
-    let mut report = Report::new(
-        &[
-            "kind", "depot", "type", "serial", "lot", "quantity", "date", "days", "note",
-        ],
-        0,
-    );
-    report.optional = vec![8, 4, 5];
-    report.shortenable = vec![8];
-    for a in &rows {
-        report.rows.push(vec![
-            Value::Text(a.kind.as_str().into()),
-            Value::Text(a.depot.clone()),
-            Value::from(a.type_code.clone()),
-            Value::from(a.serial.clone()),
-            Value::from(a.lot.clone()),
-            a.quantity.map_or(Value::Null, Value::Int),
-            a.date.map_or(Value::Null, |d| Value::Text(iso(d))),
-            a.days.map_or(Value::Null, Value::Int),
-            Value::from(a.note.clone()),
-        ]);
-    }
+    let mut report = if args.items {
+        items_report(&rows)
+    } else {
+        summary_report(&rows)
+    };
+    report.meta = vec![("date".into(), serde_json::Value::from(iso(today)))];
     if ctx.format == crate::output::Format::Table {
         let mut kinds: Vec<(crate::attention::Kind, usize)> = Vec::new();
         for a in &rows {
@@ -106,6 +206,13 @@ pub fn run(args: &WatchArgs, ctx: &mut Context) -> Result<()> {
         crate::caption::print(ctx.out, &caption, ctx.style.width)?;
     }
     render(&report, ctx.format, &ctx.style, ctx.out)?;
+    if ctx.format == crate::output::Format::Table && !args.items && !rows.is_empty() {
+        crate::caption::print(
+            ctx.out,
+            "One row per depot and kind, worst first: the oldest overdue, the soonest expiry. --items lists each lot, serial and depot.",
+            ctx.style.width,
+        )?;
+    }
     if args.fail_on_any && !rows.is_empty() {
         return Err(Error::Threshold(format!(
             "{} item(s) need attention as of {}",

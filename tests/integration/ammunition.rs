@@ -112,7 +112,7 @@ fn every_condition_code_counts_as_the_spec_says() {
         sum(&["J", "K", "L", "M", "N"])
     );
     // Watch lists each suspended lot (and the tank), with the code.
-    let watch = w.json(&["watch"]);
+    let watch = w.json(&["watch", "--items"]);
     let suspended: Vec<&Value> = watch["rows"]
         .as_array()
         .unwrap()
@@ -238,7 +238,7 @@ fn a_profile_maps_its_words_to_condition_codes() {
         (40, 30, 20)
     );
     // The serviceable lot's surveillance test was due on 2026-12-01.
-    let watch = w.json(&["watch"]);
+    let watch = w.json(&["watch", "--items"]);
     let overdue = row(&watch, "kind", "test_overdue");
     assert_eq!(overdue["lot"], "L1");
     assert_eq!(overdue["date"], "2026-12-01");
@@ -394,7 +394,7 @@ fn a_suspension_of_a_lot_and_of_a_whole_nsn_stops_them_everywhere_until_lifted()
     assert_eq!(then["total"]["complete"], true, "{then:#}");
 
     // Watch lists every suspended lot with its notice.
-    let watch = w.json(&["watch"]);
+    let watch = w.json(&["watch", "--items"]);
     let listed: Vec<(String, String)> = watch["rows"]
         .as_array()
         .unwrap()

@@ -101,7 +101,7 @@ fn the_brief_is_one_self_contained_page_with_the_reports_figures() {
         }
     }
     // Needs attention: the lists `watch` gives on the same day.
-    let watch = w.json(&["watch", "--today", crate::util::TODAY]);
+    let watch = w.json(&["watch", "--items", "--today", crate::util::TODAY]);
     for kind in ["stale_depot", "expired", "expiring", "inspection_overdue"] {
         let n = watch["rows"]
             .as_array()

@@ -490,7 +490,7 @@ fn tables_carry_a_caption_and_a_verdict() {
     assert_eq!(h["rows"][0]["depots"], 4);
     assert_eq!(h["rows"][1]["depots"], 7);
     let rows = w
-        .run(["watch", "--format", "csv"])
+        .run(["watch", "--items", "--format", "csv"])
         .ok()
         .stdout
         .lines()

@@ -202,7 +202,7 @@ fn watch_lists_what_needs_attention_on_hand_made_dates() {
          OLD-1,2026-10-01,T-1,MBT,O-1,1,FMC,,,2026-09-01\n",
     );
     w.import(&f).ok();
-    let r = w.json(&["watch", "--today", "2026-11-20"]);
+    let r = w.json(&["watch", "--items", "--today", "2026-11-20"]);
     let got: Vec<Value> = r["rows"]
         .as_array()
         .unwrap()
@@ -239,6 +239,7 @@ fn watch_lists_what_needs_attention_on_hand_made_dates() {
     // Windows move what is listed.
     let r = w.json(&[
         "watch",
+        "--items",
         "--today",
         "2026-11-20",
         "--expiring",
@@ -636,4 +637,64 @@ fn changes_names_the_packages_that_slipped_and_why() {
         .ok()
         .stdout;
     assert!(t.contains("T-1 company: tanks 6 → 5 of 6"), "{t}");
+}
+
+/// `watch` at a morning brief: one row per depot and kind with how many,
+/// and the worst case — the oldest expiry past, the soonest to come —
+/// kinds in their order of urgency, the total of items; `--items` the rows.
+#[test]
+fn watch_sums_each_depot_and_kind_worst_first() {
+    let w = crate::util::with_fixtures();
+    let items = w.json(&["watch", "--items"]);
+    let summary = w.json(&["watch"]);
+    let rows = items["rows"].as_array().unwrap();
+    let groups = summary["rows"].as_array().unwrap();
+    assert_eq!(summary["total"]["items"], rows.len());
+    for g in groups {
+        let mine: Vec<&serde_json::Value> = rows
+            .iter()
+            .filter(|r| r["kind"] == g["kind"] && r["depot"] == g["depot"])
+            .collect();
+        assert_eq!(g["items"], mine.len(), "{g}");
+        let days: Vec<i64> = mine.iter().filter_map(|r| r["days"].as_i64()).collect();
+        let worst = if g["kind"] == "expiring" {
+            days.iter().min()
+        } else {
+            days.iter().max()
+        };
+        assert_eq!(g["worst_days"].as_i64(), worst.copied(), "{g}");
+        let q: i64 = mine.iter().filter_map(|r| r["quantity"].as_i64()).sum();
+        if mine.iter().any(|r| r["quantity"].is_i64()) {
+            assert_eq!(g["quantity"], q, "{g}");
+        }
+    }
+    // Kinds in order of urgency; within a kind, the worst first.
+    let order = [
+        "stale_depot",
+        "suspended",
+        "expired",
+        "expiring",
+        "test_overdue",
+        "inspection_overdue",
+    ];
+    let rank = |g: &serde_json::Value| order.iter().position(|k| g["kind"] == *k).unwrap();
+    for pair in groups.windows(2) {
+        assert!(rank(&pair[0]) <= rank(&pair[1]), "{pair:?}");
+        if rank(&pair[0]) == rank(&pair[1]) {
+            let (a, b) = (
+                pair[0]["worst_days"].as_i64(),
+                pair[1]["worst_days"].as_i64(),
+            );
+            if pair[0]["kind"] == "expiring" {
+                assert!(a <= b, "{pair:?}");
+            } else {
+                assert!(a >= b, "{pair:?}");
+            }
+        }
+    }
+    let table = w.run(["watch"]).ok().stdout;
+    assert!(
+        table.contains("--items lists each lot, serial and depot"),
+        "{table}"
+    );
 }

@@ -269,7 +269,7 @@ fn a_policy_with_pmc_not_mission_capable_changes_every_figure_alike() {
     );
 
     // stale_days is watch's default.
-    let watch = w.json(&["watch"]);
+    let watch = w.json(&["watch", "--items"]);
     assert!(
         !watch["rows"]
             .as_array()
@@ -278,7 +278,7 @@ fn a_policy_with_pmc_not_mission_capable_changes_every_figure_alike() {
             .any(|r| r["kind"] == "stale_depot"),
         "data 15 days old is not stale under a 30-day policy: {watch:#}"
     );
-    let watch = w.json(&["--policy", "default", "watch"]);
+    let watch = w.json(&["--policy", "default", "watch", "--items"]);
     assert!(
         watch["rows"]
             .as_array()

@@ -128,6 +128,7 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
         vec!["package", "resilience", &to_east, "--pairs"],
         vec!["package", "resilience", &battlegroup],
         vec!["watch", "--today", "2026-11-20"],
+        vec!["watch", "--items", "--today", "2026-11-20"],
         vec!["watch"],
         vec!["suspensions"],
         vec!["suspensions", "--today", "2026-11-01"],
