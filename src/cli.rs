@@ -307,7 +307,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub depot: Option<String>,
     /// Snapshot date (YYYY-MM-DD) for files without an as_of column
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_hint = clap::ValueHint::Other)]
     pub as_of: Option<String>,
     /// Validate and report, write nothing
     #[arg(long)]
@@ -328,19 +328,19 @@ pub struct ImportArgs {
     #[arg(long)]
     pub encoding: Option<String>,
     /// Date format of non-ISO dates, strftime style, e.g. %d.%m.%Y
-    #[arg(long, value_name = "FORMAT")]
+    #[arg(long, value_name = "FORMAT", value_hint = clap::ValueHint::Other)]
     pub date_format: Option<String>,
     /// Mapping profile (TOML) of a national export style
     #[arg(long, value_name = "FILE")]
     pub map: Option<PathBuf>,
     /// Leave out a column that looks like a stockpile column but is not one (repeatable)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_hint = clap::ValueHint::Other)]
     pub ignore_column: Vec<String>,
     /// The line the header stands on, when title lines come above it
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_hint = clap::ValueHint::Other)]
     pub header_row: Option<u64>,
     /// The sheet of a workbook (.xlsx, .xlsm, .xls, .ods) to read (default: the first)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_hint = clap::ValueHint::Other)]
     pub sheet: Option<String>,
 }
 
@@ -350,7 +350,7 @@ pub struct Selection {
     #[command(flatten)]
     pub filter: Filter,
     /// The state on this date (each depot's latest snapshot on or before it)
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_hint = clap::ValueHint::Other)]
     pub as_of: Option<String>,
 }
 
@@ -384,7 +384,7 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub selection: Selection,
     /// Exit 1 when any group's overall level is worse than LEVEL (1-4)
-    #[arg(long, value_name = "LEVEL")]
+    #[arg(long, value_name = "LEVEL", value_hint = clap::ValueHint::Other)]
     pub fail_below: Option<String>,
     /// Write a one-page readiness brief (self-contained HTML) to FILE
     #[arg(long, value_name = "FILE")]
@@ -398,7 +398,7 @@ pub struct ReportArgs {
     pub movement: Option<std::path::PathBuf>,
     /// With --packages: every package's times by arrival at DEST (default: each
     /// package's own `to`)
-    #[arg(long, value_name = "DEST", requires = "packages")]
+    #[arg(long, value_name = "DEST", requires = "packages", value_hint = clap::ValueHint::Other)]
     pub to: Option<String>,
     /// Write the table as a workbook (.xlsx) to FILE: typed cells, levels coloured
     #[arg(long, value_name = "FILE", conflicts_with = "html")]
@@ -408,7 +408,7 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct DeployableArgs {
     /// Time window: hours (48, 48h) or days (3d)
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", value_hint = clap::ValueHint::Other)]
     pub within: String,
     /// Group by one or more of depot,type,category,owner
     #[arg(long, default_value = "type", value_hint = clap::ValueHint::Other)]
@@ -434,10 +434,10 @@ pub struct RatesArgs {
         value_name = "DATE",
         required_unless_present = "monthly",
         requires = "to"
-    )]
+    , value_hint = clap::ValueHint::Other)]
     pub from: Option<String>,
     /// Last day of the period, counted (YYYY-MM-DD; at the latest today)
-    #[arg(long, value_name = "DATE", requires = "from")]
+    #[arg(long, value_name = "DATE", requires = "from", value_hint = clap::ValueHint::Other)]
     pub to: Option<String>,
     /// One period per calendar month, from the first snapshot's month to today's
     #[arg(long, conflicts_with_all = ["from", "to"])]
@@ -501,7 +501,7 @@ Example:
 #[derive(Debug, Args)]
 pub struct ChangesArgs {
     /// Compare with each depot's snapshot on or before this date (default: the one before)
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_hint = clap::ValueHint::Other)]
     pub since: Option<String>,
     /// One row per changed serial or lot instead of one per depot
     #[arg(long)]
@@ -519,16 +519,16 @@ pub struct ChangesArgs {
 #[derive(Debug, Args)]
 pub struct WatchArgs {
     /// The day to judge by (default: today's date on this machine)
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_hint = clap::ValueHint::Other)]
     pub today: Option<String>,
     /// Lots expiring within this window are listed
-    #[arg(long, value_name = "DURATION", default_value = "90d")]
+    #[arg(long, value_name = "DURATION", default_value = "90d", value_hint = clap::ValueHint::Other)]
     pub expiring: String,
     /// An inspection older than this before its snapshot is overdue
-    #[arg(long, value_name = "DURATION", default_value = "180d")]
+    #[arg(long, value_name = "DURATION", default_value = "180d", value_hint = clap::ValueHint::Other)]
     pub inspection: String,
     /// A depot whose latest snapshot is older than this is stale [default: the policy's stale_days, 14d without one]
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", value_hint = clap::ValueHint::Other)]
     pub stale: Option<String>,
     /// Exit 1 when anything is listed (for cron)
     #[arg(long)]
@@ -544,26 +544,32 @@ pub struct WatchArgs {
 #[command(group(clap::ArgGroup::new("what").required(true).args(["nsn", "lift"])))]
 pub struct SuspendArgs {
     /// The NSN suspended (13 digits, dashes optional)
-    #[arg(long, conflicts_with = "lift", requires = "reason")]
+    #[arg(
+        long,
+        value_name = "NSN",
+        conflicts_with = "lift",
+        requires = "reason",
+        value_hint = clap::ValueHint::Other
+    )]
     pub nsn: Option<String>,
     /// Only this lot (repeat for several); none: every lot of the NSN
-    #[arg(long = "lot", value_name = "LOT", requires = "nsn")]
+    #[arg(long = "lot", value_name = "LOT", requires = "nsn", value_hint = clap::ValueHint::Other)]
     pub lots: Vec<String>,
     /// Lift the suspension with this id (`stockpile suspensions` lists them)
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_hint = clap::ValueHint::Other)]
     pub lift: Option<i64>,
     /// The first day it applies (YYYY-MM-DD; default today)
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_hint = clap::ValueHint::Other)]
     pub from: Option<String>,
     /// Why: the notice's reference and cause, as the brief should read it
-    #[arg(long, value_name = "TEXT", conflicts_with = "lift")]
+    #[arg(long, value_name = "TEXT", conflicts_with = "lift", value_hint = clap::ValueHint::Other)]
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct SuspensionsArgs {
     /// The day "in force" is judged by (default: today)
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_hint = clap::ValueHint::Other)]
     pub today: Option<String>,
 }
 
@@ -573,13 +579,13 @@ pub struct TraceArgs {
     #[arg(long)]
     pub depot: String,
     /// The type of the figure
-    #[arg(long = "type", value_name = "TYPE")]
+    #[arg(long = "type", value_name = "TYPE", value_hint = clap::ValueHint::Other)]
     pub type_code: String,
     /// Only this serial
     #[arg(long)]
     pub serial: Option<String>,
     /// The state on this date (the depot's latest snapshot on or before it)
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_hint = clap::ValueHint::Other)]
     pub as_of: Option<String>,
 }
 
@@ -630,10 +636,10 @@ whose loss makes a package complete today incomplete: disperse its stocks.")]
 #[derive(Debug, Args, Clone, Default)]
 pub struct PackageArgs {
     /// Window (48h, 3d); overrides the file's `within`
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", value_hint = clap::ValueHint::Other)]
     pub within: Option<String>,
     /// The state on this date (each depot's latest snapshot on or before it)
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_hint = clap::ValueHint::Other)]
     pub as_of: Option<String>,
     /// Only holdings of these depots (repeatable, or comma-separated)
     #[arg(long, value_delimiter = ',', value_hint = clap::ValueHint::Other)]
@@ -642,16 +648,16 @@ pub struct PackageArgs {
     #[arg(long, value_delimiter = ',', value_hint = clap::ValueHint::Other)]
     pub owner: Vec<String>,
     /// Leave these depots out: lost, cut off or withheld (repeatable, or comma-separated)
-    #[arg(long, value_delimiter = ',', value_name = "DEPOT")]
+    #[arg(long, value_delimiter = ',', value_name = "DEPOT", value_hint = clap::ValueHint::Other)]
     pub without: Vec<String>,
     /// Exit 1 when a package's fill is below PCT percent (for monitoring)
-    #[arg(long, value_name = "PCT")]
+    #[arg(long, value_name = "PCT", value_hint = clap::ValueHint::Other)]
     pub fail_below: Option<String>,
     /// A type near a known one is taken as a type held nowhere yet, not refused as a typo
     #[arg(long)]
     pub allow_unknown_types: bool,
     /// Count items when they arrive at this destination of the movement file (SPEC §11)
-    #[arg(long, value_name = "DEST")]
+    #[arg(long, value_name = "DEST", value_hint = clap::ValueHint::Other)]
     pub to: Option<String>,
     /// The movement file (TOML: depot positions and issue rates, destinations, routes)
     #[arg(long, value_name = "FILE")]
@@ -676,7 +682,7 @@ pub struct PackageCheckArgs {
         num_args = 0..=1,
         require_equals = false,
         default_missing_value = "12,24,48,72,96,168"
-    )]
+    , value_hint = clap::ValueHint::Other)]
     pub phases: Option<String>,
     /// Write the allocation (a row per source) as a workbook (.xlsx) to FILE
     #[arg(long, value_name = "FILE")]
@@ -736,7 +742,7 @@ pub struct QueryArgs {
     /// One SQL statement (read-only)
     pub sql: String,
     /// Stop the statement after this many seconds
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_hint = clap::ValueHint::Other)]
     pub timeout: u64,
 }
 

@@ -121,6 +121,28 @@ fn completions_for_each_shell() {
         assert!(r.stdout.contains("deployable"), "{shell}");
     }
     w.run(["completions", "tcsh"]).code(2);
+    // Files are offered where a file is asked for, and only there: a date,
+    // a window, an NSN or a depot code is typed, not picked from the folder.
+    let zsh = w.run(["completions", "zsh"]).ok().stdout;
+    for line in zsh.lines() {
+        let option = line
+            .trim_start()
+            .trim_start_matches('\'')
+            .split('=')
+            .next()
+            .unwrap_or("");
+        let files = line.contains(":_files");
+        match option {
+            "--as-of" | "--within" | "--since" | "--today" | "--nsn" | "--lot" | "--reason"
+            | "--expiring" | "--stale" | "--policy" | "--depot" | "--type" | "--by" => {
+                assert!(!files, "{option} offers files: {line}")
+            }
+            "--rejects" | "--map" | "--html" | "--xlsx" | "--movement" => {
+                assert!(files, "{option} offers no files: {line}")
+            }
+            _ => {}
+        }
+    }
 }
 
 #[test]
