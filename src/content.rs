@@ -160,6 +160,49 @@ pub fn ledger_entry_hash(prev_hash: &str, fields: &[&str]) -> String {
 /// The `prev_hash` of the first ledger entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// SHA-256 of lines of fields (length-prefixed, sorted), for a table's
+/// whole state.
+fn rows_digest(mut rows: Vec<Vec<String>>) -> String {
+    rows.sort();
+    let mut hasher = Sha256::new();
+    for row in &rows {
+        for field in row {
+            hasher.update((field.len() as u64).to_le_bytes());
+            hasher.update(field.as_bytes());
+        }
+        hasher.update(b"\n");
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// The registry as an import leaves it: every depot code, and every type
+/// with its category and NSN. Recorded in each import's ledger entry, so
+/// that `check` sees a category or NSN changed behind stockpile's back
+/// (it moves equipment between the rows of `report --by category`).
+pub fn registry_digest(conn: &crate::db::Db) -> crate::db::Result<String> {
+    let mut rows: Vec<Vec<String>> = conn.rows(
+        "SELECT code, coalesce(category, ''), coalesce(nsn, '') FROM equipment_type",
+        &[],
+        |r| Ok(vec!["type".to_string(), r.get(0)?, r.get(1)?, r.get(2)?]),
+    )?;
+    rows.extend(conn.rows("SELECT code FROM depot", &[], |r| {
+        Ok(vec!["depot".to_string(), r.get(0)?])
+    })?);
+    Ok(rows_digest(rows))
+}
+
+/// Every requirement (depot, type, required), as the last `requirements
+/// import` left them.
+pub fn requirements_digest(conn: &crate::db::Db) -> crate::db::Result<String> {
+    let rows = conn.rows(
+        "SELECT d.code, t.code, r.required FROM requirement r
+         JOIN depot d ON d.id = r.depot_id JOIN equipment_type t ON t.id = r.type_id",
+        &[],
+        |r| Ok(vec![r.get(0)?, r.get(1)?, r.get::<i64>(2)?.to_string()]),
+    )?;
+    Ok(rows_digest(rows))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

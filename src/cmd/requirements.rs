@@ -167,6 +167,8 @@ pub fn run(path: &Path, ctx: &mut Context) -> Result<()> {
         )?;
     }
     let content = serde_json::json!({
+        "registry": crate::content::registry_digest(&tx)?,
+        "requirements_digest": crate::content::requirements_digest(&tx)?,
         "requirements": rows.len(),
         "new_depots": registry.new_depots,
         "new_types": registry.new_types,

@@ -338,7 +338,9 @@ fn map_header(
 
 /// Records the import in its ledger entry and commits.
 fn seal(tx: db::Tx, ledger_id: i64, mut out: Outcomes) -> Result<Box<Outcomes>, Error> {
+    let registry = crate::content::registry_digest(&tx)?;
     let content = serde_json::json!({
+        "registry": registry,
         "snapshots": out.snapshots,
         "new_depots": out.new_depots,
         "new_types": out.new_types,

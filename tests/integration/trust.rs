@@ -380,3 +380,38 @@ fn query_stops_a_runaway_statement() {
     }
     w.run(["query", "SELECT count(*) FROM depot"]).ok();
 }
+
+/// Edits to what is not a holding but changes figures all the same: a
+/// type's category (it moves tanks between the rows of `report --by
+/// category`), its NSN, a depot's code, a required quantity.
+#[test]
+fn check_detects_edits_to_the_registry_and_the_requirements() {
+    for (sql, says) in [
+        (
+            "UPDATE equipment_type SET category = 'AMMO' WHERE code = 'LEOPARD-2A6'",
+            "the depots and types (codes, categories, NSNs) differ",
+        ),
+        (
+            "UPDATE equipment_type SET nsn = '2350-12-345-0000' WHERE code = 'PUMA'",
+            "the depots and types (codes, categories, NSNs) differ",
+        ),
+        (
+            "UPDATE requirement SET required = required + 5 WHERE depot_id = (SELECT min(depot_id) FROM requirement)",
+            "the requirements differ from what ledger entry 12",
+        ),
+        (
+            "DELETE FROM requirement WHERE depot_id = (SELECT max(depot_id) FROM requirement)",
+            "the requirements differ",
+        ),
+    ] {
+        let w = with_fixtures();
+        let ok = w.run(["check"]).ok().stdout;
+        assert!(
+            ok.contains("depots and types as imported; requirements as imported"),
+            "{ok}"
+        );
+        tamper(&w, sql);
+        let r = w.run(["check"]).code(65);
+        assert!(r.stdout.contains(says), "{sql}: {}", r.stdout);
+    }
+}
