@@ -283,6 +283,20 @@ fn watch_lists_what_needs_attention_on_hand_made_dates() {
     .ok();
     w.run(["watch", "--today", "2026-11-20", "--stale", "soon"])
         .code(2);
+    // A plain number of days is days: these windows are counted in days.
+    let days = |window: &str| {
+        w.json(&[
+            "watch",
+            "--items",
+            "--today",
+            "2026-11-20",
+            "--expiring",
+            window,
+        ])["rows"]
+            .clone()
+    };
+    assert_eq!(days("30"), days("30d"));
+    assert_ne!(days("30"), days("300d"));
 }
 
 #[test]
