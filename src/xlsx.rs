@@ -109,11 +109,17 @@ fn fill(ws: &mut Worksheet, sheet: &str, report: &Report) -> Result<(), XlsxErro
                     };
                     t.chars().count()
                 }
-                Value::RLevel(l) | Value::SLevel(l) | Value::Level(l) => {
+                // The overall level is a number a sheet can sort, filter
+                // and compare (`=MAX(…)`); R and S levels keep their letter.
+                Value::Level(l) => {
+                    let f = Format::new().set_font_color(level_color(*l)).set_bold();
+                    ws.write_number_with_format(r, col, f64::from(*l), &f)?;
+                    2
+                }
+                Value::RLevel(l) | Value::SLevel(l) => {
                     let text = match value {
                         Value::RLevel(_) => format!("R{l}"),
-                        Value::SLevel(_) => format!("S{l}"),
-                        _ => l.to_string(),
+                        _ => format!("S{l}"),
                     };
                     let f = Format::new().set_font_color(level_color(*l)).set_bold();
                     ws.write_string_with_format(r, col, &text, &f)?;

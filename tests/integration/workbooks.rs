@@ -221,7 +221,8 @@ fn xlsx_out_is_typed_and_imports_back_to_every_report() {
         assert_eq!(again.json(&args), w.json(&args), "{args:?}");
     }
 
-    // report --xlsx: the figures, levels as text, rates as numbers.
+    // report --xlsx: the figures, rates and the overall level as numbers,
+    // the R and S levels as their labels.
     let out = w.path("readiness.xlsx");
     w.run([
         "report".as_ref(),
@@ -244,6 +245,19 @@ fn xlsx_out_is_typed_and_imports_back_to_every_report() {
     let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
     let rate = header.iter().position(|h| h == "mc_rate").unwrap();
     assert!(matches!(rows[1][rate], Data::Float(f) if f > 0.0 && f <= 1.0));
+    let level = header.iter().position(|h| h == "level").unwrap();
+    let r_level = header.iter().position(|h| h == "r_level").unwrap();
+    for (row, json) in rows[1..].iter().zip(report["rows"].as_array().unwrap()) {
+        assert_eq!(
+            row[level],
+            Data::Float(json["level"].as_f64().unwrap()),
+            "{json}"
+        );
+        assert_eq!(
+            row[r_level],
+            Data::String(json["r_level"].as_str().unwrap().into())
+        );
+    }
 
     // changes and package check write workbooks too.
     let pkg = fixtures().join("packages/spearhead-company-team.toml");
