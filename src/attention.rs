@@ -35,6 +35,62 @@ impl Kind {
     }
 }
 
+/// One depot's rows of one kind, as a morning brief reads them: how many,
+/// how much, and the worst case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepotKind {
+    pub kind: Kind,
+    pub depot: String,
+    pub items: i64,
+    /// Summed over the rows that have one (rounds of lots, items of
+    /// serials: a depot's row of one kind holds one or the other).
+    pub quantity: Option<i64>,
+    /// The soonest expiry for lots expiring, the oldest for everything
+    /// overdue: (its date, its days).
+    pub worst: Option<(NaiveDate, i64)>,
+}
+
+/// Rows grouped by depot × kind, kinds in their order of urgency and the
+/// worst depot first within each.
+pub fn by_depot(rows: &[Attention]) -> Vec<DepotKind> {
+    let mut groups: Vec<DepotKind> = Vec::new();
+    let mut at: std::collections::HashMap<(Kind, &str), usize> = Default::default();
+    // Days left to an expiry: fewer is worse; days past anything else:
+    // more is worse.
+    let badness = |kind: Kind, days: i64| if kind == Kind::Expiring { -days } else { days };
+    for a in rows {
+        let i = *at.entry((a.kind, a.depot.as_str())).or_insert_with(|| {
+            groups.push(DepotKind {
+                kind: a.kind,
+                depot: a.depot.clone(),
+                items: 0,
+                quantity: None,
+                worst: None,
+            });
+            groups.len() - 1
+        });
+        let g = &mut groups[i];
+        g.items += 1;
+        if let Some(q) = a.quantity {
+            g.quantity = Some(g.quantity.unwrap_or(0) + q);
+        }
+        if let (Some(days), Some(date)) = (a.days, a.date)
+            && g.worst
+                .is_none_or(|(_, d)| badness(a.kind, days) > badness(a.kind, d))
+        {
+            g.worst = Some((date, days));
+        }
+    }
+    groups.sort_by(|a, b| {
+        let worst = |g: &DepotKind| g.worst.map(|(_, d)| badness(g.kind, d));
+        a.kind
+            .cmp(&b.kind)
+            .then(worst(b).cmp(&worst(a)))
+            .then(a.depot.cmp(&b.depot))
+    });
+    groups
+}
+
 /// The windows of `watch`, in days.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {

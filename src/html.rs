@@ -583,6 +583,7 @@ fn attention(out: &mut String, rows: &[crate::attention::Attention], today: &str
         out.push_str("<p>Nothing needs attention.</p></section>\n");
         return;
     }
+    let groups = crate::attention::by_depot(rows);
     for (kind, title, date_label, days_label) in [
         (
             Kind::StaleDepot,
@@ -611,37 +612,42 @@ fn attention(out: &mut String, rows: &[crate::attention::Attention], today: &str
             "days since",
         ),
     ] {
-        let list: Vec<_> = rows.iter().filter(|a| a.kind == kind).collect();
+        // One row per depot, worst first, as `watch` prints them: a force
+        // of 200 depots reads on one page.
+        let list: Vec<&crate::attention::DepotKind> =
+            groups.iter().filter(|g| g.kind == kind).collect();
         if list.is_empty() {
             continue;
         }
+        let items: i64 = list.iter().map(|g| g.items).sum();
         let _ = write!(
             out,
-            "<h3>{title} ({})</h3><table id=\"{}\"><thead><tr><th>depot</th><th>type</th><th>serial or lot</th><th>quantity</th><th>{date_label}</th><th>{days_label}</th></tr></thead><tbody>",
-            list.len(),
+            "<h3>{title} ({})</h3><table id=\"{}\"><thead><tr><th>depot</th><th>items</th><th>quantity</th><th>{date_label} (worst)</th><th>{days_label}</th></tr></thead><tbody>",
+            n(items),
             kind.as_str()
         );
-        for a in list.iter().take(LISTED) {
+        for g in list.iter().take(LISTED) {
             let _ = write!(
                 out,
-                "<tr><th scope=\"row\">{}</th><td class=\"t\">{}</td><td class=\"t\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&a.depot),
-                esc(a.type_code.as_deref().unwrap_or("–")),
-                esc(a.serial.as_deref().or(a.lot.as_deref()).unwrap_or("–")),
-                a.quantity.map_or("–".into(), n),
-                a.date.map_or("never".into(), crate::model::iso),
-                a.days.map_or("–".into(), |d| d.to_string())
+                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&g.depot),
+                n(g.items),
+                g.quantity.map_or("–".into(), n),
+                g.worst
+                    .map_or("never".into(), |(d, _)| crate::model::iso(d)),
+                g.worst.map_or("–".into(), |(_, d)| d.to_string())
             );
         }
         out.push_str("</tbody></table>");
         if list.len() > LISTED {
             let _ = write!(
                 out,
-                "<p>… and {} more: <code>stockpile watch</code></p>",
+                "<p>… and {} more depots: <code>stockpile watch</code></p>",
                 list.len() - LISTED
             );
         }
     }
+    out.push_str("<p>Every lot, serial and depot: <code>stockpile watch --items</code>.</p>");
     out.push_str("</section>\n");
 }
 

@@ -1,7 +1,7 @@
 //! `stockpile watch`: what needs attention, one row per item.
 
 use super::{Context, filters};
-use crate::attention::{Attention, Kind, Limits, watch};
+use crate::attention::{Attention, Limits, watch};
 use crate::cli::WatchArgs;
 use crate::error::{Error, Result};
 use crate::model::{iso, parse_date, parse_hours};
@@ -56,50 +56,7 @@ fn items_report(rows: &[Attention]) -> Report {
 /// oldest for everything overdue — kinds in their order of urgency, the
 /// worst depot first within each.
 fn summary_report(rows: &[Attention]) -> Report {
-    struct Group {
-        kind: Kind,
-        depot: String,
-        items: i64,
-        quantity: Option<i64>,
-        worst: Option<(i64, chrono::NaiveDate)>,
-    }
-    let mut groups: Vec<Group> = Vec::new();
-    let mut at: std::collections::HashMap<(Kind, &str), usize> = Default::default();
-    for a in rows {
-        let i = *at.entry((a.kind, a.depot.as_str())).or_insert_with(|| {
-            groups.push(Group {
-                kind: a.kind,
-                depot: a.depot.clone(),
-                items: 0,
-                quantity: None,
-                worst: None,
-            });
-            groups.len() - 1
-        });
-        let g = &mut groups[i];
-        g.items += 1;
-        if let Some(q) = a.quantity {
-            g.quantity = Some(g.quantity.unwrap_or(0) + q);
-        }
-        if let (Some(days), Some(date)) = (a.days, a.date) {
-            // Days left to an expiry: fewer is worse; days past anything
-            // else: more is worse.
-            let badness = if a.kind == Kind::Expiring {
-                -days
-            } else {
-                days
-            };
-            if g.worst.is_none_or(|(b, _)| badness > b) {
-                g.worst = Some((badness, date));
-            }
-        }
-    }
-    groups.sort_by(|a, b| {
-        a.kind
-            .cmp(&b.kind)
-            .then(b.worst.map(|w| w.0).cmp(&a.worst.map(|w| w.0)))
-            .then(a.depot.cmp(&b.depot))
-    });
+    let groups = crate::attention::by_depot(rows);
     let mut report = Report::new(
         &[
             "kind",
@@ -115,16 +72,13 @@ fn summary_report(rows: &[Attention]) -> Report {
     let mut items = 0;
     for g in &groups {
         items += g.items;
-        let days = g
-            .worst
-            .map(|(b, _)| if g.kind == Kind::Expiring { -b } else { b });
         report.rows.push(vec![
             Value::Text(g.kind.as_str().into()),
             Value::Text(g.depot.clone()),
             Value::Int(g.items),
             g.quantity.map_or(Value::Null, Value::Int),
-            g.worst.map_or(Value::Null, |(_, d)| Value::Text(iso(d))),
-            days.map_or(Value::Null, Value::Int),
+            g.worst.map_or(Value::Null, |(d, _)| Value::Text(iso(d))),
+            g.worst.map_or(Value::Null, |(_, days)| Value::Int(days)),
         ]);
     }
     // No total quantity: rows count rounds of lots and items of serials,

@@ -111,6 +111,24 @@ fn the_brief_is_one_self_contained_page_with_the_reports_figures() {
             .count();
         assert_eq!(html.contains(&format!("id=\"{kind}\"")), n > 0, "{kind}");
     }
+    // One row per depot and kind, as `watch` sums them: the expired lots'
+    // table has a row for each depot holding one, worst first.
+    let summary = w.json(&["watch", "--today", crate::util::TODAY]);
+    let expired: Vec<&str> = summary["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "expired")
+        .map(|r| r["depot"].as_str().unwrap())
+        .collect();
+    let at = html.find("<table id=\"expired\">").unwrap();
+    let table = &html[at..at + html[at..].find("</table>").unwrap()];
+    let shown: Vec<&str> = table
+        .split("<th scope=\"row\">")
+        .skip(1)
+        .map(|r| &r[..r.find('<').unwrap()])
+        .collect();
+    assert_eq!(shown, expired);
 }
 
 #[test]
