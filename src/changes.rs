@@ -267,20 +267,10 @@ fn mc(
     suspended: bool,
     rules: Rules,
 ) -> i64 {
-    if !suspended && reported_mc(State::of(status, lot, expires, date), lot, rules) {
+    if !suspended && rules.counts(State::of(status, lot, expires, date), lot) {
         quantity
     } else {
         0
-    }
-}
-
-/// Mission capable in this state: a lot by its status, equipment by the
-/// policy's reading of it.
-fn reported_mc(state: State, lot: bool, rules: Rules) -> bool {
-    if lot {
-        state.is_mc()
-    } else {
-        rules.is_mc(state)
     }
 }
 
@@ -389,7 +379,7 @@ impl LotSide {
         if let Some(c) = l.condition.filter(|c| c.is_suspended()) {
             self.code = Some(c);
         }
-        if reported_mc(State::Reported(l.status), l.lot.is_some(), rules) {
+        if rules.counts(State::Reported(l.status), l.lot.is_some()) {
             self.reported_mc += l.quantity;
         }
         if !self.statuses.contains(&l.status) {
@@ -533,7 +523,7 @@ fn unchanged_line(
             u.quantity += quantity;
             u.mc_from += mc_from;
             u.mc_to += mc_to;
-            if reported_mc(State::Reported(status), lot, p.rules) {
+            if p.rules.counts(State::Reported(status), lot) {
                 u.reported_mc += quantity;
             }
             u.suspended_from += rounds(susp_from);
@@ -803,8 +793,8 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
                     let change = match (before, after) {
                         (true, false) if l.suspended(sides.1) => Some(Change::Suspended),
                         (true, false)
-                            if reported_mc(State::Reported(old.status), false, rules)
-                                && reported_mc(State::Reported(l.status), false, rules) =>
+                            if rules.counts(State::Reported(old.status), false)
+                                && rules.counts(State::Reported(l.status), false) =>
                         {
                             Some(Change::Expired)
                         }

@@ -82,6 +82,16 @@ impl Rules {
             _ => false,
         }
     }
+
+    /// Mission capable (equipment) or serviceable (a lot's rounds) in this
+    /// state: rounds by their status and condition, never by the policy.
+    pub fn counts(&self, state: State, ammo: bool) -> bool {
+        if ammo {
+            state.is_mc()
+        } else {
+            self.is_mc(state)
+        }
+    }
 }
 
 impl Policy {
@@ -91,10 +101,6 @@ impl Policy {
             s_levels: self.s_levels,
             pmc_is_mission_capable: self.pmc_is_mission_capable,
         }
-    }
-
-    pub fn is_mc(&self, state: State) -> bool {
-        self.rules().is_mc(state)
     }
 
     /// The thresholds in one line, as a report states them.
@@ -378,8 +384,9 @@ mod tests {
         let p = parse("r_levels = [95, 80, 70]\npmc_is_mission_capable = false\n").unwrap();
         assert_eq!(p.r_levels, [95, 80, 70]);
         assert_eq!(p.s_levels, [90, 80, 65]);
-        assert!(!p.is_mc(State::Reported(Status::Pmc)));
-        assert!(p.is_mc(State::Reported(Status::Fmc)));
+        assert!(!p.rules().is_mc(State::Reported(Status::Pmc)));
+        assert!(p.rules().is_mc(State::Reported(Status::Fmc)));
+        assert!(p.rules().counts(State::Reported(Status::Pmc), true));
     }
 
     #[test]

@@ -322,12 +322,7 @@ pub fn deployable(facts: &[Fact], within: u32, rules: Rules) -> (Vec<DeployableG
         let g = groups.entry(f.keys.clone()).or_default();
         // Rounds are serviceable by their state; equipment is mission
         // capable by the policy's (SPEC §13).
-        let counts = if f.ammo {
-            f.state.is_mc()
-        } else {
-            rules.is_mc(f.state)
-        };
-        if counts {
+        if rules.counts(f.state, f.ammo) {
             let ready = f.notice_hours.is_some_and(|n| n <= within);
             for d in [&mut *g, &mut total] {
                 let (all, moving) = if f.ammo {

@@ -233,13 +233,9 @@ pub fn meta(
     judged: NaiveDate,
     policy: &crate::policy::InForce,
 ) -> Vec<(String, serde_json::Value)> {
-    vec![
-        (
-            "date".into(),
-            serde_json::Value::from(crate::model::iso(judged)),
-        ),
-        ("policy".into(), policy.json()),
-    ]
+    let mut meta = report::date_meta(judged);
+    meta.push(("policy".into(), policy.json()));
+    meta
 }
 
 pub fn as_of(selection: &Selection) -> Result<Option<NaiveDate>> {

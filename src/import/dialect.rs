@@ -406,22 +406,15 @@ impl<R: Read> Read for Counting<R> {
         let mut t = self.counts.0.borrow_mut();
         for (i, &b) in buf[..n].iter().enumerate() {
             let at = self.offset + i as u64;
-            if b == b'\r' || b == b'\n' {
-                self.line_bytes = 0;
-            } else {
-                self.line_bytes += 1;
-                if self.line_bytes > MAX_LINE_BYTES {
-                    let line = t.passed + t.ends.len() as u64 + 1;
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        LineTooLong { line },
-                    ));
-                }
-            }
+            self.line_bytes += 1;
             match b {
                 b'"' => t.quotes += 1,
-                b'\r' => t.ends.push_back((at, 1)),
+                b'\r' => {
+                    self.line_bytes = 0;
+                    t.ends.push_back((at, 1));
+                }
                 b'\n' => {
+                    self.line_bytes = 0;
                     let after_cr = if i == 0 {
                         self.after_cr
                     } else {
@@ -435,6 +428,13 @@ impl<R: Read> Read for Counting<R> {
                     }
                 }
                 _ => {}
+            }
+            if self.line_bytes > MAX_LINE_BYTES {
+                let line = t.passed + t.ends.len() as u64 + 1;
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    LineTooLong { line },
+                ));
             }
         }
         if n > 0 {

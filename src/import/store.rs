@@ -669,7 +669,12 @@ impl SnapshotWriter {
         self.quantity += u64::from(h.quantity);
         self.readiness.add(type_id, h, self.as_of);
 
-        let start = self.next_occurrence.get(&hash).copied().unwrap_or(0);
+        // Most files repeat no line: no lookup for them.
+        let start = if self.next_occurrence.is_empty() {
+            0
+        } else {
+            self.next_occurrence.get(&hash).copied().unwrap_or(0)
+        };
         let mut occurrence = start;
         let key = loop {
             let key = line_key(hash, occurrence);

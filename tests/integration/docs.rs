@@ -124,10 +124,12 @@ fn run_page(page: &Path) -> Vec<String> {
         bin.parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let run = |command: &str| -> String {
-        let out = Command::new("sh")
+    // Every command as a reader would type it: through the shell, the
+    // built binary first on the PATH, today fixed, colour off.
+    let shell = |command: &str| {
+        Command::new("sh")
             .arg("-c")
-            .arg(format!("{command} 2>&1"))
+            .arg(command)
             .current_dir(dir.path())
             .env("PATH", &path)
             .env("STOCKPILE_TODAY", crate::util::TODAY)
@@ -136,8 +138,10 @@ fn run_page(page: &Path) -> Vec<String> {
             .env("USER", "duty-officer")
             .env_remove("STOCKPILE_DB")
             .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
+            .unwrap()
+    };
+    let run = |command: &str| -> String {
+        String::from_utf8_lossy(&shell(&format!("{command} 2>&1")).stdout).into_owned()
     };
     let bless = std::env::var_os("STOCKPILE_BLESS").is_some();
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
@@ -146,15 +150,7 @@ fn run_page(page: &Path) -> Vec<String> {
     for step in parse(&text) {
         match step {
             Step::Setup(cmd) => {
-                let out = Command::new("sh")
-                    .arg("-c")
-                    .arg(&cmd)
-                    .current_dir(dir.path())
-                    .env("PATH", &path)
-                    .env("STOCKPILE_TODAY", crate::util::TODAY)
-                    .env_remove("STOCKPILE_DB")
-                    .output()
-                    .unwrap();
+                let out = shell(&cmd);
                 assert!(
                     out.status.success(),
                     "{}: setup `{cmd}` failed: {}",
