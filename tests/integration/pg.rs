@@ -23,11 +23,21 @@ pub struct Cluster {
     /// The certificate authority of the server's TLS certificate, when
     /// openssl was there to make one.
     pub ca: Option<PathBuf>,
+    /// A client certificate and key (0600) the authority signed for the
+    /// role `certuser`, which may log in with it alone; the role
+    /// `tlsonly` is refused in the clear.
+    pub client: Option<(PathBuf, PathBuf)>,
 }
 
+/// Roles the TLS tests log in as, and the rules `pg_hba.conf` has for
+/// them before initdb's (trust for everyone else).
+const TLS_RULES: &str =
+    "hostssl all certuser 127.0.0.1/32 cert\nhostnossl all tlsonly 127.0.0.1/32 reject\n";
+
 /// A test certificate authority and a server certificate it signed for
-/// 127.0.0.1, in `data` (the server's key private to its owner). None
-/// without openssl.
+/// 127.0.0.1, in `data` (the server's key private to its owner), with the
+/// authority as the server's `root.crt` for client certificates and a
+/// client certificate for `certuser`. None without openssl.
 fn certificates(dir: &Path, data: &Path) -> Option<PathBuf> {
     let openssl = |args: &[&str]| {
         Command::new("openssl")
@@ -41,6 +51,7 @@ fn certificates(dir: &Path, data: &Path) -> Option<PathBuf> {
         "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
     )
     .ok()?;
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").ok()?;
     let made = openssl(&[
         "req",
         "-x509",
@@ -82,6 +93,33 @@ fn certificates(dir: &Path, data: &Path) -> Option<PathBuf> {
         "2",
         "-extfile",
         "san.ext",
+    ]) && openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "client.key",
+        "-out",
+        "client.csr",
+        "-subj",
+        "/CN=certuser",
+    ]) && openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "client.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "client.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "client.ext",
     ]);
     if !made {
         return None;
@@ -89,12 +127,14 @@ fn certificates(dir: &Path, data: &Path) -> Option<PathBuf> {
     for f in ["server.crt", "server.key"] {
         std::fs::copy(dir.join(f), data.join(f)).ok()?;
     }
+    std::fs::copy(dir.join("ca.pem"), data.join("root.crt")).ok()?;
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(
-        data.join("server.key"),
-        std::fs::Permissions::from_mode(0o600),
-    )
-    .ok()?;
+    for key in [data.join("server.key"), dir.join("client.key")] {
+        std::fs::set_permissions(key, std::fs::Permissions::from_mode(0o600)).ok()?;
+    }
+    let hba = data.join("pg_hba.conf");
+    let rules = std::fs::read_to_string(&hba).ok()?;
+    std::fs::write(&hba, format!("{TLS_RULES}{rules}")).ok()?;
     Some(dir.join("ca.pem"))
 }
 
@@ -187,7 +227,11 @@ fn start() -> Result<Cluster, String> {
             .map_err(|e| e.to_string())?;
     }
     let port = free_port();
-    let ssl = if ca.is_some() { "-c ssl=on" } else { "" };
+    let ssl = if ca.is_some() {
+        "-c ssl=on -c ssl_ca_file=root.crt"
+    } else {
+        ""
+    };
     let options = format!(
         "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 {ssl}",
         dir.display()
@@ -235,15 +279,22 @@ fn start() -> Result<Cluster, String> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .map_err(|e| e.to_string())?;
-    let admin = postgres::Client::connect(
+    let mut admin = postgres::Client::connect(
         &format!("host=127.0.0.1 port={port} user=stockpile dbname=postgres"),
         postgres::NoTls,
     )
     .map_err(|e| e.to_string())?;
+    admin
+        .batch_execute("CREATE ROLE certuser LOGIN SUPERUSER; CREATE ROLE tlsonly LOGIN SUPERUSER")
+        .map_err(|e| e.to_string())?;
+    let client = ca
+        .as_ref()
+        .map(|_| (dir.join("client.crt"), dir.join("client.key")));
     Ok(Cluster {
         port,
         admin: Mutex::new(admin),
         ca,
+        client,
     })
 }
 

@@ -584,42 +584,133 @@ fn a_writer_waits_for_the_lock_then_gives_up_with_75() {
     w.import(&other).ok();
 }
 
-/// `sslmode=require`: TLS, the server's certificate verified against
-/// `sslrootcert` (or the public roots, which do not know a private CA).
+/// TLS as libpq's `sslmode` means it: `prefer` (the default) and `allow`
+/// encrypt without verifying (and say so when chosen), `require` and
+/// `verify-full` verify the certificate and its name, `verify-ca` the
+/// chain only; a client certificate logs in a role the server only
+/// admits by certificate.
 #[test]
-fn tls_verifies_the_servers_certificate() {
+fn tls_as_libpq_means_it() {
     let Some(c) = cluster() else { return };
-    let Some(ca) = &c.ca else {
-        eprintln!("skipped: no openssl to make the test server's certificate");
+    let (Some(ca), Some((cert, key))) = (&c.ca, &c.client) else {
+        eprintln!("skipped: no openssl to make the test server's certificates");
         return;
     };
     let plain = c.database();
-    let w = Work::on_server(format!(
-        "{plain}?sslmode=require&sslrootcert={}",
-        ca.display()
-    ));
-    let seed = w.write("seed.csv", depot_export("SEED-01", 3));
-    w.import(&seed).ok();
-    let r = w.json(&[
-        "query",
-        "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
-    ]);
-    assert_eq!(r["rows"][0]["ssl"], 1, "the connection is TLS: {r}");
-    // The same server without its authority: refused, saying why.
-    let untrusted = Work::on_server(format!("{plain}?sslmode=require"));
-    let r = untrusted.run(["report"]).code(74);
+    let name = plain.rsplit('/').next().unwrap();
+    let ssl = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+    let seed_work = Work::on_server(format!("{plain}?sslrootcert={}", ca.display()));
+    let seed = seed_work.write("seed.csv", depot_export("SEED-01", 3));
+    seed_work.import(&seed).ok();
+    // A root certificate alone asks for verification, and gets TLS.
+    assert_eq!(seed_work.json(&["query", ssl])["rows"][0]["ssl"], 1);
+    // libpq's default, prefer: encrypted where the server offers it, and
+    // quietly so; chosen, it warns that nothing was verified.
+    let r = Work::on_server(plain.clone())
+        .run(["query", "--format", "json", ssl])
+        .ok();
+    assert_eq!(r.json()["rows"][0]["ssl"], 1, "{}", r.stdout);
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+    let r = Work::on_server(format!("{plain}?sslmode=prefer"))
+        .run(["query", "--format", "json", ssl])
+        .ok();
+    assert_eq!(r.json()["rows"][0]["ssl"], 1);
+    assert!(r.stderr.contains("not verified"), "{}", r.stderr);
+    // allow: in the clear when the server takes it, over TLS when the
+    // server refuses the role in the clear; disable is then refused.
+    let r = Work::on_server(format!("{plain}?sslmode=allow"))
+        .run(["query", "--format", "json", ssl])
+        .ok();
+    assert_eq!(r.json()["rows"][0]["ssl"], 0);
+    assert!(r.stderr.contains("sslmode=allow"), "{}", r.stderr);
+    let tlsonly = format!("postgresql://tlsonly@127.0.0.1:{}/{name}", c.port());
+    let r = Work::on_server(format!("{tlsonly}?sslmode=allow"))
+        .run(["query", "--format", "json", ssl])
+        .ok();
+    assert_eq!(r.json()["rows"][0]["ssl"], 1);
+    let r = Work::on_server(format!("{tlsonly}?sslmode=disable"))
+        .run(["report"])
+        .code(74);
+    assert!(r.stderr.contains("pg_hba.conf"), "{}", r.stderr);
+    // require verifies (stricter than libpq, on purpose): the public
+    // roots do not know a private authority.
+    let r = Work::on_server(format!("{plain}?sslmode=require"))
+        .run(["report"])
+        .code(74);
     assert!(
         r.stderr.to_lowercase().contains("certificate"),
         "{}",
         r.stderr
     );
-    // Options stockpile does not support are named.
-    Work::on_server(format!("{plain}?sslmode=allow"))
+    // verify-full checks the name connected to; verify-ca only the chain.
+    let misnamed = format!(
+        "host=db.invalid hostaddr=127.0.0.1 port={} dbname={name} user=stockpile sslrootcert={}",
+        c.port(),
+        ca.display()
+    );
+    let r = Work::on_server(format!("{misnamed} sslmode=verify-full"))
+        .run(["report"])
+        .code(74);
+    assert!(
+        r.stderr.contains("db.invalid") || r.stderr.contains("name"),
+        "{}",
+        r.stderr
+    );
+    Work::on_server(format!("{misnamed} sslmode=verify-ca"))
+        .run(["report"])
+        .ok();
+    // A client certificate: certuser is admitted by it alone.
+    let certuser = format!(
+        "host=127.0.0.1 port={} dbname={name} user=certuser sslmode=verify-full sslrootcert={}",
+        c.port(),
+        ca.display()
+    );
+    Work::on_server(certuser.clone()).run(["report"]).code(74);
+    let with_cert = format!(
+        "{certuser} sslcert={} sslkey={}",
+        cert.display(),
+        key.display()
+    );
+    let r = Work::on_server(with_cert.clone())
+        .run(["report", "--format", "json"])
+        .ok();
+    assert_eq!(r.json()["total"]["on_hand"], 3);
+    // From libpq's environment too.
+    let r = Work::on_server(certuser.clone()).run_with(
+        &[
+            ("PGSSLCERT", cert.to_str().unwrap()),
+            ("PGSSLKEY", key.to_str().unwrap()),
+        ],
+        ["report", "--format", "json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A key others may read is refused, as libpq refuses it: a mistake
+    // in --db, exit 2, with the fix.
+    let w = Work::new();
+    let open_key = w.write("open.key", std::fs::read(key).unwrap());
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&open_key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = Work::on_server(format!(
+        "{certuser} sslcert={} sslkey={}",
+        cert.display(),
+        open_key.display()
+    ))
+    .run(["report"])
+    .code(2);
+    assert!(r.stderr.contains("chmod 600"), "{}", r.stderr);
+    // Mistakes in the TLS options are named, exit 2.
+    Work::on_server(format!("{plain}?sslmode=maybe"))
         .run(["report"])
         .code(2);
     Work::on_server(format!("{plain}?sslrootcert=/x.pem"))
         .run(["report"])
         .code(2);
+    Work::on_server(format!(
+        "{plain}?sslmode=prefer&sslrootcert={}",
+        ca.display()
+    ))
+    .run(["report"])
+    .code(2);
 }
 
 #[test]
@@ -752,6 +843,7 @@ fn connection_strings_and_libpq_environment_reach_the_server() {
             .env_remove("PGHOST")
             .env_remove("PGPORT")
             .env_remove("PGDATABASE")
+            .env_remove("PGSERVICE")
             .env("STOCKPILE_TODAY", crate::util::TODAY)
             .envs(env.iter().copied())
             .arg("--db")
@@ -789,6 +881,41 @@ fn connection_strings_and_libpq_environment_reach_the_server() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.json()["total"]["on_hand"], 3);
+    // A service in a service file names it all, as `service=` or
+    // PGSERVICE; the string still wins over the service.
+    let conf = tempfile::tempdir().unwrap();
+    let services = conf.path().join("pg_service.conf");
+    std::fs::write(
+        &services,
+        format!(
+            "# headquarters\n[stock]\nhost=127.0.0.1\nport={port}\ndbname={name}\nuser=stockpile\n[other]\nhost=nowhere.invalid\n"
+        ),
+    )
+    .unwrap();
+    let file = ("PGSERVICEFILE", services.to_str().unwrap());
+    for (db, env) in [
+        ("service=stock", vec![file]),
+        ("postgresql://", vec![file, ("PGSERVICE", "stock")]),
+        (
+            &*format!("service=other host=127.0.0.1 port={port} dbname={name} user=stockpile"),
+            vec![file],
+        ),
+    ] {
+        let r = run(db, &env, &["report", "--format", "json"]);
+        assert_eq!(r.code, 0, "{db}: {}", r.stderr);
+        assert_eq!(r.json()["total"]["on_hand"], 3);
+    }
+    let r = run("service=nope", &[file], &["report"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("service \"nope\" not found"),
+        "{}",
+        r.stderr
+    );
+    std::fs::write(&services, "[stock]\nhost=127.0.0.1\ncolour=blue\n").unwrap();
+    let r = run("service=stock", &[file], &["report"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains(":3: \"colour\""), "{}", r.stderr);
     // Another scheme is not a file name either.
     let r = run("mysql://u@h/db", &[], &["import", seed.to_str().unwrap()]);
     assert_eq!(r.code, 2, "{}", r.stderr);

@@ -4,6 +4,8 @@
 //! (binary `COPY`), and the few spellings SQLite's SQL has that
 //! PostgreSQL's lacks.
 
+mod service;
+mod tls;
 mod url;
 mod wire;
 

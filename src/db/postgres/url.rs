@@ -1,28 +1,26 @@
-//! A server named by a `postgresql://` URL, and how it is shown: never
-//! with its password. With `sslmode=require` (or `verify-ca`,
-//! `verify-full`) the connection is TLS, and the server's certificate is
-//! verified against `sslrootcert=FILE` (PEM), or the public roots when
-//! none is given, host name included.
+//! A server named by a `postgresql://` URL or a libpq `key=value`
+//! connection string, completed as libpq completes it (a service file,
+//! then the environment, then the password file), and how it is shown:
+//! never with its password. TLS follows `sslmode` (see `tls`).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use postgres::Config;
 use postgres::config::{Host, SslMode};
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
-use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::service;
+use super::tls::{Mode, Tls};
 
 /// A server named by a `postgresql://` URL. Shown without its password.
 #[derive(Clone)]
 pub struct Server {
     pub(super) config: Config,
     pub(super) shown: String,
-    /// TLS, and the certificate authorities to trust (None: the public ones).
-    pub(super) tls: Option<Option<PathBuf>>,
+    pub(super) tls: Tls,
 }
 
 impl fmt::Debug for Server {
@@ -37,23 +35,32 @@ impl fmt::Display for Server {
     }
 }
 
+/// The options read here rather than by the `postgres` crate, which lacks
+/// them (`service`, the certificate files) or reads them differently
+/// (`sslmode`).
+const OURS: [&str; 5] = ["service", "sslmode", "sslrootcert", "sslcert", "sslkey"];
+
 impl Server {
     /// A `postgresql://` URL or a libpq `key=value …` connection string;
-    /// what it leaves out is taken from libpq's environment (`PGHOST`,
-    /// `PGPORT`, `PGDATABASE`, `PGUSER`, `PGPASSWORD`, `PGSSLMODE`) and the
-    /// password file (`PGPASSFILE`, else `~/.pgpass`), as psql does.
+    /// what it leaves out is taken, as psql takes it, from the service it
+    /// names (`service=`, else `PGSERVICE`), then libpq's environment
+    /// (`PGHOST`, `PGPORT`, `PGDATABASE`, `PGUSER`, `PGPASSWORD`,
+    /// `PGSSLMODE`, `PGSSLROOTCERT`, `PGSSLCERT`, `PGSSLKEY`), then the
+    /// password file (`PGPASSFILE`, else `~/.pgpass`).
     pub fn parse(url: &str) -> Result<Server, String> {
-        let (url, sslmode, root) = if is_conninfo(url) {
-            conninfo_tls_options(url)
+        let (url, mut ours) = if is_conninfo(url) {
+            conninfo_options(url)
         } else {
-            tls_options(url)?
+            url_options(url)?
         };
-        let sslmode = sslmode.or_else(|| env("PGSSLMODE"));
         let mut config = Config::from_str(&url).map_err(|e| {
             format!(
                 "--db: not a PostgreSQL connection string ({e}); expected postgresql://USER@HOST[:PORT]/DATABASE or host=HOST dbname=DATABASE …"
             )
         })?;
+        if let Some(name) = ours.remove("service").or_else(|| env("PGSERVICE")) {
+            apply_service(&mut config, &mut ours, &service::lookup(&name)?)?;
+        }
         if config.get_hosts().is_empty()
             && let Some(hosts) = env("PGHOST")
         {
@@ -98,38 +105,55 @@ impl Server {
             config.connect_timeout(Duration::from_secs(10));
         }
         config.application_name("stockpile");
-        if root.is_some()
-            && !matches!(
-                sslmode.as_deref(),
-                Some("require" | "verify-ca" | "verify-full")
-            )
-        {
-            return Err("--db: sslrootcert is given without sslmode=require".into());
-        }
-        let tls = match sslmode.as_deref() {
-            None | Some("disable") => None,
-            Some("require" | "verify-ca" | "verify-full") => Some(root),
-            Some(other) => {
-                return Err(format!(
-                    "--db: sslmode={other} is not supported; use sslmode=require (TLS, the server's certificate verified) or leave it out"
-                ));
+        for (key, var) in [
+            ("sslmode", "PGSSLMODE"),
+            ("sslrootcert", "PGSSLROOTCERT"),
+            ("sslcert", "PGSSLCERT"),
+            ("sslkey", "PGSSLKEY"),
+        ] {
+            if !ours.contains_key(key)
+                && let Some(v) = env(var)
+            {
+                ours.insert(key, v);
             }
-        };
-        config.ssl_mode(if tls.is_some() {
-            SslMode::Require
-        } else {
-            SslMode::Disable
-        });
+        }
+        let tls = tls_settings(&ours)?;
+        // A certificate or key that cannot be read is a mistake in --db,
+        // said now rather than as a failure to reach the server.
+        tls.connector(tls.mode.verifies())?;
         let shown = shown(&config);
         Ok(Server { config, shown, tls })
     }
 
-    /// Connects, plain or over TLS; the error is the server's own words
+    /// Connects as `sslmode` says; the error is the server's own words
     /// (or the client's, when it never got that far).
     pub(super) fn connect(&self) -> Result<postgres::Client, String> {
-        let connected = match &self.tls {
-            None => self.config.connect(postgres::NoTls),
-            Some(root) => self.config.connect(tls(root.as_deref())?),
+        let mut config = self.config.clone();
+        let tls = &self.tls;
+        if tls.chosen && matches!(tls.mode, Mode::Prefer | Mode::Allow) {
+            static WARNED: std::sync::Once = std::sync::Once::new();
+            WARNED.call_once(|| {
+                eprintln!(
+                    "warning: sslmode={}: the server's certificate is not verified, so nothing proves this is your server; use sslmode=verify-full with sslrootcert=FILE",
+                    if tls.mode == Mode::Prefer { "prefer" } else { "allow" }
+                )
+            });
+        }
+        let connected = match tls.mode {
+            Mode::Disable => config.ssl_mode(SslMode::Disable).connect(postgres::NoTls),
+            Mode::Allow => match config.ssl_mode(SslMode::Disable).connect(postgres::NoTls) {
+                Ok(client) => Ok(client),
+                // As libpq: refused in the clear, try once more over TLS.
+                Err(_) => config
+                    .ssl_mode(SslMode::Require)
+                    .connect(tls.connector(false)?),
+            },
+            Mode::Prefer => config
+                .ssl_mode(SslMode::Prefer)
+                .connect(tls.connector(false)?),
+            Mode::Require | Mode::VerifyCa | Mode::VerifyFull => config
+                .ssl_mode(SslMode::Require)
+                .connect(tls.connector(true)?),
         };
         connected.map_err(|e| match e.as_db_error() {
             Some(db) => db.message().to_string(),
@@ -217,22 +241,137 @@ fn conninfo_pairs(text: &str) -> Vec<(String, String)> {
     pairs
 }
 
-/// A connection string without `sslmode` and `sslrootcert` (read here, not
-/// by the `postgres` crate), and their values.
-fn conninfo_tls_options(text: &str) -> (String, Option<String>, Option<PathBuf>) {
-    let (mut sslmode, mut root) = (None, None);
+/// A connection string without the options read here (`OURS`), and
+/// their values.
+fn conninfo_options(text: &str) -> (String, HashMap<&'static str, String>) {
+    let mut ours = HashMap::new();
     let mut kept = Vec::new();
     for (k, v) in conninfo_pairs(text) {
-        match k.as_str() {
-            "sslmode" => sslmode = Some(v),
-            "sslrootcert" => root = Some(PathBuf::from(v)),
-            _ => kept.push(format!(
+        match OURS.iter().find(|o| **o == k) {
+            Some(key) => {
+                ours.insert(*key, v);
+            }
+            None => kept.push(format!(
                 "{k}='{}'",
                 v.replace('\\', "\\\\").replace('\'', "\\'")
             )),
         }
     }
-    (kept.join(" "), sslmode, root)
+    (kept.join(" "), ours)
+}
+
+/// What a service section sets that the connection string left out, as
+/// libpq lets the string win.
+fn apply_service(
+    config: &mut Config,
+    ours: &mut HashMap<&'static str, String>,
+    service: &service::Service,
+) -> Result<(), String> {
+    for (key, value, at) in &service.pairs {
+        match key.as_str() {
+            "host" if config.get_hosts().is_empty() => {
+                for h in value.split(',').filter(|h| !h.is_empty()) {
+                    config.host(h);
+                }
+            }
+            "hostaddr" if config.get_hostaddrs().is_empty() => {
+                for h in value.split(',').filter(|h| !h.is_empty()) {
+                    let addr = h.parse().map_err(|_| {
+                        format!("service file {at}: hostaddr {h:?} is not an IP address")
+                    })?;
+                    config.hostaddr(addr);
+                }
+            }
+            "port" if config.get_ports().is_empty() => {
+                let port = value.parse::<u16>().map_err(|_| {
+                    format!("service file {at}: port {value:?} is not a port number")
+                })?;
+                config.port(port);
+            }
+            "dbname" if config.get_dbname().is_none() => {
+                config.dbname(value);
+            }
+            "user" if config.get_user().is_none() => {
+                config.user(value);
+            }
+            "password" if config.get_password().is_none() => {
+                config.password(value);
+            }
+            "connect_timeout" if config.get_connect_timeout().is_none() => {
+                let secs = value.parse::<u64>().map_err(|_| {
+                    format!(
+                        "service file {at}: connect_timeout {value:?} is not a number of seconds"
+                    )
+                })?;
+                config.connect_timeout(Duration::from_secs(secs));
+            }
+            "options" if config.get_options().is_none() => {
+                config.options(value);
+            }
+            "sslmode" | "sslrootcert" | "sslcert" | "sslkey" => {
+                let key = OURS.iter().find(|o| **o == key).expect("one of ours");
+                ours.entry(key).or_insert_with(|| value.clone());
+            }
+            "host" | "hostaddr" | "port" | "dbname" | "user" | "password" | "connect_timeout"
+            | "options" | "application_name" => {}
+            other => {
+                return Err(format!(
+                    "service file {at}: {other:?} is not a connection setting stockpile reads (host, hostaddr, port, dbname, user, password, connect_timeout, options, sslmode, sslrootcert, sslcert, sslkey)"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The TLS settings from the options: libpq's default mode is `prefer`;
+/// a root certificate given with no mode asks for verification; the
+/// client certificate and root default to libpq's files in
+/// `~/.postgresql` when they exist.
+fn tls_settings(ours: &HashMap<&'static str, String>) -> Result<Tls, String> {
+    let home = env("HOME").map(|h| PathBuf::from(h).join(".postgresql"));
+    let given_root = ours.get("sslrootcert").filter(|r| r.as_str() != "system");
+    let chosen = ours.contains_key("sslmode");
+    let mode = match ours.get("sslmode") {
+        Some(m) => Mode::parse(m)?,
+        None if given_root.is_some() => Mode::Require,
+        None => Mode::Prefer,
+    };
+    if given_root.is_some() && !mode.verifies() {
+        return Err(format!(
+            "--db: sslrootcert is given with sslmode={}, which does not verify the server; use sslmode=verify-full",
+            ours["sslmode"]
+        ));
+    }
+    let root = match given_root {
+        Some(r) => Some(PathBuf::from(r)),
+        None if ours.contains_key("sslrootcert") => None,
+        None => home
+            .as_ref()
+            .map(|h| h.join("root.crt"))
+            .filter(|p| mode.verifies() && p.is_file()),
+    };
+    let client = match (ours.get("sslcert"), ours.get("sslkey")) {
+        (Some(cert), Some(key)) => Some((PathBuf::from(cert), PathBuf::from(key))),
+        (Some(cert), None) => {
+            let key = home.as_ref().map(|h| h.join("postgresql.key"));
+            match key.filter(|k| k.is_file()) {
+                Some(key) => Some((PathBuf::from(cert), key)),
+                None => return Err(format!("--db: sslcert={cert} is given without sslkey")),
+            }
+        }
+        (None, Some(key)) => return Err(format!("--db: sslkey={key} is given without sslcert")),
+        (None, None) => home.and_then(|h| {
+            let (cert, key) = (h.join("postgresql.crt"), h.join("postgresql.key"));
+            (cert.is_file() && key.is_file()).then_some((cert, key))
+        }),
+    };
+    Ok(Tls {
+        mode,
+        chosen,
+        root,
+        client,
+    })
 }
 
 /// The password for this server from the password file, as libpq finds it:
@@ -299,19 +438,20 @@ fn pgpass_lookup(text: &str, wanted: [&str; 4]) -> Option<String> {
     None
 }
 
-/// The URL without the TLS options the `postgres` crate does not read
-/// (`sslrootcert`) or reads differently (`sslmode`), and their values.
-fn tls_options(url: &str) -> Result<(String, Option<String>, Option<PathBuf>), String> {
+/// The URL without the options read here (`OURS`), and their values.
+fn url_options(url: &str) -> Result<(String, HashMap<&'static str, String>), String> {
+    let mut ours = HashMap::new();
     let Some((base, query)) = url.split_once('?') else {
-        return Ok((url.to_string(), None, None));
+        return Ok((url.to_string(), ours));
     };
-    let (mut sslmode, mut root) = (None, None);
     let mut kept = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
-        match pair.split_once('=') {
-            Some(("sslmode", v)) => sslmode = Some(v.to_string()),
-            Some(("sslrootcert", v)) => root = Some(PathBuf::from(unescape(v)?)),
-            _ => kept.push(pair),
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        match OURS.iter().find(|o| **o == k) {
+            Some(key) => {
+                ours.insert(*key, unescape(v)?);
+            }
+            None => kept.push(pair),
         }
     }
     let url = if kept.is_empty() {
@@ -319,7 +459,7 @@ fn tls_options(url: &str) -> Result<(String, Option<String>, Option<PathBuf>), S
     } else {
         format!("{base}?{}", kept.join("&"))
     };
-    Ok((url, sslmode, root))
+    Ok((url, ours))
 }
 
 /// `%2F` and the like in a URL's value.
@@ -341,39 +481,6 @@ fn unescape(text: &str) -> Result<String, String> {
         }
     }
     String::from_utf8(out).map_err(|_| format!("--db: {text:?} is not UTF-8"))
-}
-
-/// A TLS connector that trusts the certificates in `root` (PEM), or the
-/// public roots (Mozilla's, compiled in) when none is given.
-fn tls(root: Option<&std::path::Path>) -> Result<MakeRustlsConnect, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    match root {
-        Some(path) => {
-            let certs = CertificateDer::pem_file_iter(path)
-                .map_err(|e| format!("sslrootcert {}: {e}", path.display()))?;
-            for cert in certs {
-                let cert = cert.map_err(|e| format!("sslrootcert {}: {e}", path.display()))?;
-                roots
-                    .add(cert)
-                    .map_err(|e| format!("sslrootcert {}: {e}", path.display()))?;
-            }
-            if roots.is_empty() {
-                return Err(format!(
-                    "sslrootcert {}: no certificate in it",
-                    path.display()
-                ));
-            }
-        }
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| e.to_string())?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(MakeRustlsConnect::new(config))
 }
 
 fn shown(config: &Config) -> String {
@@ -398,20 +505,31 @@ mod tests {
 
     #[test]
     fn tls_options_are_taken_out_and_the_password_never_shown() {
-        let (url, mode, root) = tls_options(
+        let (url, ours) = url_options(
             "postgresql://u@h/db?sslmode=require&sslrootcert=%2Fetc%2Fca.pem&connect_timeout=5",
         )
         .unwrap();
         assert_eq!(url, "postgresql://u@h/db?connect_timeout=5");
-        assert_eq!(mode.as_deref(), Some("require"));
-        assert_eq!(root, Some(PathBuf::from("/etc/ca.pem")));
+        assert_eq!(ours["sslmode"], "require");
+        assert_eq!(ours["sslrootcert"], "/etc/ca.pem");
         let server = Server::parse("postgresql://ops:s3cret@db.example:5433/stock").unwrap();
         assert_eq!(server.to_string(), "postgresql://ops@db.example:5433/stock");
         assert_eq!(
             format!("{server:?}"),
             "postgresql://ops@db.example:5433/stock"
         );
-        assert!(Server::parse("postgresql://u@h/db?sslmode=prefer").is_err());
+        assert!(Server::parse("postgresql://u@h/db?sslmode=maybe").is_err());
+        // libpq's modes: prefer by default, a root certificate alone asks
+        // for verification, and one with a mode that never verifies is a
+        // contradiction.
+        assert_eq!(
+            Server::parse("postgresql://u@h/db").unwrap().tls.mode,
+            Mode::Prefer
+        );
+        let allow = Server::parse("host=h sslmode=allow").unwrap().tls;
+        assert!(allow.chosen && allow.mode == Mode::Allow);
+        assert!(Server::parse("host=h sslmode=prefer sslrootcert=/etc/hostname").is_err());
+        assert!(Server::parse("host=h sslkey=/k").is_err());
     }
 
     #[test]
