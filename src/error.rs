@@ -193,6 +193,15 @@ pub enum DbError {
         "{server}: cannot connect to the database server: {message}\nhint: check the URL in --db (or STOCKPILE_DB), that the server runs, that the database exists (createdb), and that it accepts this user from here"
     )]
     Unreachable { server: String, message: String },
+    /// A write sent to a PostgreSQL hot standby (exit 74).
+    #[error(
+        "{server} is a read-only hot standby{}: imports, requirements, suspensions and policies are written on the primary, which the standby follows\nhint: point --db at the primary for this command; keep the standby for reading",
+        primary.as_ref().map(|p| format!(" of the primary at {p}")).unwrap_or_default()
+    )]
+    Standby {
+        server: String,
+        primary: Option<String>,
+    },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("database error: {}", pg_message(.0))]
@@ -278,7 +287,7 @@ impl Error {
             Error::Db(DbError::Busy(..)) => exit::BUSY,
             Error::Db(DbError::Sqlite(e)) if is_busy(e) => exit::BUSY,
             Error::Db(DbError::Postgres(e)) if is_pg_busy(e) => exit::BUSY,
-            Error::Db(DbError::Unreachable { .. }) => exit::IO,
+            Error::Db(DbError::Unreachable { .. } | DbError::Standby { .. }) => exit::IO,
             e if e.write_failure().is_some() => exit::IO,
             Error::Db(
                 DbError::NotStockpile(_) | DbError::NewerSchema { .. } | DbError::Rebuilt(_),

@@ -147,7 +147,12 @@ fn bin_dir() -> Option<PathBuf> {
     if let Ok(path) = std::env::var("PATH") {
         for dir in std::env::split_paths(&path) {
             if dir.join("initdb").is_file() && dir.join("pg_ctl").is_file() {
-                return Some(dir);
+                // A link to the real folder, which has the other programs
+                // (pg_basebackup) too.
+                let real = dir.join("initdb").canonicalize().ok();
+                return real
+                    .and_then(|r| r.parent().map(Path::to_path_buf))
+                    .or(Some(dir));
             }
         }
     }
@@ -187,115 +192,245 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn start() -> Result<Cluster, String> {
-    let bin = bin_dir().ok_or("no PostgreSQL server programs (initdb, pg_ctl) found")?;
-    let root = is_root();
-    let dir = tempfile::Builder::new()
-        .prefix("stockpile-pg-")
-        .tempdir()
-        .map_err(|e| e.to_string())?
-        .keep();
-    if root {
-        let status = Command::new("chown")
-            .args(["-R", "postgres"])
-            .arg(&dir)
-            .status()
+/// The server's programs, whether they must run as `postgres`, and a new
+/// folder that user owns (kept: the watchdog removes it).
+struct Site {
+    bin: PathBuf,
+    root: bool,
+    dir: PathBuf,
+}
+
+impl Site {
+    fn new() -> Result<Site, String> {
+        let bin = bin_dir().ok_or("no PostgreSQL server programs (initdb, pg_ctl) found")?;
+        let root = is_root();
+        let dir = tempfile::Builder::new()
+            .prefix("stockpile-pg-")
+            .tempdir()
+            .map_err(|e| e.to_string())?
+            .keep();
+        let site = Site { bin, root, dir };
+        site.hand_over(&site.dir)?;
+        Ok(site)
+    }
+
+    /// Gives a folder to the `postgres` user when we are root.
+    fn hand_over(&self, path: &Path) -> Result<(), String> {
+        if self.root {
+            let status = Command::new("chown")
+                .args(["-R", "postgres"])
+                .arg(path)
+                .status()
+                .map_err(|e| e.to_string())?;
+            if !status.success() {
+                return Err("cannot hand the cluster's folder to the postgres user".into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one of the server's programs; its error output on failure.
+    fn run(&self, program: &str, args: &[&std::ffi::OsStr]) -> Result<(), String> {
+        let out = pg_command(&self.bin, program, self.root)
+            .args(args)
+            .output()
             .map_err(|e| e.to_string())?;
-        if !status.success() {
-            return Err("cannot hand the cluster's folder to the postgres user".into());
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{program} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ))
         }
     }
-    let data = dir.join("data");
-    let out = pg_command(&bin, "initdb", root)
-        .arg("-D")
-        .arg(&data)
-        .args(["-U", "stockpile", "--auth=trust", "-E", "UTF8", "--no-sync"])
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(format!(
-            "initdb failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
+
+    /// A new cluster in `name`, its superuser `stockpile`, trusted.
+    fn init(&self, name: &str) -> Result<PathBuf, String> {
+        let data = self.dir.join(name);
+        self.run(
+            "initdb",
+            &[
+                "-D".as_ref(),
+                data.as_os_str(),
+                "-U".as_ref(),
+                "stockpile".as_ref(),
+                "--auth=trust".as_ref(),
+                "-E".as_ref(),
+                "UTF8".as_ref(),
+                "--no-sync".as_ref(),
+            ],
+        )?;
+        Ok(data)
     }
-    let ca = certificates(&dir, &data);
-    if root {
-        Command::new("chown")
-            .args(["-R", "postgres"])
-            .arg(&data)
-            .status()
+
+    /// Starts the cluster in `data` on a free port, with a watchdog that
+    /// stops it and removes the site when this test process is gone.
+    fn launch(&self, data: &Path, extra: &str) -> Result<u16, String> {
+        self.hand_over(data)?;
+        let port = free_port();
+        let options = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 {extra}",
+            self.dir.display()
+        );
+        let log = data.with_extension("log");
+        let started = self.run(
+            "pg_ctl",
+            &[
+                "-D".as_ref(),
+                data.as_os_str(),
+                "-l".as_ref(),
+                log.as_os_str(),
+                "-o".as_ref(),
+                options.as_ref(),
+                "-w".as_ref(),
+                "start".as_ref(),
+            ],
+        );
+        if let Err(e) = started {
+            return Err(format!(
+                "{e}{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            ));
+        }
+        let pg_ctl = self.bin.join("pg_ctl");
+        let stop = format!(
+            "{}{} -D {} -m immediate stop",
+            if self.root {
+                "runuser -u postgres -- "
+            } else {
+                ""
+            },
+            pg_ctl.display(),
+            data.display()
+        );
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {dir}",
+            pid = std::process::id(),
+            dir = self.dir.display()
+        );
+        Command::new("sh")
+            .args(["-c", &script])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
             .map_err(|e| e.to_string())?;
+        Ok(port)
     }
-    let port = free_port();
+}
+
+fn admin(port: u16) -> Result<postgres::Client, String> {
+    postgres::Client::connect(
+        &format!("host=127.0.0.1 port={port} user=stockpile dbname=postgres"),
+        postgres::NoTls,
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn start() -> Result<Cluster, String> {
+    let site = Site::new()?;
+    let data = site.init("data")?;
+    let ca = certificates(&site.dir, &data);
     let ssl = if ca.is_some() {
         "-c ssl=on -c ssl_ca_file=root.crt"
     } else {
         ""
     };
-    let options = format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 {ssl}",
-        dir.display()
-    );
-    let out = pg_command(&bin, "pg_ctl", root)
-        .arg("-D")
-        .arg(&data)
-        .arg("-l")
-        .arg(dir.join("log"))
-        .args(["-o", &options, "-w", "start"])
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
-        return Err(format!(
-            "pg_ctl start failed: {}{log}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    // The watchdog: when this process is gone, stop the server and remove
-    // its files.
-    let pg_ctl = bin.join("pg_ctl");
-    let stop = if root {
-        format!(
-            "runuser -u postgres -- {} -D {} -m immediate stop",
-            pg_ctl.display(),
-            data.display()
-        )
-    } else {
-        format!(
-            "{} -D {} -m immediate stop",
-            pg_ctl.display(),
-            data.display()
-        )
-    };
-    let script = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {dir}",
-        pid = std::process::id(),
-        dir = dir.display()
-    );
-    Command::new("sh")
-        .args(["-c", &script])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let mut admin = postgres::Client::connect(
-        &format!("host=127.0.0.1 port={port} user=stockpile dbname=postgres"),
-        postgres::NoTls,
-    )
-    .map_err(|e| e.to_string())?;
+    let port = site.launch(&data, ssl)?;
+    let mut admin = admin(port)?;
     admin
         .batch_execute("CREATE ROLE certuser LOGIN SUPERUSER; CREATE ROLE tlsonly LOGIN SUPERUSER")
         .map_err(|e| e.to_string())?;
     let client = ca
         .as_ref()
-        .map(|_| (dir.join("client.crt"), dir.join("client.key")));
+        .map(|_| (site.dir.join("client.crt"), site.dir.join("client.key")));
     Ok(Cluster {
         port,
         admin: Mutex::new(admin),
         ca,
         client,
     })
+}
+
+/// A primary and a hot standby streaming from it (`pg_basebackup -R`),
+/// for the one test that needs them: their ports.
+pub struct Replicated {
+    pub primary: u16,
+    pub standby: u16,
+}
+
+impl Replicated {
+    pub fn start() -> Option<Replicated> {
+        match Self::try_start() {
+            Ok(r) => Some(r),
+            Err(e) if std::env::var_os("CI").is_some() => {
+                panic!("a PostgreSQL standby is required in CI: {e}")
+            }
+            Err(e) => {
+                eprintln!("skipped: no throwaway PostgreSQL standby ({e})");
+                None
+            }
+        }
+    }
+
+    fn try_start() -> Result<Replicated, String> {
+        let site = Site::new()?;
+        let data = site.init("primary")?;
+        let primary = site.launch(&data, "")?;
+        admin(primary)?
+            .batch_execute("CREATE DATABASE sp")
+            .map_err(|e| e.to_string())?;
+        let copy = site.dir.join("standby");
+        let port = primary.to_string();
+        site.run(
+            "pg_basebackup",
+            &[
+                "-h".as_ref(),
+                "127.0.0.1".as_ref(),
+                "-p".as_ref(),
+                port.as_ref(),
+                "-U".as_ref(),
+                "stockpile".as_ref(),
+                "-D".as_ref(),
+                copy.as_os_str(),
+                "-R".as_ref(),
+                // Not a spread checkpoint: that takes minutes.
+                "--checkpoint=fast".as_ref(),
+                "--no-sync".as_ref(),
+            ],
+        )?;
+        let standby = site.launch(&copy, "")?;
+        Ok(Replicated { primary, standby })
+    }
+
+    pub fn url(port: u16) -> String {
+        format!("postgresql://stockpile@127.0.0.1:{port}/sp")
+    }
+
+    /// Waits until the standby has replayed all the primary has written.
+    pub fn catch_up(&self) {
+        let mut primary = admin(self.primary).expect("primary");
+        let mut standby = admin(self.standby).expect("standby");
+        let lsn: String = primary
+            .query_one("SELECT pg_current_wal_lsn()::text", &[])
+            .unwrap()
+            .get(0);
+        for _ in 0..200 {
+            let done: bool = standby
+                .query_one(
+                    "SELECT pg_last_wal_replay_lsn() >= $1::text::pg_lsn",
+                    &[&lsn],
+                )
+                .unwrap()
+                .get(0);
+            if done {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the standby did not catch up in 10 s");
+    }
 }
 
 /// The test process's cluster, started on first use. Without PostgreSQL

@@ -101,6 +101,115 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
         assert_eq!(a.code, b.code, "{args:?}\n{}\n{}", a.stderr, b.stderr);
         assert_eq!(a.code, 0, "{args:?}: {}", a.stderr);
     }
+    let owned = reading_commands();
+    let commands: Vec<Vec<&str>> = owned
+        .iter()
+        .map(|c| c.iter().map(String::as_str).collect())
+        .collect();
+    let packages = f(&fixtures().join("packages"));
+    let compare = |commands: &[Vec<&str>]| -> usize {
+        let mut compared = 0;
+        for command in commands {
+            for format in ["json", "csv"] {
+                if command[0] == "export" && format == "csv" {
+                    continue;
+                }
+                let mut args = command.clone();
+                args.extend(["--format", format]);
+                let a = file.run(&args);
+                let b = server.run(&args);
+                // The two imports ran at different times; nothing else may differ.
+                let (sa, sb) = (
+                    without_import_times(&a.stdout),
+                    without_import_times(&b.stdout),
+                );
+                assert!(
+                    a.code == b.code && sa == sb,
+                    "stockpile {} differs between SQLite and PostgreSQL (exit {} and {}): first difference at {}\nSQLite stderr: {}\nPostgreSQL stderr: {}",
+                    args.join(" "),
+                    a.code,
+                    b.code,
+                    first_difference(&sa, &sb),
+                    a.stderr,
+                    b.stderr
+                );
+                assert!(
+                    a.stdout.len() > 20,
+                    "{args:?} printed nothing: {}",
+                    a.stderr
+                );
+                compared += 1;
+            }
+        }
+        compared
+    };
+    assert_eq!(compare(&commands), commands.len() * 2 - 2);
+    // Under the fixtures' policy (PMC not mission capable, R2 from 75 %):
+    // every figure it changes, the same on both.
+    for w in [&file, &server] {
+        w.run(&policy).ok();
+    }
+    let judged: Vec<Vec<&str>> = commands
+        .iter()
+        .filter(|c| {
+            matches!(
+                c[0],
+                "report"
+                    | "deployable"
+                    | "history"
+                    | "rates"
+                    | "package"
+                    | "watch"
+                    | "depots"
+                    | "changes"
+            )
+        })
+        .cloned()
+        .collect();
+    let compared = compare(&judged);
+    assert!(compared > 40, "{compared}");
+    // The brief with its map and closure charts: the same page, but for the
+    // minute it was generated.
+    let movement = f(&fixtures().join("movement.toml"));
+    let page = |w: &Work| {
+        let out = w.path("brief.html");
+        w.run([
+            "report",
+            "--html",
+            out.to_str().unwrap(),
+            "--packages",
+            &packages,
+            "--movement",
+            &movement,
+            "--to",
+            "AA-EAST",
+        ])
+        .ok();
+        let html = std::fs::read_to_string(&out).unwrap();
+        let at = html.find(" · generated ").expect("the generated line");
+        let end = at + html[at..].find(" by stockpile").unwrap();
+        format!("{}{}", &html[..at], &html[end..])
+    };
+    let (a, b) = (page(&file), page(&server));
+    assert!(a.contains("class=\"land\"") && a.contains("class=\"step\""));
+    assert!(
+        a == b,
+        "the brief differs between SQLite and PostgreSQL: first difference at {}",
+        first_difference(&a, &b)
+    );
+    // The CSV export, which re-imports, too.
+    assert_eq!(
+        file.run(["export"]).ok().stdout,
+        server.run(["export"]).ok().stdout
+    );
+    server.run(["check"]).ok();
+}
+
+/// The reading commands compared between backends (and between a
+/// primary and its standby), on the fixtures as the parity test imports
+/// them.
+fn reading_commands() -> Vec<Vec<String>> {
+    let f = |p: &std::path::Path| p.to_str().unwrap().to_string();
     let packages = f(&fixtures().join("packages"));
     let spearhead = f(&fixtures().join("packages/spearhead-company-team.toml"));
     let battlegroup = f(&fixtures().join("packages/mechanised-battlegroup.toml"));
@@ -208,102 +317,10 @@ fn every_reading_command_prints_the_same_bytes_on_both_backends() {
             "SELECT depot, type, on_hand, mc FROM current_readiness ORDER BY depot, type",
         ],
     ];
-    let compare = |commands: &[Vec<&str>]| -> usize {
-        let mut compared = 0;
-        for command in commands {
-            for format in ["json", "csv"] {
-                if command[0] == "export" && format == "csv" {
-                    continue;
-                }
-                let mut args = command.clone();
-                args.extend(["--format", format]);
-                let a = file.run(&args);
-                let b = server.run(&args);
-                // The two imports ran at different times; nothing else may differ.
-                let (sa, sb) = (
-                    without_import_times(&a.stdout),
-                    without_import_times(&b.stdout),
-                );
-                assert!(
-                    a.code == b.code && sa == sb,
-                    "stockpile {} differs between SQLite and PostgreSQL (exit {} and {}): first difference at {}\nSQLite stderr: {}\nPostgreSQL stderr: {}",
-                    args.join(" "),
-                    a.code,
-                    b.code,
-                    first_difference(&sa, &sb),
-                    a.stderr,
-                    b.stderr
-                );
-                assert!(
-                    a.stdout.len() > 20,
-                    "{args:?} printed nothing: {}",
-                    a.stderr
-                );
-                compared += 1;
-            }
-        }
-        compared
-    };
-    assert_eq!(compare(&commands), commands.len() * 2 - 2);
-    // Under the fixtures' policy (PMC not mission capable, R2 from 75 %):
-    // every figure it changes, the same on both.
-    for w in [&file, &server] {
-        w.run(&policy).ok();
-    }
-    let judged: Vec<Vec<&str>> = commands
-        .iter()
-        .filter(|c| {
-            matches!(
-                c[0],
-                "report"
-                    | "deployable"
-                    | "history"
-                    | "rates"
-                    | "package"
-                    | "watch"
-                    | "depots"
-                    | "changes"
-            )
-        })
-        .cloned()
-        .collect();
-    let compared = compare(&judged);
-    assert!(compared > 40, "{compared}");
-    // The brief with its map and closure charts: the same page, but for the
-    // minute it was generated.
-    let movement = f(&fixtures().join("movement.toml"));
-    let page = |w: &Work| {
-        let out = w.path("brief.html");
-        w.run([
-            "report",
-            "--html",
-            out.to_str().unwrap(),
-            "--packages",
-            &packages,
-            "--movement",
-            &movement,
-            "--to",
-            "AA-EAST",
-        ])
-        .ok();
-        let html = std::fs::read_to_string(&out).unwrap();
-        let at = html.find(" · generated ").expect("the generated line");
-        let end = at + html[at..].find(" by stockpile").unwrap();
-        format!("{}{}", &html[..at], &html[end..])
-    };
-    let (a, b) = (page(&file), page(&server));
-    assert!(a.contains("class=\"land\"") && a.contains("class=\"step\""));
-    assert!(
-        a == b,
-        "the brief differs between SQLite and PostgreSQL: first difference at {}",
-        first_difference(&a, &b)
-    );
-    // The CSV export, which re-imports, too.
-    assert_eq!(
-        file.run(["export"]).ok().stdout,
-        server.run(["export"]).ok().stdout
-    );
-    server.run(["check"]).ok();
+    commands
+        .into_iter()
+        .map(|c| c.into_iter().map(String::from).collect())
+        .collect()
 }
 
 /// `imported_at` values blanked: the time each import ran.
@@ -921,4 +938,93 @@ fn connection_strings_and_libpq_environment_reach_the_server() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("mysql:// address"), "{}", r.stderr);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+/// A streaming replica answers every reading command with the primary's
+/// bytes once it has caught up, says it is a standby, and refuses writes
+/// naming the primary (exit 74), leaving both as they were.
+#[test]
+fn a_hot_standby_reads_like_its_primary_and_refuses_writes() {
+    let Some(pair) = pg::Replicated::start() else {
+        return;
+    };
+    let primary = Work::on_server(pg::Replicated::url(pair.primary));
+    let standby = Work::on_server(pg::Replicated::url(pair.standby));
+    // Before anything is imported, the standby says so as the primary does.
+    standby.run(["report"]).code(66);
+    let exports = fixtures().join("exports");
+    primary.run(["import", exports.to_str().unwrap()]).ok();
+    let requirements = fixtures().join("requirements.csv");
+    primary
+        .run(["requirements", "import", requirements.to_str().unwrap()])
+        .ok();
+    primary
+        .run([
+            "suspend",
+            "--nsn",
+            "1340-01-548-2270",
+            "--from",
+            "2026-10-10",
+            "--reason",
+            "motor",
+        ])
+        .ok();
+    pair.catch_up();
+    let mut compared = 0;
+    for command in reading_commands() {
+        let mut args = command.clone();
+        args.extend(["--format".into(), "json".into()]);
+        let a = primary.run(&args);
+        let b = standby.run(&args);
+        assert_eq!(a.code, b.code, "{args:?}\n{}\n{}", a.stderr, b.stderr);
+        assert!(
+            a.stdout == b.stdout,
+            "stockpile {} differs on the standby: first difference at {}\n{}",
+            args.join(" "),
+            first_difference(&a.stdout, &b.stdout),
+            b.stderr
+        );
+        assert!(b.stderr.contains("read-only hot standby"), "{}", b.stderr);
+        compared += 1;
+    }
+    assert!(compared > 40, "{compared}");
+    standby.run(["check"]).ok();
+    let brief = standby.path("brief.html");
+    standby
+        .run(["report", "--html", brief.to_str().unwrap()])
+        .ok();
+    // Every kind of write: refused, naming the primary, nothing changed.
+    let before = primary.state();
+    let seed = standby.write("seed.csv", depot_export("SEED-01", 3));
+    let policy = fixtures().join("policy.toml");
+    for args in [
+        vec!["import", seed.to_str().unwrap()],
+        vec!["requirements", "import", requirements.to_str().unwrap()],
+        vec![
+            "suspend",
+            "--nsn",
+            "1320-01-529-7950",
+            "--from",
+            "2026-10-20",
+            "--reason",
+            "fuze",
+        ],
+        vec!["policy", "import", policy.to_str().unwrap()],
+    ] {
+        let r = standby.run(&args).code(74);
+        assert!(
+            r.stderr.contains("read-only hot standby")
+                && r.stderr
+                    .contains(&format!("primary at 127.0.0.1:{}", pair.primary)),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    pair.catch_up();
+    assert_eq!(primary.state(), before);
+    assert_eq!(standby.state(), before);
+    // What the primary writes next, the standby shows once replayed.
+    primary.import(&seed).ok();
+    pair.catch_up();
+    assert_eq!(standby.state(), primary.state());
 }

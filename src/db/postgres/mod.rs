@@ -351,6 +351,15 @@ pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
             ),
         });
     }
+    // A hot standby answers every reading command (as of what it has
+    // replayed) and refuses writes, naming where they go.
+    let standby: bool = client.query_one("SELECT pg_is_in_recovery()", &[])?.get(0);
+    if standby && access == Access::Write {
+        return Err(DbError::Standby {
+            server: shown,
+            primary: primary_of(&mut client),
+        });
+    }
     let marked = tables(&mut client, &["stockpile_schema"])?;
     let (version, created) = match marked {
         true => (read_marks(&mut client, &shown)?, false),
@@ -372,6 +381,18 @@ pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
             supported: sqlite::SCHEMA_VERSION,
         });
     }
+    if version < sqlite::SCHEMA_VERSION && standby {
+        return Err(DbError::Open {
+            path: shown,
+            message: format!(
+                "this standby's schema is version {version} and this stockpile reads version {}: it is upgraded by the first import on the primary{}, and the standby follows",
+                sqlite::SCHEMA_VERSION,
+                primary_of(&mut client)
+                    .map(|p| format!(" ({p})"))
+                    .unwrap_or_default()
+            ),
+        });
+    }
     if version < sqlite::SCHEMA_VERSION && access != Access::ReadOnly {
         migrate(&mut client, &shown)?;
     }
@@ -384,6 +405,9 @@ pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
             .get(0);
         if !imported {
             return Err(DbError::Empty(shown));
+        }
+        if standby {
+            standby_note(&mut client, &shown);
         }
         // One snapshot for the whole command, as a SQLite read transaction:
         // figures never mix two imports.
@@ -404,6 +428,44 @@ pub fn open(server: &Server, access: Access) -> Result<Db, DbError> {
         shown,
         created,
     ))
+}
+
+/// The primary a standby streams from (`host:port`), when the server lets
+/// this role see it.
+fn primary_of(client: &mut Client) -> Option<String> {
+    let row = client
+        .query_opt(
+            "SELECT sender_host, sender_port FROM pg_stat_wal_receiver",
+            &[],
+        )
+        .ok()??;
+    let host: Option<String> = row.get(0);
+    let port: Option<i32> = row.get(1);
+    Some(match port {
+        Some(port) => format!("{}:{port}", host?),
+        None => host?,
+    })
+}
+
+/// Says, once, that the figures come from a standby, and how recent its
+/// copy is: the primary's last change it has replayed.
+fn standby_note(client: &mut Client, shown: &str) {
+    let replayed: Option<String> = client
+        .query_one(
+            "SELECT to_char(pg_last_xact_replay_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')",
+            &[],
+        )
+        .ok()
+        .and_then(|r| r.get(0));
+    let of = primary_of(client)
+        .map(|p| format!(" of {p}"))
+        .unwrap_or_default();
+    eprintln!(
+        "note: {shown} is a read-only hot standby{of}; its figures are the primary's as of the last change it replayed{}",
+        replayed
+            .map(|t| format!(", committed {t} UTC"))
+            .unwrap_or_default()
+    );
 }
 
 fn read_marks(client: &mut Client, shown: &str) -> Result<i64, DbError> {
