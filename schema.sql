@@ -1,4 +1,4 @@
--- stockpile database, schema version 4.
+-- stockpile database, schema version 5.
 --
 -- This file is the one definition of the database; the binary compiles it in
 -- and runs it once, when it creates a new file. Later changes are appended at
@@ -12,6 +12,7 @@
 
 -- A storage site, registered the first time an export names it.
 CREATE TABLE depot (
+    -- A depot: one row per code an export has named.
     id          INTEGER PRIMARY KEY,
     code        TEXT NOT NULL UNIQUE
                 CHECK (length(code) BETWEEN 1 AND 32 AND code = upper(code)),
@@ -21,6 +22,7 @@ CREATE TABLE depot (
 -- An equipment model. A type keeps one NSN and one category: the first export
 -- that gives them sets them, and a later export that disagrees is refused.
 CREATE TABLE equipment_type (
+    -- An equipment model or ammunition nature, with its one NSN and category.
     id          INTEGER PRIMARY KEY,
     code        TEXT NOT NULL UNIQUE
                 CHECK (length(code) BETWEEN 1 AND 40 AND code = upper(code)),
@@ -35,6 +37,8 @@ CREATE TABLE equipment_type (
 -- that `stockpile check` notices an entry edited, deleted or reordered.
 -- `content` is JSON: the snapshots the file wrote, with their row digests.
 CREATE TABLE import_ledger (
+    -- Every write stockpile made (an import, requirements, a suspension, a
+    -- policy), each chained to the one before; `stockpile check` verifies it.
     id           INTEGER PRIMARY KEY,
     file_name    TEXT NOT NULL,
     file_sha256  TEXT NOT NULL,
@@ -50,6 +54,7 @@ CREATE INDEX import_ledger_by_sha ON import_ledger(file_sha256);
 -- snapshot in force (a later `--replace` moves it); `digest` is SHA-256 over
 -- the sorted content hashes of its lines, recomputed by `check`.
 CREATE TABLE snapshot (
+    -- One depot's export as of one date: its lines, quantity and digest.
     id          INTEGER PRIMARY KEY,
     depot_id    INTEGER NOT NULL REFERENCES depot(id),
     as_of       TEXT NOT NULL CHECK (as_of GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
@@ -67,6 +72,10 @@ CREATE TABLE snapshot (
 -- number when a snapshot repeats an identical line), so re-importing a nearly
 -- unchanged export stores only what changed.
 CREATE TABLE holding_version (
+    -- HISTORY, not the current state: a line is kept once per stretch of
+    -- dates in which it stayed unchanged, so summing `quantity` here counts
+    -- every past version too. Query current_holdings (today's lines) or
+    -- current_readiness (today's figures) instead.
     id              INTEGER PRIMARY KEY,
     depot_id        INTEGER NOT NULL REFERENCES depot(id),
     content_hash    INTEGER NOT NULL,
@@ -108,6 +117,7 @@ CREATE INDEX readiness_current_by_depot ON readiness_current(depot_id);
 
 -- Authorised levels: the quantity of a type a depot is required to hold.
 CREATE TABLE requirement (
+    -- Authorised levels: the quantity of a type a depot must hold.
     depot_id  INTEGER NOT NULL REFERENCES depot(id),
     type_id   INTEGER NOT NULL REFERENCES equipment_type(id),
     required  INTEGER NOT NULL CHECK (required >= 0),
@@ -254,6 +264,9 @@ DROP VIEW current_holdings;
 DROP TABLE readiness_current;
 DROP TABLE readiness_notice;
 CREATE TABLE readiness_current (
+    -- Import-time sums behind the reports, per depot and type: today's items
+    -- (fmc … nmcs) and rounds (ammo_*), lots under their reported status
+    -- (expiry is applied when read). Read current_readiness, which applies it.
     depot_id   INTEGER NOT NULL REFERENCES depot(id),
     type_id    INTEGER NOT NULL REFERENCES equipment_type(id),
     fmc        INTEGER NOT NULL CHECK (fmc >= 0),
@@ -267,6 +280,8 @@ CREATE TABLE readiness_current (
     PRIMARY KEY (depot_id, type_id)
 ) WITHOUT ROWID;
 CREATE TABLE readiness_notice (
+    -- Mission-capable items and serviceable rounds per depot, type and
+    -- notice: what `deployable` and packages read.
     depot_id      INTEGER NOT NULL REFERENCES depot(id),
     type_id       INTEGER NOT NULL REFERENCES equipment_type(id),
     notice_hours  INTEGER,
@@ -282,6 +297,8 @@ CREATE INDEX readiness_notice_by_depot
 -- expiry and reported status: a report on date D counts those with
 -- expires < D as expired instead of under their status.
 CREATE TABLE readiness_expiry (
+    -- Today's lots that have an expiry date: a figure about date D counts
+    -- those with expires < D as expired, not under their status.
     depot_id      INTEGER NOT NULL REFERENCES depot(id),
     type_id       INTEGER NOT NULL REFERENCES equipment_type(id),
     notice_hours  INTEGER,
@@ -473,6 +490,44 @@ LEFT JOIN (SELECT depot_id, type_id,
            FROM readiness_expiry WHERE expires < date('now')
            GROUP BY depot_id, type_id) x
        ON x.depot_id = r.depot_id AND x.type_id = r.type_id;
+
+
+-- migration 5: a database that explains itself. Every table and view says
+-- in its own text what it holds and which to query (the sqlite3 shell's
+-- `.schema`, Datasette): current_holdings gains its comment here; the
+-- tables of a file made before version 5 keep the text they were made with.
+DROP VIEW current_holdings;
+CREATE VIEW current_holdings AS
+SELECT -- Today's holdings: one row per line of each depot's latest export,
+       -- items (lot empty) and lots of rounds (lot given) apart by `lot`:
+       -- never sum quantity across the two. `expired` is judged today
+       -- (UTC); force-wide suspensions are not applied here (`stockpile
+       -- suspensions` lists them). This, not holding_version, is what a
+       -- depot holds now.
+       d.code           AS depot,
+       s.as_of          AS as_of,
+       t.code           AS type,
+       t.category       AS category,
+       t.nsn            AS nsn,
+       h.status         AS status,
+       h.condition_code AS condition_code,
+       CASE WHEN h.lot IS NOT NULL AND h.expires < date('now')
+            THEN 1 ELSE 0 END AS expired,
+       h.quantity       AS quantity,
+       h.serial         AS serial,
+       h.owner          AS owner,
+       h.notice_hours   AS notice_hours,
+       h.lot            AS lot,
+       h.expires        AS expires,
+       h.next_test      AS next_test,
+       h.last_inspected AS last_inspected,
+       h.remarks        AS remarks
+FROM holding_version h
+JOIN depot d          ON d.id = h.depot_id
+JOIN equipment_type t ON t.id = h.type_id
+JOIN snapshot s       ON s.depot_id = h.depot_id
+                     AND s.as_of = (SELECT max(as_of) FROM snapshot WHERE depot_id = h.depot_id)
+WHERE h.valid_to IS NULL;
 
 -- PostgreSQL
 --
@@ -818,3 +873,22 @@ LEFT JOIN (SELECT depot_id, type_id,
            FROM readiness_expiry WHERE expires < to_char(current_date, 'YYYY-MM-DD')
            GROUP BY depot_id, type_id) x
        ON x.depot_id = r.depot_id AND x.type_id = r.type_id;
+
+
+-- migration 5: as in the SQLite part above, as PostgreSQL keeps comments
+-- (psql's \d+, \dv+). A later migration that recreates a view must say
+-- its COMMENT again.
+COMMENT ON TABLE stockpile_schema IS 'stockpile''s mark and schema version (what a SQLite file keeps in PRAGMA application_id and user_version).';
+COMMENT ON TABLE depot IS 'A depot: one row per code an export has named.';
+COMMENT ON TABLE equipment_type IS 'An equipment model or ammunition nature, with its one NSN and category.';
+COMMENT ON TABLE import_ledger IS 'Every write stockpile made (an import, requirements, a suspension, a policy), each chained to the one before by entry_hash; stockpile check verifies it.';
+COMMENT ON TABLE snapshot IS 'One depot''s export as of one date: its lines, quantity and digest.';
+COMMENT ON TABLE holding_version IS 'HISTORY, not the current state: a line is kept once per stretch of dates [valid_from, valid_to) in which it stayed unchanged, so summing quantity here counts every past version too. Query current_holdings (today''s lines) or current_readiness (today''s figures) instead.';
+COMMENT ON COLUMN holding_version.valid_to IS 'NULL while the line is still held; else the date of the first snapshot without it.';
+COMMENT ON TABLE requirement IS 'Authorised levels: the quantity of a type a depot must hold.';
+COMMENT ON TABLE readiness_current IS 'Import-time sums behind the reports, per depot and type: today''s items (fmc … nmcs) and rounds (ammo_*), lots under their reported status (expiry is applied when read). Read current_readiness, which applies it.';
+COMMENT ON TABLE readiness_notice IS 'Mission-capable items and serviceable rounds per depot, type and notice: what deployable and packages read.';
+COMMENT ON TABLE readiness_expiry IS 'Today''s lots that have an expiry date: a figure about date D counts those with expires < D as expired, not under their status.';
+COMMENT ON VIEW current_holdings IS 'Today''s holdings: one row per line of each depot''s latest export, items (lot empty) and lots of rounds (lot given) apart by lot: never sum quantity across the two. expired is judged today (UTC); force-wide suspensions are not applied here (stockpile suspensions lists them). This, not holding_version, is what a depot holds now.';
+COMMENT ON VIEW current_readiness IS 'Each depot''s current holdings by type, judged today (UTC): on hand and by status in equipment items, then in rounds of ammunition (suspended by condition code apart; force-wide suspensions are applied by stockpile''s reports, not here). One row per depot and type. Sum either kind''s columns freely; never add one kind to the other.';
+COMMENT ON VIEW required_levels IS 'The quantity of a type each depot is required to hold (the requirement table with codes).';

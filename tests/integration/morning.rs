@@ -470,7 +470,7 @@ fn a_version_1_database_is_upgraded_on_open() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, stockpile::db::SCHEMA_VERSION);
     drop(conn);
     // The MC totals were rebuilt from the holdings; old lines have no number.
     let aa = depot(&w.json(&["changes"]), "AA-1").clone();
@@ -493,6 +493,73 @@ fn a_version_1_database_is_upgraded_on_open() {
         "{}",
         r.stdout
     );
+}
+
+/// Every table and view says in its own text what it holds (SQLite keeps
+/// a statement's comments in the schema, where `.schema` and Datasette
+/// show them); the table a newcomer would sum says why it cannot be; a
+/// file of version 4 gains the view's comment when it is opened.
+#[test]
+fn every_table_and_view_explains_itself() {
+    crate::file_only!();
+    let w = crate::util::with_fixtures();
+    let conn = rusqlite::Connection::open(w.db()).unwrap();
+    let objects: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT name, sql FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(objects.len(), 12, "{objects:?}");
+    for (name, sql) in &objects {
+        let body = &sql[sql.find(['(', '\n']).unwrap()..];
+        assert!(body.contains("-- "), "{name} says nothing of itself: {sql}");
+    }
+    let history = &objects
+        .iter()
+        .find(|(n, _)| n == "holding_version")
+        .unwrap()
+        .1;
+    assert!(history.contains("HISTORY") && history.contains("current_holdings"));
+    // Why: the history sums to more than is held; the view sums to what
+    // the report says is held, items and rounds apart.
+    let sum = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let items = sum("SELECT sum(quantity) FROM current_holdings WHERE lot IS NULL");
+    let rounds = sum("SELECT sum(quantity) FROM current_holdings WHERE lot IS NOT NULL");
+    let report = w.json(&["report"]);
+    assert_eq!(items, report["total"]["on_hand"].as_i64().unwrap());
+    assert_eq!(rounds, report["total"]["ammo_on_hand"].as_i64().unwrap());
+    assert!(sum("SELECT sum(quantity) FROM holding_version") > items + rounds);
+    // A file of version 4 (its view as migration 4 made it) is upgraded.
+    let v4 = conn
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE name = 'current_holdings'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .unwrap();
+    let at = v4.find("SELECT").unwrap() + "SELECT".len();
+    let end = v4.find("d.code").unwrap();
+    let uncommented = format!("{} {}", &v4[..at], &v4[end..]);
+    conn.execute_batch(&format!(
+        "DROP VIEW current_holdings; {uncommented}; PRAGMA user_version = 4;"
+    ))
+    .unwrap();
+    drop(conn);
+    w.run(["report"]).ok();
+    let conn = rusqlite::Connection::open(w.db()).unwrap();
+    let (version, sql): (i64, String) = conn
+        .query_row(
+            "SELECT (SELECT user_version FROM pragma_user_version), sql FROM sqlite_schema WHERE name = 'current_holdings'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(version, stockpile::db::SCHEMA_VERSION);
+    assert!(sql.contains("Today's holdings"), "{sql}");
 }
 
 /// Undoes migration 4 of schema.sql on a database this build made: no
@@ -557,7 +624,7 @@ fn upgrades_to_the_same_figures(w: &Work, back: impl Fn(&rusqlite::Connection)) 
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, stockpile::db::SCHEMA_VERSION);
 }
 
 /// Undoes migration 3 of schema.sql on a database this build made: the

@@ -1028,3 +1028,32 @@ fn a_hot_standby_reads_like_its_primary_and_refuses_writes() {
     pair.catch_up();
     assert_eq!(standby.state(), primary.state());
 }
+
+/// The server's database explains itself as PostgreSQL users expect
+/// (`COMMENT ON`, shown by psql's `\d+`): every table and view.
+#[test]
+fn every_table_and_view_has_its_comment_on_the_server() {
+    let Some(c) = cluster() else { return };
+    let w = Work::on_server(c.database());
+    let seed = w.write("seed.csv", depot_export("SEED-01", 3));
+    w.import(&seed).ok();
+    let r = w.json(&[
+        "query",
+        "SELECT c.relname AS name, obj_description(c.oid, 'pg_class') AS about
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'v') ORDER BY 1",
+    ]);
+    let rows = r["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 13, "{r}");
+    for row in rows {
+        assert!(
+            row["about"].as_str().is_some_and(|a| a.len() > 30),
+            "no comment: {row}"
+        );
+    }
+    let history = rows
+        .iter()
+        .find(|r| r["name"] == "holding_version")
+        .unwrap();
+    assert!(history["about"].as_str().unwrap().contains("HISTORY"));
+}
