@@ -13,6 +13,7 @@ pub mod error;
 pub mod html;
 pub mod import;
 pub mod known;
+pub mod manual;
 pub mod map;
 pub mod model;
 pub mod output;

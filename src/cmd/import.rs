@@ -152,17 +152,40 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// The bar fills the terminal's width, however narrow (the counters keep
+/// their room, the bar and the name give way), and starts empty: its
+/// length is the file's size from the start, not 0 (which draws full).
 fn progress_bar(file: &Path) -> ProgressBar {
-    let bar = ProgressBar::new(0);
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    let bar = ProgressBar::new(size);
     bar.set_style(
         ProgressStyle::with_template(
-            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            "{msg} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
         )
         .expect("valid template")
         .progress_chars("=> "),
     );
-    bar.set_message(file.display().to_string());
+    let name = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    bar.set_message(elide_middle(&name, 28));
     bar
+}
+
+/// A long name kept to `max` characters, its start and end (where dates
+/// and extensions are) kept.
+fn elide_middle(name: &str, max: usize) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    if chars.len() <= max {
+        return name.to_string();
+    }
+    let head = (max - 1) / 2;
+    let tail = max - 1 - head;
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - tail..]);
+    out
 }
 
 fn print_summary(s: &FileSummary, out: &mut dyn Write) -> Result<()> {
@@ -402,4 +425,21 @@ fn print_machine(summaries: &[FileSummary], ctx: &mut Context) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::elide_middle;
+
+    #[test]
+    fn long_file_names_keep_their_start_and_end() {
+        assert_eq!(elide_middle("de-aug-01.csv", 28), "de-aug-01.csv");
+        let long = "bundeswehr-depot-augustdorf-export-2026-11-29.csv";
+        let short = elide_middle(long, 28);
+        assert_eq!(short.chars().count(), 28);
+        assert!(
+            short.starts_with("bundeswehr-d") && short.ends_with("2026-11-29.csv"),
+            "{short}"
+        );
+    }
 }

@@ -103,13 +103,10 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
         Command::Package(PackageCommand::List(args)) => package::list(&args, ctx),
         Command::Package(PackageCommand::Resilience(args)) => package::resilience(&args, ctx),
         Command::Manpage { dir } => {
-            // No `help` subcommand: it has no page, so the main page must
-            // not name one.
-            let command =
-                <crate::cli::Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+            let command = <crate::cli::Cli as clap::CommandFactory>::command();
             match dir {
                 Some(dir) => {
-                    clap_mangen::generate_to(command, &dir).map_err(|source| Error::Io {
+                    crate::manual::write_all(command, &dir).map_err(|source| Error::Io {
                         path: dir.clone(),
                         source,
                     })?;
@@ -117,7 +114,11 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
                         writeln!(ctx.err, "wrote the manual pages to {}", dir.display())?;
                     }
                 }
-                None => clap_mangen::Man::new(command).render(ctx.out)?,
+                None => {
+                    let mut command = command.disable_help_subcommand(true);
+                    command.build();
+                    crate::manual::render(&command, true, ctx.out)?;
+                }
             }
             Ok(())
         }

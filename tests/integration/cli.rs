@@ -608,4 +608,35 @@ fn every_manual_page_the_main_page_names_is_written() {
     }
     assert!(dir.join("stockpile-package-check.1").exists());
     assert_eq!(w.run(["manpage"]).ok().stdout, main);
+    // What a manual page must say beyond --help: the exit status (every
+    // code, as the reference lists them), the environment, the examples.
+    let reference = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/reference.md"),
+    )
+    .unwrap();
+    assert!(main.contains(".SH \"EXIT STATUS\""), "{main}");
+    for (code, _) in stockpile::manual::EXIT_STATUS {
+        assert!(
+            main.contains(&format!("\\fB{code}\\fR")),
+            "exit {code} not in the page"
+        );
+        assert!(
+            reference.contains(&format!("\n| {code} |")),
+            "exit {code} not in docs/reference.md"
+        );
+    }
+    for (name, _) in stockpile::manual::ENVIRONMENT {
+        let first = name.split(',').next().unwrap();
+        assert!(
+            reference.contains(first),
+            "{first} not in docs/reference.md"
+        );
+    }
+    assert!(main.contains(".SH \"ENVIRONMENT\"") && main.contains("STOCKPILE_DB"));
+    let report = std::fs::read_to_string(dir.join("stockpile-report.1")).unwrap();
+    assert!(
+        report.contains(".SH \"EXAMPLES\"") && report.contains("\\-\\-fail\\-below 2"),
+        "{report}"
+    );
+    assert!(!report.contains("EXTRA"));
 }
