@@ -264,6 +264,14 @@ pub struct Report {
     /// Optional columns that give way together (a status breakdown read
     /// without one of its parts would mislead).
     pub together: Vec<Vec<usize>>,
+    /// Columns that answer the command's question: never hidden (the group
+    /// keys never are either). When they alone are too wide, names are cut
+    /// and the columns drawn closer first.
+    pub essential: Vec<usize>,
+    /// Two columns of which a row fills at most one (a serial or a lot): on
+    /// a terminal too narrow for both, one column of this name shows
+    /// whichever the row has.
+    pub either: Option<(usize, usize, String)>,
     /// Fields of the JSON object beside `rows` and `total`, first: what the
     /// figures stand on (`date`, …).
     pub meta: Vec<(String, Json)>,
@@ -275,6 +283,45 @@ impl Report {
             columns: columns.iter().map(|c| c.to_string()).collect(),
             keys,
             ..Report::default()
+        }
+    }
+
+    /// The report with columns `a` and `b` shown as one column, `name`.
+    fn merged(&self, a: usize, b: usize, name: &str) -> Report {
+        let merge = |row: &[Value]| -> Vec<Value> {
+            let mut row = row.to_vec();
+            let other = row.remove(b);
+            let at = if a > b { a - 1 } else { a };
+            row[at] = match (&row[at], other) {
+                (Value::Null | Value::Blank, other) => other,
+                (_, Value::Null | Value::Blank) => row[at].clone(),
+                (first, other) => Value::Text(format!("{} {}", first.plain(), other.plain())),
+            };
+            row
+        };
+        let index = |i: &usize| match (*i).cmp(&b) {
+            std::cmp::Ordering::Less => Some(*i),
+            std::cmp::Ordering::Equal => None,
+            std::cmp::Ordering::Greater => Some(i - 1),
+        };
+        let mut columns = self.columns.clone();
+        columns.remove(b);
+        columns[if a > b { a - 1 } else { a }] = name.to_string();
+        Report {
+            columns,
+            keys: self.keys,
+            rows: self.rows.iter().map(|r| merge(r)).collect(),
+            total: self.total.as_ref().map(|t| merge(t)),
+            optional: self.optional.iter().filter_map(index).collect(),
+            shortenable: self.shortenable.iter().filter_map(index).collect(),
+            together: self
+                .together
+                .iter()
+                .map(|g| g.iter().filter_map(index).collect())
+                .collect(),
+            essential: self.essential.iter().filter_map(index).collect(),
+            either: None,
+            meta: self.meta.clone(),
         }
     }
 }
@@ -334,9 +381,51 @@ fn render_csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     w.flush()
 }
 
+/// Space between columns: a padding on each side and a border; drawn
+/// closer, when a table must fit a narrow terminal, one padding less (the
+/// first column keeping its left padding, so that table lines start with
+/// a space); flush, as a last resort before a row would wrap, not even that.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Spacing {
+    Normal,
+    Close,
+    Flush,
+}
+
+impl Spacing {
+    fn gap(self) -> usize {
+        match self {
+            Spacing::Normal => 3,
+            Spacing::Close | Spacing::Flush => 2,
+        }
+    }
+
+    /// Besides the columns' widths: the border, and the first column's
+    /// left padding when drawn closer.
+    fn margin(self) -> usize {
+        match self {
+            Spacing::Close => 2,
+            Spacing::Normal | Spacing::Flush => 1,
+        }
+    }
+
+    fn width(self, report: &Report, columns: impl Iterator<Item = usize>) -> usize {
+        columns
+            .map(|i| column_width_gap(report, i, self.gap()))
+            .sum::<usize>()
+            + self.margin()
+    }
+}
+
+const GAP: usize = 3;
+
 /// Width of column `i` as printed: its widest cell or header, plus the
 /// padding on both sides and its share of the borders.
 fn column_width(report: &Report, i: usize) -> usize {
+    column_width_gap(report, i, GAP)
+}
+
+fn column_width_gap(report: &Report, i: usize, gap: usize) -> usize {
     let rows = report.rows.iter().chain(report.total.iter());
     let content = rows
         .filter_map(|r| r.get(i))
@@ -350,22 +439,43 @@ fn column_width(report: &Report, i: usize) -> usize {
         .max()
         .unwrap_or(0);
     let header = report.columns[i].chars().count();
-    content.max(header) + 3
+    content.max(header) + gap
 }
 
-/// The columns that fit `width`: optional ones are left out, in order,
-/// until the natural width of the rest fits.
-fn visible_columns(report: &Report, width: Option<u16>) -> Vec<usize> {
+/// Whether a column shows nothing (`–` or blank) on every row and the total.
+fn is_empty_column(report: &Report, i: usize) -> bool {
+    report.rows.iter().chain(report.total.iter()).all(|r| {
+        matches!(
+            r.get(i),
+            None | Some(Value::Null | Value::Absent(_) | Value::Blank)
+        )
+    })
+}
+
+/// The columns that fit `width`: when all do not, those with nothing to
+/// show go first, then optional ones, in order, until the natural width of
+/// the rest fits. Returns the columns kept and the empty ones left out.
+fn visible_columns(report: &Report, width: Option<u16>) -> (Vec<usize>, Vec<usize>) {
     let all: Vec<usize> = (0..report.columns.len()).collect();
-    let Some(width) = width else { return all };
-    let mut shown = all;
-    for drop in &report.optional {
-        let total: usize = shown
+    let Some(width) = width else {
+        return (all, Vec::new());
+    };
+    let natural = |shown: &[usize]| {
+        shown
             .iter()
             .map(|&i| column_width(report, i))
             .sum::<usize>()
-            + 1;
-        if total <= usize::from(width) {
+            + 1
+    };
+    if natural(&all) <= usize::from(width) {
+        return (all, Vec::new());
+    }
+    let empty: Vec<usize> = (report.keys..report.columns.len())
+        .filter(|&i| is_empty_column(report, i))
+        .collect();
+    let mut shown: Vec<usize> = all.into_iter().filter(|i| !empty.contains(i)).collect();
+    for drop in &report.optional {
+        if natural(&shown) <= usize::from(width) {
             break;
         }
         match report.together.iter().find(|g| g.contains(drop)) {
@@ -373,7 +483,7 @@ fn visible_columns(report: &Report, width: Option<u16>) -> Vec<usize> {
             None => shown.retain(|i| i != drop),
         }
     }
-    shown
+    (shown, empty)
 }
 
 /// Words in lines of at most `width` characters (a longer word stands alone).
@@ -396,24 +506,21 @@ pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
 }
 
 /// None when the report is wider than `width`, else the spare columns.
-fn fits(report: &Report, width: u16) -> Option<usize> {
-    let total: usize = (0..report.columns.len())
-        .map(|i| column_width(report, i))
-        .sum::<usize>()
-        + 1;
-    usize::from(width).checked_sub(total)
+fn fits(report: &Report, width: u16, spacing: Spacing) -> Option<usize> {
+    usize::from(width).checked_sub(spacing.width(report, 0..report.columns.len()))
 }
 
 /// When the columns left still do not fit, the widest text column is cut
 /// short with `…` (never wrapped: a cell split over two lines reads as two
 /// rows). Names are cut rather than figures, which are never altered.
-fn shorten_text(report: &mut Report, width: u16) {
+fn shorten_text(report: &mut Report, width: u16, spacing: Spacing) {
+    let gap = spacing.gap();
     const SHORTEST: usize = 8;
     loop {
         let widths: Vec<usize> = (0..report.columns.len())
-            .map(|i| column_width(report, i))
+            .map(|i| column_width_gap(report, i, gap))
             .collect();
-        let total: usize = widths.iter().sum::<usize>() + 1;
+        let total: usize = widths.iter().sum::<usize>() + spacing.margin();
         let Some(excess) = total.checked_sub(usize::from(width)).filter(|&e| e > 0) else {
             return;
         };
@@ -421,7 +528,7 @@ fn shorten_text(report: &mut Report, width: u16) {
             .shortenable
             .iter()
             .copied()
-            .map(|i| (widths[i] - 3, i))
+            .map(|i| (widths[i] - gap, i))
             .filter(|&(w, i)| w > SHORTEST.max(report.columns[i].chars().count()))
             .max();
         let Some((content, i)) = widest else { return };
@@ -448,7 +555,16 @@ fn render_table(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resu
     if report.rows.is_empty() {
         return writeln!(out, "(no rows)");
     }
-    let mut shown = visible_columns(report, style.width);
+    if let (Some(width), Some((a, b, name))) = (style.width, &report.either) {
+        let natural: usize = (0..report.columns.len())
+            .map(|i| column_width(report, i))
+            .sum::<usize>()
+            + 1;
+        if natural > usize::from(width) {
+            return render_table(&report.merged(*a, *b, name), style, out);
+        }
+    }
+    let (mut shown, empty) = visible_columns(report, style.width);
     let pick = |shown: &[usize]| Report {
         columns: shown.iter().map(|&i| report.columns[i].clone()).collect(),
         keys: shown.iter().filter(|&&i| i < report.keys).count(),
@@ -466,22 +582,73 @@ fn render_table(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resu
             .filter(|&k| report.shortenable.contains(&shown[k]))
             .collect(),
         together: Vec::new(),
+        essential: Vec::new(),
+        either: None,
         meta: Vec::new(),
     };
+    let mut spacing = Spacing::Normal;
+    if let Some(w) = style.width {
+        // Columns drawn closer keep some that gave way: the last to go
+        // come back first, while they fit.
+        let dropped: Vec<usize> = report
+            .optional
+            .iter()
+            .rev()
+            .copied()
+            .filter(|i| !shown.contains(i) && !empty.contains(i))
+            .collect();
+        let close = |cols: &[usize]| Spacing::Close.width(report, cols.iter().copied());
+        for i in dropped {
+            if shown.contains(&i) {
+                continue;
+            }
+            let group = match report.together.iter().find(|g| g.contains(&i)) {
+                Some(g) => g.clone(),
+                None => vec![i],
+            };
+            let mut wider = shown.clone();
+            wider.extend(group.iter().filter(|c| !shown.contains(c)));
+            wider.sort_unstable();
+            if close(&wider) > usize::from(w) {
+                break;
+            }
+            shown = wider;
+            spacing = Spacing::Close;
+        }
+    }
     let mut narrowed = pick(&shown);
     if let Some(w) = style.width {
-        shorten_text(&mut narrowed, w);
+        shorten_text(&mut narrowed, w, spacing);
+        if fits(&narrowed, w, spacing).is_none() {
+            // Closer columns before any column that answers goes.
+            spacing = Spacing::Close;
+            shorten_text(&mut narrowed, w, spacing);
+        }
         // Last resort, so that no row ever wraps: figures from the right,
-        // never the group keys.
-        while fits(&narrowed, w).is_none() && shown.len() > report.keys.max(1) {
-            shown.pop();
+        // never the group keys nor the columns that answer the question;
+        // then flush columns; when those alone are too wide, the terminal
+        // wraps them.
+        while fits(&narrowed, w, spacing).is_none() {
+            let Some(at) = shown
+                .iter()
+                .rposition(|&i| i >= report.keys && !report.essential.contains(&i))
+            else {
+                spacing = Spacing::Flush;
+                shorten_text(&mut narrowed, w, spacing);
+                break;
+            };
+            shown.remove(at);
             narrowed = pick(&shown);
-            shorten_text(&mut narrowed, w);
+            shorten_text(&mut narrowed, w, spacing);
         }
     }
     let hidden: Vec<String> = (0..report.columns.len())
-        .filter(|i| !shown.contains(i))
+        .filter(|i| !shown.contains(i) && !empty.contains(i))
         .map(|i| report.columns[i].replace('_', " "))
+        .collect();
+    let empty: Vec<String> = empty
+        .iter()
+        .map(|&i| report.columns[i].replace('_', " "))
         .collect();
     let report = &narrowed;
     let mut table = Table::new();
@@ -498,6 +665,11 @@ fn render_table(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resu
             .iter()
             .map(|c| Cell::new(c.replace('_', " "))),
     );
+    if spacing != Spacing::Normal {
+        for (i, column) in table.column_iter_mut().enumerate() {
+            column.set_padding((u16::from(i == 0 && spacing == Spacing::Close), 1));
+        }
+    }
     for row in &report.rows {
         table.add_row(row.iter().map(|v| v.cell(style)));
     }
@@ -516,9 +688,10 @@ fn render_table(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resu
     for line in table.to_string().lines() {
         writeln!(out, "{}", line.trim_end())?;
     }
+    let mut left_out = Vec::new();
     if !hidden.is_empty() {
-        let note = format!(
-            "({} hidden to fit {} columns: {}; --format csv or a wider terminal shows them)",
+        left_out.push(format!(
+            "{} hidden to fit {} columns: {}",
             if hidden.len() == 1 {
                 "1 column"
             } else {
@@ -526,6 +699,20 @@ fn render_table(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resu
             },
             style.width.unwrap_or(0),
             hidden.join(", ")
+        ));
+    }
+    if !empty.is_empty() {
+        left_out.push(format!("nothing to show in {}", empty.join(", ")));
+    }
+    if !left_out.is_empty() {
+        let note = format!(
+            "({}; --format csv or a wider terminal shows {})",
+            left_out.join("; "),
+            if hidden.len() + empty.len() == 1 {
+                "it"
+            } else {
+                "them"
+            }
         );
         for line in wrap_words(&note, usize::from(style.width.unwrap_or(80))) {
             writeln!(out, "{line}")?;

@@ -326,6 +326,8 @@ fn summary_report(c: &Comparison, wanted: impl Fn(&str) -> bool) -> Report {
     // side's figures, then the rates; the counts of what happened to
     // equipment stay longest.
     report.optional = vec![16, 14, 15, 1, 5, 6, 12, 13, 10, 11];
+    // How on hand and MC moved, and how many became NMC, always show.
+    report.essential = vec![2, 3, 4];
     // Equipment items: on hand, MC, then the counts; rounds: on hand,
     // serviceable.
     let mut total = [0i64; 12];
@@ -397,8 +399,11 @@ fn items_report(c: &Comparison, wanted: impl Fn(&crate::changes::Item) -> bool) 
         ],
         0,
     );
+    // What changed on which item answers; only the note may give way.
     report.optional = vec![7];
     report.shortenable = vec![7];
+    report.essential = vec![0, 1, 2, 3, 4, 5, 6];
+    report.either = Some((2, 3, "serial_or_lot".into()));
     for i in c.items.iter().filter(|i| wanted(i)) {
         report.rows.push(vec![
             Value::Text(i.depot.clone()),

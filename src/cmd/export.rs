@@ -51,7 +51,7 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
          JOIN equipment_type t ON t.id = h.type_id
          ORDER BY d.code, t.code, h.serial NULLS FIRST, h.lot NULLS FIRST, h.id";
     let mut sink = if xlsx {
-        Sink::Xlsx(Report::new(&Column::ALL.map(Column::name), 0))
+        Sink::Xlsx(Box::new(Report::new(&Column::ALL.map(Column::name), 0)))
     } else if json {
         write!(ctx.out, "{{\"rows\": [")?;
         Sink::Json(&mut *ctx.out, 0, 0)
@@ -168,7 +168,7 @@ pub fn run(args: &ExportArgs, ctx: &mut Context) -> Result<()> {
 /// Where the rows go: a CSV writer, or JSON written row by row (lines and
 /// quantity counted for the total) so that a million holdings stream.
 enum Sink<'a, 'b> {
-    Xlsx(Report),
+    Xlsx(Box<Report>),
     Csv(Box<csv::Writer<&'a mut (dyn Write + 'b)>>),
     Json(&'a mut (dyn Write + 'b), u64, i64),
 }

@@ -1,6 +1,8 @@
 //! `stockpile history`: readiness on every snapshot date.
 
-use super::report::{FIGURES, figure_values, optional_figures, status_breakdown};
+use super::report::{
+    FIGURES, essential_figures, figure_values, optional_figures, status_breakdown,
+};
 use super::{Context, as_of, filters};
 use crate::cli::HistoryArgs;
 use crate::error::{Error, Result};
@@ -24,6 +26,7 @@ pub fn run(args: &HistoryArgs, ctx: &mut Context) -> Result<()> {
     let mut report = Report::new(&columns, keys);
     report.optional = optional_figures(keys);
     report.together = status_breakdown(keys);
+    report.essential = essential_figures(keys);
     report.meta = super::meta(judged, &policy);
     let mut partial: Vec<(chrono::NaiveDate, usize)> = Vec::new();
     let mut most = 0;

@@ -552,6 +552,7 @@ fn check_table(e: &Evaluation) -> Report {
         vec![7, 6]
     };
     report.shortenable = vec![0];
+    report.essential = vec![1, 2, 3, 4];
     for l in &e.lines {
         push_line(&mut report, l, moving);
     }
@@ -769,6 +770,7 @@ pub fn list(args: &PackageListArgs, ctx: &mut Context) -> Result<()> {
     // the package's name, fill and readiness stay.
     report.optional = vec![1, 10, 2, 6, 9, 3, 8];
     report.shortenable = vec![0, 10];
+    report.essential = vec![4, 5, 7];
     for e in &evaluations {
         let file_name = Path::new(&e.file)
             .file_name()

@@ -88,6 +88,9 @@ fn on_server(pg: &db::postgres::Pg, sql: &str, timeout: std::time::Duration) -> 
     })?;
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut report = Report::new(&names, 0);
+    // The user chose every column: none is hidden (names are cut instead).
+    report.essential = (0..names.len()).collect();
+    report.shortenable = (0..names.len()).collect();
     report.rows = rows;
     Ok(report)
 }
@@ -155,6 +158,8 @@ fn on_file(
     let columns: Vec<String> = stmt.column_names().map(|c| c.to_string()).collect();
     let names: Vec<&str> = columns.iter().map(String::as_str).collect();
     let mut report = Report::new(&names, 0);
+    report.essential = (0..names.len()).collect();
+    report.shortenable = (0..names.len()).collect();
     let n = columns.len();
     let mut rows = stmt.query([]).map_err(refuse)?;
     while let Some(r) = rows.next().map_err(refuse)? {

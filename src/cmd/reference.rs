@@ -74,6 +74,7 @@ pub fn depots(ctx: &mut Context) -> Result<()> {
         1,
     );
     report.optional = vec![7, 6, 2, 1];
+    report.essential = vec![3, 4, 5];
     report.meta = super::meta(today, &policy);
     report.rows = conn.rows(sql, &[], |r| {
         let code: String = r.get(0)?;
@@ -112,6 +113,7 @@ pub fn types(ctx: &mut Context) -> Result<()> {
         1,
     );
     report.optional = vec![7, 2, 3];
+    report.essential = vec![4, 5, 6];
     report.meta = super::meta(today, &policy);
     report.rows = conn.rows(sql, &[], |r| {
         let code: String = r.get(0)?;

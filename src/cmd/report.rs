@@ -81,6 +81,12 @@ pub fn optional_figures(keys: usize) -> Vec<usize> {
         .collect()
 }
 
+/// What a readiness table answers, never hidden: on hand, the MC rate and
+/// the overall level.
+pub fn essential_figures(keys: usize) -> Vec<usize> {
+    [0, 6, 11].iter().map(|i| keys + i).collect()
+}
+
 /// The equipment's FMC, PMC, NMCM and NMCS columns: they give way together.
 pub fn status_breakdown(keys: usize) -> Vec<Vec<usize>> {
     vec![(1..=4).map(|i| keys + i).collect()]
@@ -438,6 +444,7 @@ pub fn run(args: &ReportArgs, ctx: &mut Context) -> Result<()> {
     let mut report = Report::new(&columns, by.len());
     report.optional = optional_figures(by.len());
     report.together = status_breakdown(by.len());
+    report.essential = essential_figures(by.len());
     report.meta = super::meta(judged, &policy);
     for g in &groups {
         let mut row: Vec<Value> = g.keys.iter().cloned().map(Value::from).collect();

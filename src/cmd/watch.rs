@@ -33,8 +33,12 @@ fn items_report(rows: &[Attention]) -> Report {
         ],
         0,
     );
-    report.optional = vec![8, 4, 5];
+    // Which item, of what kind, how urgent: these stay; the note, the date
+    // (its days stay) and the quantity give way, in that order.
+    report.optional = vec![8, 6, 5];
     report.shortenable = vec![8];
+    report.essential = vec![0, 1, 2, 3, 4, 7];
+    report.either = Some((3, 4, "serial_or_lot".into()));
     for a in rows {
         report.rows.push(vec![
             Value::Text(a.kind.as_str().into()),
@@ -69,6 +73,7 @@ fn summary_report(rows: &[Attention]) -> Report {
         2,
     );
     report.optional = vec![3];
+    report.essential = vec![2, 4, 5];
     let mut items = 0;
     for g in &groups {
         items += g.items;

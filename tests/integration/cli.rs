@@ -640,3 +640,178 @@ fn every_manual_page_the_main_page_names_is_written() {
     );
     assert!(!report.contains("EXTRA"));
 }
+
+/// A force's data at the width of its names: 60 depots, type codes of up
+/// to 24 characters, serials and lots of 14, two weekly snapshots with
+/// status changes, lots expired and expiring.
+fn force_scale() -> Work {
+    let w = Work::new();
+    let types = [
+        ("PATRIOT-M903-LAUNCHER-EX", "AD", "1425-01-436-4871"),
+        ("M1A2-SEPV3-MOD1", "MBT", "2350-01-668-0001"),
+        ("ZUZANA-2-MOD1", "SPH", "2350-99-853-2926"),
+        ("CV90-30", "IFV", "2350-01-100-0030"),
+    ];
+    let mut weeks = [String::new(), String::new()];
+    for (week, text) in weeks.iter_mut().enumerate() {
+        let as_of = if week == 0 {
+            "2026-11-22"
+        } else {
+            "2026-11-29"
+        };
+        let mut rows = Vec::new();
+        for d in 0..60 {
+            let depot = format!("XX-D{d:02}-01");
+            for (t, (code, category, nsn)) in types.iter().enumerate() {
+                for n in 0..5 {
+                    // A tank in four goes down in the second week.
+                    let status = if week == 1 && n == (d + t) % 5 {
+                        "NMCM"
+                    } else {
+                        "FMC"
+                    };
+                    rows.push(format!(
+                        "{depot},{as_of},{code},{category},{nsn},XX-{t}{d:02}-00{n:05},1,{status},DEU,48,,,"
+                    ));
+                }
+            }
+            let expires = if d % 3 == 0 {
+                "2026-11-25"
+            } else {
+                "2026-12-20"
+            };
+            rows.push(format!(
+                "{depot},{as_of},155MM-HE-M795-EXT,AMMO,1320-01-529-7950,,480,FMC,DEU,72,155MM-26-{d:03}A-X,{expires},"
+            ));
+        }
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        *text = export(&rows);
+    }
+    for (i, text) in weeks.iter().enumerate() {
+        let file = w.write(&format!("week{i}.csv"), text);
+        w.import(&file).ok();
+    }
+    w
+}
+
+/// The header of a table: the line above its rule.
+fn header_of(text: &str) -> &str {
+    let lines: Vec<&str> = text.lines().collect();
+    let rule = lines
+        .iter()
+        .position(|l| l.starts_with('─'))
+        .unwrap_or_else(|| panic!("no table in {text}"));
+    lines[rule - 1]
+}
+
+/// Every table command, at 80 and 120 columns, on data as wide as a
+/// force's: the columns that answer its question are always there (names
+/// are cut, columns drawn closer, the rest hidden and named), and no line
+/// is wider than the terminal.
+#[test]
+fn the_columns_that_answer_never_hide_at_80_or_120() {
+    let w = force_scale();
+    let brigade = crate::util::fixtures().join("packages/armoured-brigade-set.toml");
+    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (vec!["report"], vec!["depot", "on hand", "mc rate", "level"]),
+        (
+            vec!["report", "--by", "depot,type"],
+            vec!["depot", "type", "on hand", "mc rate", "level"],
+        ),
+        (
+            vec!["history"],
+            vec!["as of", "on hand", "mc rate", "level"],
+        ),
+        (
+            vec!["deployable", "--within", "48h", "--by", "depot,type"],
+            vec!["depot", "type", "mc", "deployable"],
+        ),
+        (
+            vec!["changes"],
+            vec!["depot", "on hand change", "mc change", "became nmc"],
+        ),
+        (
+            vec!["changes", "--items"],
+            vec!["depot", "type", "serial", "change", "from", "to"],
+        ),
+        (
+            vec!["watch", "--today", "2026-12-06"],
+            vec!["kind", "depot", "items", "worst date", "worst days"],
+        ),
+        (
+            vec!["watch", "--items", "--today", "2026-12-06"],
+            vec!["kind", "depot", "type", "serial", "days"],
+        ),
+        (
+            vec!["depots"],
+            vec!["depot", "latest as of", "on hand", "mc rate"],
+        ),
+        (vec!["types"], vec!["type", "depots", "on hand", "mc rate"]),
+        (
+            vec![
+                "query",
+                "SELECT depot, type, serial, lot, status, owner, notice_hours, expires, remarks FROM current_holdings",
+            ],
+            // remarks is empty on every row: left out, and said so.
+            vec![
+                "depot",
+                "type",
+                "serial",
+                "lot",
+                "status",
+                "owner",
+                "notice hours",
+                "expires",
+                "nothing to show in remarks",
+            ],
+        ),
+        (
+            vec!["package", "check", brigade.to_str().unwrap()],
+            vec!["line", "needed", "allocated", "short", "fill"],
+        ),
+    ];
+    for columns in ["80", "120"] {
+        let limit: usize = columns.parse().unwrap();
+        for (args, keys) in &cases {
+            let r = w.run_with(
+                &[("COLUMNS", columns), ("STOCKPILE_TODAY", "2026-12-06")],
+                args,
+            );
+            assert!(r.code == 0 || r.code == 1, "{args:?}: {}", r.stderr);
+            let header = header_of(&r.stdout);
+            for key in keys {
+                let said = key.starts_with("nothing") && r.stdout.replace('\n', " ").contains(key);
+                assert!(
+                    said || header.contains(key),
+                    "{args:?} at {columns}: {key:?} is not shown\n{}",
+                    r.stdout
+                );
+            }
+            for line in r.stdout.lines() {
+                assert!(
+                    line.chars().count() <= limit,
+                    "{args:?} at {columns}: {line:?}\n{}",
+                    r.stdout
+                );
+            }
+        }
+    }
+    // The import summary keeps each file's result.
+    let again = Work::new();
+    let dir = again.path("exports");
+    std::fs::create_dir(&dir).unwrap();
+    for name in ["week0.csv", "week1.csv"] {
+        std::fs::copy(
+            w.path(name),
+            dir.join(format!("a-very-long-export-file-name-of-{name}")),
+        )
+        .unwrap();
+    }
+    let r = again
+        .run_with(&[("COLUMNS", "80")], ["import", dir.to_str().unwrap()])
+        .ok();
+    let header = header_of(&r.stdout);
+    for key in ["file", "rows", "imported", "rejected", "result"] {
+        assert!(header.contains(key), "import at 80: {key:?}\n{}", r.stdout);
+    }
+}
