@@ -542,6 +542,9 @@ impl Ids {
     /// many or all.
     fn types_sql(&self) -> String {
         match &self.types {
+            // None of the types is held anywhere: a list that matches
+            // nothing on either backend (PostgreSQL refuses `IN ()`).
+            Some(t) if t.is_empty() => " WHERE type_id IN (NULL)".into(),
             Some(t) if t.len() <= 64 => {
                 let mut ids: Vec<i64> = t.iter().copied().collect();
                 ids.sort_unstable();

@@ -29,10 +29,12 @@ pub struct Cluster {
     pub client: Option<(PathBuf, PathBuf)>,
 }
 
-/// Roles the TLS tests log in as, and the rules `pg_hba.conf` has for
-/// them before initdb's (trust for everyone else).
+/// Roles the TLS and password tests log in as, and the rules `pg_hba.conf`
+/// has for them before initdb's (trust for everyone else): `pwuser` must
+/// give its password, `PWUSER_PASSWORD`.
 const TLS_RULES: &str =
     "hostssl all certuser 127.0.0.1/32 cert\nhostnossl all tlsonly 127.0.0.1/32 reject\n";
+const PASSWORD_RULE: &str = "host all pwuser 127.0.0.1/32 scram-sha-256\n";
 
 /// A test certificate authority and a server certificate it signed for
 /// 127.0.0.1, in `data` (the server's key private to its owner), with the
@@ -331,6 +333,9 @@ fn admin(port: u16) -> Result<postgres::Client, String> {
 fn start() -> Result<Cluster, String> {
     let site = Site::new()?;
     let data = site.init("data")?;
+    let hba = data.join("pg_hba.conf");
+    let rules = std::fs::read_to_string(&hba).map_err(|e| e.to_string())?;
+    std::fs::write(&hba, format!("{PASSWORD_RULE}{rules}")).map_err(|e| e.to_string())?;
     let ca = certificates(&site.dir, &data);
     let ssl = if ca.is_some() {
         "-c ssl=on -c ssl_ca_file=root.crt"
@@ -340,7 +345,10 @@ fn start() -> Result<Cluster, String> {
     let port = site.launch(&data, ssl)?;
     let mut admin = admin(port)?;
     admin
-        .batch_execute("CREATE ROLE certuser LOGIN SUPERUSER; CREATE ROLE tlsonly LOGIN SUPERUSER")
+        .batch_execute(&format!(
+            "CREATE ROLE certuser LOGIN SUPERUSER; CREATE ROLE tlsonly LOGIN SUPERUSER;
+             CREATE ROLE pwuser LOGIN SUPERUSER PASSWORD '{PWUSER_PASSWORD}'"
+        ))
         .map_err(|e| e.to_string())?;
     let client = ca
         .as_ref()
@@ -352,6 +360,9 @@ fn start() -> Result<Cluster, String> {
         client,
     })
 }
+
+/// The password of the role `pwuser` (see `TLS_RULES`).
+pub const PWUSER_PASSWORD: &str = "s3cret:pw";
 
 /// A primary and a hot standby streaming from it (`pg_basebackup -R`),
 /// for the one test that needs them: their ports.

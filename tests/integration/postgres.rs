@@ -1057,3 +1057,93 @@ fn every_table_and_view_has_its_comment_on_the_server() {
         .unwrap();
     assert!(history["about"].as_str().unwrap().contains("HISTORY"));
 }
+
+/// The password, as libpq finds it: in the URL, `PGPASSWORD`, the password
+/// file (`PGPASSFILE`, else `~/.pgpass`; ignored, with a warning, when
+/// others may read it); the user from `PGUSER`; the TLS mode from
+/// `PGSSLMODE` — against a role the server admits only with its password.
+#[test]
+fn passwords_users_and_modes_come_from_where_libpq_finds_them() {
+    let Some(c) = cluster() else { return };
+    let url = c.database();
+    let name = url.rsplit('/').next().unwrap().to_string();
+    let seed_work = Work::on_server(url.clone());
+    let seed = seed_work.write("seed.csv", depot_export("SEED-01", 3));
+    seed_work.import(&seed).ok();
+    let home = tempfile::tempdir().unwrap();
+    let port = c.port().to_string();
+    let bare = format!("postgresql://pwuser@127.0.0.1:{port}/{name}");
+    let run = |db: &str, env: &[(&str, &str)]| -> crate::util::Run {
+        let mut cmd = assert_cmd::Command::cargo_bin("stockpile").unwrap();
+        cmd.env_remove("PGPASSWORD")
+            .env_remove("PGPASSFILE")
+            .env_remove("PGUSER")
+            .env_remove("PGSSLMODE")
+            .env("HOME", home.path())
+            .env("STOCKPILE_TODAY", crate::util::TODAY)
+            .envs(env.iter().copied())
+            .args(["--db", db, "report", "--format", "json"]);
+        cmd.output().unwrap().into()
+    };
+    let ok = |r: crate::util::Run, how: &str| {
+        assert_eq!(r.code, 0, "{how}: {}", r.stderr);
+        assert_eq!(r.json()["total"]["on_hand"], 3, "{how}");
+    };
+    // No password anywhere: the server says no (exit 74), and the message
+    // never shows one.
+    let r = run(&bare, &[]);
+    assert_eq!(r.code, 74, "{}", r.stderr);
+    assert!(r.stderr.contains("password"), "{}", r.stderr);
+    ok(
+        run(&bare, &[("PGPASSWORD", pg::PWUSER_PASSWORD)]),
+        "PGPASSWORD",
+    );
+    // The password file: a colon in the password escaped as libpq writes it.
+    let line = format!(
+        "127.0.0.1:{port}:{name}:pwuser:{}\n",
+        pg::PWUSER_PASSWORD.replace(':', "\\:")
+    );
+    let file = home.path().join("passwords");
+    std::fs::write(&file, &line).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let passfile = ("PGPASSFILE", file.to_str().unwrap());
+    ok(run(&bare, &[passfile]), "PGPASSFILE");
+    std::fs::write(home.path().join(".pgpass"), &line).unwrap();
+    std::fs::set_permissions(
+        home.path().join(".pgpass"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    ok(run(&bare, &[]), "~/.pgpass");
+    // PGUSER names the role when the string does not.
+    ok(
+        run(
+            &format!("host=127.0.0.1 port={port} dbname={name}"),
+            &[("PGUSER", "pwuser")],
+        ),
+        "PGUSER",
+    );
+    // A password file others may read is ignored, as libpq ignores it.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::remove_file(home.path().join(".pgpass")).unwrap();
+    let r = run(&bare, &[passfile]);
+    assert_eq!(r.code, 74, "{}", r.stderr);
+    assert!(r.stderr.contains("group or world access"), "{}", r.stderr);
+    // PGSSLMODE: disable refused where the server wants TLS for the role.
+    if c.ca.is_some() {
+        let tlsonly = format!("postgresql://tlsonly@127.0.0.1:{port}/{name}");
+        let r = run(&tlsonly, &[("PGSSLMODE", "disable")]);
+        assert_eq!(r.code, 74, "{}", r.stderr);
+        ok(
+            run(
+                &tlsonly,
+                &[
+                    ("PGSSLMODE", "require"),
+                    ("PGSSLROOTCERT", c.ca.as_ref().unwrap().to_str().unwrap()),
+                ],
+            ),
+            "PGSSLMODE=require",
+        );
+    }
+}
