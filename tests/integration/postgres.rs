@@ -1131,7 +1131,7 @@ fn passwords_users_and_modes_come_from_where_libpq_finds_them() {
     assert_eq!(r.code, 74, "{}", r.stderr);
     assert!(r.stderr.contains("group or world access"), "{}", r.stderr);
     // PGSSLMODE: disable refused where the server wants TLS for the role.
-    if c.ca.is_some() {
+    if let Some(ca) = &c.ca {
         let tlsonly = format!("postgresql://tlsonly@127.0.0.1:{port}/{name}");
         let r = run(&tlsonly, &[("PGSSLMODE", "disable")]);
         assert_eq!(r.code, 74, "{}", r.stderr);
@@ -1140,7 +1140,7 @@ fn passwords_users_and_modes_come_from_where_libpq_finds_them() {
                 &tlsonly,
                 &[
                     ("PGSSLMODE", "require"),
-                    ("PGSSLROOTCERT", c.ca.as_ref().unwrap().to_str().unwrap()),
+                    ("PGSSLROOTCERT", ca.to_str().unwrap()),
                 ],
             ),
             "PGSSLMODE=require",
