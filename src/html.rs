@@ -47,7 +47,7 @@ pub struct Brief {
 
 /// How many rows of each list the page shows (the full lists are a
 /// command away: `changes --items`, `watch`).
-const LISTED: usize = 15;
+const LISTED: usize = 10;
 
 fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -132,7 +132,13 @@ fn lots_table(
         out,
         "<table id=\"{id}\"><thead><tr><th>depot</th><th>type</th><th>{label}</th><th>of rounds held</th></tr></thead><tbody>"
     );
-    for g in groups {
+    // The most rounds first when the list is cut short.
+    let mut listed: Vec<&Group> = groups.iter().collect();
+    if listed.len() > LISTED {
+        listed.sort_by_key(|g| std::cmp::Reverse(rounds(&g.figures)));
+        listed.truncate(LISTED);
+    }
+    for g in &listed {
         let _ = write!(
             out,
             "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -143,6 +149,12 @@ fn lots_table(
         );
     }
     out.push_str("</tbody></table>");
+    more(
+        out,
+        groups.len() - listed.len(),
+        "depot × type pairs, with fewer rounds",
+        "stockpile watch --items",
+    );
 }
 
 /// Equipment (items) first, then ammunition (rounds) beside it, never in it.
@@ -206,7 +218,7 @@ fn bar_chart(aria: &str, bars: &[Bar], label_w: usize, value_w: usize, ticks: &[
     svg
 }
 
-fn chart(groups: &[Group]) -> String {
+fn chart(groups: &[&Group], ticks: &[usize]) -> String {
     let bars: Vec<Bar> = groups
         .iter()
         .map(|g| Bar {
@@ -216,7 +228,138 @@ fn chart(groups: &[Group]) -> String {
             value: pct(g.figures.mc_rate()),
         })
         .collect();
-    bar_chart("MC rate by depot", &bars, 130, 70, &[60, 70, 90])
+    bar_chart("MC rate by depot", &bars, 130, 70, ticks)
+}
+
+/// Depots at the lowest level first, then the lowest MC rate: where a
+/// commander looks first.
+fn worst_first(groups: &[Group]) -> Vec<&Group> {
+    let mut sorted: Vec<&Group> = groups.iter().collect();
+    sorted.sort_by(|a, b| {
+        let rank = |g: &Group| g.figures.level().unwrap_or(0);
+        rank(b)
+            .cmp(&rank(a))
+            .then(
+                a.figures
+                    .mc_rate()
+                    .unwrap_or(1.0)
+                    .total_cmp(&b.figures.mc_rate().unwrap_or(1.0)),
+            )
+            .then_with(|| key(a, 0).cmp(&key(b, 0)))
+    });
+    sorted
+}
+
+/// "… and N more …: COMMAND" under a list cut short.
+fn more(out: &mut String, left: usize, what: &str, command: &str) {
+    if left > 0 {
+        let _ = write!(
+            out,
+            "<p class=\"more\">… and {} more {}: <code>{}</code> lists them all.</p>",
+            n(left as i64),
+            esc(what),
+            esc(command)
+        );
+    }
+}
+
+/// Every depot's MC rate as a dot on one axis (dots of the same half
+/// per cent stacked), coloured by R-level, the thresholds drawn: a force
+/// of hundreds of depots in one strip, each named in its tooltip.
+fn dot_plot(groups: &[Group], ticks: &[usize]) -> String {
+    let (left, width, r) = (30usize, 600usize, 2usize);
+    let mut stacks = [0usize; 201];
+    let mut dots = String::new();
+    for g in groups {
+        let Some(rate) = g.figures.mc_rate() else {
+            continue;
+        };
+        // Half a per cent a column.
+        let bin = (rate.clamp(0.0, 1.0) * 200.0).floor() as usize;
+        let level = stacks[bin];
+        stacks[bin] += 1;
+        let _ = write!(
+            dots,
+            "<circle cx=\"{}\" cy=\"{{y{level}}}\" r=\"{r}\" class=\"bar {}\"><title>{} {}</title></circle>",
+            left + width * bin / 200 + r,
+            level_class(g.figures.r_level()),
+            esc(&key(g, 0)),
+            pct_text(rate)
+        );
+    }
+    let tallest = stacks.iter().copied().max().unwrap_or(1).max(1);
+    let base = tallest * (2 * r + 1) + 6;
+    // Each stack's dots rise from the axis.
+    for level in 0..tallest {
+        dots = dots.replace(
+            &format!("{{y{level}}}"),
+            &(base - r - level * (2 * r + 1)).to_string(),
+        );
+    }
+    let height = base + 22;
+    let mut svg = format!(
+        "<svg role=\"img\" aria-label=\"MC rate of each of {} depots\" viewBox=\"0 0 {} {height}\" width=\"100%\" id=\"dots\">",
+        groups.len(),
+        left + width + 40
+    );
+    for &t in ticks.iter().chain(&[0, 100]) {
+        let x = left + width * t / 100 + r;
+        let _ = write!(
+            svg,
+            "<line x1=\"{x}\" y1=\"0\" x2=\"{x}\" y2=\"{base}\" class=\"th\"/><text x=\"{x}\" y=\"{}\" class=\"tick\">{t}%</text>",
+            base + 16
+        );
+    }
+    svg.push_str(&dots);
+    svg.push_str("</svg>");
+    svg
+}
+
+fn pct_text(rate: f64) -> String {
+    format!("{:.1}%", rate * 100.0)
+}
+
+/// The lowest depots against every category: MC rate of the items (the
+/// serviceable share of the rounds for ammunition), coloured by level —
+/// where readiness is poor, and of what, on one screen.
+fn heat_map(out: &mut String, depots: &[&Group], by_depot_category: &[Group]) {
+    let mut categories: Vec<String> = by_depot_category.iter().map(|g| key(g, 1)).collect();
+    categories.sort();
+    categories.dedup();
+    let _ = write!(
+        out,
+        "<section><h2>The {} lowest depots by category</h2><table id=\"heat\"><thead><tr><th>depot</th>",
+        depots.len()
+    );
+    for c in &categories {
+        let _ = write!(out, "<th>{}</th>", esc(c));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for d in depots {
+        let depot = key(d, 0);
+        let _ = write!(out, "<tr><th scope=\"row\">{}</th>", esc(&depot));
+        for c in &categories {
+            let cell = by_depot_category
+                .iter()
+                .find(|g| key(g, 0) == depot && &key(g, 1) == c);
+            match cell {
+                Some(g) if g.figures.mc_rate().is_some() => {
+                    let _ = write!(
+                        out,
+                        "<td class=\"h {}\">{}</td>",
+                        level_class(g.figures.r_level()),
+                        pct(g.figures.mc_rate())
+                    );
+                }
+                Some(g) if g.figures.ammo_rate().is_some() => {
+                    let _ = write!(out, "<td class=\"h\">{}</td>", pct(g.figures.ammo_rate()));
+                }
+                _ => out.push_str("<td class=\"h\">–</td>"),
+            }
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table><p>Items' MC rate, coloured by R-level; for ammunition the serviceable share of the rounds. <code>stockpile report --by depot,category</code> lists every depot.</p></section>\n");
 }
 
 /// A label cut to `most` characters with an ellipsis, so a long name
@@ -501,7 +644,13 @@ fn since_last_snapshot(
         out.push_str("</ul>");
     }
     out.push_str("<table id=\"changes\"><thead><tr><th>depot</th><th>from</th><th>to</th><th>Δ on hand</th><th>Δ MC</th><th>MC rate</th><th>newly NMC</th><th>back in service</th><th class=\"ammo\">Δ rounds</th><th class=\"ammo\">Δ serviceable</th></tr></thead><tbody>");
-    for d in &c.depots {
+    // At a force's scale, the depots whose MC moved most, down first.
+    let mut depots: Vec<&crate::changes::DepotChange> = c.depots.iter().collect();
+    if depots.len() > LISTED {
+        depots.sort_by_key(|d| d.from.as_ref().map_or(i64::MAX, |f| d.to.mc - f.mc));
+        depots.truncate(LISTED);
+    }
+    for d in &depots {
         let _ = write!(out, "<tr><th scope=\"row\">{}</th>", esc(&d.depot));
         match &d.from {
             Some(f) => {
@@ -530,6 +679,12 @@ fn since_last_snapshot(
         }
     }
     out.push_str("</tbody></table>");
+    more(
+        out,
+        c.depots.len() - depots.len(),
+        "depots, whose MC moved less",
+        "stockpile changes",
+    );
     let down: Vec<&crate::changes::Item> = c
         .items
         .iter()
@@ -704,19 +859,41 @@ pub fn render(b: &Brief) -> String {
         );
     }
 
+    let ticks = b.policy.policy.r_levels.map(usize::from);
+    let worst = worst_first(&b.by_depot);
     out.push_str("<section><h2>MC rate by depot</h2>");
-    out.push_str(&chart(&b.by_depot));
+    if b.by_depot.len() > LISTED {
+        // A force's depots: every one as a dot on one axis, then the
+        // lowest by name.
+        // (The lowest are named in the table below.)
+        out.push_str(&dot_plot(&b.by_depot, &ticks));
+    } else {
+        let all: Vec<&Group> = b.by_depot.iter().collect();
+        out.push_str(&chart(&all, &ticks));
+    }
     out.push_str("</section>\n");
 
     let _ = write!(
         out,
         "<section><h2>Readiness by depot</h2><table id=\"by-depot\"><thead><tr><th>depot</th>{HEAD}</tr></thead><tbody>"
     );
-    for g in &b.by_depot {
+    let listed: Vec<&Group> = if b.by_depot.len() > LISTED {
+        worst[..LISTED].to_vec()
+    } else {
+        b.by_depot.iter().collect()
+    };
+    for g in &listed {
         figures_row(&mut out, &[key(g, 0)], &g.figures);
     }
     figures_row(&mut out, &["TOTAL".into()], t);
-    out.push_str("</tbody></table></section>\n");
+    out.push_str("</tbody></table>");
+    more(
+        &mut out,
+        b.by_depot.len() - listed.len(),
+        "depots, at a better level or MC rate",
+        "stockpile report",
+    );
+    out.push_str("</section>\n");
 
     since_last_snapshot(&mut out, &b.changes, &b.slips);
     attention(&mut out, &b.attention, &b.today);
@@ -749,14 +926,18 @@ pub fn render(b: &Brief) -> String {
         out.push_str("</section>\n");
     }
 
-    let _ = write!(
-        out,
-        "<section class=\"page\"><h2>By depot and category</h2><table id=\"by-depot-category\"><thead><tr><th>depot</th><th>category</th>{HEAD}</tr></thead><tbody>"
-    );
-    for g in &b.by_depot_category {
-        figures_row(&mut out, &[key(g, 0), key(g, 1)], &g.figures);
+    if b.by_depot.len() > LISTED {
+        heat_map(&mut out, &worst[..LISTED], &b.by_depot_category);
+    } else {
+        let _ = write!(
+            out,
+            "<section class=\"page\"><h2>By depot and category</h2><table id=\"by-depot-category\"><thead><tr><th>depot</th><th>category</th>{HEAD}</tr></thead><tbody>"
+        );
+        for g in &b.by_depot_category {
+            figures_row(&mut out, &[key(g, 0), key(g, 1)], &g.figures);
+        }
+        out.push_str("</tbody></table></section>\n");
     }
-    out.push_str("</tbody></table></section>\n");
 
     out.push_str(
         "<section><h2>Deployable</h2><table id=\"deployable\"><thead><tr><th>category</th>",
@@ -810,7 +991,7 @@ pub fn render(b: &Brief) -> String {
 
     let _ = write!(
         out,
-        "<section><h2>Worst ten depot × type pairs</h2><table id=\"worst\"><thead><tr><th>depot</th><th>type</th>{HEAD}</tr></thead><tbody>"
+        "<section><h2>Worst ten depot × type pairs</h2><p>The lowest level first, then the most items not mission capable.</p><table id=\"worst\"><thead><tr><th>depot</th><th>type</th>{HEAD}</tr></thead><tbody>"
     );
     for g in &b.worst {
         figures_row(&mut out, &[key(g, 0), key(g, 1)], &g.figures);
@@ -883,7 +1064,8 @@ th:first-child,thead th,th[scope=row],td.t{text-align:left}thead th{background:#
 .name{font-size:12px;paint-order:stroke;stroke:#fff;stroke-width:3px}.dest{fill:#1b1f24}.dest-name{font-weight:700}\
 .leg{stroke:#6e8bb0;stroke-width:1.4;fill:none}.leg.estimate{stroke-dasharray:6 4}.leg.used{stroke:#1f4e8c;stroke-width:3}.hours{font-size:11px;fill:#1f4e8c;paint-order:stroke;stroke:#fff;stroke-width:3px}.legend{color:#555;font-size:.85rem}.legend svg{vertical-align:middle}\
 .grid{stroke:#e3e6ea}.step{fill:none;stroke:#1f4e8c;stroke-width:2.2}.step-point{fill:#1f4e8c}.window{stroke:#9a6700;stroke-dasharray:4 3}.closes{stroke:#1a7f37}.mark{font-size:11px;fill:#333}\
+th[scope=row],#changes td{white-space:nowrap}td.h{text-align:center}td.h.l1{background:#dafbe1;color:#1a7f37}td.h.l2{background:#fff8c5;color:#7d4e00}td.h.l3{background:#fff1e5;color:#bc4c00}td.h.l4{background:#ffebe9;color:#cf222e}.more{color:#555;font-size:.9rem}\
 footer{margin-top:2rem;color:#555;font-size:.85rem}\
 @media (max-width:700px){body{margin:1rem auto}table{display:block;overflow-x:auto;white-space:nowrap}svg{max-width:100%;height:auto}}\
-@page{margin:12mm}\
-@media print{body{margin:0;max-width:none;font-size:11px}.page{break-before:page}section{break-inside:avoid}h2,h3{break-after:avoid}}";
+@page{size:A4;margin:12mm}\
+@media print{body{margin:0;max-width:none;font-size:11px}.page{break-before:page}table,svg,.headline,ul{break-inside:avoid}h2,h3{break-after:avoid}}";

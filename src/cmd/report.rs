@@ -207,12 +207,17 @@ fn brief(
         .filter(|g| g.figures.ammo_suspended > 0)
         .collect();
     suspended.sort_by_key(|g| std::cmp::Reverse(g.figures.ammo_suspended));
+    // The lowest level first; within it the most items not mission
+    // capable (at a force's scale many pairs of one item sit at 0 %: the
+    // pairs that hurt are those with the most down), then the lowest rate.
     let mut worst = pairs;
     worst.sort_by(|a, b| {
         let rate = |g: &Group| g.figures.mc_rate().or(g.figures.fill_rate()).unwrap_or(0.0);
+        let down = |g: &Group| g.figures.on_hand() - g.figures.mc();
         b.figures
             .level()
             .cmp(&a.figures.level())
+            .then(down(b).cmp(&down(a)))
             .then(rate(a).total_cmp(&rate(b)))
     });
     worst.truncate(10);

@@ -484,3 +484,68 @@ fn the_map_names_what_it_cannot_place_and_refuses_an_unknown_destination() {
         .code(2);
     assert!(r.stderr.contains("--html"), "{}", r.stderr);
 }
+
+/// At a force's scale the brief stays a brief: every depot a dot, the ten
+/// lowest named (lowest level, then MC rate), a heat map of those by
+/// category, each list its ten worst and a count of the rest.
+#[test]
+fn at_a_forces_scale_the_brief_stays_short() {
+    let w = crate::util::force_scale();
+    let out = w.path("brief.html");
+    w.run_with(
+        &[("STOCKPILE_TODAY", "2026-12-06")],
+        ["report", "--html", out.to_str().unwrap()],
+    )
+    .ok();
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.len() < 100_000, "{} bytes", html.len());
+    let dots = html
+        .split("id=\"dots\"")
+        .nth(1)
+        .unwrap()
+        .split("</svg>")
+        .next()
+        .unwrap();
+    assert_eq!(dots.matches("<circle").count(), 60, "one dot per depot");
+    let table = |id: &str| -> Vec<String> {
+        let body = html
+            .split(&format!("id=\"{id}\""))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no table {id}"))
+            .split("</table>")
+            .next()
+            .unwrap();
+        body.split("<th scope=\"row\">")
+            .skip(1)
+            .map(|r| r.split('<').next().unwrap().to_string())
+            .collect()
+    };
+    let by_depot = table("by-depot");
+    assert_eq!(by_depot.len(), 11, "ten depots and the total: {by_depot:?}");
+    assert_eq!(by_depot.last().unwrap(), "TOTAL");
+    assert!(html.contains("… and 50 more depots"));
+    // The ten are the lowest: none of the 50 left out is lower.
+    let report = w.json(&["report", "--by", "depot"]);
+    let rate = |depot: &str| {
+        crate::util::row(&report, "depot", depot)["mc_rate"]
+            .as_f64()
+            .unwrap()
+    };
+    let highest_listed = by_depot[..10].iter().map(|d| rate(d)).fold(0.0, f64::max);
+    for r in report["rows"].as_array().unwrap() {
+        let depot = r["depot"].as_str().unwrap();
+        if !by_depot.iter().any(|d| d == depot) {
+            assert!(
+                rate(depot) >= highest_listed,
+                "{depot} is lower than a depot listed"
+            );
+        }
+    }
+    assert_eq!(
+        table("heat"),
+        by_depot[..10].to_vec(),
+        "the heat map's depots"
+    );
+    assert!(!html.contains("id=\"by-depot-category\""));
+    assert!(table("changes").len() <= 10);
+}

@@ -641,59 +641,6 @@ fn every_manual_page_the_main_page_names_is_written() {
     assert!(!report.contains("EXTRA"));
 }
 
-/// A force's data at the width of its names: 60 depots, type codes of up
-/// to 24 characters, serials and lots of 14, two weekly snapshots with
-/// status changes, lots expired and expiring.
-fn force_scale() -> Work {
-    let w = Work::new();
-    let types = [
-        ("PATRIOT-M903-LAUNCHER-EX", "AD", "1425-01-436-4871"),
-        ("M1A2-SEPV3-MOD1", "MBT", "2350-01-668-0001"),
-        ("ZUZANA-2-MOD1", "SPH", "2350-99-853-2926"),
-        ("CV90-30", "IFV", "2350-01-100-0030"),
-    ];
-    let mut weeks = [String::new(), String::new()];
-    for (week, text) in weeks.iter_mut().enumerate() {
-        let as_of = if week == 0 {
-            "2026-11-22"
-        } else {
-            "2026-11-29"
-        };
-        let mut rows = Vec::new();
-        for d in 0..60 {
-            let depot = format!("XX-D{d:02}-01");
-            for (t, (code, category, nsn)) in types.iter().enumerate() {
-                for n in 0..5 {
-                    // A tank in four goes down in the second week.
-                    let status = if week == 1 && n == (d + t) % 5 {
-                        "NMCM"
-                    } else {
-                        "FMC"
-                    };
-                    rows.push(format!(
-                        "{depot},{as_of},{code},{category},{nsn},XX-{t}{d:02}-00{n:05},1,{status},DEU,48,,,"
-                    ));
-                }
-            }
-            let expires = if d % 3 == 0 {
-                "2026-11-25"
-            } else {
-                "2026-12-20"
-            };
-            rows.push(format!(
-                "{depot},{as_of},155MM-HE-M795-EXT,AMMO,1320-01-529-7950,,480,FMC,DEU,72,155MM-26-{d:03}A-X,{expires},"
-            ));
-        }
-        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
-        *text = export(&rows);
-    }
-    for (i, text) in weeks.iter().enumerate() {
-        let file = w.write(&format!("week{i}.csv"), text);
-        w.import(&file).ok();
-    }
-    w
-}
-
 /// The header of a table: the line above its rule.
 fn header_of(text: &str) -> &str {
     let lines: Vec<&str> = text.lines().collect();
@@ -710,7 +657,7 @@ fn header_of(text: &str) -> &str {
 /// is wider than the terminal.
 #[test]
 fn the_columns_that_answer_never_hide_at_80_or_120() {
-    let w = force_scale();
+    let w = crate::util::force_scale();
     let brigade = crate::util::fixtures().join("packages/armoured-brigade-set.toml");
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
         (vec!["report"], vec!["depot", "on hand", "mc rate", "level"]),

@@ -427,3 +427,56 @@ pub fn assert_sample_figures(w: &Work, file: &str) {
         "{file}: the expired lot never counts"
     );
 }
+
+/// A force's data at the width of its names: 60 depots, type codes of up
+/// to 24 characters, serials and lots of 14, two weekly snapshots with
+/// status changes, lots expired and expiring.
+pub fn force_scale() -> Work {
+    let w = Work::new();
+    let types = [
+        ("PATRIOT-M903-LAUNCHER-EX", "AD", "1425-01-436-4871"),
+        ("M1A2-SEPV3-MOD1", "MBT", "2350-01-668-0001"),
+        ("ZUZANA-2-MOD1", "SPH", "2350-99-853-2926"),
+        ("CV90-30", "IFV", "2350-01-100-0030"),
+    ];
+    let mut weeks = [String::new(), String::new()];
+    for (week, text) in weeks.iter_mut().enumerate() {
+        let as_of = if week == 0 {
+            "2026-11-22"
+        } else {
+            "2026-11-29"
+        };
+        let mut rows = Vec::new();
+        for d in 0..60 {
+            let depot = format!("XX-D{d:02}-01");
+            for (t, (code, category, nsn)) in types.iter().enumerate() {
+                for n in 0..5 {
+                    // A tank in four goes down in the second week.
+                    let status = if week == 1 && n == (d + t) % 5 {
+                        "NMCM"
+                    } else {
+                        "FMC"
+                    };
+                    rows.push(format!(
+                        "{depot},{as_of},{code},{category},{nsn},XX-{t}{d:02}-00{n:05},1,{status},DEU,48,,,"
+                    ));
+                }
+            }
+            let expires = if d % 3 == 0 {
+                "2026-11-25"
+            } else {
+                "2026-12-20"
+            };
+            rows.push(format!(
+                "{depot},{as_of},155MM-HE-M795-EXT,AMMO,1320-01-529-7950,,480,FMC,DEU,72,155MM-26-{d:03}A-X,{expires},"
+            ));
+        }
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        *text = export(&rows);
+    }
+    for (i, text) in weeks.iter().enumerate() {
+        let file = w.write(&format!("week{i}.csv"), text);
+        w.import(&file).ok();
+    }
+    w
+}
