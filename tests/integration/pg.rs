@@ -419,12 +419,14 @@ impl Replicated {
         format!("postgresql://stockpile@127.0.0.1:{port}/sp")
     }
 
-    /// Waits until the standby has replayed all the primary has written.
+    /// Waits until the standby has replayed all the primary has written
+    /// (inserted: the test cluster commits without waiting for its WAL to
+    /// be flushed, so the write position may lag the last commit).
     pub fn catch_up(&self) {
         let mut primary = admin(self.primary).expect("primary");
         let mut standby = admin(self.standby).expect("standby");
         let lsn: String = primary
-            .query_one("SELECT pg_current_wal_lsn()::text", &[])
+            .query_one("SELECT pg_current_wal_insert_lsn()::text", &[])
             .unwrap()
             .get(0);
         for _ in 0..200 {

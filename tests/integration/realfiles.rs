@@ -282,7 +282,10 @@ fn as_reader(dir: &std::path::Path, args: &[&str]) -> crate::util::Run {
     } else {
         std::process::Command::new(&bin)
     };
-    cmd.current_dir(dir).env("NO_COLOR", "1").args(args);
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("STOCKPILE_TODAY", crate::util::TODAY)
+        .args(args);
     cmd.output().expect("runs").into()
 }
 
