@@ -1,11 +1,14 @@
 #!/bin/sh
 # Redraws docs/brief.png and docs/closure.png from the shipped fixtures in
 # headless Chromium: the brief as a browser shows it (SPEC §11's map, and
-# the packages' closure charts). Run from the project root.
+# the packages' closure charts); and docs/brief-force.png and
+# docs/brief-phone.png, the first screen of the brief of a force (100,000
+# holdings of ~200 depots, benches/generate.rs) on a 1366 px desktop and a
+# 390 px phone. Run from the project root.
 set -eu
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-cargo build --release --quiet
+cargo build --release --quiet --bins --example generate
 sp="target/release/stockpile --db $dir/s.db --quiet"
 export STOCKPILE_TODAY=2026-12-06
 $sp import fixtures/exports/ >/dev/null
@@ -29,4 +32,13 @@ shot() {
 }
 shot brief.html docs/brief.png 1100,1350
 shot closure.html docs/closure.png 1100,1180
-echo "wrote docs/brief.png and docs/closure.png"
+# A force's brief.
+force="target/release/stockpile --db $dir/force.db --quiet"
+target/release/examples/generate --rows 100000 --seed 1 --week 0 >"$dir/w0.csv"
+target/release/examples/generate --rows 100000 --seed 1 --week 1 >"$dir/w1.csv"
+$force import "$dir/w0.csv" "$dir/w1.csv"
+# (The generator's data is of January 2026: judged a few days later.)
+STOCKPILE_TODAY=2026-01-12 $force report --html "$dir/force.html"
+shot force.html docs/brief-force.png 1366,900
+shot force.html docs/brief-phone.png 390,844
+echo "wrote docs/brief.png, docs/closure.png, docs/brief-force.png and docs/brief-phone.png"

@@ -43,6 +43,9 @@ pub struct Brief {
     /// The period MC rate of the last three calendar months (the last to
     /// the brief's date), oldest first: (month, days counted, item-days).
     pub rates: Vec<(String, i64, crate::trend::ItemDays)>,
+    /// The MC rate on each snapshot date, and how many depots had reported
+    /// by then: (date, rate, depots).
+    pub trend: Vec<(String, Option<f64>, usize)>,
 }
 
 /// How many rows of each list the page shows (the full lists are a
@@ -288,12 +291,12 @@ fn dot_plot(groups: &[Group], ticks: &[usize]) -> String {
         );
     }
     let tallest = stacks.iter().copied().max().unwrap_or(1).max(1);
-    let base = tallest * (2 * r + 1) + 6;
+    let base = tallest * 2 * r + 6;
     // Each stack's dots rise from the axis.
     for level in 0..tallest {
         dots = dots.replace(
             &format!("{{y{level}}}"),
-            &(base - r - level * (2 * r + 1)).to_string(),
+            &(base - r - level * 2 * r).to_string(),
         );
     }
     let height = base + 22;
@@ -312,6 +315,89 @@ fn dot_plot(groups: &[Group], ticks: &[usize]) -> String {
     }
     svg.push_str(&dots);
     svg.push_str("</svg>");
+    svg
+}
+
+/// The MC rate on each snapshot date as a line, the R-level thresholds
+/// drawn; a date on which not every depot had reported yet is a hollow
+/// point (its rate stands on fewer depots), each named in its tooltip.
+fn trend_line(points: &[(String, Option<f64>, usize)], ticks: &[usize]) -> String {
+    let (left, width, height, top) = (40usize, 600usize, 80usize, 8usize);
+    let most = points.iter().map(|p| p.2).max().unwrap_or(0);
+    // The axis from the lowest threshold (or rate) down to the next 10 %.
+    let low = points
+        .iter()
+        .filter_map(|p| p.1)
+        .map(|r| r * 100.0)
+        .chain(ticks.iter().map(|&t| t as f64))
+        .fold(100.0, f64::min);
+    let floor = ((low / 10.0).floor() * 10.0).max(0.0);
+    let y = |pct: f64| top + ((100.0 - pct) / (100.0 - floor) * height as f64).round() as usize;
+    let x = |i: usize| left + width * i / (points.len() - 1).max(1);
+    let mut svg = format!(
+        "<svg role=\"img\" aria-label=\"MC rate on each of {} snapshot dates\" viewBox=\"0 0 {} {}\" width=\"100%\" id=\"trend\">",
+        points.len(),
+        left + width + 40,
+        top + height + 24
+    );
+    let mut lines: Vec<f64> = ticks
+        .iter()
+        .map(|&t| t as f64)
+        .chain([floor, 100.0])
+        .collect();
+    lines.sort_by(f64::total_cmp);
+    lines.dedup();
+    for t in lines {
+        let _ = write!(
+            svg,
+            "<line x1=\"{left}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" class=\"th\"/><text x=\"{2}\" y=\"{3}\" class=\"lab\">{t}%</text>",
+            y(t),
+            left + width,
+            left - 4,
+            y(t) + 4
+        );
+    }
+    let path: Vec<String> = points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.1.map(|r| format!("{},{}", x(i), y(r * 100.0))))
+        .collect();
+    let _ = write!(
+        svg,
+        "<polyline points=\"{}\" class=\"step\"/>",
+        path.join(" ")
+    );
+    for (i, (day, rate, depots)) in points.iter().enumerate() {
+        let Some(r) = rate else { continue };
+        let _ = write!(
+            svg,
+            "<circle cx=\"{}\" cy=\"{}\" r=\"3\" class=\"{}\"><title>{} · {} · {} of {} depots reported</title></circle>",
+            x(i),
+            y(r * 100.0),
+            if *depots < most {
+                "partial"
+            } else {
+                "step-point"
+            },
+            esc(day),
+            pct_text(*r),
+            depots,
+            most
+        );
+    }
+    for i in [0, points.len() - 1] {
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" class=\"tick\">{}</text>",
+            x(i),
+            top + height + 18,
+            esc(&points[i].0)
+        );
+    }
+    svg.push_str("</svg>");
+    if points.iter().any(|p| p.2 < most) {
+        svg.push_str("<p class=\"more\">Hollow points: dates on which not every depot had reported yet; their rate stands on fewer depots.</p>");
+    }
     svg
 }
 
@@ -868,21 +954,22 @@ pub fn render(b: &Brief) -> String {
         // (The lowest are named in the table below.)
         out.push_str(&dot_plot(&b.by_depot, &ticks));
     } else {
-        let all: Vec<&Group> = b.by_depot.iter().collect();
-        out.push_str(&chart(&all, &ticks));
+        out.push_str(&chart(&worst, &ticks));
     }
     out.push_str("</section>\n");
+
+    if b.trend.len() > 1 {
+        out.push_str("<section><h2>MC rate over time</h2>");
+        out.push_str(&trend_line(&b.trend, &ticks));
+        out.push_str("</section>\n");
+    }
 
     let _ = write!(
         out,
         "<section><h2>Readiness by depot</h2><table id=\"by-depot\"><thead><tr><th>depot</th>{HEAD}</tr></thead><tbody>"
     );
-    let listed: Vec<&Group> = if b.by_depot.len() > LISTED {
-        worst[..LISTED].to_vec()
-    } else {
-        b.by_depot.iter().collect()
-    };
-    for g in &listed {
+    let listed = &worst[..worst.len().min(LISTED)];
+    for g in listed {
         figures_row(&mut out, &[key(g, 0)], &g.figures);
     }
     figures_row(&mut out, &["TOTAL".into()], t);
@@ -1063,9 +1150,9 @@ th:first-child,thead th,th[scope=row],td.t{text-align:left}thead th{background:#
 .pin{fill:#8c959f;fill-opacity:.85;stroke:#fff;stroke-width:1.2}.pin.l1{fill:#2da44e}.pin.l2{fill:#d4a72c}.pin.l3{fill:#e16f24}.pin.l4{fill:#cf222e}\
 .name{font-size:12px;paint-order:stroke;stroke:#fff;stroke-width:3px}.dest{fill:#1b1f24}.dest-name{font-weight:700}\
 .leg{stroke:#6e8bb0;stroke-width:1.4;fill:none}.leg.estimate{stroke-dasharray:6 4}.leg.used{stroke:#1f4e8c;stroke-width:3}.hours{font-size:11px;fill:#1f4e8c;paint-order:stroke;stroke:#fff;stroke-width:3px}.legend{color:#555;font-size:.85rem}.legend svg{vertical-align:middle}\
-.grid{stroke:#e3e6ea}.step{fill:none;stroke:#1f4e8c;stroke-width:2.2}.step-point{fill:#1f4e8c}.window{stroke:#9a6700;stroke-dasharray:4 3}.closes{stroke:#1a7f37}.mark{font-size:11px;fill:#333}\
+.partial{fill:#fff;stroke:#1f4e8c;stroke-width:1.5}.grid{stroke:#e3e6ea}.step{fill:none;stroke:#1f4e8c;stroke-width:2.2}.step-point{fill:#1f4e8c}.window{stroke:#9a6700;stroke-dasharray:4 3}.closes{stroke:#1a7f37}.mark{font-size:11px;fill:#333}\
 th[scope=row],#changes td{white-space:nowrap}td.h{text-align:center}td.h.l1{background:#dafbe1;color:#1a7f37}td.h.l2{background:#fff8c5;color:#7d4e00}td.h.l3{background:#fff1e5;color:#bc4c00}td.h.l4{background:#ffebe9;color:#cf222e}.more{color:#555;font-size:.9rem}\
 footer{margin-top:2rem;color:#555;font-size:.85rem}\
 @media (max-width:700px){body{margin:1rem auto}table{display:block;overflow-x:auto;white-space:nowrap}svg{max-width:100%;height:auto}}\
-@page{size:A4;margin:12mm}\
-@media print{body{margin:0;max-width:none;font-size:11px}.page{break-before:page}table,svg,.headline,ul{break-inside:avoid}h2,h3{break-after:avoid}}";
+@page{margin:10mm}\
+@media print{body{margin:0;max-width:none;font-size:10px;line-height:1.3}h2{margin:1rem 0 .3rem}th,td{padding:.1rem .4rem}.page{break-before:page}tr,svg,.headline,ul{break-inside:avoid}thead{display:table-header-group}h2,h3{break-after:avoid}}";

@@ -262,6 +262,21 @@ fn brief(
             )
         })
         .collect();
+    // The MC rate on every snapshot date to the brief's, and how many
+    // depots had reported by then (a date on which fewer had sums fewer).
+    let dates = state::snapshot_dates(conn, Some(judged))?;
+    let trend = crate::trend::facts_on_dates(conn, &[], filters, &dates)?
+        .iter()
+        .zip(&dates)
+        .map(|(facts, day)| {
+            let (_, total) = summarize(facts, None, &[], rules);
+            let depots = state::reporting_depots(conn, Some(*day))?
+                .iter()
+                .filter(|d| filters.depots.is_empty() || filters.depots.contains(d))
+                .count();
+            Ok((crate::model::iso(*day), total.mc_rate(), depots))
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(html::Brief {
         // What the page stands on, as every table's caption says it.
         as_of: crate::caption::with_filters(
@@ -300,6 +315,7 @@ fn brief(
         map: None,
         policy: policy.clone(),
         rates,
+        trend,
     })
 }
 

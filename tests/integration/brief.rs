@@ -507,6 +507,25 @@ fn at_a_forces_scale_the_brief_stays_short() {
         .next()
         .unwrap();
     assert_eq!(dots.matches("<circle").count(), 60, "one dot per depot");
+    // The MC rate over time: one point per snapshot date, the later lower
+    // (a tank in four went down).
+    let trend = html
+        .split("id=\"trend\"")
+        .nth(1)
+        .unwrap()
+        .split("</svg>")
+        .next()
+        .unwrap();
+    let points: Vec<&str> = trend
+        .split("<title>")
+        .skip(1)
+        .map(|t| t.split('<').next().unwrap())
+        .collect();
+    assert_eq!(points.len(), 2, "{points:?}");
+    assert!(
+        points[0].starts_with("2026-11-22 · 100.0%") && points[1].starts_with("2026-11-29 · 80.0%"),
+        "{points:?}"
+    );
     let table = |id: &str| -> Vec<String> {
         let body = html
             .split(&format!("id=\"{id}\""))
