@@ -87,7 +87,24 @@ pub fn depots(ctx: &mut Context) -> Result<()> {
         row.extend(held(figures.get(&code)));
         Ok(row)
     })?;
+    caption(ctx, &conn, today, "Depots")?;
     render(&report, ctx.format, &ctx.style, ctx.out)?;
+    Ok(())
+}
+
+/// What a reference table stands on, above it as on every table: the date
+/// its figures are judged on and the data's age.
+fn caption(ctx: &mut Context, conn: &Db, today: chrono::NaiveDate, what: &str) -> Result<()> {
+    if ctx.format != crate::output::Format::Table {
+        return Ok(());
+    }
+    let age = crate::caption::DataAge::load(conn, &Filters::default(), None)?;
+    let text = format!(
+        "{what} on {} · {}",
+        crate::model::iso(today),
+        age.text(today)
+    );
+    crate::caption::print(ctx.out, &text, ctx.style.width)?;
     Ok(())
 }
 
@@ -126,6 +143,7 @@ pub fn types(ctx: &mut Context) -> Result<()> {
         row.extend(held(figures.get(&code)));
         Ok(row)
     })?;
+    caption(ctx, &conn, today, "Equipment types")?;
     render(&report, ctx.format, &ctx.style, ctx.out)?;
     Ok(())
 }

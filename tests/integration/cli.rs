@@ -717,28 +717,39 @@ fn the_columns_that_answer_never_hide_at_80_or_120() {
             vec!["line", "needed", "allocated", "short", "fill"],
         ),
     ];
-    for columns in ["80", "120"] {
-        let limit: usize = columns.parse().unwrap();
+    // Shell words for the command line `script` runs.
+    let quoted = |args: &[&str]| -> String {
+        args.iter()
+            .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for columns in [80u16, 120] {
         for (args, keys) in &cases {
-            let r = w.run_with(
-                &[("COLUMNS", columns), ("STOCKPILE_TODAY", "2026-12-06")],
-                args,
-            );
-            assert!(r.code == 0 || r.code == 1, "{args:?}: {}", r.stderr);
-            let header = header_of(&r.stdout);
+            // In a real pseudo-terminal of that size: the width comes from
+            // the terminal, as it does for a user.
+            let text = in_terminal(&w, columns, &quoted(args));
+            let header = header_of(&text);
             for key in keys {
-                let said = key.starts_with("nothing") && r.stdout.replace('\n', " ").contains(key);
+                let said = key.starts_with("nothing") && text.replace('\n', " ").contains(key);
                 assert!(
                     said || header.contains(key),
-                    "{args:?} at {columns}: {key:?} is not shown\n{}",
-                    r.stdout
+                    "{args:?} at {columns}: {key:?} is not shown\n{text}"
                 );
             }
-            for line in r.stdout.lines() {
+            for line in text.lines() {
                 assert!(
-                    line.chars().count() <= limit,
-                    "{args:?} at {columns}: {line:?}\n{}",
-                    r.stdout
+                    line.chars().count() <= usize::from(columns),
+                    "{args:?} at {columns}: {line:?}\n{text}"
+                );
+            }
+            // Every table but query's and a package's (which opens with
+            // its own verdict) says above it what it stands on.
+            if !["query", "package"].contains(&args[0]) {
+                let caption = text.lines().next().unwrap_or_default();
+                assert!(
+                    caption.contains("2026-") && !caption.contains('─') && caption != header,
+                    "{args:?} at {columns}: no caption\n{text}"
                 );
             }
         }
