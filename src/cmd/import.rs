@@ -189,6 +189,7 @@ fn elide_middle(name: &str, max: usize) -> String {
 }
 
 fn print_summary(s: &FileSummary, out: &mut dyn Write) -> Result<()> {
+    use crate::output::group_thousands as n;
     if let Some(id) = s.already_imported {
         writeln!(
             out,
@@ -205,7 +206,12 @@ fn print_summary(s: &FileSummary, out: &mut dyn Write) -> Result<()> {
     writeln!(
         out,
         "{}: {} rows read, {} {verb}, {} rejected ({}, {})",
-        s.file, s.rows_read, s.rows_imported, s.rows_rejected, s.encoding, s.delimiter
+        s.file,
+        n(s.rows_read as i64),
+        n(s.rows_imported as i64),
+        n(s.rows_rejected as i64),
+        s.encoding,
+        s.delimiter
     )?;
     let mut parts = Vec::new();
     for (outcome, label) in [
@@ -245,9 +251,9 @@ fn print_summary(s: &FileSummary, out: &mut dyn Write) -> Result<()> {
     writeln!(
         out,
         "  {} warnings; {} ms, {} rows/s; {status}",
-        s.warning_count(),
-        s.elapsed_ms,
-        s.rows_per_sec
+        n(s.warning_count() as i64),
+        n(s.elapsed_ms as i64),
+        n(s.rows_per_sec as i64)
     )?;
     Ok(())
 }
