@@ -327,6 +327,10 @@ fn check_snapshots(
         batches.last_mut().expect("pushed above").push(snap);
     }
     let mut buf = Vec::new();
+    // Versions that belong to no snapshot of their depot: every version
+    // stockpile stores begins on a snapshot's date. One dated after every
+    // snapshot is in no digest, yet counts in the current state.
+    let mut orphans: (usize, Option<(String, String)>) = (0, None);
     for mut batch in batches {
         // Each depot's snapshots, by date, as positions in the batch.
         let mut by_depot: HashMap<i64, Vec<usize>> = HashMap::new();
@@ -359,6 +363,10 @@ fn check_snapshots(
                     })
                     .collect();
                 if live.is_empty() {
+                    orphans.0 += 1;
+                    if orphans.1.is_none() {
+                        orphans.1 = Some((batch[mine[0]].depot.clone(), from));
+                    }
                     return Ok(());
                 }
                 let strings: Vec<Option<String>> = [3, 5, 6, 8, 9, 10, 11, 14, 15]
@@ -411,6 +419,19 @@ fn check_snapshots(
         for snap in batch {
             verify_snapshot(snap, ledger, fail);
         }
+    }
+    if let (n, Some((depot, from))) = orphans {
+        fail(
+            "snapshots",
+            format!(
+                "{} to no snapshot of its depot (the first: {depot}, from {from}): stockpile stores none such, so it was added outside stockpile",
+                if n == 1 {
+                    "1 holding version belongs".to_string()
+                } else {
+                    format!("{} holding versions belong", group_thousands(n as i64))
+                }
+            ),
+        );
     }
     Ok(count)
 }

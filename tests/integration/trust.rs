@@ -415,3 +415,28 @@ fn check_detects_edits_to_the_registry_and_the_requirements() {
         assert!(r.stdout.contains(says), "{sql}: {}", r.stdout);
     }
 }
+
+/// A holding added after every snapshot of its depot, with the aggregates
+/// bumped to match (+50 FMC): it is in no snapshot's digest yet counts in
+/// the current state, so `check` looks for versions no snapshot holds.
+#[test]
+fn check_detects_a_version_dated_past_every_snapshot() {
+    let w = with_fixtures();
+    tamper(
+        &w,
+        "INSERT INTO holding_version (depot_id, content_hash, type_id, status, quantity, valid_from, opened_by)
+         SELECT depot_id, 42, type_id, 'FMC', 50, '2026-11-20', 1 FROM holding_version
+         WHERE id = (SELECT min(id) FROM holding_version WHERE valid_to IS NULL AND lot IS NULL);
+         UPDATE readiness_current SET fmc = fmc + 50
+         WHERE (depot_id, type_id) = (SELECT depot_id, type_id FROM holding_version
+                                      WHERE id = (SELECT max(id) FROM holding_version))",
+    );
+    let r = w.run(["check"]).code(65);
+    assert!(
+        r.stdout
+            .contains("1 holding version belongs to no snapshot of its depot")
+            && r.stdout.contains("from 2026-11-20"),
+        "{}",
+        r.stdout
+    );
+}
