@@ -98,7 +98,7 @@ fn a_killed_import_leaves_the_file_wholly_imported_or_absent() {
     // The next import of the same file completes normally.
     let r = w.import(&big).ok();
     assert!(
-        r.stdout.contains("already imported") || r.stdout.contains("30000 imported"),
+        r.stdout.contains("already imported") || r.stdout.contains("30,000 imported"),
         "{}",
         r.stdout
     );
