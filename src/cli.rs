@@ -193,10 +193,19 @@ Examples:
   stockpile check                 exit 0 when everything matches, 65 when anything does not
   stockpile check --format json
 
+  stockpile check --expect 3f2a9c0d41b7e655
+                                  also prove the ledger still holds the entry
+                                  whose head hash was noted then
+
 Runs SQLite's integrity and foreign-key checks, walks the ledger's hash chain,
 recomputes every snapshot's digest from the stored holdings, and recomputes
-the readiness aggregates. Each problem is named by depot, date and file.")]
-    Check,
+the readiness aggregates. Each problem is named by depot, date and file.
+
+The last line, anchor, gives the ledger head's hash. A chain cannot show
+that its last entries were deleted with what they wrote: note the head
+(backup prints it too) somewhere the database's writers cannot reach, and
+--expect HASH later fails if that entry is gone.")]
+    Check(CheckArgs),
     /// What changed since the last snapshot: per depot, or item by item
     #[command(after_help = "\
 Examples:
@@ -713,6 +722,14 @@ pub struct PackageListArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub options: PackageArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A ledger head noted earlier (from check or backup; at least 12 hex
+    /// digits): fail unless the ledger still holds that entry
+    #[arg(long, value_name = "HASH", value_hint = clap::ValueHint::Other)]
+    pub expect: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -70,12 +70,18 @@ pub fn run(args: &BackupArgs, ctx: &mut Context) -> Result<()> {
         })
     })?;
     let entries: i64 = dest.query_row("SELECT count(*) FROM import_ledger", [], |r| r.get(0))?;
+    let head: String = dest.query_row(
+        "SELECT coalesce((SELECT entry_hash FROM import_ledger ORDER BY id DESC LIMIT 1), '')",
+        [],
+        |r| r.get(0),
+    )?;
+    let head = &head[..head.len().min(super::check::HEAD_DIGITS)];
     drop(dest);
     let size = std::fs::metadata(target).map(|m| m.len()).unwrap_or(0);
     if !ctx.quiet {
         writeln!(
             ctx.err,
-            "backed up {} to {} ({} bytes, {entries} ledger entries)\nto restore: use it as it is (--db {}), or copy it over the database while no stockpile runs",
+            "backed up {} to {} ({} bytes, {entries} ledger entries, head {head})\nto restore: use it as it is (--db {}), or copy it over the database while no stockpile runs; stockpile check --expect {head} proves later that the ledger still holds everything up to now",
             ctx.db,
             target.display(),
             size,

@@ -19,14 +19,27 @@ struct Finding {
     detail: String,
 }
 
-pub fn run(ctx: &mut Context) -> Result<()> {
+pub fn run(args: &crate::cli::CheckArgs, ctx: &mut Context) -> Result<()> {
+    let expect = match &args.expect {
+        Some(h) => {
+            let h = h.trim().to_ascii_lowercase();
+            if h.len() < 12 || h.len() > 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(Error::Usage(format!(
+                    "--expect: {h:?} is not a ledger head (12 to 64 hex digits, as check or backup printed it)"
+                )));
+            }
+            Some(h)
+        }
+        None => None,
+    };
     let conn = db::open(&ctx.db, Access::Read)?;
     // The storage's own checks run on a second connection, on the other
     // core, while stockpile's own rules are checked here (at 1M holdings
     // each takes ~1.5 s).
     let storage = db::check_storage(&ctx.db);
     conn.for_scans()?;
-    let findings = verify(&conn, storage)?;
+    let mut findings = verify(&conn, storage)?;
+    findings.push(anchor(&conn, expect.as_deref())?);
     let problems = findings.iter().filter(|f| !f.ok).count();
     let mut report = Report::new(&["check", "result", "detail"], 0);
     // A narrow terminal cuts the detail short rather than hide it.
@@ -43,6 +56,52 @@ pub fn run(ctx: &mut Context) -> Result<()> {
         return Err(Error::CheckFailed(problems));
     }
     Ok(())
+}
+
+/// How many hex digits of the head a person notes: 64 bits, beyond any
+/// search for another chain through the same prefix.
+pub const HEAD_DIGITS: usize = 16;
+
+/// The ledger's head, to note outside the database; with `--expect`, that
+/// an entry noted earlier is still in the chain (the chain alone cannot
+/// show its tail deleted together with what the tail wrote).
+fn anchor(conn: &Db, expect: Option<&str>) -> Result<Finding> {
+    let hashes: Vec<(i64, String)> = conn.rows(
+        "SELECT id, entry_hash FROM import_ledger ORDER BY id",
+        &[],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let head = hashes.last().map_or("", |(_, h)| h.as_str());
+    let short = &head[..head.len().min(HEAD_DIGITS)];
+    let Some(expect) = expect else {
+        return Ok(Finding {
+            check: "anchor",
+            ok: true,
+            detail: format!(
+                "ledger head {short}: note it apart from the database; check --expect {short} proves later that no entry up to it was removed"
+            ),
+        });
+    };
+    Ok(
+        match hashes.iter().position(|(_, h)| h.starts_with(expect)) {
+            Some(i) => Finding {
+                check: "anchor",
+                ok: true,
+                detail: format!(
+                    "entry {} has the expected hash {expect}; {} entries since; head {short}",
+                    hashes[i].0,
+                    group_thousands((hashes.len() - 1 - i) as i64)
+                ),
+            },
+            None => Finding {
+                check: "anchor",
+                ok: false,
+                detail: format!(
+                    "no ledger entry has the expected hash {expect}: the entries from it on were deleted or rewritten (head now {short})"
+                ),
+            },
+        },
+    )
 }
 
 fn verify(conn: &Db, storage: db::StorageCheck) -> Result<Vec<Finding>> {

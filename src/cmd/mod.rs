@@ -92,7 +92,7 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
         Command::Types => reference::types(ctx),
         Command::Export(args) => export::run(&args, ctx),
         Command::Query(args) => query::run(&args, ctx),
-        Command::Check => check::run(ctx),
+        Command::Check(args) => check::run(&args, ctx),
         Command::Backup(args) => backup::run(&args, ctx),
         Command::Changes(args) => changes::run(&args, ctx),
         Command::Watch(args) => watch::run(&args, ctx),

@@ -440,3 +440,71 @@ fn check_detects_a_version_dated_past_every_snapshot() {
         r.stdout
     );
 }
+
+/// The chain cannot show its last entry deleted together with what it
+/// wrote; the head noted apart from the database can: `check` and `backup`
+/// print it, `check --expect` proves it is still there.
+#[test]
+fn a_noted_ledger_head_proves_the_tail_is_still_there() {
+    let w = with_fixtures();
+    let anchor = |args: &[&str]| -> (i32, String) {
+        let mut all = vec!["check", "--format", "json"];
+        all.extend(args);
+        let r = w.run(&all);
+        let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let row = j["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["check"] == "anchor")
+            .cloned()
+            .unwrap();
+        (r.code, row["detail"].as_str().unwrap().to_string())
+    };
+    let (code, detail) = anchor(&[]);
+    assert_eq!(code, 0);
+    let head = detail
+        .strip_prefix("ledger head ")
+        .and_then(|d| d.split(':').next())
+        .unwrap()
+        .to_string();
+    assert_eq!(head.len(), 16, "{detail}");
+    // (A server is backed up with its own tools.)
+    if !crate::pg::on_postgres() {
+        let backup = w.path("copy.db");
+        let r = w.run(["backup", backup.to_str().unwrap()]).ok();
+        assert!(r.stderr.contains(&format!("head {head}")), "{}", r.stderr);
+    }
+    // Later imports: the noted entry is still there.
+    let more = w.write(
+        "more.csv",
+        crate::util::export(&["ZZ-1,2026-11-02,T-9,MBT,,S-1,1,FMC,DEU,24,,,"]),
+    );
+    w.import(&more).ok();
+    let (code, detail) = anchor(&["--expect", &head]);
+    assert_eq!(code, 0, "{detail}");
+    assert!(detail.contains("1 entries since"), "{detail}");
+    // The last entries deleted with all they wrote: the chain is intact,
+    // every other check passes, and only the noted head tells.
+    w.sql(
+        "DELETE FROM holding_version WHERE opened_by >= 12;
+         DELETE FROM snapshot WHERE ledger_id >= 12;
+         DELETE FROM readiness_current WHERE depot_id IN (SELECT id FROM depot WHERE first_seen >= 12);
+         DELETE FROM readiness_notice WHERE depot_id IN (SELECT id FROM depot WHERE first_seen >= 12);
+         DELETE FROM readiness_expiry WHERE depot_id IN (SELECT id FROM depot WHERE first_seen >= 12);
+         DELETE FROM depot WHERE first_seen >= 12;
+         DELETE FROM equipment_type WHERE first_seen >= 12;
+         DELETE FROM requirement;
+         DELETE FROM import_ledger WHERE id >= 12;",
+    );
+    let (code, _) = anchor(&[]);
+    assert_eq!(code, 0, "the tail's deletion is invisible to the chain");
+    let (code, detail) = anchor(&["--expect", &head]);
+    assert_eq!(code, 65, "{detail}");
+    assert!(
+        detail.contains(&format!("no ledger entry has the expected hash {head}")),
+        "{detail}"
+    );
+    // A malformed head is a usage error.
+    w.run(["check", "--expect", "xyz"]).code(2);
+}
