@@ -288,6 +288,7 @@ impl Error {
             Error::Db(DbError::Sqlite(e)) if is_busy(e) => exit::BUSY,
             Error::Db(DbError::Postgres(e)) if is_pg_busy(e) => exit::BUSY,
             Error::Db(DbError::Unreachable { .. } | DbError::Standby { .. }) => exit::IO,
+            e if e.connection_lost() => exit::IO,
             e if e.write_failure().is_some() => exit::IO,
             Error::Db(
                 DbError::NotStockpile(_) | DbError::NewerSchema { .. } | DbError::Rebuilt(_),
@@ -302,6 +303,25 @@ impl Error {
             Error::Usage(_) | Error::Query(_) => exit::USAGE,
             Error::Threshold(_) => exit::THRESHOLD,
         }
+    }
+
+    /// Whether the server went away under the command: the connection
+    /// closed, or the server ended the session (shut down, restarted, or
+    /// an administrator's `pg_terminate_backend`).
+    pub fn connection_lost(&self) -> bool {
+        use postgres::error::SqlState;
+        let Error::Db(DbError::Postgres(e)) = self else {
+            return false;
+        };
+        e.is_closed()
+            || e.code().is_some_and(|c| {
+                [
+                    SqlState::ADMIN_SHUTDOWN,
+                    SqlState::CRASH_SHUTDOWN,
+                    SqlState::CANNOT_CONNECT_NOW,
+                ]
+                .contains(c)
+            })
     }
 
     /// Why a write to the database failed, when the disk or the system

@@ -80,6 +80,9 @@ fn main() -> ExitCode {
                 Some(reason) => format!(
                     "{db}: cannot write: {reason} ({e}); the command's changes were rolled back"
                 ),
+                None if e.connection_lost() => format!(
+                    "{db}: the connection to the server was lost ({e}); what the command had not committed was not kept (the server rolls back a transaction whose connection is gone)\nhint: once the server answers, run the command again: an import the ledger already holds says so and changes nothing"
+                ),
                 None => e.to_string(),
             };
             let _ = writeln!(

@@ -1147,3 +1147,55 @@ fn passwords_users_and_modes_come_from_where_libpq_finds_them() {
         );
     }
 }
+
+/// The server ends the session mid-import (an administrator's
+/// `pg_terminate_backend`, a restart): exit 74 naming the server, never an
+/// internal error; nothing of the file is kept; the import runs again.
+#[test]
+fn a_server_lost_mid_import_exits_74_and_keeps_nothing() {
+    let Some(c) = cluster() else { return };
+    let url = c.database();
+    let name = url.rsplit('/').next().unwrap().to_string();
+    let w = Work::on_server(url);
+    let seed = w.write("seed.csv", depot_export("SEED-01", 10));
+    w.import(&seed).ok();
+    let before = w.state();
+    let big = w.write("big.csv", depot_export("BIG-01", 150_000));
+    let child = w.spawn(&["import", "-q", big.to_str().unwrap()]);
+    let mut admin = postgres::Client::connect(
+        &format!(
+            "host=127.0.0.1 port={} user=stockpile dbname=postgres",
+            c.port()
+        ),
+        postgres::NoTls,
+    )
+    .unwrap();
+    let started = Instant::now();
+    loop {
+        let ended: i64 = admin
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                 WHERE application_name = 'stockpile' AND datname = $1
+                   AND query LIKE 'COPY holding_version%'",
+                &[&name],
+            )
+            .unwrap()
+            .get(0);
+        if ended > 0 || started.elapsed() > Duration::from_secs(30) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(74), "{stderr}");
+    assert!(
+        stderr.contains("the connection to the server was lost")
+            && stderr.contains(&format!("127.0.0.1:{}", c.port()))
+            && !stderr.contains("internal error"),
+        "{stderr}"
+    );
+    assert_eq!(w.state(), before, "nothing of the file was kept");
+    w.run(["check"]).ok();
+    w.import(&big).ok();
+}
