@@ -313,7 +313,11 @@ impl Error {
         let Error::Db(DbError::Postgres(e)) = self else {
             return false;
         };
+        // "error communicating with the server": the socket failed under
+        // it (over TLS a terminated session shows up so).
+        let io = std::error::Error::source(e).is_some_and(|s| s.is::<io::Error>());
         e.is_closed()
+            || io
             || e.code().is_some_and(|c| {
                 [
                     SqlState::ADMIN_SHUTDOWN,

@@ -245,3 +245,97 @@ fn a_write_the_disk_refuses_exits_74_and_leaves_the_database_as_it_was() {
     // With room again, the same file imports.
     w.import(&big).ok();
 }
+
+/// Eight importers and four readers at once for 15 s: the write-ahead log
+/// stays bounded (each import checkpoints it; readers, which are short, do
+/// not hold it back), every import lands, and `check` passes.
+#[test]
+fn the_log_stays_bounded_under_eight_importers_and_four_readers() {
+    crate::file_only!();
+    let w = std::sync::Arc::new(Work::new());
+    w.import(&w.write("seed.csv", big_export("SEED-1", "2026-01-01", 50)))
+        .ok();
+    let wal = {
+        let mut p = w.db().into_os_string();
+        p.push("-wal");
+        std::path::PathBuf::from(p)
+    };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let largest = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let watcher = {
+        let (wal, largest) = (wal.clone(), largest.clone());
+        thread::spawn(move || {
+            while Instant::now() < deadline {
+                let size = std::fs::metadata(&wal).map_or(0, |m| m.len());
+                largest.fetch_max(size, std::sync::atomic::Ordering::Relaxed);
+                thread::sleep(Duration::from_millis(10));
+            }
+        })
+    };
+    let importers: Vec<_> = (0..8)
+        .map(|i| {
+            let w = w.clone();
+            thread::spawn(move || {
+                let mut imported = 0;
+                let mut day = chrono::NaiveDate::from_ymd_opt(2026, 1, 2).unwrap();
+                while Instant::now() < deadline {
+                    let depot = format!("IMP-{i}");
+                    let file = w.write(
+                        &format!("imp-{i}-{day}.csv"),
+                        big_export(&depot, &day.to_string(), 2_000),
+                    );
+                    let r = w.run(["import", "-q", file.to_str().unwrap()]);
+                    assert!(r.code == 0 || r.code == 75, "{}", r.stderr);
+                    if r.code == 0 {
+                        imported += 1;
+                    }
+                    day = day.succ_opt().unwrap();
+                }
+                (format!("IMP-{i}"), imported)
+            })
+        })
+        .collect();
+    let readers: Vec<_> = (0..4)
+        .map(|i| {
+            let w = w.clone();
+            thread::spawn(move || {
+                let args: &[&str] = match i {
+                    0 => &["report", "--by", "depot,type"],
+                    1 => &["history"],
+                    2 => &["watch"],
+                    _ => &["changes", "--items"],
+                };
+                while Instant::now() < deadline {
+                    w.run(args).ok();
+                }
+            })
+        })
+        .collect();
+    let done: Vec<(String, i64)> = importers.into_iter().map(|t| t.join().unwrap()).collect();
+    for r in readers {
+        r.join().unwrap();
+    }
+    watcher.join().unwrap();
+    let largest = largest.load(std::sync::atomic::Ordering::Relaxed);
+    // One import of 2,000 rows writes about 2 MB of log; eight queue.
+    assert!(
+        largest < 48 << 20,
+        "the log grew to {} MB",
+        largest >> 20
+    );
+    // Every import that said so is there.
+    for (depot, imported) in done {
+        let snapshots = w.json(&["query", &format!(
+            "SELECT count(*) AS n FROM snapshot s JOIN depot d ON d.id = s.depot_id WHERE d.code = '{depot}'"
+        )])["rows"][0]["n"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(snapshots, imported, "{depot}");
+    }
+    eprintln!("largest log: {} KB", largest >> 10);
+    w.run(["check"]).ok();
+    // With no reader left, an import leaves no log behind.
+    w.import(&w.write("last.csv", big_export("LAST-1", "2026-01-01", 2_000)))
+        .ok();
+    assert_eq!(std::fs::metadata(&wal).map_or(0, |m| m.len()), 0);
+}
