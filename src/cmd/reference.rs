@@ -89,7 +89,47 @@ pub fn depots(ctx: &mut Context) -> Result<()> {
     })?;
     caption(ctx, &conn, today, "Depots")?;
     render(&report, ctx.format, &ctx.style, ctx.out)?;
+    if ctx.format == crate::output::Format::Table {
+        // The answer: how many, and whose data is oldest (the figure a
+        // brief stands on least firmly).
+        let mut latest: Vec<(String, String)> = report
+            .rows
+            .iter()
+            .filter_map(|r| match (&r[0], &r[3]) {
+                (Value::Text(d), Value::Text(latest)) => Some((latest.clone(), d.clone())),
+                _ => None,
+            })
+            .collect();
+        latest.sort();
+        let age = |date: &str| {
+            chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                .map(|d| (today - d).num_days())
+                .unwrap_or(0)
+        };
+        let depots = count(report.rows.len(), "depot");
+        let text = match (latest.first(), latest.last()) {
+            (Some((first, _)), Some((last, _))) if first == last => format!(
+                "{depots} · every latest snapshot of {first} ({} days old)",
+                age(first)
+            ),
+            (Some((first, depot)), _) => format!(
+                "{depots} · the oldest data: {depot}, latest snapshot {first} ({} days old)",
+                age(first)
+            ),
+            _ => depots,
+        };
+        crate::caption::print(ctx.out, &text, ctx.style.width)?;
+    }
     Ok(())
+}
+
+/// "1 depot", "7 depots".
+fn count(n: usize, what: &str) -> String {
+    format!(
+        "{} {what}{}",
+        crate::output::group_thousands(n as i64),
+        if n == 1 { "" } else { "s" }
+    )
 }
 
 /// What a reference table stands on, above it as on every table: the date
@@ -145,5 +185,19 @@ pub fn types(ctx: &mut Context) -> Result<()> {
     })?;
     caption(ctx, &conn, today, "Equipment types")?;
     render(&report, ctx.format, &ctx.style, ctx.out)?;
+    if ctx.format == crate::output::Format::Table {
+        // The answer: how many types, how many held anywhere today.
+        let held = report
+            .rows
+            .iter()
+            .filter(|r| matches!(r[3], Value::Int(n) if n > 0))
+            .count();
+        let text = format!(
+            "{} known · {} held by some depot today",
+            count(report.rows.len(), "type"),
+            crate::output::group_thousands(held as i64)
+        );
+        crate::caption::print(ctx.out, &text, ctx.style.width)?;
+    }
     Ok(())
 }

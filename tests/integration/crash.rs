@@ -318,11 +318,7 @@ fn the_log_stays_bounded_under_eight_importers_and_four_readers() {
     watcher.join().unwrap();
     let largest = largest.load(std::sync::atomic::Ordering::Relaxed);
     // One import of 2,000 rows writes about 2 MB of log; eight queue.
-    assert!(
-        largest < 48 << 20,
-        "the log grew to {} MB",
-        largest >> 20
-    );
+    assert!(largest < 48 << 20, "the log grew to {} MB", largest >> 20);
     // Every import that said so is there.
     for (depot, imported) in done {
         let snapshots = w.json(&["query", &format!(
