@@ -417,14 +417,8 @@ impl Spacing {
     }
 }
 
-const GAP: usize = 3;
-
 /// Width of column `i` as printed: its widest cell or header, plus the
-/// padding on both sides and its share of the borders.
-fn column_width(report: &Report, i: usize) -> usize {
-    column_width_gap(report, i, GAP)
-}
-
+/// space `gap` its padding and border take.
 fn column_width_gap(report: &Report, i: usize, gap: usize) -> usize {
     let rows = report.rows.iter().chain(report.total.iter());
     let content = rows
@@ -460,13 +454,7 @@ fn visible_columns(report: &Report, width: Option<u16>) -> (Vec<usize>, Vec<usiz
     let Some(width) = width else {
         return (all, Vec::new());
     };
-    let natural = |shown: &[usize]| {
-        shown
-            .iter()
-            .map(|&i| column_width(report, i))
-            .sum::<usize>()
-            + 1
-    };
+    let natural = |shown: &[usize]| Spacing::Normal.width(report, shown.iter().copied());
     if natural(&all) <= usize::from(width) {
         return (all, Vec::new());
     }
@@ -555,14 +543,10 @@ fn render_table(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resu
     if report.rows.is_empty() {
         return writeln!(out, "(no rows)");
     }
-    if let (Some(width), Some((a, b, name))) = (style.width, &report.either) {
-        let natural: usize = (0..report.columns.len())
-            .map(|i| column_width(report, i))
-            .sum::<usize>()
-            + 1;
-        if natural > usize::from(width) {
-            return render_table(&report.merged(*a, *b, name), style, out);
-        }
+    if let (Some(width), Some((a, b, name))) = (style.width, &report.either)
+        && fits(report, width, Spacing::Normal).is_none()
+    {
+        return render_table(&report.merged(*a, *b, name), style, out);
     }
     let (mut shown, empty) = visible_columns(report, style.width);
     let pick = |shown: &[usize]| Report {
