@@ -160,6 +160,19 @@ fn lots_table(
     );
 }
 
+/// Groups keyed by depot and a second key (`second` names it), with their
+/// figures.
+fn pairs_table(out: &mut String, id: &str, second: &str, groups: &[Group]) {
+    let _ = write!(
+        out,
+        "<table id=\"{id}\"><thead><tr><th>depot</th><th>{second}</th>{HEAD}</tr></thead><tbody>"
+    );
+    for g in groups {
+        figures_row(out, &[key(g, 0), key(g, 1)], &g.figures);
+    }
+    out.push_str("</tbody></table>");
+}
+
 /// Equipment (items) first, then ammunition (rounds) beside it, never in it.
 const HEAD: &str = "<th>on hand</th><th>mc</th><th>mc rate</th><th>R</th><th>required</th><th>fill</th><th>S</th><th>level</th><th class=\"ammo\">rounds</th><th class=\"ammo\">expired</th><th class=\"ammo\">suspended</th><th class=\"ammo\">serviceable</th>";
 
@@ -271,34 +284,19 @@ fn more(out: &mut String, left: usize, what: &str, command: &str) {
 /// of hundreds of depots in one strip, each named in its tooltip.
 fn dot_plot(groups: &[Group], ticks: &[usize]) -> String {
     let (left, width, r) = (30usize, 600usize, 2usize);
+    // Half a per cent a column; each depot's place in its column's stack.
     let mut stacks = [0usize; 201];
-    let mut dots = String::new();
-    for g in groups {
-        let Some(rate) = g.figures.mc_rate() else {
-            continue;
-        };
-        // Half a per cent a column.
-        let bin = (rate.clamp(0.0, 1.0) * 200.0).floor() as usize;
-        let level = stacks[bin];
-        stacks[bin] += 1;
-        let _ = write!(
-            dots,
-            "<circle cx=\"{}\" cy=\"{{y{level}}}\" r=\"{r}\" class=\"bar {}\"><title>{} {}</title></circle>",
-            left + width * bin / 200 + r,
-            level_class(g.figures.r_level()),
-            esc(&key(g, 0)),
-            pct_text(rate)
-        );
-    }
+    let placed: Vec<(&Group, f64, usize, usize)> = groups
+        .iter()
+        .filter_map(|g| {
+            let rate = g.figures.mc_rate()?;
+            let bin = (rate.clamp(0.0, 1.0) * 200.0).floor() as usize;
+            stacks[bin] += 1;
+            Some((g, rate, bin, stacks[bin] - 1))
+        })
+        .collect();
     let tallest = stacks.iter().copied().max().unwrap_or(1).max(1);
     let base = tallest * 2 * r + 6;
-    // Each stack's dots rise from the axis.
-    for level in 0..tallest {
-        dots = dots.replace(
-            &format!("{{y{level}}}"),
-            &(base - r - level * 2 * r).to_string(),
-        );
-    }
     let height = base + 22;
     let mut svg = format!(
         "<svg role=\"img\" aria-label=\"MC rate of each of {} depots\" viewBox=\"0 0 {} {height}\" width=\"100%\" id=\"dots\">",
@@ -313,7 +311,17 @@ fn dot_plot(groups: &[Group], ticks: &[usize]) -> String {
             base + 16
         );
     }
-    svg.push_str(&dots);
+    for (g, rate, bin, level) in placed {
+        let _ = write!(
+            svg,
+            "<circle cx=\"{}\" cy=\"{}\" r=\"{r}\" class=\"bar {}\"><title>{} {}</title></circle>",
+            left + width * bin / 200 + r,
+            base - r - level * 2 * r,
+            level_class(g.figures.r_level()),
+            esc(&key(g, 0)),
+            pct_text(rate)
+        );
+    }
     svg.push_str("</svg>");
     svg
 }
@@ -1016,14 +1024,14 @@ pub fn render(b: &Brief) -> String {
     if b.by_depot.len() > LISTED {
         heat_map(&mut out, &worst[..LISTED], &b.by_depot_category);
     } else {
-        let _ = write!(
-            out,
-            "<section class=\"page\"><h2>By depot and category</h2><table id=\"by-depot-category\"><thead><tr><th>depot</th><th>category</th>{HEAD}</tr></thead><tbody>"
+        out.push_str("<section class=\"page\"><h2>By depot and category</h2>");
+        pairs_table(
+            &mut out,
+            "by-depot-category",
+            "category",
+            &b.by_depot_category,
         );
-        for g in &b.by_depot_category {
-            figures_row(&mut out, &[key(g, 0), key(g, 1)], &g.figures);
-        }
-        out.push_str("</tbody></table></section>\n");
+        out.push_str("</section>\n");
     }
 
     out.push_str(
@@ -1076,14 +1084,9 @@ pub fn render(b: &Brief) -> String {
         out.push_str("<p>By the depots' condition codes J–N and the force-wide suspensions in force (<code>stockpile suspensions</code>).</p></section>\n");
     }
 
-    let _ = write!(
-        out,
-        "<section><h2>Worst ten depot × type pairs</h2><p>The lowest level first, then the most items not mission capable.</p><table id=\"worst\"><thead><tr><th>depot</th><th>type</th>{HEAD}</tr></thead><tbody>"
-    );
-    for g in &b.worst {
-        figures_row(&mut out, &[key(g, 0), key(g, 1)], &g.figures);
-    }
-    out.push_str("</tbody></table></section>\n");
+    out.push_str("<section><h2>Worst ten depot × type pairs</h2><p>The lowest level first, then the most items not mission capable.</p>");
+    pairs_table(&mut out, "worst", "type", &b.worst);
+    out.push_str("</section>\n");
     let p = &b.policy.policy;
     let _ = write!(
         out,

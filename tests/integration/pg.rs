@@ -68,61 +68,37 @@ fn certificates(dir: &Path, data: &Path) -> Option<PathBuf> {
         "2",
         "-subj",
         "/CN=stockpile test CA",
-    ]) && openssl(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=127.0.0.1",
-    ]) && openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.crt",
-        "-days",
-        "2",
-        "-extfile",
-        "san.ext",
-    ]) && openssl(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "client.key",
-        "-out",
-        "client.csr",
-        "-subj",
-        "/CN=certuser",
-    ]) && openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "client.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "client.crt",
-        "-days",
-        "2",
-        "-extfile",
-        "client.ext",
     ]);
+    // A key and a certificate the authority signed, with its extensions.
+    let signed = |name: &str, subject: &str, extensions: &str| {
+        let (key, csr, crt) = (
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.crt"),
+        );
+        openssl(&[
+            "req", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-out", &csr, "-subj", subject,
+        ]) && openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            &crt,
+            "-days",
+            "2",
+            "-extfile",
+            extensions,
+        ])
+    };
+    let made = made
+        && signed("server", "/CN=127.0.0.1", "san.ext")
+        && signed("client", "/CN=certuser", "client.ext");
     if !made {
         return None;
     }
@@ -322,7 +298,8 @@ impl Site {
     }
 }
 
-fn admin(port: u16) -> Result<postgres::Client, String> {
+/// The cluster's superuser on its maintenance database, in the clear.
+pub fn admin(port: u16) -> Result<postgres::Client, String> {
     postgres::Client::connect(
         &format!("host=127.0.0.1 port={port} user=stockpile dbname=postgres"),
         postgres::NoTls,

@@ -488,14 +488,7 @@ fn a_killed_importer_leaves_nothing_behind() {
     let big = w.write("big.csv", depot_export("BIG-01", 150_000));
     let mut child = w.spawn(&["import", "-q", big.to_str().unwrap()]);
     // Kill it once it is writing: its rows reach the server in batches.
-    let mut admin = postgres::Client::connect(
-        &format!(
-            "host=127.0.0.1 port={} user=stockpile dbname=postgres",
-            c.port()
-        ),
-        postgres::NoTls,
-    )
-    .unwrap();
+    let mut admin = pg::admin(c.port()).unwrap();
     let started = Instant::now();
     loop {
         let copying: i64 = admin
@@ -1162,14 +1155,7 @@ fn a_server_lost_mid_import_exits_74_and_keeps_nothing() {
     let before = w.state();
     let big = w.write("big.csv", depot_export("BIG-01", 150_000));
     let child = w.spawn(&["import", "-q", big.to_str().unwrap()]);
-    let mut admin = postgres::Client::connect(
-        &format!(
-            "host=127.0.0.1 port={} user=stockpile dbname=postgres",
-            c.port()
-        ),
-        postgres::NoTls,
-    )
-    .unwrap();
+    let mut admin = pg::admin(c.port()).unwrap();
     let started = Instant::now();
     loop {
         let ended: i64 = admin
