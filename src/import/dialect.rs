@@ -11,6 +11,8 @@ use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 use sha2::{Digest, Sha256};
 
+use super::readings::{self, Evidence, Judgement, Reading};
+
 const SAMPLE_BYTES: usize = 64 * 1024;
 const DETECTOR_BYTES: usize = 4 * 1024 * 1024;
 const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
@@ -45,11 +47,45 @@ impl Dialect {
 }
 
 /// What the first pass learned about a file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Probe {
     pub sha256: String,
     pub size: u64,
     pub dialect: Dialect,
+    /// A legacy file whose text reads as sense in several encodings: the
+    /// import takes the one its depot's last import was read in, or asks.
+    pub ambiguity: Option<Ambiguity>,
+}
+
+/// The plausible readings of an ambiguous file, likeliest first.
+#[derive(Debug, Clone)]
+pub struct Ambiguity {
+    pub line: u64,
+    index: usize,
+    pub readings: Vec<Reading>,
+}
+
+impl Ambiguity {
+    /// The refusal: how the first line where the readings differ reads in
+    /// each, and how to say which is right.
+    pub fn message(&self) -> String {
+        let mut m = String::from(
+            "the file is not UTF-8, and its text reads as sense in more than one encoding:",
+        );
+        for r in self.readings.iter().take(readings::SHOWN) {
+            m.push_str(&format!("\n  {:<44} {}", r.names(), r.excerpt(self.index)));
+        }
+        m.push_str(
+            "\nonly a person can tell which is right: give it with --encoding NAME (the name on its line) or in the depot's profile; the depot's next imports are then read the same way",
+        );
+        m
+    }
+
+    pub fn encodings(&self) -> impl Iterator<Item = &'static Encoding> + '_ {
+        self.readings
+            .iter()
+            .flat_map(|r| r.encodings.iter().copied())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -153,15 +189,42 @@ pub fn probe(
     let whole_file_sampled = size as usize == sample.len();
     detector.feed(&[], true);
     let (bom_encoding, _) = Encoding::for_bom(&sample).unzip();
+    let encoding_detected = encoding.is_none();
+    let mut ambiguity = None;
     let detected = match bom_encoding {
         Some(enc) => enc,
         None if utf8.valid() => UTF_8,
-        // Not UTF-8: a legacy encoding, guessed from the bytes (Windows-1252
-        // for most European exports, Shift_JIS, EUC-KR, GBK, Big5 …) and
-        // then checked by decoding the whole file below.
-        None => detector.guess(None, chardetng::Utf8Detection::Deny),
+        None if !encoding_detected => UTF_8,
+        // Not UTF-8: a legacy encoding, read from its non-ASCII text (see
+        // `readings`), then checked by decoding the whole file below.
+        None => {
+            let likely = detector.guess(None, chardetng::Utf8Detection::Deny);
+            let evidence = Evidence::gather(path)?;
+            if let Some((line, byte)) = evidence.almost_utf8() {
+                return Err(DialectError::Invalid(
+                    line,
+                    format!(
+                        "the file is UTF-8 but for byte 0x{byte:02X} on this line (a character pasted from another program, such as a Windows apostrophe?): correct it there, or give --encoding if the whole file is in another encoding"
+                    ),
+                ));
+            }
+            match readings::judge(&evidence, likely) {
+                Judgement::One(enc) => enc,
+                Judgement::Several { at, readings } => {
+                    let first = readings[0].encoding();
+                    ambiguity = Some(Ambiguity {
+                        line: at.0,
+                        index: at.1,
+                        readings,
+                    });
+                    first
+                }
+                Judgement::Nothing { at, readings } => {
+                    return Err(DialectError::Invalid(at.0, implausible(at.1, &readings)));
+                }
+            }
+        }
     };
-    let encoding_detected = encoding.is_none();
     let encoding = encoding.unwrap_or(detected);
     let utf16 = encoding == UTF_16LE || encoding == UTF_16BE;
     if let Some(bom) = bom_encoding
@@ -196,8 +259,9 @@ pub fn probe(
         return Err(DialectError::Invalid(
             bad_utf8_line.unwrap_or(1),
             format!(
-                "the file is not valid UTF-8 (first bad byte at offset {}); it may be Windows-1252: try --encoding windows-1252",
-                utf8.first_error.unwrap_or(0)
+                "the file is not valid UTF-8 (first bad byte at offset {}); {}",
+                utf8.first_error.unwrap_or(0),
+                likely_instead(path, detector.guess(None, chardetng::Utf8Detection::Deny))
             ),
         ));
     }
@@ -243,7 +307,37 @@ pub fn probe(
             delimiter_detected,
             skip_lines,
         },
+        ambiguity,
     })
+}
+
+/// The refusal of a file no candidate reads as plausible text.
+fn implausible(index: usize, readings: &[Reading]) -> String {
+    let mut m = String::from(
+        "the file is not UTF-8, and reads as implausible text in every encoding tried (stray symbols, letters of two scripts in one word):",
+    );
+    for r in readings.iter().take(readings::SHOWN) {
+        m.push_str(&format!("\n  {:<44} {}", r.names(), r.excerpt(index)));
+    }
+    m.push_str("\ngive the file's encoding with --encoding (e.g. windows-1252, windows-1250, windows-1251, shift_jis, euc-kr, gb18030, big5)");
+    m
+}
+
+/// After a refused `--encoding utf-8`: the encoding(s) the text reads as.
+fn likely_instead(path: &Path, likely: &'static Encoding) -> String {
+    match Evidence::gather(path).map(|ev| readings::judge(&ev, likely)) {
+        Ok(Judgement::One(enc)) => format!(
+            "its text reads as {}: try --encoding {}",
+            readings::family(enc),
+            enc.name()
+        ),
+        Ok(Judgement::Several { readings, .. }) => {
+            let encs: Vec<&'static Encoding> = readings.iter().take(3).map(Reading::encoding).collect();
+            let names: Vec<String> = encs.iter().map(|e| format!("--encoding {} ({})", e.name(), readings::family(e))).collect();
+            format!("it reads as sense in more than one encoding: try {}", names.join(", or "))
+        }
+        _ => "give the file's encoding with --encoding (e.g. windows-1252, windows-1250, windows-1251, shift_jis)".into(),
+    }
 }
 
 /// The file as UTF-8 text, decoded while streaming (no whole-file buffer),
@@ -606,7 +700,7 @@ impl TextScan {
                     if c.is_control() || ('\u{E000}'..='\u{F8FF}').contains(&c) {
                         return Some(c);
                     }
-                    if stray_symbol(c, encoding) {
+                    if readings::stray_symbol(c, encoding) {
                         self.odd += 1;
                     }
                 }
@@ -616,15 +710,6 @@ impl TextScan {
         }
         None
     }
-}
-
-/// A symbol a single-byte encoding's text would hardly hold: where a wrong
-/// guess turns letters into symbols (`“_ŒŸÏ‚Ý`), they pile up.
-fn stray_symbol(c: char, encoding: &'static Encoding) -> bool {
-    encoding.is_single_byte()
-        && !c.is_alphanumeric()
-        && !c.is_whitespace()
-        && !"–—‘’‚“”„•…€£¥°§«»½¼¾±×÷·¹²³µ¶©®™¿¡ªº¤¦¨¬¯´¸".contains(c)
 }
 
 fn decode_sample(encoding: &'static Encoding, sample: &[u8]) -> String {

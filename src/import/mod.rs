@@ -4,6 +4,7 @@
 pub mod columns;
 pub mod dialect;
 pub mod profile;
+mod readings;
 pub mod row;
 pub mod serials;
 pub mod store;
@@ -151,14 +152,17 @@ pub fn import_file(
         }
     } else {
         let profile = opts.profile.as_ref();
-        let probe = dialect::probe(
+        let mut probe = dialect::probe(
             path,
             opts.delimiter.or(profile.and_then(|p| p.delimiter)),
             opts.encoding.or(profile.and_then(|p| p.encoding)),
             opts.header_row,
         )
         .map_err(|e| e.into_error(path, &file))?;
-        Input::Text(probe)
+        match probe.ambiguity.take() {
+            Some(ambiguity) => Input::Text(remembered(conn, path, &file, probe, ambiguity, opts)?),
+            None => Input::Text(probe),
+        }
     };
     if let Some(p) = progress {
         p.set_length(input.size());
@@ -219,6 +223,9 @@ struct Outcomes {
     /// The line where the last imported record starts: the ledger keeps
     /// it, so that `check` can tell whether a stored line number is possible.
     last_line: u64,
+    /// The encoding a text file was read in: the depot's next ambiguous
+    /// file is read the same way.
+    encoding: Option<&'static str>,
 }
 
 /// One file in one transaction: read → validate → route to its snapshots →
@@ -298,7 +305,10 @@ fn attempt(
     if run.errors.is_empty() {
         run.warn_double_counts()?;
     }
-    let out = run.conclude()?;
+    let mut out = run.conclude()?;
+    if let Input::Text(p) = input {
+        out.encoding = Some(p.dialect.encoding.name());
+    }
     if !out.changed || opts.dry_run {
         tx.rollback()?;
         return Ok(Box::new(out));
@@ -336,6 +346,67 @@ fn map_header(
     Ok((header, header_line, map))
 }
 
+/// A file whose text reads as sense in several encodings is read in the one
+/// its depot's last import was read in, if that is one of them; otherwise
+/// the user is asked (never a guess).
+fn remembered(
+    conn: &Db,
+    path: &Path,
+    file: &str,
+    probe: dialect::Probe,
+    ambiguity: dialect::Ambiguity,
+    opts: &ImportOptions,
+) -> Result<dialect::Probe, Error> {
+    let depot = match &opts.depot {
+        Some(d) => Some(d.to_string()),
+        None => first_depot(path, file, probe.clone(), opts),
+    };
+    let last = match &depot {
+        Some(depot) => store::last_encoding(conn, depot)?,
+        None => None,
+    };
+    match last {
+        Some(enc) if ambiguity.encodings().any(|e| e == enc) => {
+            let mut probe = dialect::probe(
+                path,
+                Some(probe.dialect.delimiter),
+                Some(enc),
+                opts.header_row,
+            )
+            .map_err(|e| e.into_error(path, file))?;
+            probe.dialect.encoding_detected = true;
+            Ok(probe)
+        }
+        _ => Err(ImportError::Encoding {
+            file: file.to_string(),
+            line: ambiguity.line,
+            message: ambiguity.message(),
+        }
+        .into()),
+    }
+}
+
+/// The depot of a file's first row (a code is ASCII, so any of the
+/// candidate readings gives it).
+fn first_depot(
+    path: &Path,
+    file: &str,
+    probe: dialect::Probe,
+    opts: &ImportOptions,
+) -> Option<String> {
+    let input = Input::Text(probe);
+    let mut records = Records::open(path, &input).ok()?;
+    let (_, _, map) = map_header(&mut records, path, file, &input, opts).ok()?;
+    let column = map.get(columns::Column::Depot)?;
+    let mut record = csv::StringRecord::new();
+    while let Ok(Some(_)) = records.read(file, &mut record) {
+        if !is_blank(&record) {
+            return record.get(column).map(|d| d.trim().to_uppercase());
+        }
+    }
+    None
+}
+
 /// Records the import in its ledger entry and commits.
 fn seal(tx: db::Tx, ledger_id: i64, mut out: Outcomes) -> Result<Box<Outcomes>, Error> {
     let registry = crate::content::registry_digest(&tx)?;
@@ -348,6 +419,7 @@ fn seal(tx: db::Tx, ledger_id: i64, mut out: Outcomes) -> Result<Box<Outcomes>, 
         "rows_imported": out.rows_imported,
         "rows_rejected": out.rows_rejected,
         "last_line": out.last_line,
+        "encoding": out.encoding,
     })
     .to_string();
     store::seal_ledger_entry(&tx, ledger_id, &content)?;

@@ -1215,6 +1215,24 @@ pub fn ledger_entry_for(conn: &Db, sha256: &str) -> db::Result<Option<i64>> {
     )
 }
 
+/// The encoding the depot's latest snapshot's file was read in.
+pub fn last_encoding(conn: &Db, depot: &str) -> db::Result<Option<&'static encoding_rs::Encoding>> {
+    let content: Option<String> = conn.row(
+        "SELECT l.content FROM import_ledger l
+          WHERE l.id = (SELECT max(s.ledger_id) FROM snapshot s
+                          JOIN depot d ON d.id = s.depot_id WHERE d.code = ?1)",
+        &[&depot],
+        |r| r.get(0),
+    )?;
+    Ok(content
+        .and_then(|c| serde_json::from_str::<serde_json::Value>(&c).ok())
+        .and_then(|c| {
+            c["encoding"]
+                .as_str()
+                .and_then(|e| encoding_rs::Encoding::for_label(e.as_bytes()))
+        }))
+}
+
 /// A ledger entry is opened before any row is written (holdings reference
 /// it) and sealed with its content and chain hash once the file is done.
 pub fn open_ledger_entry(

@@ -208,3 +208,176 @@ fn the_korean_and_japanese_fixtures_read_with_their_profiles() {
             .any(|r| r["nmcm"].as_i64().unwrap() + r["nmcs"].as_i64().unwrap() > 0)
     );
 }
+
+/// One depot's export in a legacy code page, as of a date.
+fn export(label: &str, depot: &str, as_of: &str, remarks: &[&str]) -> Vec<u8> {
+    let encoding = encoding_rs::Encoding::for_label(label.as_bytes()).unwrap();
+    let mut text = String::from("depot,as_of,type,status,serial,remarks\r\n");
+    for (i, r) in remarks.iter().enumerate() {
+        text.push_str(&format!("{depot},{as_of},T-1,FMC,S-{i:03},\"{r}\"\r\n"));
+    }
+    let (bytes, _, unmappable) = encoding.encode(&text);
+    assert!(!unmappable, "{label} can write {text}");
+    bytes.into_owned()
+}
+
+#[test]
+fn short_remarks_that_read_as_sense_in_two_code_pages_are_asked_about_then_remembered() {
+    let w = Work::new();
+    // Russian in Windows-1251 reads as Cyrillic in ISO-8859-5 too, and as
+    // Chinese or Japanese: a detector's guess once stored it as Greek.
+    let week1 = w.write(
+        "ru_2026-11-01.csv",
+        export("windows-1251", "RU-ABC-01", "2026-11-01", &["Ремонт", "ОК"]),
+    );
+    let r = w.import(&week1);
+    assert_eq!(r.code, 65, "{}", r.stderr);
+    assert!(r.stderr.contains("ru_2026-11-01.csv:2:"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("reads as sense in more than one encoding"),
+        "{}",
+        r.stderr
+    );
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("Ремонт"))
+        .unwrap_or_default();
+    assert!(line.contains("windows-1251 (Cyrillic)"), "{}", r.stderr);
+    assert!(r.stderr.contains("--encoding NAME"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("Πεμξνς") || r.stderr.contains("windows-1253"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(w.state(), "(nothing imported)");
+    // Told once, the depot's next export is read the same way.
+    let r = w
+        .run([
+            "import".as_ref(),
+            "--encoding".as_ref(),
+            "cp1251".as_ref(),
+            week1.as_os_str(),
+        ])
+        .ok();
+    assert!(r.stdout.contains("(windows-1251, comma)"), "{}", r.stdout);
+    let week2 = w.write(
+        "ru_2026-11-08.csv",
+        export(
+            "windows-1251",
+            "RU-ABC-01",
+            "2026-11-08",
+            &["Ремонт", "ОК", "Норма"],
+        ),
+    );
+    let r = w.import(&week2).ok();
+    assert!(r.stdout.contains("(windows-1251, comma)"), "{}", r.stdout);
+    assert_eq!(stored_remarks(&w), ["Ремонт", "ОК", "Норма"]);
+    // Another depot's ambiguous file is still asked about.
+    let other = w.write(
+        "ua.csv",
+        export("windows-1251", "UA-XYZ-01", "2026-11-08", &["Ремонт"]),
+    );
+    assert_eq!(w.import(&other).code, 65);
+    // A Polish file whose one accented letter is `ą` reads as `š` in
+    // ISO-8859-2: both are shown, the right one with its code page.
+    let pl = w.write(
+        "pl.csv",
+        export("windows-1250", "PL-POW-09", "2026-11-08", &["gąsienic"]),
+    );
+    let r = w.import(&pl);
+    assert_eq!(r.code, 65, "{}", r.stderr);
+    for (reading, page) in [("gąsienic", "windows-1250"), ("gšsienic", "ISO-8859-2")] {
+        let line = r
+            .stderr
+            .lines()
+            .find(|l| l.ends_with(reading))
+            .unwrap_or_default();
+        assert!(line.contains(page), "{reading}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn western_text_reads_as_windows_1252_and_misread_text_never_does() {
+    let w = Work::new();
+    // Guillemets alone once read as Czech `Ť ť` (ISO-8859-2).
+    let f = w.write(
+        "fr.csv",
+        export(
+            "windows-1252",
+            "FR-MOU-09",
+            "2026-11-01",
+            &["« vu »", "pièces à commander", "dépôt"],
+        ),
+    );
+    let r = w.import(&f).ok();
+    assert!(r.stdout.contains("(windows-1252, comma)"), "{}", r.stdout);
+    assert_eq!(
+        stored_remarks(&w),
+        ["« vu »", "pièces à commander", "dépôt"]
+    );
+    // Turkish, Czech and Polish words whose bytes are Western letters too.
+    for (label, remark) in [
+        ("windows-1254", "arıza"),
+        ("windows-1250", "točí"),
+        ("windows-1250", "zmęczenie"),
+        ("windows-1250", "ellenőrzés"),
+        ("windows-1257", "dzinēja"),
+    ] {
+        let w = Work::new();
+        let f = w.write("x.csv", export(label, "XX-ABC-01", "2026-11-01", &[remark]));
+        let r = w.import(&f);
+        match r.code {
+            0 => assert_eq!(stored_remarks(&w), [remark], "{label}"),
+            65 => assert!(
+                r.stderr.lines().any(|l| l.ends_with(remark)),
+                "{label} {remark}: {}",
+                r.stderr
+            ),
+            other => panic!("{label}: exit {other}: {}", r.stderr),
+        }
+    }
+}
+
+#[test]
+fn a_utf8_file_with_one_pasted_windows_byte_is_named_at_its_line() {
+    let w = Work::new();
+    let mut bytes = "depot,as_of,type,status,serial,remarks\nDE-AUG-09,2026-11-01,T-1,FMC,S-1,fällig\nDE-AUG-09,2026-11-01,T-1,FMC,S-2,it"
+        .as_bytes()
+        .to_vec();
+    bytes.push(0x92);
+    bytes.extend_from_slice("s ok\nDE-AUG-09,2026-11-01,T-1,FMC,S-3,Übung\n".as_bytes());
+    let f = w.write("de.csv", &bytes);
+    let r = w.import(&f);
+    assert_eq!(r.code, 65, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("de.csv:3: the file is UTF-8 but for byte 0x92"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(w.state(), "(nothing imported)");
+    // Told the wrong encoding outright, the hint names the likely one.
+    let f = w.write(
+        "pl.csv",
+        export(
+            "windows-1250",
+            "PL-POW-09",
+            "2026-11-01",
+            &["Wymiana gąsienic, część zamienna"],
+        ),
+    );
+    let r = w.run([
+        "import".as_ref(),
+        "--encoding".as_ref(),
+        "utf-8".as_ref(),
+        f.as_os_str(),
+    ]);
+    assert_eq!(r.code, 65, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("try --encoding windows-1250"),
+        "{}",
+        r.stderr
+    );
+}
