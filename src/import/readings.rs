@@ -731,9 +731,15 @@ mod tests {
 
     fn verdict(label: &str, lines: &[&str]) -> Judgement {
         let bytes: Vec<Vec<u8>> = lines.iter().map(|l| enc(label, l)).collect();
+        judge_lines(&bytes)
+    }
+
+    /// The judgement of these lines, with the detector's guess as the
+    /// import would make it.
+    pub(super) fn judge_lines(bytes: &[Vec<u8>]) -> Judgement {
         let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
         let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-        for b in &bytes {
+        for b in bytes {
             detector.feed(b, false);
         }
         detector.feed(&[], true);
@@ -1018,14 +1024,7 @@ mod properties {
             let label = WORDS[i].0;
             let want = Encoding::for_label(label.as_bytes()).unwrap();
             let bytes: Vec<Vec<u8>> = remarks.iter().map(|r| want.encode(r).0.into_owned()).collect();
-            let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-            let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-            for b in &bytes {
-                detector.feed(b, false);
-            }
-            detector.feed(&[], true);
-            let likely = detector.guess(None, chardetng::Utf8Detection::Deny);
-            match judge(&Evidence::of(&refs), likely) {
+            match super::tests::judge_lines(&bytes) {
                 Judgement::One(e) => {
                     for (b, r) in bytes.iter().zip(&remarks) {
                         prop_assert_eq!(&e.decode_without_bom_handling(b).0, r, "read as {}", e.name());
