@@ -45,6 +45,18 @@ impl RowErrors {
 /// terminal, and no one reads past a line of it).
 const QUOTED_MAX: usize = 80;
 
+/// A value as an error message quotes it: whole up to [`QUOTED_MAX`]
+/// characters, else its first sixty, an ellipsis and its length.
+pub fn clip(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(QUOTED_MAX) {
+        None => value.into(),
+        Some(_) => {
+            let end = value.char_indices().nth(60).map_or(value.len(), |(i, _)| i);
+            format!("{}… ({} characters)", &value[..end], value.chars().count()).into()
+        }
+    }
+}
+
 /// `message` with each quoted value longer than [`QUOTED_MAX`] characters
 /// cut to its first sixty and its length.
 pub fn elide(message: &str) -> std::borrow::Cow<'_, str> {
@@ -59,14 +71,17 @@ pub fn elide(message: &str) -> std::borrow::Cow<'_, str> {
         let Some(close) = after.find('"') else { break };
         let value = &after[..close];
         out.push_str(&rest[..=open]);
-        let chars = value.chars().count();
-        if chars > QUOTED_MAX {
-            let cut: String = value.chars().take(60).collect();
-            out.push_str(&format!("{cut}…\" ({chars} characters)"));
-            changed = true;
-        } else {
-            out.push_str(value);
-            out.push('"');
+        match clip(value) {
+            std::borrow::Cow::Owned(cut) => {
+                // `start…" (N characters)`: the length outside the quotes.
+                let (start, length) = cut.split_once("… ").unwrap_or((&cut, ""));
+                out.push_str(&format!("{start}…\" {length}"));
+                changed = true;
+            }
+            std::borrow::Cow::Borrowed(v) => {
+                out.push_str(v);
+                out.push('"');
+            }
         }
         rest = &after[close + 1..];
     }

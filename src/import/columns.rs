@@ -230,15 +230,34 @@ impl ColumnMap {
                 })
                 .collect();
             let mut message = format!("missing required column(s): {}", names.join(", "));
+            let mut suggested: Vec<&str> = Vec::new();
             for name in map.unknown.iter().take(50) {
                 if let Some(s) = suggest(name)
                     && missing.iter().any(|c| c.name() == s)
+                    && !suggested.contains(&name.as_str())
+                    && suggested.len() < 3
                 {
+                    suggested.push(name);
+                    let name = crate::error::clip(name);
                     message.push_str(&format!("; \"{name}\" — did you mean \"{s}\"?"));
                 }
             }
-            let shown: Vec<&str> = map.header.iter().take(20).map(String::as_str).collect();
-            let more = if map.header.len() > 20 {
+            // The header as read, in a line a person reads: its first
+            // cells, each cut short, up to ~300 characters.
+            let mut shown: Vec<String> = Vec::new();
+            let mut width = 0;
+            for cell in map.header.iter().take(20) {
+                let cell: String = match cell.char_indices().nth(30) {
+                    Some((end, _)) => format!("{}…", &cell[..end]),
+                    None => cell.clone(),
+                };
+                width += cell.chars().count() + 3;
+                if width > 300 {
+                    break;
+                }
+                shown.push(cell);
+            }
+            let more = if map.header.len() > shown.len() {
                 format!(" | … ({} columns in all)", map.header.len())
             } else {
                 String::new()
@@ -263,10 +282,21 @@ impl ColumnMap {
             .filter_map(|name| {
                 let s = suggest(name)?;
                 let taken = Column::from_name(s).is_some_and(|c| map.has(c));
-                (!taken).then(|| format!("\"{name}\" looks like {s} but is not read as it"))
+                (!taken).then(|| {
+                    let name = crate::error::clip(name);
+                    format!("\"{name}\" looks like {s} but is not read as it")
+                })
             })
             .collect();
         if !lookalikes.is_empty() {
+            // A header of a thousand such columns is named by its first few.
+            let mut lookalikes = lookalikes;
+            let total = lookalikes.len();
+            lookalikes.dedup();
+            if lookalikes.len() > 5 || total > lookalikes.len() {
+                lookalikes.truncate(5);
+                lookalikes.push(format!("… ({total} such columns in all)"));
+            }
             let first = map
                 .unknown
                 .iter()
@@ -274,8 +304,9 @@ impl ColumnMap {
                 .cloned()
                 .unwrap_or_default();
             return Err(format!(
-                "{}\nhint: rename the column to the name it stands for, or give --ignore-column \"{first}\" (repeatable) to import without it",
-                lookalikes.join("; ")
+                "{}\nhint: rename the column to the name it stands for, or give --ignore-column \"{}\" (repeatable) to import without it",
+                lookalikes.join("; "),
+                crate::error::clip(&first)
             ));
         }
         Ok(map)
@@ -298,7 +329,11 @@ fn closest(name: &str) -> Option<&'static str> {
     };
     let canonical =
         |candidate: &'static str| Column::from_name(candidate).map_or(candidate, |c| c.name());
+    // A typo is at most two edits, so only names within two characters of a
+    // candidate's length are compared: a header cell of a megabyte costs a
+    // length check, not a quadratic edit distance.
     let typo = candidates()
+        .filter(|candidate| name.len().abs_diff(candidate.len()) <= 2)
         .map(|candidate| (strsim::damerau_levenshtein(name, candidate), candidate))
         .filter(|&(d, candidate)| d <= if candidate.len() <= 5 { 1 } else { 2 })
         .min_by_key(|&(d, _)| d);

@@ -149,6 +149,38 @@ fn stream_xlsx<RS: std::io::Read + std::io::Seek>(
 
 /// Reads sheet `name` (the first sheet when None).
 pub fn read(path: &Path, name: Option<&str>) -> Result<Sheet, String> {
+    // The spreadsheet readers index what a damaged file declares (a
+    // mutated .xls made calamine slice past its buffer): a panic there is a
+    // damaged file, refused like any other, never a crash.
+    quiet_panics();
+    READING.set(true);
+    let read = std::panic::catch_unwind(|| read_unguarded(path, name));
+    READING.set(false);
+    read.unwrap_or_else(|_| {
+        Err("is damaged: the spreadsheet reader could not make sense of its structure (save it again from the spreadsheet program, or export it as CSV)".into())
+    })
+}
+
+thread_local! {
+    /// Set while this thread reads a workbook: its panics are refusals.
+    static READING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A panic hook that stays silent for panics inside a workbook reader and
+/// hands every other to the hook before it.
+fn quiet_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let before = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !READING.get() {
+                before(info);
+            }
+        }));
+    });
+}
+
+fn read_unguarded(path: &Path, name: Option<&str>) -> Result<Sheet, String> {
     check_archive(path)?;
     let mut book = calamine::open_workbook_auto(path)
         .map_err(|e| format!("cannot be read as a workbook: {e}"))?;

@@ -90,6 +90,9 @@ struct RawLine {
 
 /// The largest quantity a line may ask for, as for one holding line.
 const MAX_QUANTITY: i64 = 1_000_000_000;
+/// The most lines a package file may hold: bounds the allocation's work for
+/// any file (a brigade's set is a few dozen lines).
+pub const MAX_LINES: usize = 500;
 
 pub fn load(path: &Path) -> Result<Package, Error> {
     let text = crate::textfile::read(path)?;
@@ -134,7 +137,18 @@ pub fn parse(text: &str, file: &str) -> Result<Package, Error> {
         ));
     }
 
+    if let Some(extra) = raw.lines.get(MAX_LINES) {
+        return Err(err(
+            extra.span().start,
+            format!(
+                "the package has {} lines; at most {MAX_LINES} are read (a brigade's set is a few dozen): split it into packages checked together (package check a.toml b.toml)",
+                raw.lines.len()
+            ),
+        ));
+    }
+
     let mut lines: Vec<Line> = Vec::new();
+    let mut named: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     // (index, per-line name, its span, each) of lines still to resolve.
     let mut per_lines = Vec::new();
     for raw_line in &raw.lines {
@@ -144,15 +158,16 @@ pub fn parse(text: &str, file: &str) -> Result<Package, Error> {
         if name.is_empty() {
             return Err(err(l.name.span().start, "line name is empty".into()));
         }
-        if let Some(first) = lines.iter().find(|x| x.name == name) {
+        if let Some(&first) = named.get(&name) {
             return Err(err(
                 l.name.span().start,
                 format!(
                     "a line named \"{name}\" already stands on line {}",
-                    first.line
+                    lines[first].line
                 ),
             ));
         }
+        named.insert(name.clone(), lines.len());
         if l.types.get_ref().is_empty() {
             return Err(err(
                 l.types.span().start,
@@ -234,52 +249,74 @@ pub fn parse(text: &str, file: &str) -> Result<Package, Error> {
     }
 
     // `per` chains resolve in any order; a cycle or an unknown name is an
-    // error at the line that names it.
-    let mut pending = per_lines;
-    while !pending.is_empty() {
-        let before = pending.len();
-        let mut still = Vec::new();
-        for (i, per, each) in pending {
-            let target = per.get_ref().trim();
-            let Some(t) = lines.iter().position(|x| x.name == target) else {
-                let names: Vec<&str> = lines.iter().map(|x| x.name.as_str()).collect();
+    // error at the line that names it. Each line is resolved once, walking
+    // its chain without recursion: linear in the package's size, whatever
+    // the chains' length.
+    let mut per: Vec<Option<(usize, &Spanned<String>, i64)>> = vec![None; lines.len()];
+    for (i, target, each) in &per_lines {
+        let name = target.get_ref().trim();
+        let Some(&t) = named.get(name) else {
+            let names: Vec<&str> = lines.iter().map(|x| x.name.as_str()).collect();
+            return Err(err(
+                target.span().start,
+                format!(
+                    "line \"{}\": per = \"{name}\" names no line of this package (lines: {})",
+                    lines[*i].name,
+                    names.join(", ")
+                ),
+            ));
+        };
+        per[*i] = Some((t, target, *each));
+    }
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        Open,
+        Walking,
+        Done,
+    }
+    let mut state: Vec<State> = per
+        .iter()
+        .map(|p| {
+            if p.is_some() {
+                State::Open
+            } else {
+                State::Done
+            }
+        })
+        .collect();
+    for (start, _, _) in &per_lines {
+        let mut path = Vec::new();
+        let mut at = *start;
+        while state[at] != State::Done {
+            if state[at] == State::Walking {
+                let (_, target, _) = per[at].expect("a walked line counts per another");
                 return Err(err(
-                    per.span().start,
+                    target.span().start,
                     format!(
-                        "line \"{}\": per = \"{target}\" names no line of this package (lines: {})",
-                        lines[i].name,
-                        names.join(", ")
+                        "line \"{}\": per forms a cycle (\"{}\" is counted per a line that is counted per it)",
+                        lines[at].name,
+                        target.get_ref()
                     ),
                 ));
-            };
-            // A line counted `per` another still unresolved waits a round.
-            if lines[t].needed == 0 {
-                still.push((i, per, each));
-                continue;
             }
+            state[at] = State::Walking;
+            path.push(at);
+            at = per[at].expect("an open line counts per another").0;
+        }
+        for &i in path.iter().rev() {
+            let (t, target, each) = per[i].expect("a walked line counts per another");
             lines[i].needed = lines[t].needed.saturating_mul(each);
             if lines[i].needed > MAX_QUANTITY {
                 return Err(err(
-                    per.span().start,
+                    target.span().start,
                     format!(
                         "line \"{}\": {each} × {} is more than {MAX_QUANTITY}",
                         lines[i].name, lines[t].needed
                     ),
                 ));
             }
+            state[i] = State::Done;
         }
-        if still.len() == before {
-            let (i, per, _) = &still[0];
-            return Err(err(
-                per.span().start,
-                format!(
-                    "line \"{}\": per forms a cycle (\"{}\" is counted per a line that is counted per it)",
-                    lines[*i].name,
-                    per.get_ref()
-                ),
-            ));
-        }
-        pending = still;
     }
 
     let to = raw
@@ -312,6 +349,34 @@ mod tests {
 
     fn error(text: &str) -> String {
         parse(text, "p.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_long_per_chain_resolves_in_any_order_and_too_many_lines_are_refused() {
+        // The longest chain a file may hold, written last line first: each
+        // line is resolved once (this took rounds over every pending line).
+        let n = MAX_LINES;
+        let mut text = String::from("name = \"chain\"\n");
+        for i in (1..n).rev() {
+            text.push_str(&format!(
+                "[[line]]\nname = \"l{i}\"\ntypes = [\"T\"]\nper = \"l{}\"\neach = 1\n",
+                i - 1
+            ));
+        }
+        text.push_str("[[line]]\nname = \"l0\"\ntypes = [\"T\"]\nquantity = 3\n");
+        let p = parse(&text, "chain.toml").unwrap();
+        assert_eq!(p.lines.len(), n);
+        assert!(p.lines.iter().all(|l| l.needed == 3));
+        text.push_str("[[line]]\nname = \"one too many\"\ntypes = [\"T\"]\nquantity = 1\n");
+        let e = parse(&text, "chain.toml").unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("the package has {} lines", n + 1)),
+            "{e}"
+        );
+        assert!(
+            e.starts_with(&format!("chain.toml:{}:", 5 * (n - 1) + 4 + 2)),
+            "{e}"
+        );
     }
 
     #[test]

@@ -17,9 +17,14 @@ fn base() -> Work {
     w
 }
 
+/// The memory any hostile file may cost an import: a depot export's import
+/// runs in a few MiB; a file that declares gigabytes must be refused before
+/// it is believed.
+const MEMORY_MB: u64 = 100;
+
 #[track_caller]
 fn refused(w: &Work, file: &std::path::Path, before: &str) -> String {
-    let r = w.import(file);
+    let r = w.import_within(file, MEMORY_MB);
     assert_eq!(
         r.code,
         65,
@@ -211,7 +216,7 @@ fn a_value_at_the_last_cell_of_a_sheet_is_refused_by_name() {
     }
     ws.write_string(1_048_575, 16_383, "x").unwrap();
     book.save(&path).unwrap();
-    let r = w.import(&path).code(65);
+    let r = w.import_within(&path, MEMORY_MB).code(65);
     assert!(r.stderr.contains("cell XFD1048576"), "{}", r.stderr);
     assert!(r.stderr.len() < 600, "{}", r.stderr);
     assert_eq!(w.state(), before);
@@ -306,7 +311,7 @@ fn a_workbook_that_unpacks_to_gigabytes_is_refused_before_unpacking() {
         ),
     ] {
         let f = w.write(name, bomb(&parts));
-        let r = w.import(&f).code(65);
+        let r = w.import_within(&f, MEMORY_MB).code(65);
         assert!(r.stderr.contains(says), "{name}: {}", r.stderr);
         assert!(
             r.stderr.starts_with(&format!("error: {}: ", f.display())),

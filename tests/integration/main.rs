@@ -10,6 +10,7 @@ mod crash;
 mod dialects;
 mod docs;
 mod encodings;
+mod fuzz;
 mod hostile;
 mod import;
 mod lines;

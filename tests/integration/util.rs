@@ -191,6 +191,26 @@ impl Work {
         self.run([Path::new("import"), file])
     }
 
+    /// `import FILE` with the process's data (heap and private mappings)
+    /// limited to `mb` MiB: an import that needed more fails to allocate and
+    /// aborts (exit 134) instead of finishing — the peak is bounded, not
+    /// sampled.
+    pub fn import_within(&self, file: &Path, mb: u64) -> Run {
+        let mut cmd = std::process::Command::new("bash");
+        cmd.current_dir(self.dir.path())
+            .env_remove("STOCKPILE_DB")
+            .env("NO_COLOR", "1")
+            .env("STOCKPILE_TODAY", TODAY)
+            .arg("-c")
+            .arg(format!("ulimit -d {}; exec \"$0\" \"$@\"", mb * 1024))
+            .arg(assert_cmd::cargo::cargo_bin("stockpile"))
+            .arg("--db")
+            .arg(self.db_arg())
+            .arg("import")
+            .arg(file);
+        cmd.output().expect("bash runs").into()
+    }
+
     pub fn json(&self, args: &[&str]) -> Value {
         let mut all: Vec<&str> = args.to_vec();
         all.extend(["--format", "json"]);
