@@ -616,6 +616,55 @@ fn check_provenance(
             );
         }
     }
+    // A version is opened by an import that recorded a snapshot of its
+    // depot: a version repointed to another depot's file makes `trace` name
+    // the wrong one. (Not necessarily the snapshot of its first day: a
+    // replaced snapshot's unchanged line keeps the file that first held it.)
+    let groups: Vec<(i64, String, i64)> = conn.rows(
+        "SELECT v.opened_by, d.code, count(*)
+         FROM holding_version v JOIN depot d ON d.id = v.depot_id
+         GROUP BY v.opened_by, d.code",
+        &[],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    for (entry, depot, n) in groups {
+        let Some(e) = ledger.get(&entry) else {
+            continue; // a missing entry is the foreign-key check's finding
+        };
+        if e.last_line.is_none() {
+            continue; // recorded before provenance was kept
+        }
+        if !e.digests.keys().any(|(d, _)| *d == depot) {
+            fail(
+                "provenance",
+                format!(
+                    "{n} holding version(s) of {depot} name {} (ledger entry {entry}), which recorded no snapshot of {depot}: edited outside stockpile",
+                    e.file
+                ),
+            );
+        }
+    }
+    // Each line of a file is one holding's content: versions that name the
+    // same line (a stretch split by a snapshot that arrived late) hold that
+    // same content. Another holding's line number is found; a number no
+    // holding uses, within the file's lines, is not (see docs/data.md).
+    let shared: Vec<(i64, i64, i64)> = conn.rows(
+        "SELECT opened_by, source_line, count(DISTINCT content_hash) FROM holding_version
+         WHERE source_line IS NOT NULL
+         GROUP BY opened_by, source_line HAVING count(DISTINCT content_hash) > 1
+         LIMIT 1",
+        &[],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    if let Some((entry, line, n)) = shared.into_iter().next() {
+        let file = ledger.get(&entry).map_or("?", |e| e.file.as_str());
+        fail(
+            "provenance",
+            format!(
+                "{n} different holdings name line {line} of {file} (ledger entry {entry}), which holds one: a line number was edited outside stockpile"
+            ),
+        );
+    }
     Ok((traced, older))
 }
 

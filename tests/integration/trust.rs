@@ -508,3 +508,41 @@ fn a_noted_ledger_head_proves_the_tail_is_still_there() {
     // A malformed head is a usage error.
     w.run(["check", "--expect", "xyz"]).code(2);
 }
+
+/// `trace` names a holding's file and line from `opened_by` and
+/// `source_line`: a version repointed to another import, or given the line
+/// of another holding, is found (`trace` would name the wrong place).
+#[test]
+fn check_detects_a_holding_repointed_to_another_file_or_line() {
+    let w = with_fixtures();
+    w.run(["check"]).ok();
+    // Repointed to another depot's file.
+    tamper(
+        &w,
+        "UPDATE holding_version SET opened_by =
+             (SELECT min(s.ledger_id) FROM snapshot s WHERE s.depot_id <> holding_version.depot_id)
+         WHERE id = (SELECT max(id) FROM holding_version)",
+    );
+    let r = w.run(["check"]).code(65);
+    assert!(
+        r.stdout.contains("1 holding version(s) of")
+            && r.stdout.contains("which recorded no snapshot of"),
+        "{}",
+        r.stdout
+    );
+    let w = with_fixtures();
+    // Given the line of another holding of the same file.
+    tamper(
+        &w,
+        "UPDATE holding_version SET source_line =
+             (SELECT min(h.source_line) FROM holding_version h WHERE h.opened_by = holding_version.opened_by)
+         WHERE id = (SELECT max(id) FROM holding_version)",
+    );
+    let r = w.run(["check"]).code(65);
+    assert!(
+        r.stdout.contains("2 different holdings name line"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("which holds one"), "{}", r.stdout);
+}
