@@ -577,15 +577,81 @@ fn check_provenance(
     ledger: &Ledger,
     fail: &mut impl FnMut(&'static str, String),
 ) -> Result<(i64, i64)> {
-    type Counts = (i64, i64, i64, Option<i64>, Option<i64>);
-    let groups: Vec<Counts> = conn.rows(
-        "SELECT opened_by, count(*), count(source_line), min(source_line), max(source_line)
-         FROM holding_version GROUP BY opened_by ORDER BY opened_by",
+    // One pass, grouped by depot and entry (the depot leads, as in the
+    // table's index); summed per entry below.
+    // Each line of a file is one holding's content: versions that name the
+    // same line (a stretch split by a snapshot that arrived late) hold that
+    // same content, so a line shared by two contents (`shared`) was edited.
+    // A number no holding uses, within the file's lines, is not found (see
+    // docs/data.md).
+    type Counts = (i64, i64, i64, i64, Option<i64>, Option<i64>, Option<i64>);
+    let pairs: Vec<Counts> = conn.rows(
+        "SELECT depot_id, opened_by, CAST(sum(n) AS BIGINT), CAST(sum(traced) AS BIGINT), min(line), max(line),
+                max(CASE WHEN shared THEN line END)
+         FROM (SELECT depot_id, opened_by, source_line AS line, count(*) AS n,
+                      count(source_line) AS traced,
+                      min(content_hash) <> max(content_hash) AS shared
+               FROM holding_version GROUP BY depot_id, opened_by, source_line) lines
+         GROUP BY depot_id, opened_by",
         &[],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        },
     )?;
+    let depots: HashMap<i64, String> = conn
+        .rows("SELECT id, code FROM depot", &[], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .into_iter()
+        .collect();
+    let mut groups: BTreeMap<i64, (i64, i64, Option<i64>, Option<i64>)> = BTreeMap::new();
+    for &(depot, entry, versions, with_line, min, max, shared) in &pairs {
+        if let (Some(line), Some(e)) = (shared, ledger.get(&entry)) {
+            fail(
+                "provenance",
+                format!(
+                    "different holdings name line {line} of {} (ledger entry {entry}), which holds one: a line number was edited outside stockpile",
+                    e.file
+                ),
+            );
+        }
+        let g = groups.entry(entry).or_insert((0, 0, None, None));
+        g.0 += versions;
+        g.1 += with_line;
+        g.2 = match (g.2, min) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        g.3 = g.3.max(max); // None is below every line
+        // A version is opened by an import that recorded a snapshot of its
+        // depot: one repointed to another depot's file makes `trace` name
+        // the wrong one. (Not necessarily the snapshot of its first day: a
+        // late or replaced snapshot's unchanged stretch keeps the file that
+        // first held it.)
+        let code = depots.get(&depot).map_or("?", String::as_str);
+        if let Some(e) = ledger.get(&entry)
+            && e.last_line.is_some()
+            && !e.digests.keys().any(|(d, _)| d == code)
+        {
+            fail(
+                "provenance",
+                format!(
+                    "{versions} holding version(s) of {code} name {} (ledger entry {entry}), which recorded no snapshot of {code}: edited outside stockpile",
+                    e.file
+                ),
+            );
+        }
+    }
     let (mut traced, mut older) = (0, 0);
-    for (entry, versions, with_line, min, max) in groups {
+    for (entry, (versions, with_line, min, max)) in groups {
         traced += with_line;
         let Some(e) = ledger.get(&entry) else {
             continue; // a missing entry is the foreign-key check's finding
@@ -615,55 +681,6 @@ fn check_provenance(
                 ),
             );
         }
-    }
-    // A version is opened by an import that recorded a snapshot of its
-    // depot: a version repointed to another depot's file makes `trace` name
-    // the wrong one. (Not necessarily the snapshot of its first day: a
-    // replaced snapshot's unchanged line keeps the file that first held it.)
-    let groups: Vec<(i64, String, i64)> = conn.rows(
-        "SELECT v.opened_by, d.code, count(*)
-         FROM holding_version v JOIN depot d ON d.id = v.depot_id
-         GROUP BY v.opened_by, d.code",
-        &[],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
-    for (entry, depot, n) in groups {
-        let Some(e) = ledger.get(&entry) else {
-            continue; // a missing entry is the foreign-key check's finding
-        };
-        if e.last_line.is_none() {
-            continue; // recorded before provenance was kept
-        }
-        if !e.digests.keys().any(|(d, _)| *d == depot) {
-            fail(
-                "provenance",
-                format!(
-                    "{n} holding version(s) of {depot} name {} (ledger entry {entry}), which recorded no snapshot of {depot}: edited outside stockpile",
-                    e.file
-                ),
-            );
-        }
-    }
-    // Each line of a file is one holding's content: versions that name the
-    // same line (a stretch split by a snapshot that arrived late) hold that
-    // same content. Another holding's line number is found; a number no
-    // holding uses, within the file's lines, is not (see docs/data.md).
-    let shared: Vec<(i64, i64, i64)> = conn.rows(
-        "SELECT opened_by, source_line, count(DISTINCT content_hash) FROM holding_version
-         WHERE source_line IS NOT NULL
-         GROUP BY opened_by, source_line HAVING count(DISTINCT content_hash) > 1
-         LIMIT 1",
-        &[],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
-    if let Some((entry, line, n)) = shared.into_iter().next() {
-        let file = ledger.get(&entry).map_or("?", |e| e.file.as_str());
-        fail(
-            "provenance",
-            format!(
-                "{n} different holdings name line {line} of {file} (ledger entry {entry}), which holds one: a line number was edited outside stockpile"
-            ),
-        );
     }
     Ok((traced, older))
 }
