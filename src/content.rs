@@ -157,6 +157,63 @@ pub fn ledger_entry_hash(prev_hash: &str, fields: &[&str]) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// An entry sealed with the site's ledger key: HMAC-SHA-256 over what
+/// [`ledger_entry_hash`] covers, marked so that `check` knows it needs the
+/// key. Whoever can write the database but has not the key cannot recompute
+/// such a chain.
+pub const KEYED: &str = "hmac-";
+
+/// The entry's hash: keyed when the site has a ledger key.
+pub fn seal_hash(prev_hash: &str, fields: &[&str], key: Option<&[u8]>) -> String {
+    use hmac::{KeyInit, Mac};
+    let Some(key) = key else {
+        return ledger_entry_hash(prev_hash, fields);
+    };
+    let mut mac =
+        hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(prev_hash.as_bytes());
+    for f in fields {
+        mac.update(&(f.len() as u64).to_le_bytes());
+        mac.update(f.as_bytes());
+    }
+    format!("{KEYED}{}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// The site's ledger key: the file `STOCKPILE_LEDGER_KEY` names (at least
+/// 32 bytes, readable by its owner only, as a private key must be), read
+/// once. `None` when the variable is unset.
+pub fn ledger_key() -> Result<Option<&'static [u8]>, String> {
+    static KEY: std::sync::OnceLock<Result<Option<Vec<u8>>, String>> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let Some(path) = std::env::var_os("STOCKPILE_LEDGER_KEY") else {
+            return Ok(None);
+        };
+        let shown = std::path::Path::new(&path).display().to_string();
+        let meta = std::fs::metadata(&path)
+            .map_err(|e| format!("STOCKPILE_LEDGER_KEY: {shown}: {e}"))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if meta.permissions().mode() & 0o077 != 0 {
+                return Err(format!(
+                    "STOCKPILE_LEDGER_KEY: {shown} may be read by others; a key anyone can read proves nothing (chmod 600 {shown})"
+                ));
+            }
+        }
+        let key = std::fs::read(&path).map_err(|e| format!("STOCKPILE_LEDGER_KEY: {shown}: {e}"))?;
+        if key.len() < 32 {
+            return Err(format!(
+                "STOCKPILE_LEDGER_KEY: {shown} holds {} bytes; a ledger key is at least 32 (e.g. head -c 32 /dev/urandom > {shown})",
+                key.len()
+            ));
+        }
+        Ok(Some(key))
+    })
+    .as_ref()
+    .map(|k| k.as_deref())
+    .map_err(Clone::clone)
+}
+
 /// The `prev_hash` of the first ledger entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 

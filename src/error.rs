@@ -227,6 +227,10 @@ pub enum DbError {
     /// Something stockpile itself got wrong (exit 70).
     #[error("internal error: {0}")]
     Internal(String),
+    /// The site's ledger key cannot be used (unreadable, short, or open to
+    /// others).
+    #[error("{0}")]
+    LedgerKey(String),
 }
 
 /// The server's own words (with its detail), or the client's.
@@ -315,7 +319,7 @@ impl Error {
                 | DbError::Column { .. }
                 | DbError::Internal(_),
             ) => exit::SOFTWARE,
-            Error::Usage(_) | Error::Query(_) => exit::USAGE,
+            Error::Usage(_) | Error::Query(_) | Error::Db(DbError::LedgerKey(_)) => exit::USAGE,
             Error::Threshold(_) => exit::THRESHOLD,
         }
     }

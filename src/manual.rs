@@ -55,6 +55,10 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "STOCKPILE_BUSY_TIMEOUT",
         "Seconds a writer waits for another before exit 75 (default 60).",
     ),
+    (
+        "STOCKPILE_LEDGER_KEY",
+        "A file of at least 32 secret bytes (mode 600): every write is sealed with it, and check needs it.",
+    ),
     ("COLUMNS", "The width tables are fitted to."),
     ("NO_COLOR, TERM=dumb", "No colour, unless --color always."),
     (

@@ -75,7 +75,7 @@ pub fn run(args: &BackupArgs, ctx: &mut Context) -> Result<()> {
         [],
         |r| r.get(0),
     )?;
-    let head = &head[..head.len().min(super::check::HEAD_DIGITS)];
+    let head = super::check::short_head(&head);
     drop(dest);
     let size = std::fs::metadata(target).map(|m| m.len()).unwrap_or(0);
     if !ctx.quiet {

@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 use crate::db::Db;
 
 use super::Context;
-use crate::content::{GENESIS, LineContent, keys_from_hashes, ledger_entry_hash, snapshot_digest};
+use crate::content::{
+    GENESIS, KEYED, LineContent, keys_from_hashes, ledger_entry_hash, seal_hash, snapshot_digest,
+};
 use crate::db::{self, Access};
 use crate::error::{DbError, Error, Result};
 use crate::output::{Report, Value, group_thousands, render};
@@ -62,6 +64,17 @@ pub fn run(args: &crate::cli::CheckArgs, ctx: &mut Context) -> Result<()> {
 /// search for another chain through the same prefix.
 pub const HEAD_DIGITS: usize = 16;
 
+/// A ledger hash as a person notes it: its first [`HEAD_DIGITS`] digits
+/// (after the mark of a keyed entry, which is kept).
+pub fn short_head(hash: &str) -> &str {
+    let mark = if hash.starts_with(KEYED) {
+        KEYED.len()
+    } else {
+        0
+    };
+    &hash[..hash.len().min(mark + HEAD_DIGITS)]
+}
+
 /// The ledger's head, to note outside the database; with `--expect`, that
 /// an entry noted earlier is still in the chain (the chain alone cannot
 /// show its tail deleted together with what the tail wrote).
@@ -72,7 +85,7 @@ fn anchor(conn: &Db, expect: Option<&str>) -> Result<Finding> {
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let head = hashes.last().map_or("", |(_, h)| h.as_str());
-    let short = &head[..head.len().min(HEAD_DIGITS)];
+    let short = short_head(head);
     let Some(expect) = expect else {
         return Ok(Finding {
             check: "anchor",
@@ -114,7 +127,7 @@ fn verify(conn: &Db, storage: db::StorageCheck) -> Result<Vec<Finding>> {
         })
     };
 
-    let ledger = check_ledger(conn, &mut fail)?;
+    let (ledger, keyed) = check_ledger(conn, &mut fail)?;
     let snapshots = check_snapshots(conn, &ledger, &mut fail)?;
     let depots = check_aggregates(conn, &mut fail)?;
     let traced = check_provenance(conn, &ledger, &mut fail)?;
@@ -144,8 +157,15 @@ fn verify(conn: &Db, storage: db::StorageCheck) -> Result<Vec<Finding>> {
             check: "ledger",
             ok: true,
             detail: format!(
-                "{} entries, chain intact",
-                group_thousands(ledger.len() as i64)
+                "{} entries, chain intact{}",
+                group_thousands(ledger.len() as i64),
+                match keyed {
+                    0 => String::new(),
+                    k => format!(
+                        " ({} sealed with the ledger key)",
+                        group_thousands(k as i64)
+                    ),
+                }
             ),
         });
         findings.push(Finding {
@@ -245,7 +265,7 @@ struct Entry {
 /// Ledger entries by id.
 type Ledger = BTreeMap<i64, Entry>;
 
-fn check_ledger(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> Result<Ledger> {
+fn check_ledger(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> Result<(Ledger, usize)> {
     let entries: Vec<(i64, Vec<String>, String, String)> = conn.rows(
         "SELECT id, file_name, file_sha256, imported_at, os_user, content, prev_hash, entry_hash
          FROM import_ledger ORDER BY id",
@@ -259,8 +279,13 @@ fn check_ledger(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> Resul
             ))
         },
     )?;
+    let key = crate::content::ledger_key().map_err(DbError::LedgerKey)?;
     let mut expected_prev = GENESIS.to_string();
     let mut ledger = Ledger::new();
+    // Entries sealed with the site's key; those that need it where it is not
+    // given; unkeyed ones written after a keyed one (the first of them).
+    let (mut keyed, mut unverified) = (0usize, 0usize);
+    let mut unkeyed_after: Option<(i64, usize)> = None;
     for (id, fields, prev, hash) in entries {
         let file = &fields[0];
         if prev != expected_prev {
@@ -274,11 +299,30 @@ fn check_ledger(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> Resul
         let id_text = id.to_string();
         let mut parts: Vec<&str> = vec![&id_text];
         parts.extend(fields.iter().map(String::as_str));
-        if ledger_entry_hash(&prev, &parts) != hash {
-            fail(
+        let sealed = hash.starts_with(KEYED);
+        let expected = match (sealed, key) {
+            (false, _) => Some(ledger_entry_hash(&prev, &parts)),
+            (true, Some(k)) => Some(seal_hash(&prev, &parts, Some(k))),
+            (true, None) => None,
+        };
+        match expected {
+            Some(e) if e != hash => fail(
                 "ledger",
-                format!("entry {id} ({file}) was altered after it was written"),
-            );
+                if sealed {
+                    format!(
+                        "entry {id} ({file}) was altered after it was written, or sealed with another key"
+                    )
+                } else {
+                    format!("entry {id} ({file}) was altered after it was written")
+                },
+            ),
+            None => unverified += 1,
+            _ => {}
+        }
+        if sealed {
+            keyed += 1;
+        } else if keyed > 0 {
+            unkeyed_after.get_or_insert((id, 0)).1 += 1;
         }
         expected_prev = hash;
         let mut digests = HashMap::new();
@@ -305,7 +349,30 @@ fn check_ledger(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> Resul
             },
         );
     }
-    Ok(ledger)
+    if unverified > 0 {
+        fail(
+            "ledger",
+            format!(
+                "{unverified} entries are sealed with the site's ledger key: set STOCKPILE_LEDGER_KEY to its file to verify them"
+            ),
+        );
+    }
+    if key.is_some() {
+        if let Some((first, n)) = unkeyed_after {
+            fail(
+                "ledger",
+                format!(
+                    "{n} entries from entry {first} on were written without the ledger key, after entries sealed with it: by another program, or a copy of stockpile without the key"
+                ),
+            );
+        } else if keyed == 0 && !ledger.is_empty() {
+            fail(
+                "ledger",
+                "the ledger key is set, but no entry is sealed with it: the chain was written, or rewritten, without it".into(),
+            );
+        }
+    }
+    Ok((ledger, keyed))
 }
 
 /// One snapshot as stored, and what its lines add up to when read back.

@@ -13,9 +13,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::row::Holding;
-use crate::content::{
-    GENESIS, LineContent, find_hashed, hash_order, ledger_entry_hash, line_key, snapshot_digest,
-};
+use crate::content::{GENESIS, LineContent, find_hashed, hash_order, line_key, snapshot_digest};
 use crate::error::RowError;
 use crate::model::{Category, DepotCode, IsoDate, Nsn, Status, TypeCode, iso, near_miss_key};
 
@@ -1267,7 +1265,12 @@ pub fn seal_ledger_entry(conn: &Db, id: i64, content: &str) -> db::Result<String
             crate::error::DbError::Internal(format!("ledger entry {id} vanished during its import"))
         })?;
     let id_text = id.to_string();
-    let hash = ledger_entry_hash(&prev, &[&id_text, &file_name, &sha, &at, &user, content]);
+    let key = crate::content::ledger_key().map_err(crate::error::DbError::LedgerKey)?;
+    let hash = crate::content::seal_hash(
+        &prev,
+        &[&id_text, &file_name, &sha, &at, &user, content],
+        key,
+    );
     conn.execute(
         "UPDATE import_ledger SET content = ?1, prev_hash = ?2, entry_hash = ?3 WHERE id = ?4",
         &[&content, &prev, &hash, &id],

@@ -546,3 +546,95 @@ fn check_detects_a_holding_repointed_to_another_file_or_line() {
     );
     assert!(r.stdout.contains("which holds one"), "{}", r.stdout);
 }
+
+/// A site that keeps a ledger key outside the database (`STOCKPILE_LEDGER_KEY`)
+/// seals every entry with it: a writer of the database without the key can
+/// no longer recompute a chain `check` accepts.
+#[test]
+fn a_ledger_key_seals_the_chain_against_a_writer_without_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Work::new();
+    let key = w.write("ledger.key", [7u8; 32]);
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let key = key.to_str().unwrap().to_string();
+    let with_key = [("STOCKPILE_LEDGER_KEY", key.as_str())];
+    let exports = fixtures().join("exports");
+    w.run_with(&with_key, ["import", exports.to_str().unwrap()])
+        .ok();
+    let r = w.run_with(&with_key, ["check"]).ok();
+    assert!(
+        r.stdout
+            .contains("11 entries, chain intact (11 sealed with the ledger key)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("ledger head hmac-"), "{}", r.stdout);
+    // Without the key the seals cannot be verified: check says so.
+    let r = w.run(["check"]).code(65);
+    assert!(
+        r.stdout
+            .contains("11 entries are sealed with the site's ledger key: set STOCKPILE_LEDGER_KEY"),
+        "{}",
+        r.stdout
+    );
+    // Another key is not the site's.
+    let other = w.write("other.key", [8u8; 32]);
+    std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let r = w
+        .run_with(
+            &[("STOCKPILE_LEDGER_KEY", other.to_str().unwrap())],
+            ["check"],
+        )
+        .code(65);
+    assert!(
+        r.stdout.contains("or sealed with another key"),
+        "{}",
+        r.stdout
+    );
+
+    // A writer without the key edits the last entry and recomputes its hash
+    // the unkeyed way, as the chain alone would accept.
+    let rows = w.json(&[
+        "query",
+        "SELECT id, file_name, file_sha256, imported_at, os_user, content, prev_hash FROM import_ledger ORDER BY id DESC LIMIT 1",
+    ]);
+    let row = &rows["rows"][0];
+    let field = |k: &str| match &row[k] {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let hash = stockpile::content::ledger_entry_hash(
+        &field("prev_hash"),
+        &[
+            &field("id"),
+            &field("file_name"),
+            &field("file_sha256"),
+            &field("imported_at"),
+            "mallory",
+            &field("content"),
+        ],
+    );
+    w.sql(&format!(
+        "UPDATE import_ledger SET os_user = 'mallory', entry_hash = '{hash}' WHERE id = {}",
+        field("id")
+    ));
+    let r = w.run_with(&with_key, ["check"]).code(65);
+    assert!(
+        r.stdout
+            .contains("1 entries from entry 11 on were written without the ledger key"),
+        "{}",
+        r.stdout
+    );
+    // A key others may read is refused, as a private key is.
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = w.run_with(&with_key, ["check"]).code(2);
+    assert!(r.stderr.contains("chmod 600"), "{}", r.stderr);
+    let before = w.state();
+    let next = w.write(
+        "next.csv",
+        export(&["DE-AUG-01,2026-11-09,LEOPARD-2A6,MBT,,L-9,1,FMC,DEU,24,,,"]),
+    );
+    let r = w.run_with(&with_key, ["import", next.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(w.state(), before);
+}
