@@ -72,9 +72,7 @@ impl Ambiguity {
         let mut m = String::from(
             "the file is not UTF-8, and its text reads as sense in more than one encoding:",
         );
-        for r in self.readings.iter().take(readings::SHOWN) {
-            m.push_str(&format!("\n  {:<44} {}", r.names(), r.excerpt(self.index)));
-        }
+        m.push_str(&shown(&self.readings, self.index));
         m.push_str(
             "\nonly a person can tell which is right: give it with --encoding NAME (the name on its line) or in the depot's profile; the depot's next imports are then read the same way",
         );
@@ -194,6 +192,7 @@ pub fn probe(
     let detected = match bom_encoding {
         Some(enc) => enc,
         None if utf8.valid() => UTF_8,
+        // An encoding was given: nothing to detect.
         None if !encoding_detected => UTF_8,
         // Not UTF-8: a legacy encoding, read from its non-ASCII text (see
         // `readings`), then checked by decoding the whole file below.
@@ -316,11 +315,18 @@ fn implausible(index: usize, readings: &[Reading]) -> String {
     let mut m = String::from(
         "the file is not UTF-8, and reads as implausible text in every encoding tried (stray symbols, letters of two scripts in one word):",
     );
-    for r in readings.iter().take(readings::SHOWN) {
-        m.push_str(&format!("\n  {:<44} {}", r.names(), r.excerpt(index)));
-    }
+    m.push_str(&shown(readings, index));
     m.push_str("\ngive the file's encoding with --encoding (e.g. windows-1252, windows-1250, windows-1251, shift_jis, euc-kr, gb18030, big5)");
     m
+}
+
+/// A line of the file as each reading shows it, one reading a line.
+fn shown(readings: &[Reading], index: usize) -> String {
+    readings
+        .iter()
+        .take(readings::SHOWN)
+        .map(|r| format!("\n  {:<44} {}", r.names(), r.excerpt(index)))
+        .collect()
 }
 
 /// After a refused `--encoding utf-8`: the encoding(s) the text reads as.
