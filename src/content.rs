@@ -149,12 +149,18 @@ pub fn keys_from_hashes(mut hashes: Vec<u64>) -> Vec<i64> {
 /// every stored field of the entry.
 pub fn ledger_entry_hash(prev_hash: &str, fields: &[&str]) -> String {
     let mut hasher = Sha256::new();
-    hasher.update(prev_hash.as_bytes());
-    for f in fields {
-        hasher.update((f.len() as u64).to_le_bytes());
-        hasher.update(f.as_bytes());
-    }
+    feed_entry(prev_hash, fields, |b| hasher.update(b));
     hex::encode(hasher.finalize())
+}
+
+/// What an entry's hash covers, in order: the previous hash, then each
+/// field with its length (so that no two field lists read the same).
+fn feed_entry(prev_hash: &str, fields: &[&str], mut update: impl FnMut(&[u8])) {
+    update(prev_hash.as_bytes());
+    for f in fields {
+        update(&(f.len() as u64).to_le_bytes());
+        update(f.as_bytes());
+    }
 }
 
 /// An entry sealed with the site's ledger key: HMAC-SHA-256 over what
@@ -171,11 +177,7 @@ pub fn seal_hash(prev_hash: &str, fields: &[&str], key: Option<&[u8]>) -> String
     };
     let mut mac =
         hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
-    mac.update(prev_hash.as_bytes());
-    for f in fields {
-        mac.update(&(f.len() as u64).to_le_bytes());
-        mac.update(f.as_bytes());
-    }
+    feed_entry(prev_hash, fields, |b| mac.update(b));
     format!("{KEYED}{}", hex::encode(mac.finalize().into_bytes()))
 }
 

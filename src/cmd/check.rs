@@ -428,12 +428,7 @@ fn check_snapshots(
         },
     )?;
     let count = snapshots.len();
-    let types: HashMap<i64, String> = conn
-        .rows("SELECT id, code FROM equipment_type", &[], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .into_iter()
-        .collect();
+    let types = codes(conn, "SELECT id, code FROM equipment_type")?;
 
     // Depots in batches whose snapshots' lines fit the budget; one
     // sequential pass over the table per batch (reading a depot through its
@@ -636,6 +631,14 @@ fn verify_snapshot(snap: Snap, ledger: &Ledger, fail: &mut impl FnMut(&'static s
     }
 }
 
+/// Codes by id, from a query of (id, code).
+fn codes(conn: &Db, sql: &str) -> Result<HashMap<i64, String>> {
+    Ok(conn
+        .rows(sql, &[], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .into_iter()
+        .collect())
+}
+
 /// Every version names the line of its file (`source_line`), within the
 /// lines its ledger entry recorded; versions stored before provenance was
 /// kept (entries without `last_line`) may have none.
@@ -673,12 +676,7 @@ fn check_provenance(
             ))
         },
     )?;
-    let depots: HashMap<i64, String> = conn
-        .rows("SELECT id, code FROM depot", &[], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .into_iter()
-        .collect();
+    let depots = codes(conn, "SELECT id, code FROM depot")?;
     let mut groups: BTreeMap<i64, (i64, i64, Option<i64>, Option<i64>)> = BTreeMap::new();
     for &(depot, entry, versions, with_line, min, max, shared) in &pairs {
         if let (Some(line), Some(e)) = (shared, ledger.get(&entry)) {

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
 use serde_json::Value;
+use std::process::Command;
 use tempfile::TempDir;
 
 /// The day every test's "current state" is judged on (`STOCKPILE_TODAY`):
@@ -159,14 +159,10 @@ impl Work {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        let mut cmd = Command::cargo_bin("stockpile").expect("binary built");
-        cmd.current_dir(self.dir.path())
-            .env_remove("STOCKPILE_DB")
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("stockpile"));
+        self.in_work(&mut cmd)
             .env("NO_COLOR", "1")
-            .env("STOCKPILE_TODAY", TODAY)
             .envs(env.iter().copied())
-            .arg("--db")
-            .arg(self.db_arg())
             .args(args);
         cmd.output().expect("binary runs").into()
     }
@@ -174,12 +170,7 @@ impl Work {
     /// Starts `stockpile --db <this db> ARGS…` without waiting for it (for
     /// races and kills), its output piped.
     pub fn spawn(&self, args: &[&str]) -> std::process::Child {
-        std::process::Command::new(assert_cmd::cargo::cargo_bin("stockpile"))
-            .current_dir(self.dir.path())
-            .env_remove("STOCKPILE_DB")
-            .env("STOCKPILE_TODAY", TODAY)
-            .arg("--db")
-            .arg(self.db_arg())
+        self.in_work(&mut Command::new(assert_cmd::cargo::cargo_bin("stockpile")))
             .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -196,19 +187,25 @@ impl Work {
     /// aborts (exit 134) instead of finishing — the peak is bounded, not
     /// sampled.
     pub fn import_within(&self, file: &Path, mb: u64) -> Run {
-        let mut cmd = std::process::Command::new("bash");
-        cmd.current_dir(self.dir.path())
-            .env_remove("STOCKPILE_DB")
-            .env("NO_COLOR", "1")
-            .env("STOCKPILE_TODAY", TODAY)
-            .arg("-c")
+        let mut cmd = Command::new("bash");
+        cmd.arg("-c")
             .arg(format!("ulimit -d {}; exec \"$0\" \"$@\"", mb * 1024))
-            .arg(assert_cmd::cargo::cargo_bin("stockpile"))
-            .arg("--db")
-            .arg(self.db_arg())
+            .arg(assert_cmd::cargo::cargo_bin("stockpile"));
+        self.in_work(&mut cmd)
+            .env("NO_COLOR", "1")
             .arg("import")
             .arg(file);
         cmd.output().expect("bash runs").into()
+    }
+
+    /// `cmd` run as the tests run stockpile: in the work dir, on this
+    /// database, on the tests' day.
+    fn in_work<'c>(&self, cmd: &'c mut Command) -> &'c mut Command {
+        cmd.current_dir(self.dir.path())
+            .env_remove("STOCKPILE_DB")
+            .env("STOCKPILE_TODAY", TODAY)
+            .arg("--db")
+            .arg(self.db_arg())
     }
 
     pub fn json(&self, args: &[&str]) -> Value {
@@ -366,7 +363,7 @@ pub fn with_fixtures() -> Work {
 /// the tail of its output unless every test passed and more than
 /// `at_least` ran.
 pub fn run_suite_again(what: &str, env: (&str, &str), skip: &[&str], at_least: usize) {
-    let mut cmd = std::process::Command::new(std::env::current_exe().expect("test binary"));
+    let mut cmd = Command::new(std::env::current_exe().expect("test binary"));
     for module in skip {
         cmd.args(["--skip", module]);
     }
