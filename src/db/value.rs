@@ -185,6 +185,15 @@ impl Cell for Status {
     }
 }
 
+impl Cell for crate::model::ConditionCode {
+    fn from_value(value: Value<'_>) -> Result<Self, String> {
+        match value {
+            Value::Text(t) => crate::model::ConditionCode::parse(t),
+            v => Err(format!("expected a condition code, found {}", found(v))),
+        }
+    }
+}
+
 impl Cell for Category {
     fn from_value(value: Value<'_>) -> Result<Self, String> {
         match value {

@@ -349,7 +349,10 @@ fn likely_instead(path: &Path, likely: &'static Encoding) -> String {
 /// The file as UTF-8 text, decoded while streaming (no whole-file buffer),
 /// without its byte-order mark, with what the CSV reader cannot tell: the
 /// quotes it was given and the lines as a text editor counts them.
-pub fn open_decoded(path: &Path, dialect: &Dialect) -> io::Result<(Box<dyn Read>, TextCounts)> {
+pub fn open_decoded(
+    path: &Path,
+    dialect: &Dialect,
+) -> io::Result<(Box<dyn Read + Send>, TextCounts)> {
     let file = BufReader::with_capacity(256 * 1024, File::open(path)?);
     let reader = DecodeReaderBytesBuilder::new()
         .encoding(Some(dialect.encoding))
@@ -360,8 +363,8 @@ pub fn open_decoded(path: &Path, dialect: &Dialect) -> io::Result<(Box<dyn Read>
     let mut reader = BufReader::new(reader);
     skip_lines(&mut reader, dialect.skip_lines)?;
     let counts = TextCounts::default();
-    counts.0.borrow_mut().passed = dialect.skip_lines;
-    counts.0.borrow_mut().skipped = dialect.skip_lines;
+    counts.tally().passed = dialect.skip_lines;
+    counts.tally().skipped = dialect.skip_lines;
     let counting = Counting {
         inner: reader,
         counts: counts.clone(),
@@ -423,7 +426,7 @@ fn skip_lines(reader: &mut impl io::BufRead, n: u64) -> io::Result<()> {
 /// would name the line above, and a classic-Mac one line 1 throughout. Here
 /// CRLF, LF and CR each end one line, as every text editor counts them.
 #[derive(Debug, Clone, Default)]
-pub struct TextCounts(std::rc::Rc<std::cell::RefCell<Tally>>);
+pub struct TextCounts(std::sync::Arc<std::sync::Mutex<Tally>>);
 
 #[derive(Debug, Default)]
 struct Tally {
@@ -437,20 +440,29 @@ struct Tally {
 }
 
 impl TextCounts {
+    /// Shared with the reader that counts, which may run on the thread that
+    /// reads ahead; only one side holds it at a time, so the lock is never
+    /// waited on.
+    fn tally(&self) -> std::sync::MutexGuard<'_, Tally> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Lines read past before the header (`sep=` or title lines).
     pub fn lines_skipped(&self) -> u64 {
-        self.0.borrow().skipped
+        self.tally().skipped
     }
 
     pub fn is_odd(&self) -> bool {
-        self.0.borrow().quotes % 2 == 1
+        self.tally().quotes % 2 == 1
     }
 
     /// The line (from 1) on which the record at `offset` starts. Offsets
     /// must come in order, as records do. The CSV reader places a record
     /// that follows blank lines at the first of them; its text starts after.
     pub fn line_at(&self, offset: u64) -> u64 {
-        let mut t = self.0.borrow_mut();
+        let mut t = self.tally();
         let mut start = offset;
         while let Some(&(end, len)) = t.ends.front() {
             if end > start {
@@ -503,7 +515,7 @@ struct Counting<R> {
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let mut t = self.counts.0.borrow_mut();
+        let mut t = self.counts.tally();
         for (i, &b) in buf[..n].iter().enumerate() {
             let at = self.offset + i as u64;
             self.line_bytes += 1;

@@ -13,6 +13,7 @@ pub mod workbook;
 use rustc_hash::FxHashMap;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 use std::time::Instant;
 
 use crate::db::Db;
@@ -278,22 +279,32 @@ fn attempt(
     };
     run.warn_unknown_columns(&map, header_line);
 
-    let mut record = csv::StringRecord::new();
-    while let Some(line) = records.read(file, &mut record)? {
-        if is_blank(&record) {
-            continue;
+    std::thread::scope(|scope| -> Result<(), Error> {
+        let (ready, parsed) = mpsc::sync_channel(CHUNKS_AHEAD);
+        let (refill, empty) = mpsc::channel();
+        for _ in 0..CHUNKS_AHEAD {
+            let _ = refill.send(Chunk::default());
         }
-        run.out.rows_read += 1;
-        if let Some(p) = progress
-            && run.out.rows_read.is_multiple_of(8192)
-        {
-            p.set_position(records.position(&record, input));
+        let (records, validator) = (&mut records, &validator);
+        scope.spawn(move || read_ahead(records, file, input, validator, &ready, &empty));
+        for chunk in parsed {
+            let mut chunk = chunk?;
+            for p in &mut chunk.rows[..chunk.len] {
+                run.out.rows_read += 1;
+                match &mut p.holding {
+                    Err(errors) => run.reject(std::mem::take(errors), &p.record)?,
+                    Ok(h) => run.route(h, p.line, &p.record)?,
+                }
+            }
+            if let Some(p) = progress {
+                p.set_position(chunk.position);
+            }
+            // Back to be refilled: the holdings are freed where they were
+            // made, and the records' buffers are reused.
+            let _ = refill.send(chunk);
         }
-        match validator.validate(&record, line) {
-            Err(errors) => run.reject(errors, &record)?,
-            Ok(h) => run.route(h, line, &record)?,
-        }
-    }
+        Ok(())
+    })?;
     records.finish(file)?;
     run.finish_all()?;
     if run.deferred > 0 {
@@ -314,6 +325,94 @@ fn attempt(
         return Ok(Box::new(out));
     }
     seal(tx, ledger_id, out)
+}
+
+/// Chunks read ahead of the writer: enough to ride out a depot's first
+/// row (its stored state read) without holding much of the file.
+const CHUNKS_AHEAD: usize = 4;
+const CHUNK_ROWS: usize = 512;
+/// A chunk ends past this many bytes of text: a hostile file's long lines
+/// (each up to `dialect::MAX_LINE_BYTES`) must not fill 512 rows apiece.
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// A record and what validating it gave.
+struct Parsed {
+    line: u64,
+    record: csv::StringRecord,
+    holding: Result<Holding, Vec<RowError>>,
+}
+
+/// Records read and validated ahead, with how far into the file they reach.
+#[derive(Default)]
+struct Chunk {
+    rows: Vec<Parsed>,
+    len: usize,
+    position: u64,
+}
+
+/// Reads and validates the records on a thread of its own while the
+/// import writes those before them: with nothing to write for most lines
+/// of a next week's export, reading was half of its time. Non-blank
+/// records go out in order, a chunk at a time, in chunks that come back
+/// empty through `empty`; an error goes after the rows read before it.
+/// Stops when the writer stops taking chunks.
+fn read_ahead(
+    records: &mut Records,
+    file: &str,
+    input: &Input,
+    validator: &Validator,
+    ready: &mpsc::SyncSender<Result<Chunk, Error>>,
+    empty: &mpsc::Receiver<Chunk>,
+) {
+    let mut done = false;
+    while !done {
+        let Ok(mut chunk) = empty.recv() else { return };
+        chunk.len = 0;
+        let mut bytes = 0;
+        let mut failed = None;
+        while chunk.len < CHUNK_ROWS && bytes < CHUNK_BYTES {
+            if chunk.rows.len() == chunk.len {
+                chunk.rows.push(Parsed {
+                    line: 0,
+                    record: csv::StringRecord::new(),
+                    holding: Err(Vec::new()),
+                });
+            }
+            let p = &mut chunk.rows[chunk.len];
+            // A record that held a long line gives its buffer back rather
+            // than keep it for a slot of ordinary ones.
+            if p.record.as_slice().len() > CHUNK_BYTES / 16 {
+                p.record = csv::StringRecord::new();
+            }
+            match records.read(file, &mut p.record) {
+                Ok(Some(_)) if is_blank(&p.record) => {}
+                Ok(Some(line)) => {
+                    p.line = line;
+                    p.holding = validator.validate(&p.record, line);
+                    bytes += p.record.as_slice().len();
+                    chunk.len += 1;
+                }
+                Ok(None) => {
+                    done = true;
+                    break;
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        if chunk.len > 0 {
+            chunk.position = records.position(&chunk.rows[chunk.len - 1].record, input);
+            if ready.send(Ok(chunk)).is_err() {
+                return;
+            }
+        }
+        if let Some(e) = failed {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    }
 }
 
 /// The header record, the line it stands on, and where each column is; a
@@ -500,13 +599,13 @@ impl Run<'_> {
     /// Sends a valid row to its snapshot's writer, opening it on the
     /// snapshot's first row; a row of a depot whose writer is open for
     /// another date is spilled to be put after it.
-    fn route(&mut self, h: Holding, line: u64, record: &csv::StringRecord) -> Result<(), Error> {
-        if let Err(e) = self.registry.check_type(&h, line) {
+    fn route(&mut self, h: &Holding, line: u64, record: &csv::StringRecord) -> Result<(), Error> {
+        if let Err(e) = self.registry.check_type(h, line) {
             return self.reject(vec![e], record);
         }
         let w = match self.open.get(&h.depot) {
             Some(&i) if self.writers[i].as_of == h.as_of => i,
-            Some(_) => return self.defer(&h, line, record),
+            Some(_) => return self.defer(h, line, record),
             None => {
                 let conn = self.conn;
                 let mut open = || -> Result<_, Error> {
@@ -577,7 +676,7 @@ impl Run<'_> {
             );
             self.warn(WarningKind::LostLeadingZeros, message);
         }
-        self.writers[w].add(self.conn, &h, type_id, self.ledger_id, line)?;
+        self.writers[w].add(self.conn, h, type_id, self.ledger_id, line)?;
         self.out.last_line = self.out.last_line.max(line);
         self.out.rows_imported += 1;
         Ok(())
@@ -670,7 +769,7 @@ impl Run<'_> {
                     {
                         self.finish_all()?;
                     }
-                    self.route(h, line, &record)?;
+                    self.route(&h, line, &record)?;
                 }
             }
         }
@@ -754,9 +853,17 @@ impl Run<'_> {
     /// Closes every open snapshot, in the order the file first named them.
     fn finish_all(&mut self) -> Result<(), Error> {
         self.open.clear();
+        let following: Vec<i64> = self
+            .writers
+            .iter()
+            .filter(|w| w.counts_changes())
+            .map(|w| w.depot_id)
+            .collect();
+        let mut stored = store::read_stored(self.conn, &following)?;
         let mut aggregates = Vec::new();
         for writer in std::mem::take(&mut self.writers) {
-            let (record, new) = writer.finish(self.conn, self.ledger_id, self.replace)?;
+            let (record, new) =
+                writer.finish(self.conn, self.ledger_id, self.replace, &mut stored)?;
             self.out.snapshots.push(record);
             aggregates.extend(new);
         }
@@ -815,7 +922,7 @@ impl RejectsWriter {
 pub(crate) fn open_csv(
     path: &Path,
     dialect: &Dialect,
-) -> io::Result<(csv::Reader<Box<dyn io::Read>>, dialect::TextCounts)> {
+) -> io::Result<(csv::Reader<Box<dyn io::Read + Send>>, dialect::TextCounts)> {
     let (input, counts) = dialect::open_decoded(path, dialect)?;
     let reader = csv::ReaderBuilder::new()
         .delimiter(dialect.delimiter)
@@ -953,7 +1060,7 @@ impl Input {
 /// The records of a file, with the line (or row) each starts on.
 enum Records<'a> {
     Text {
-        reader: csv::Reader<Box<dyn io::Read>>,
+        reader: csv::Reader<Box<dyn io::Read + Send>>,
         counts: dialect::TextCounts,
         /// The last record with a line break inside: where an unclosed
         /// quote would have opened.

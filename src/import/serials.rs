@@ -9,7 +9,7 @@
 //! inserts into a text B-tree) for a warning.
 
 use crate::db::{self, Db};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -83,7 +83,14 @@ impl DateBook {
 #[derive(Default)]
 pub struct SerialBook {
     dates: Vec<DateBook>,
+    /// One bit per (serial, date) hash, set when one is recorded: a serial
+    /// whose bit is clear is surely new, and needs no search of its date's
+    /// book (a search is a dozen cache misses in a million serials; most
+    /// serials are new). 4 MB, touched only as serials come.
+    seen_bits: Vec<u64>,
 }
+
+const SEEN_BITS_LOG2: u32 = 25;
 
 impl SerialBook {
     /// Records a row's serial. A serial already held by the same depot on the
@@ -110,7 +117,18 @@ impl SerialBook {
         };
         book.depots.insert(depot_id);
         let hash = xxh3_64(serial.as_bytes());
-        match book.get(hash) {
+        if self.seen_bits.is_empty() {
+            self.seen_bits = vec![0; 1 << (SEEN_BITS_LOG2 - 6)];
+        }
+        // The date mixed in, so that a depot's serials on two dates do not
+        // set each other's bits.
+        let bit = ((hash
+            ^ (i64::from(as_of.num_days_from_ce()) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            >> (64 - SEEN_BITS_LOG2)) as usize;
+        let (word, mask) = (bit >> 6, 1u64 << (bit & 63));
+        let maybe_seen = self.seen_bits[word] & mask != 0;
+        self.seen_bits[word] |= mask;
+        match maybe_seen.then(|| book.get(hash)).flatten() {
             Some(first) if i64::from(first.depot_id) == depot_id => Err(RowError {
                 line,
                 column: "serial".into(),

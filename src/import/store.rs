@@ -15,7 +15,9 @@ use serde::Serialize;
 use super::row::Holding;
 use crate::content::{GENESIS, LineContent, find_hashed, hash_order, line_key, snapshot_digest};
 use crate::error::RowError;
-use crate::model::{Category, DepotCode, IsoDate, Nsn, Status, TypeCode, iso, near_miss_key};
+use crate::model::{
+    Category, ConditionCode, DepotCode, IsoDate, Nsn, Status, TypeCode, iso, near_miss_key,
+};
 
 /// Day number of a date, for compact comparisons in memory.
 fn day(d: NaiveDate) -> i32 {
@@ -202,7 +204,7 @@ fn near_miss(keys: &mut HashMap<String, String>, code: &str, what: &str) -> Opti
     }
 }
 
-/// A version live on the snapshot date, in memory: 16 bytes, sorted by key.
+/// A version live on the snapshot date, in memory: 16 bytes (see [`Live`]).
 /// Its validity interval is kept (in `spans`) only when the snapshot is not
 /// the depot's newest: for the newest, every live version began before it
 /// and is still open. Whether the snapshot has a line for it is the sign of
@@ -229,6 +231,60 @@ impl LiveVersion {
     }
 }
 
+/// The versions live on a snapshot's date, in the order of the lines that
+/// last gave them (their line numbers), with an index by key. A depot's
+/// export keeps its order from week to week, so the version a line repeats
+/// is most often the one after the last line's: reading them in that order
+/// spares a next week's import a search, and the cache misses of one, for
+/// nearly every line.
+struct Live {
+    versions: Vec<LiveVersion>,
+    /// `hash_order` of each key, sorted, and where its version is.
+    keys: Vec<u64>,
+    at: Vec<u32>,
+    /// Where the next line's version is expected.
+    next: usize,
+}
+
+impl Live {
+    fn new(mut by_line: Vec<(i64, LiveVersion)>) -> Live {
+        by_line.sort_unstable_by_key(|&(line, v)| (line, v.id));
+        // Each sized exactly: 200 depots' vectors are held at once.
+        let mut versions = Vec::with_capacity(by_line.len());
+        versions.extend(by_line.iter().map(|&(_, v)| v));
+        drop(by_line);
+        let mut index: Vec<(u64, u32)> = Vec::with_capacity(versions.len());
+        index.extend(
+            versions
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (hash_order(v.key), i as u32)),
+        );
+        index.sort_unstable_by_key(|e| e.0);
+        let mut keys = Vec::with_capacity(index.len());
+        let mut at = Vec::with_capacity(index.len());
+        for (k, i) in index {
+            keys.push(k);
+            at.push(i);
+        }
+        Live {
+            versions,
+            keys,
+            at,
+            next: 0,
+        }
+    }
+
+    /// Where the version of this key is, if one is live.
+    fn find(&self, key: i64) -> Option<usize> {
+        if self.versions.get(self.next).is_some_and(|v| v.key == key) {
+            return Some(self.next);
+        }
+        let i = find_hashed(&self.keys, hash_order(key), |k| *k).ok()?;
+        Some(self.at[i] as usize)
+    }
+}
+
 /// A depot's readiness in the making: per type, quantity by reported
 /// status, equipment (FMC, PMC, NMCM, NMCS) then ammunition (the same for
 /// lots); per type and notice, the FMC and PMC quantity of each kind; and
@@ -248,10 +304,6 @@ struct AggregateRows {
     /// Lots with an expiry, by [`expiry_key`], one entry per line (summed
     /// when written): 16 bytes a lot line, no map to grow.
     expiring: Vec<(u64, i64)>,
-    /// The snapshot's own figures: equipment items on hand and mission
-    /// capable, rounds on hand and serviceable on the snapshot's date, and
-    /// rounds under a suspended condition code.
-    snapshot: [i64; 5],
 }
 
 /// A type and a notice to move in one integer, ordered as the (type,
@@ -316,43 +368,164 @@ fn status_index(status: Status) -> usize {
     }
 }
 
+/// `STOCKPILE_RECOUNT` set: every snapshot's aggregates are counted from
+/// all its lines, as a first import counts them; a knob for the test that
+/// proves counting by difference gives the same database.
+fn recount_forced() -> bool {
+    std::env::var_os("STOCKPILE_RECOUNT").is_some()
+}
+
+/// What one line (or stored version) adds to its depot's aggregates.
+struct Counted {
+    type_id: i64,
+    quantity: i64,
+    status: Status,
+    ammo: bool,
+    condition: Option<ConditionCode>,
+    notice: Option<u32>,
+    expires: Option<NaiveDate>,
+}
+
+impl Counted {
+    fn of(type_id: i64, h: &Holding) -> Counted {
+        Counted {
+            type_id,
+            quantity: i64::from(h.quantity),
+            status: h.status,
+            ammo: h.lot.is_some(),
+            condition: h.condition,
+            notice: h.notice_hours,
+            expires: h.expires,
+        }
+    }
+}
+
 impl AggregateRows {
-    fn add(&mut self, type_id: i64, h: &Holding, as_of: NaiveDate) {
-        let quantity = i64::from(h.quantity);
-        let ammo = h.lot.is_some();
-        let b = crate::model::bucket(h.status, ammo, h.condition);
+    /// Adds a line's quantity (`sign` 1), or takes a closed version's
+    /// back out (`sign` -1, a next week's import counting only what
+    /// changed).
+    fn count(&mut self, c: &Counted, sign: i64) {
+        let quantity = sign * c.quantity;
+        let b = crate::model::bucket(c.status, c.ammo, c.condition);
         let mc = matches!(b, 0 | 1 | 4 | 5);
         let suspended = b == 8;
-        self.by_type.entry(type_id).or_default()[b] += quantity;
-        let priority = h
+        self.by_type.entry(c.type_id).or_default()[b] += quantity;
+        let priority = c
             .condition
             .is_some_and(crate::model::ConditionCode::is_priority);
         if mc {
             self.by_notice
-                .entry(notice_key(type_id, h.notice_hours, priority))
-                .or_default()[(b & 1) + if ammo { 2 } else { 0 }] += quantity;
+                .entry(notice_key(c.type_id, c.notice, priority))
+                .or_default()[(b & 1) + if c.ammo { 2 } else { 0 }] += quantity;
         }
-        if ammo {
-            // A suspended lot counts as suspended whether or not it has
-            // expired: it takes no part in the expiry's correction.
-            if let (Some(expires), false) = (h.expires, suspended) {
-                self.expiring.push((
-                    expiry_key(type_id, h.notice_hours, priority, expires, h.status),
-                    quantity,
-                ));
+        // A suspended lot counts as suspended whether or not it has
+        // expired: it takes no part in the expiry's correction.
+        if let (true, Some(expires), false) = (c.ammo, c.expires, suspended) {
+            self.expiring.push((
+                expiry_key(c.type_id, c.notice, priority, expires, c.status),
+                quantity,
+            ));
+        }
+    }
+
+    /// The snapshot's own figures on `as_of`: equipment items on hand and
+    /// mission capable, rounds on hand, rounds serviceable and not expired,
+    /// and rounds under a suspended condition code. All follow from the
+    /// aggregates (every quantity is positive, and a serviceable lot with
+    /// an expiry is in `expiring` under its status), so a next week's
+    /// import that only counts what changed gets them too.
+    fn figures(&self, as_of: NaiveDate) -> [i64; 5] {
+        let mut f = [0i64; 5];
+        for q in self.by_type.values() {
+            f[0] += q[..4].iter().sum::<i64>();
+            f[1] += q[0] + q[1];
+            f[2] += q[4..].iter().sum::<i64>();
+            f[3] += q[4] + q[5];
+            f[4] += q[8];
+        }
+        let cutoff = day(as_of);
+        for &(key, quantity) in &self.expiring {
+            let (_, _, _, expires, status) = expiry_of_key(key);
+            if matches!(status, Status::Fmc | Status::Pmc) && day(expires) < cutoff {
+                f[3] -= quantity;
             }
-            self.snapshot[2] += quantity;
-            if mc && h.expires.is_none_or(|e| e >= as_of) {
-                self.snapshot[3] += quantity;
+        }
+        f
+    }
+
+    /// Adds `delta` (what a next week's snapshot changed, closed versions
+    /// counted negative) to the stored aggregates, dropping what comes to
+    /// nothing: no line is left of it, as quantities are positive. Returns
+    /// the types whose rows changed, and those whose lots with an expiry
+    /// did, as `changed_types` would find them.
+    fn merge(&mut self, mut delta: AggregateRows) -> Changed {
+        delta.expiring();
+        let mut types = FxHashSet::default();
+        for (t, q) in delta.by_type {
+            if q.iter().any(|&x| x != 0) {
+                let row = self.by_type.entry(t).or_default();
+                for (a, b) in row.iter_mut().zip(q) {
+                    *a += b;
+                }
+                if row.iter().all(|&x| x == 0) {
+                    self.by_type.remove(&t);
+                }
+                types.insert(t);
             }
-            if suspended {
-                self.snapshot[4] += quantity;
+        }
+        for (k, q) in delta.by_notice {
+            if q.iter().any(|&x| x != 0) {
+                let row = self.by_notice.entry(k).or_default();
+                for (a, b) in row.iter_mut().zip(q) {
+                    *a += b;
+                }
+                if row.iter().all(|&x| x == 0) {
+                    self.by_notice.remove(&k);
+                }
+                types.insert(notice_of_key(k).0);
             }
-        } else {
-            self.snapshot[0] += quantity;
-            if mc {
-                self.snapshot[1] += quantity;
+        }
+        let mut lot_types = FxHashSet::default();
+        let stored = std::mem::take(&mut self.expiring);
+        let mut merged = Vec::with_capacity(stored.len() + delta.expiring.len());
+        let (mut i, mut j) = (0, 0);
+        while i < stored.len() || j < delta.expiring.len() {
+            let (key, quantity) = match (stored.get(i), delta.expiring.get(j)) {
+                (Some(s), Some(d)) if s.0 == d.0 => {
+                    i += 1;
+                    j += 1;
+                    if d.1 != 0 {
+                        lot_types.insert(expiry_of_key(s.0).0);
+                    }
+                    (s.0, s.1 + d.1)
+                }
+                (Some(s), d) if d.is_none_or(|d| s.0 < d.0) => {
+                    i += 1;
+                    *s
+                }
+                (_, Some(d)) => {
+                    j += 1;
+                    if d.1 != 0 {
+                        lot_types.insert(expiry_of_key(d.0).0);
+                    }
+                    *d
+                }
+                (_, None) => break,
+            };
+            if quantity != 0 {
+                merged.push((key, quantity));
             }
+        }
+        self.expiring = merged;
+        let sorted = |set: FxHashSet<i64>| {
+            let mut v: Vec<i64> = set.into_iter().collect();
+            v.sort_unstable();
+            v
+        };
+        Changed {
+            types: sorted(types),
+            lot_types: sorted(lot_types),
+            stored: true,
         }
     }
 
@@ -465,7 +638,7 @@ pub struct SnapshotWriter {
     next_text: Option<String>,
     becomes_current: bool,
     existing: Option<Existing>,
-    live: Vec<LiveVersion>,
+    live: Live,
     spans: FxHashMap<i64, (i32, i32)>,
     ending: FxHashMap<i64, i64>,
     beginning: FxHashMap<i64, (i64, i32)>,
@@ -489,6 +662,10 @@ pub struct SnapshotWriter {
     /// identical lines imports in linear time.
     next_occurrence: FxHashMap<u64, u32>,
     readiness: AggregateRows,
+    /// The snapshot follows the depot's current state: `readiness` then
+    /// counts only what changed (new lines, and at the end the versions it
+    /// closes, negative), added to the stored aggregates when it is done.
+    counts_changes: bool,
     lines: u64,
     quantity: u64,
     hash_buf: Vec<u8>,
@@ -539,10 +716,10 @@ impl SnapshotWriter {
         {
             // Versions live at d: the current ones when d is the newest date.
             let sql = if newest {
-                "SELECT content_hash, id, valid_from, valid_to, serial FROM holding_version
+                "SELECT content_hash, id, valid_from, valid_to, serial, source_line FROM holding_version
                  WHERE depot_id = ?1 AND valid_to IS NULL"
             } else {
-                "SELECT content_hash, id, valid_from, valid_to, serial FROM holding_version
+                "SELECT content_hash, id, valid_from, valid_to, serial, source_line FROM holding_version
                  WHERE depot_id = ?1 AND (valid_to IS NULL OR valid_to > ?2) AND valid_from <= ?2"
             };
             let by_depot: [&dyn db::Param; 1] = [&depot_id];
@@ -571,11 +748,11 @@ impl SnapshotWriter {
                     };
                     spans.insert(version.id, (from, to));
                 }
-                live.push(version);
+                live.push((r.get::<i64>(5)?, version));
                 Ok(())
             })?;
         }
-        live.sort_unstable_by_key(|v| v.key);
+        let live = Live::new(live);
         if !newest {
             conn.each(
                 "SELECT content_hash, id FROM holding_version WHERE depot_id = ?1 AND valid_to = ?2",
@@ -620,6 +797,7 @@ impl SnapshotWriter {
             repeatable: FxHashSet::default(),
             next_occurrence: FxHashMap::default(),
             readiness: AggregateRows::default(),
+            counts_changes: latest.is_some_and(|l| d > l) && !recount_forced(),
             lines: 0,
             quantity: 0,
             hash_buf: Vec::with_capacity(256),
@@ -665,7 +843,9 @@ impl SnapshotWriter {
         let hash = content.hash(&mut self.hash_buf);
         self.lines += 1;
         self.quantity += u64::from(h.quantity);
-        self.readiness.add(type_id, h, self.as_of);
+        if !self.counts_changes {
+            self.readiness.count(&Counted::of(type_id, h), 1);
+        }
 
         // Most files repeat no line: no lookup for them.
         let start = if self.next_occurrence.is_empty() {
@@ -676,13 +856,14 @@ impl SnapshotWriter {
         let mut occurrence = start;
         let key = loop {
             let key = line_key(hash, occurrence);
-            if let Ok(i) = find_hashed(&self.live, hash_order(key), |v| hash_order(v.key)) {
-                if !self.live[i].seen() {
+            if let Some(i) = self.live.find(key) {
+                if !self.live.versions[i].seen() {
                     if occurrence > 0 {
                         self.next_occurrence.insert(hash, occurrence + 1);
                     }
-                    self.live[i].mark_seen();
-                    let id = self.live[i].id();
+                    self.live.versions[i].mark_seen();
+                    self.live.next = i + 1;
+                    let id = self.live.versions[i].id();
                     if self.existing.is_some()
                         && self.spans.get(&id).is_some_and(|s| s.0 == day(self.as_of))
                     {
@@ -697,6 +878,9 @@ impl SnapshotWriter {
         };
         if occurrence > 0 {
             self.next_occurrence.insert(hash, occurrence + 1);
+        }
+        if self.counts_changes {
+            self.readiness.count(&Counted::of(type_id, h), 1);
         }
         self.new_keys.push(key);
         if h.serial.is_none() {
@@ -751,14 +935,22 @@ impl SnapshotWriter {
 
     /// Closes what the snapshot lacks, records the snapshot, and rebuilds the
     /// depot's readiness aggregates when it is the depot's current state.
+    /// Whether `finish` needs the depot's stored aggregates (from
+    /// [`read_stored`]).
+    pub fn counts_changes(&self) -> bool {
+        self.counts_changes
+    }
+
     pub fn finish(
         mut self,
         conn: &Db,
         ledger_id: i64,
         replace: bool,
+        stored: &mut StoredAggregates,
     ) -> db::Result<(SnapshotRecord, Option<Aggregates>)> {
         let mut keys: Vec<i64> = self
             .live
+            .versions
             .iter()
             .filter(|v| v.seen())
             .map(|v| v.key)
@@ -790,7 +982,17 @@ impl SnapshotWriter {
         let d = day(self.as_of);
         let n = self.next.map(day);
         let mut closing = Vec::new();
-        for v in self.live.iter().filter(|v| !v.seen()) {
+        // In key order, as the versions were once kept: the statements, and
+        // the ids of any versions split off, come out as they did.
+        let mut lacking: Vec<LiveVersion> = self
+            .live
+            .versions
+            .iter()
+            .filter(|v| !v.seen())
+            .copied()
+            .collect();
+        lacking.sort_unstable_by_key(|v| v.key);
+        for v in &lacking {
             let id = v.id();
             let (from, to) = self.spans.get(&id).copied().unwrap_or((i32::MIN, OPEN_END));
             let runs_past_next = n.is_some_and(|n| to > n);
@@ -819,11 +1021,23 @@ impl SnapshotWriter {
                 }
             }
         }
-        close_versions(conn, &closing, &self.as_of_text)?;
-
-        let mut rows = self.readiness;
-        rows.expiring();
-        let [on_hand, mc, ammo_on_hand, ammo_serviceable, ammo_suspended] = rows.snapshot;
+        let (rows, changed) = if self.counts_changes {
+            let mut delta = self.readiness;
+            close_versions(conn, &mut closing, &self.as_of_text, Some(&mut delta))?;
+            let mut rows = stored
+                .0
+                .remove(&self.depot_id)
+                .expect("read_stored was given every depot that counts changes");
+            let changed = rows.merge(delta);
+            (rows, Some(changed))
+        } else {
+            close_versions(conn, &mut closing, &self.as_of_text, None)?;
+            let mut rows = self.readiness;
+            rows.expiring();
+            (rows, None)
+        };
+        let [on_hand, mc, ammo_on_hand, ammo_serviceable, ammo_suspended] =
+            rows.figures(self.as_of);
         match &self.existing {
             Some(existing) => {
                 conn.execute(
@@ -881,6 +1095,7 @@ impl SnapshotWriter {
         let aggregates = self.becomes_current.then_some(Aggregates {
             depot_id: self.depot_id,
             rows,
+            changed,
         });
         Ok((record, aggregates))
     }
@@ -890,7 +1105,53 @@ impl SnapshotWriter {
 pub struct Aggregates {
     depot_id: i64,
     rows: AggregateRows,
+    /// Known when they were counted by difference; else found by
+    /// comparing with the stored rows.
+    changed: Option<Changed>,
 }
+
+/// The stored aggregates of these depots (each a current state a snapshot
+/// follows), for a next week's import to add what changed to: each depot's
+/// rows through their index, and the lots with an expiry in one scan.
+pub fn read_stored(conn: &Db, depot_ids: &[i64]) -> db::Result<StoredAggregates> {
+    let mut lots = stored_expiry(conn, depot_ids)?;
+    let mut out = FxHashMap::default();
+    for &depot_id in depot_ids {
+        let mut rows = AggregateRows {
+            expiring: lots.remove(&depot_id).unwrap_or_default(),
+            ..AggregateRows::default()
+        };
+        conn.each(
+            "SELECT type_id, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs, ammo_susp
+             FROM readiness_current WHERE depot_id = ?1",
+            &[&depot_id],
+            |r| {
+                let mut q = [0i64; 9];
+                for (i, v) in q.iter_mut().enumerate() {
+                    *v = r.get(1 + i)?;
+                }
+                rows.by_type.insert(r.get(0)?, q);
+                Ok(())
+            },
+        )?;
+        conn.each(
+            "SELECT type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc, priority
+             FROM readiness_notice WHERE depot_id = ?1",
+            &[&depot_id],
+            |r| {
+                let key = notice_key(r.get(0)?, r.get(1)?, r.get::<i64>(6)? != 0);
+                rows.by_notice
+                    .insert(key, [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?]);
+                Ok(())
+            },
+        )?;
+        out.insert(depot_id, rows);
+    }
+    Ok(StoredAggregates(out))
+}
+
+/// Depots' aggregates as stored, by depot id.
+pub struct StoredAggregates(FxHashMap<i64, AggregateRows>);
 
 fn to_text(day: i32) -> Option<String> {
     (day != OPEN_END).then(|| iso(NaiveDate::from_num_days_from_ce_opt(day).expect("stored date")))
@@ -904,14 +1165,58 @@ fn set_valid_to(conn: &Db, id: i64, valid_to: Option<&str>) -> db::Result<()> {
     Ok(())
 }
 
-/// Ends these versions on `valid_to`.
-fn close_versions(conn: &Db, ids: &[i64], valid_to: &str) -> db::Result<()> {
-    execute_for_ids(
-        conn,
-        "UPDATE holding_version SET valid_to = ?1 WHERE id IN (?ids)",
-        &valid_to,
-        ids,
-    )
+/// Ends these versions on `valid_to`, in id order (neighbouring rows share
+/// a page). With `taken_out` (a next week's import, counting what changed),
+/// each version's quantity is taken back out of it as the same statement
+/// returns the version: its page is visited once, not twice.
+fn close_versions(
+    conn: &Db,
+    ids: &mut [i64],
+    valid_to: &str,
+    taken_out: Option<&mut AggregateRows>,
+) -> db::Result<()> {
+    ids.sort_unstable();
+    let Some(delta) = taken_out else {
+        return execute_for_ids(
+            conn,
+            "UPDATE holding_version SET valid_to = ?1 WHERE id IN (?ids)",
+            &valid_to,
+            ids,
+        );
+    };
+    for chunk in ids.chunks(256) {
+        let marks = (2..chunk.len() + 2)
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut params: Vec<&dyn db::Param> = Vec::with_capacity(chunk.len() + 1);
+        params.push(&valid_to);
+        params.extend(chunk.iter().map(|id| id as &dyn db::Param));
+        conn.each(
+            &format!(
+                "UPDATE holding_version SET valid_to = ?1 WHERE id IN ({marks})
+                 RETURNING type_id, status, quantity, CASE WHEN lot IS NULL THEN 0 ELSE 1 END,
+                     condition_code, notice_hours, expires"
+            ),
+            &params,
+            |r| {
+                delta.count(
+                    &Counted {
+                        type_id: r.get(0)?,
+                        status: r.get(1)?,
+                        quantity: r.get(2)?,
+                        ammo: r.get::<i64>(3)? != 0,
+                        condition: r.get(4)?,
+                        notice: r.get(5)?,
+                        expires: r.get(6)?,
+                    },
+                    -1,
+                );
+                Ok(())
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// Runs `sql`, whose `?1` is `first` and whose `IN (?ids)` takes ids, for
@@ -946,12 +1251,22 @@ fn execute_for_ids(conn: &Db, sql: &str, first: &dyn db::Param, ids: &[i64]) -> 
 /// Every delete goes first, then the new rows, in one bulk load per table
 /// on a server (not two per depot).
 pub fn write_aggregates(conn: &Db, all: &[Aggregates]) -> db::Result<()> {
-    let mut stored_lots = stored_expiry(conn, all)?;
+    let uncounted: Vec<i64> = all
+        .iter()
+        .filter(|a| a.changed.is_none())
+        .map(|a| a.depot_id)
+        .collect();
+    let mut stored_lots = stored_expiry(conn, &uncounted)?;
     let mut changed = Vec::with_capacity(all.len());
     let mut expiry_pairs = Vec::new();
     for a in all {
-        let lots = stored_lots.remove(&a.depot_id).unwrap_or_default();
-        let c = changed_types(conn, a, lots)?;
+        let c = match &a.changed {
+            Some(c) => c.clone(),
+            None => {
+                let lots = stored_lots.remove(&a.depot_id).unwrap_or_default();
+                changed_types(conn, a, lots)?
+            }
+        };
         // A first import's depots have nothing stored to delete (on a
         // server, a statement is a round trip).
         if c.stored {
@@ -971,9 +1286,12 @@ pub fn write_aggregates(conn: &Db, all: &[Aggregates]) -> db::Result<()> {
 
 /// The stored lots with an expiry of the depots being written, by depot,
 /// sorted by key: one scan of the (unindexed) table for all of them.
-fn stored_expiry(conn: &Db, all: &[Aggregates]) -> db::Result<FxHashMap<i64, Vec<(u64, i64)>>> {
+fn stored_expiry(conn: &Db, depot_ids: &[i64]) -> db::Result<FxHashMap<i64, Vec<(u64, i64)>>> {
+    if depot_ids.is_empty() {
+        return Ok(FxHashMap::default());
+    }
     let mut lots: FxHashMap<i64, Vec<(u64, i64)>> =
-        all.iter().map(|a| (a.depot_id, Vec::new())).collect();
+        depot_ids.iter().map(|&d| (d, Vec::new())).collect();
     conn.each(
         "SELECT depot_id, type_id, notice_hours, expires, status, quantity, priority
          FROM readiness_expiry",
@@ -1127,6 +1445,7 @@ fn changed_types(conn: &Db, a: &Aggregates, stored_lots: Vec<(u64, i64)>) -> db:
 /// What a depot's new aggregates change: the types whose rows of
 /// `readiness_current` or `readiness_notice` differ, those whose lots in
 /// `readiness_expiry` do (each sorted), and whether anything was stored.
+#[derive(Clone)]
 struct Changed {
     types: Vec<i64>,
     lot_types: Vec<i64>,
@@ -1323,7 +1642,9 @@ mod tests {
                 .unwrap();
             w.add(conn, &h, type_id, ledger, line).unwrap();
         }
-        let (record, aggregates) = w.finish(conn, ledger, replace).unwrap();
+        let following: Vec<i64> = w.counts_changes().then_some(depot_id).into_iter().collect();
+        let mut stored = read_stored(conn, &following).unwrap();
+        let (record, aggregates) = w.finish(conn, ledger, replace, &mut stored).unwrap();
         write_aggregates(conn, aggregates.as_slice()).unwrap();
         record.outcome
     }

@@ -24,4 +24,5 @@ mod realfiles;
 mod snapshots;
 mod trust;
 mod util;
+mod weekly;
 mod workbooks;

@@ -324,9 +324,15 @@ fn server_state(url: &str) -> String {
 
 /// A canonical export: header plus rows given as CSV text lines.
 pub fn export(rows: &[&str]) -> String {
-    let mut s = String::from(
-        "depot,as_of,type,category,nsn,serial,quantity,status,owner,notice_hours,lot,expires,remarks\n",
-    );
+    export_with(
+        "depot,as_of,type,category,nsn,serial,quantity,status,owner,notice_hours,lot,expires,remarks",
+        rows,
+    )
+}
+
+/// An export with this header.
+pub fn export_with(header: &str, rows: &[&str]) -> String {
+    let mut s = format!("{header}\n");
     for r in rows {
         s.push_str(r);
         s.push('\n');
