@@ -13,6 +13,7 @@ pub mod workbook;
 use rustc_hash::FxHashMap;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -269,6 +270,7 @@ fn attempt(
         registry: Registry::load(&tx)?,
         serials: serials::SerialBook::default(),
         writers: Vec::new(),
+        lots: store::StoredLots::default(),
         open: FxHashMap::default(),
         deferred: 0,
         first_pass: true,
@@ -279,28 +281,37 @@ fn attempt(
     };
     run.warn_unknown_columns(&map, header_line);
 
+    let waiting = AtomicUsize::new(0);
     std::thread::scope(|scope| -> Result<(), Error> {
         let (ready, parsed) = mpsc::sync_channel(CHUNKS_AHEAD);
         let (refill, empty) = mpsc::channel();
         for _ in 0..CHUNKS_AHEAD {
             let _ = refill.send(Chunk::default());
         }
-        let (records, validator) = (&mut records, &validator);
-        scope.spawn(move || read_ahead(records, file, input, validator, &ready, &empty));
+        let (records, validator, queue) = (&mut records, &validator, &waiting);
+        scope.spawn(move || read_ahead(records, file, input, validator, queue, &ready, &empty));
         for chunk in parsed {
             let mut chunk = chunk?;
+            waiting.fetch_sub(1, Ordering::Relaxed);
+            let validated_here = !chunk.validated;
             for p in &mut chunk.rows[..chunk.len] {
                 run.out.rows_read += 1;
-                match &mut p.holding {
+                let holding = p
+                    .holding
+                    .get_or_insert_with(|| validator.validate(&p.record, p.line));
+                match holding {
                     Err(errors) => run.reject(std::mem::take(errors), &p.record)?,
                     Ok(h) => run.route(h, p.line, &p.record)?,
+                }
+                // Freed where it was made.
+                if validated_here {
+                    p.holding = None;
                 }
             }
             if let Some(p) = progress {
                 p.set_position(chunk.position);
             }
-            // Back to be refilled: the holdings are freed where they were
-            // made, and the records' buffers are reused.
+            // Back to be refilled, the records' buffers reused.
             let _ = refill.send(chunk);
         }
         Ok(())
@@ -339,7 +350,9 @@ const CHUNK_BYTES: usize = 256 * 1024;
 struct Parsed {
     line: u64,
     record: csv::StringRecord,
-    holding: Result<Holding, Vec<RowError>>,
+    /// None until validated (by the reader, or by the writer if it would
+    /// otherwise wait).
+    holding: Option<Result<Holding, Vec<RowError>>>,
 }
 
 /// Records read and validated ahead, with how far into the file they reach.
@@ -348,19 +361,24 @@ struct Chunk {
     rows: Vec<Parsed>,
     len: usize,
     position: u64,
+    validated: bool,
 }
 
-/// Reads and validates the records on a thread of its own while the
-/// import writes those before them: with nothing to write for most lines
-/// of a next week's export, reading was half of its time. Non-blank
-/// records go out in order, a chunk at a time, in chunks that come back
-/// empty through `empty`; an error goes after the rows read before it.
-/// Stops when the writer stops taking chunks.
+/// Reads the records on a thread of its own while the import writes those
+/// before them: with nothing to write for most lines of a next week's
+/// export, reading and validating were half of its time. Non-blank records
+/// go out in order, a chunk at a time, in chunks that come back empty
+/// through `empty`; an error goes after the rows read before it. A chunk is
+/// validated here while the writer has others `waiting`, and left to the
+/// writer when it would otherwise wait: the two cores share the work
+/// whichever side is slower (a first import writes much, a next week's
+/// little). Stops when the writer stops taking chunks.
 fn read_ahead(
     records: &mut Records,
     file: &str,
     input: &Input,
     validator: &Validator,
+    waiting: &AtomicUsize,
     ready: &mpsc::SyncSender<Result<Chunk, Error>>,
     empty: &mpsc::Receiver<Chunk>,
 ) {
@@ -375,10 +393,11 @@ fn read_ahead(
                 chunk.rows.push(Parsed {
                     line: 0,
                     record: csv::StringRecord::new(),
-                    holding: Err(Vec::new()),
+                    holding: None,
                 });
             }
             let p = &mut chunk.rows[chunk.len];
+            p.holding = None;
             // A record that held a long line gives its buffer back rather
             // than keep it for a slot of ordinary ones.
             if p.record.as_slice().len() > CHUNK_BYTES / 16 {
@@ -388,7 +407,6 @@ fn read_ahead(
                 Ok(Some(_)) if is_blank(&p.record) => {}
                 Ok(Some(line)) => {
                     p.line = line;
-                    p.holding = validator.validate(&p.record, line);
                     bytes += p.record.as_slice().len();
                     chunk.len += 1;
                 }
@@ -402,13 +420,21 @@ fn read_ahead(
                 }
             }
         }
+        chunk.validated = waiting.load(Ordering::Relaxed) > 0;
+        if chunk.validated {
+            for p in &mut chunk.rows[..chunk.len] {
+                p.holding = Some(validator.validate(&p.record, p.line));
+            }
+        }
         if chunk.len > 0 {
             chunk.position = records.position(&chunk.rows[chunk.len - 1].record, input);
+            waiting.fetch_add(1, Ordering::Relaxed);
             if ready.send(Ok(chunk)).is_err() {
                 return;
             }
         }
         if let Some(e) = failed {
+            waiting.fetch_add(1, Ordering::Relaxed);
             let _ = ready.send(Err(e));
             return;
         }
@@ -540,6 +566,8 @@ struct Run<'a> {
     /// rows may come in any order (a force-wide export sorted by type):
     /// their diff state adds up to what one big depot's would be.
     writers: Vec<SnapshotWriter>,
+    /// Stored lots with an expiry, for writers that count changes.
+    lots: store::StoredLots,
     /// The open writer of each depot.
     open: FxHashMap<DepotCode, usize>,
     /// Rows spilled because their depot's writer is open for another date.
@@ -611,7 +639,13 @@ impl Run<'_> {
                 let mut open = || -> Result<_, Error> {
                     let (depot_id, warning) =
                         self.registry.depot_id(conn, &h.depot, self.ledger_id)?;
-                    let writer = SnapshotWriter::open(conn, depot_id, h.depot.clone(), h.as_of)?;
+                    let writer = SnapshotWriter::open(
+                        conn,
+                        depot_id,
+                        h.depot.clone(),
+                        h.as_of,
+                        &mut self.lots,
+                    )?;
                     Ok((writer, warning))
                 };
                 // On the first pass a depot's writer opens before any of its
@@ -853,21 +887,14 @@ impl Run<'_> {
     /// Closes every open snapshot, in the order the file first named them.
     fn finish_all(&mut self) -> Result<(), Error> {
         self.open.clear();
-        let following: Vec<i64> = self
-            .writers
-            .iter()
-            .filter(|w| w.counts_changes())
-            .map(|w| w.depot_id)
-            .collect();
-        let mut stored = store::read_stored(self.conn, &following)?;
         let mut aggregates = Vec::new();
         for writer in std::mem::take(&mut self.writers) {
-            let (record, new) =
-                writer.finish(self.conn, self.ledger_id, self.replace, &mut stored)?;
+            let (record, new) = writer.finish(self.conn, self.ledger_id, self.replace)?;
             self.out.snapshots.push(record);
             aggregates.extend(new);
         }
         store::write_aggregates(self.conn, &aggregates)?;
+        self.lots.forget();
         Ok(())
     }
 }

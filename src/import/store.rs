@@ -461,30 +461,12 @@ impl AggregateRows {
     fn merge(&mut self, mut delta: AggregateRows) -> Changed {
         delta.expiring();
         let mut types = FxHashSet::default();
-        for (t, q) in delta.by_type {
-            if q.iter().any(|&x| x != 0) {
-                let row = self.by_type.entry(t).or_default();
-                for (a, b) in row.iter_mut().zip(q) {
-                    *a += b;
-                }
-                if row.iter().all(|&x| x == 0) {
-                    self.by_type.remove(&t);
-                }
-                types.insert(t);
-            }
-        }
-        for (k, q) in delta.by_notice {
-            if q.iter().any(|&x| x != 0) {
-                let row = self.by_notice.entry(k).or_default();
-                for (a, b) in row.iter_mut().zip(q) {
-                    *a += b;
-                }
-                if row.iter().all(|&x| x == 0) {
-                    self.by_notice.remove(&k);
-                }
-                types.insert(notice_of_key(k).0);
-            }
-        }
+        add_rows(&mut self.by_type, delta.by_type, |t| {
+            types.insert(t);
+        });
+        add_rows(&mut self.by_notice, delta.by_notice, |k| {
+            types.insert(notice_of_key(k).0);
+        });
         let mut lot_types = FxHashSet::default();
         let stored = std::mem::take(&mut self.expiring);
         let mut merged = Vec::with_capacity(stored.len() + delta.expiring.len());
@@ -541,6 +523,27 @@ impl AggregateRows {
             same
         });
         lines
+    }
+}
+
+/// Adds each row of `delta` that changes anything to its row in `rows`,
+/// removing a row that comes to nothing, and names its key to `touched`.
+fn add_rows<K: std::hash::Hash + Eq + Copy, const N: usize>(
+    rows: &mut FxHashMap<K, [i64; N]>,
+    delta: FxHashMap<K, [i64; N]>,
+    mut touched: impl FnMut(K),
+) {
+    for (k, q) in delta {
+        if q.iter().any(|&x| x != 0) {
+            let row = rows.entry(k).or_insert([0; N]);
+            for (a, b) in row.iter_mut().zip(q) {
+                *a += b;
+            }
+            if row.iter().all(|&x| x == 0) {
+                rows.remove(&k);
+            }
+            touched(k);
+        }
     }
 }
 
@@ -666,6 +669,8 @@ pub struct SnapshotWriter {
     /// counts only what changed (new lines, and at the end the versions it
     /// closes, negative), added to the stored aggregates when it is done.
     counts_changes: bool,
+    /// The depot's stored aggregates, when counting changes.
+    stored: Option<AggregateRows>,
     lines: u64,
     quantity: u64,
     hash_buf: Vec<u8>,
@@ -677,6 +682,7 @@ impl SnapshotWriter {
         depot_id: i64,
         depot: DepotCode,
         as_of: NaiveDate,
+        lots: &mut StoredLots,
     ) -> db::Result<SnapshotWriter> {
         let as_of_text = iso(as_of);
         let mut dates = Vec::new();
@@ -707,6 +713,11 @@ impl SnapshotWriter {
             },
         )?;
         let newest = latest.is_none_or(|l| d > l);
+        let counts_changes = latest.is_some_and(|l| d > l) && !recount_forced();
+        let stored = match counts_changes {
+            true => Some(stored_rows(conn, depot_id, lots)?),
+            false => None,
+        };
 
         let mut live = Vec::new();
         let mut zero_padded = FxHashMap::default();
@@ -797,7 +808,8 @@ impl SnapshotWriter {
             repeatable: FxHashSet::default(),
             next_occurrence: FxHashMap::default(),
             readiness: AggregateRows::default(),
-            counts_changes: latest.is_some_and(|l| d > l) && !recount_forced(),
+            counts_changes,
+            stored,
             lines: 0,
             quantity: 0,
             hash_buf: Vec::with_capacity(256),
@@ -935,18 +947,11 @@ impl SnapshotWriter {
 
     /// Closes what the snapshot lacks, records the snapshot, and rebuilds the
     /// depot's readiness aggregates when it is the depot's current state.
-    /// Whether `finish` needs the depot's stored aggregates (from
-    /// [`read_stored`]).
-    pub fn counts_changes(&self) -> bool {
-        self.counts_changes
-    }
-
     pub fn finish(
         mut self,
         conn: &Db,
         ledger_id: i64,
         replace: bool,
-        stored: &mut StoredAggregates,
     ) -> db::Result<(SnapshotRecord, Option<Aggregates>)> {
         let mut keys: Vec<i64> = self
             .live
@@ -1024,10 +1029,10 @@ impl SnapshotWriter {
         let (rows, changed) = if self.counts_changes {
             let mut delta = self.readiness;
             close_versions(conn, &mut closing, &self.as_of_text, Some(&mut delta))?;
-            let mut rows = stored
-                .0
-                .remove(&self.depot_id)
-                .expect("read_stored was given every depot that counts changes");
+            let mut rows = self
+                .stored
+                .take()
+                .expect("read when the snapshot opened, as it counts changes");
             let changed = rows.merge(delta);
             (rows, Some(changed))
         } else {
@@ -1110,48 +1115,65 @@ pub struct Aggregates {
     changed: Option<Changed>,
 }
 
-/// The stored aggregates of these depots (each a current state a snapshot
-/// follows), for a next week's import to add what changed to: each depot's
-/// rows through their index, and the lots with an expiry in one scan.
-pub fn read_stored(conn: &Db, depot_ids: &[i64]) -> db::Result<StoredAggregates> {
-    let mut lots = stored_expiry(conn, depot_ids)?;
-    let mut out = FxHashMap::default();
-    for &depot_id in depot_ids {
-        let mut rows = AggregateRows {
-            expiring: lots.remove(&depot_id).unwrap_or_default(),
-            ..AggregateRows::default()
-        };
-        conn.each(
-            "SELECT type_id, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs, ammo_susp
-             FROM readiness_current WHERE depot_id = ?1",
-            &[&depot_id],
-            |r| {
-                let mut q = [0i64; 9];
-                for (i, v) in q.iter_mut().enumerate() {
-                    *v = r.get(1 + i)?;
-                }
-                rows.by_type.insert(r.get(0)?, q);
-                Ok(())
-            },
-        )?;
-        conn.each(
-            "SELECT type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc, priority
-             FROM readiness_notice WHERE depot_id = ?1",
-            &[&depot_id],
-            |r| {
-                let key = notice_key(r.get(0)?, r.get(1)?, r.get::<i64>(6)? != 0);
-                rows.by_notice
-                    .insert(key, [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?]);
-                Ok(())
-            },
-        )?;
-        out.insert(depot_id, rows);
-    }
-    Ok(StoredAggregates(out))
+/// A depot's stored aggregates (the current state a snapshot follows), for
+/// a next week's import to add what changed to: its rows through their
+/// index, and its lots with an expiry from `lots`. Read as the depot's
+/// first line arrives, while the other core reads the file on.
+fn stored_rows(conn: &Db, depot_id: i64, lots: &mut StoredLots) -> db::Result<AggregateRows> {
+    let mut rows = AggregateRows {
+        expiring: lots.take(conn, depot_id)?,
+        ..AggregateRows::default()
+    };
+    conn.each(
+        "SELECT type_id, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs, ammo_susp
+         FROM readiness_current WHERE depot_id = ?1",
+        &[&depot_id],
+        |r| {
+            let mut q = [0i64; 9];
+            for (i, v) in q.iter_mut().enumerate() {
+                *v = r.get(1 + i)?;
+            }
+            rows.by_type.insert(r.get(0)?, q);
+            Ok(())
+        },
+    )?;
+    conn.each(
+        "SELECT type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc, priority
+         FROM readiness_notice WHERE depot_id = ?1",
+        &[&depot_id],
+        |r| {
+            let key = notice_key(r.get(0)?, r.get(1)?, r.get::<i64>(6)? != 0);
+            rows.by_notice
+                .insert(key, [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?]);
+            Ok(())
+        },
+    )?;
+    Ok(rows)
 }
 
-/// Depots' aggregates as stored, by depot id.
-pub struct StoredAggregates(FxHashMap<i64, AggregateRows>);
+/// The lots with an expiry as stored, by depot: read in one scan of the
+/// (unindexed) table when the first depot that needs them opens, and
+/// forgotten once the file's new aggregates are written.
+#[derive(Default)]
+pub struct StoredLots(Option<FxHashMap<i64, Vec<(u64, i64)>>>);
+
+impl StoredLots {
+    fn take(&mut self, conn: &Db, depot_id: i64) -> db::Result<Vec<(u64, i64)>> {
+        if self.0.is_none() {
+            self.0 = Some(stored_expiry(conn, None)?);
+        }
+        Ok(self
+            .0
+            .as_mut()
+            .and_then(|lots| lots.remove(&depot_id))
+            .unwrap_or_default())
+    }
+
+    /// After aggregates are written: what was read is out of date.
+    pub fn forget(&mut self) {
+        self.0 = None;
+    }
+}
 
 fn to_text(day: i32) -> Option<String> {
     (day != OPEN_END).then(|| iso(NaiveDate::from_num_days_from_ce_opt(day).expect("stored date")))
@@ -1256,7 +1278,7 @@ pub fn write_aggregates(conn: &Db, all: &[Aggregates]) -> db::Result<()> {
         .filter(|a| a.changed.is_none())
         .map(|a| a.depot_id)
         .collect();
-    let mut stored_lots = stored_expiry(conn, &uncounted)?;
+    let mut stored_lots = stored_expiry(conn, Some(&uncounted))?;
     let mut changed = Vec::with_capacity(all.len());
     let mut expiry_pairs = Vec::new();
     for a in all {
@@ -1284,20 +1306,31 @@ pub fn write_aggregates(conn: &Db, all: &[Aggregates]) -> db::Result<()> {
     Ok(())
 }
 
-/// The stored lots with an expiry of the depots being written, by depot,
-/// sorted by key: one scan of the (unindexed) table for all of them.
-fn stored_expiry(conn: &Db, depot_ids: &[i64]) -> db::Result<FxHashMap<i64, Vec<(u64, i64)>>> {
-    if depot_ids.is_empty() {
+/// The stored lots with an expiry of these depots (of all, for None), by
+/// depot, sorted by key: one scan of the (unindexed) table for all of them.
+fn stored_expiry(
+    conn: &Db,
+    depot_ids: Option<&[i64]>,
+) -> db::Result<FxHashMap<i64, Vec<(u64, i64)>>> {
+    if depot_ids.is_some_and(<[i64]>::is_empty) {
         return Ok(FxHashMap::default());
     }
-    let mut lots: FxHashMap<i64, Vec<(u64, i64)>> =
-        depot_ids.iter().map(|&d| (d, Vec::new())).collect();
+    let mut lots: FxHashMap<i64, Vec<(u64, i64)>> = depot_ids
+        .unwrap_or_default()
+        .iter()
+        .map(|&d| (d, Vec::new()))
+        .collect();
     conn.each(
         "SELECT depot_id, type_id, notice_hours, expires, status, quantity, priority
          FROM readiness_expiry",
         &[],
         |r| {
-            if let Some(depot) = lots.get_mut(&r.get::<i64>(0)?) {
+            let depot_id = r.get::<i64>(0)?;
+            let depot = match depot_ids {
+                Some(_) => lots.get_mut(&depot_id),
+                None => Some(lots.entry(depot_id).or_default()),
+            };
+            if let Some(depot) = depot {
                 let expires: NaiveDate = r.get(3)?;
                 depot.push((
                     expiry_key(
@@ -1634,7 +1667,8 @@ mod tests {
         let depot = DepotCode::parse("D").unwrap();
         let (depot_id, _) = registry.depot_id(conn, &depot, ledger).unwrap();
         let date = NaiveDate::from_ymd_opt(2026, 10, day).unwrap();
-        let mut w = SnapshotWriter::open(conn, depot_id, depot.clone(), date).unwrap();
+        let mut lots = StoredLots::default();
+        let mut w = SnapshotWriter::open(conn, depot_id, depot.clone(), date, &mut lots).unwrap();
         for (line, (serial, status)) in (2..).zip(lines) {
             let h = holding(&depot, date, serial, *status);
             let (type_id, _) = registry
@@ -1642,9 +1676,7 @@ mod tests {
                 .unwrap();
             w.add(conn, &h, type_id, ledger, line).unwrap();
         }
-        let following: Vec<i64> = w.counts_changes().then_some(depot_id).into_iter().collect();
-        let mut stored = read_stored(conn, &following).unwrap();
-        let (record, aggregates) = w.finish(conn, ledger, replace, &mut stored).unwrap();
+        let (record, aggregates) = w.finish(conn, ledger, replace).unwrap();
         write_aggregates(conn, aggregates.as_slice()).unwrap();
         record.outcome
     }

@@ -1,7 +1,7 @@
 //! Snapshot rules (SPEC §3): newer replaces current, older becomes history,
 //! a conflicting same-date snapshot is refused, history grows with change.
 
-use crate::util::{Work, export};
+use crate::util::{Lcg, Work, export};
 
 fn vehicles(depot: &str, date: &str, statuses: &[&str]) -> String {
     let rows: Vec<String> = statuses
@@ -198,18 +198,6 @@ fn one_file_may_hold_several_depots_and_dates_in_any_order() {
     assert_eq!(w.json(&["report"])["total"]["on_hand"], 4);
     assert_eq!(w.json(&["report"])["total"]["mc"], 3);
     w.run(["check"]).ok();
-}
-
-/// A small deterministic generator (no dependency needed for a test).
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
 }
 
 /// Weekly snapshots of two depots with random changes: statuses flip, items

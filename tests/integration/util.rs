@@ -322,6 +322,23 @@ fn server_state(url: &str) -> String {
     out
 }
 
+/// A small deterministic generator (no dependency needed for a test).
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    pub fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+
+    pub fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[self.next(from.len() as u64) as usize]
+    }
+}
+
 /// A canonical export: header plus rows given as CSV text lines.
 pub fn export(rows: &[&str]) -> String {
     export_with(

@@ -5,24 +5,9 @@
 
 use proptest::prelude::*;
 
-use crate::util::{Work, export_with};
+use crate::util::{Lcg, Work, export_with};
 
 const HEADER: &str = "depot,as_of,type,category,serial,quantity,status,owner,notice_hours,lot,expires,condition_code,remarks";
-
-/// A small deterministic generator driven by proptest's seed.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-        from[self.next(from.len() as u64) as usize]
-    }
-}
 
 /// One line of a depot's export, as it stands this week.
 #[derive(Clone)]
