@@ -11,8 +11,9 @@
 # by anything but depot arrives), the latter imported both as written
 # (interleaved) and sorted by depot (grouped).
 #
-# Each timing is the best of RUNS (default 3) whole-process runs; peak RSS is
-# from /usr/bin/time. Needs sqlite3 and GNU time; installs them with apt-get
+# Each timing is the median of RUNS (default 3) whole-process runs, with
+# their spread where it matters; peak RSS is from /usr/bin/time. Needs
+# sqlite3 and GNU time; installs them with apt-get
 # when missing. Work files go to $BENCH_DIR (default /tmp/stockpile-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,18 +55,18 @@ SQL
   for order in wide grouped; do
     read -r t m < <(measure "rm -f $DIR/g.db*" "$BIN" --db "$DIR/g.db" -q import "$DIR/$order-$n.csv")
     label=$([ "$order" = wide ] && echo "depots interleaved" || echo "grouped by depot")
-    printf '%-9s %-46s %9s %9s %s\n' "$n" "gen.py: stockpile import, $label" "$t" "$((m / 1024))" "ratio to sqlite3: $(ratio "$t" "$ts")"
+    printf '%-9s %-46s %9s %9s %s\n' "$n" "gen.py: stockpile import, $label" "$t" "$((m / 1024))" "ratio to sqlite3: $(ratio "$t" "$ts") (runs $(spread) s)"
     [ "$order" = wide ] && t_first=$t
   done
   rm -f "$DIR"/g.db*; "$BIN" --db "$DIR/g.db" -q import "$DIR/wide-$n.csv"; cp "$DIR/g.db" "$DIR/gbase.db"
   read -r t2 m2 < <(measure "cp $DIR/gbase.db $DIR/g.db; rm -f $DIR/g.db-wal $DIR/g.db-shm" "$BIN" --db "$DIR/g.db" -q import "$DIR/wide2-$n.csv")
-  printf '%-9s %-46s %9s %9s %s\n' "$n" "gen.py: next week (1% changed)" "$t2" "$((m2 / 1024))" "ratio to the interleaved first import: $(ratio "$t2" "$t_first")"
+  printf '%-9s %-46s %9s %9s %s\n' "$n" "gen.py: next week (1% changed)" "$t2" "$((m2 / 1024))" "ratio to the interleaved first import: $(ratio "$t2" "$t_first") (runs $(spread) s)"
   for cmd in "report --by depot" "report --by type" "deployable --within 48h" "report --by owner" \
              "package check benches/packages/wide-brigade.toml" \
              "package check fixtures/packages/armoured-brigade-set.toml" "changes" "check"; do
     # shellcheck disable=SC2086
     read -r tr mr < <(measure ":" "$BIN" --db "$DIR/g.db" $cmd --format json)
-    printf '%-9s %-46s %9s %9s\n' "$n" "gen.py: $cmd" "$tr" "$((mr / 1024))"
+    printf '%-9s %-46s %9s %9s %s\n' "$n" "gen.py: $cmd" "$tr" "$((mr / 1024))" "(runs $(spread) s)"
   done
   # Thirteen weekly snapshots (the base moved back 12 weeks, then a week
   # at a time with 1 % changed each): the period rates month by month

@@ -340,7 +340,7 @@ fn attempt(
 
 /// Chunks read ahead of the writer: enough to ride out a depot's first
 /// row (its stored state read) without holding much of the file.
-const CHUNKS_AHEAD: usize = 4;
+const CHUNKS_AHEAD: usize = 16;
 const CHUNK_ROWS: usize = 512;
 /// A chunk ends past this many bytes of text: a hostile file's long lines
 /// (each up to `dialect::MAX_LINE_BYTES`) must not fill 512 rows apiece.

@@ -79,10 +79,13 @@ impl DateBook {
     }
 }
 
-/// A file holds few dates: a short vector beats hashing the date per row.
+/// The books of a file's dates. A depot's export holds one or a few; a
+/// force-wide file one per depot (`gen.py`: 200), where a scan of the
+/// books per row cost more than the rest of the serial check.
 #[derive(Default)]
 pub struct SerialBook {
     dates: Vec<DateBook>,
+    by_date: FxHashMap<NaiveDate, usize>,
     /// One bit per (serial, date) hash, set when one is recorded: a serial
     /// whose bit is clear is surely new, and needs no search of its date's
     /// book (a search is a dozen cache misses in a million serials; most
@@ -103,9 +106,10 @@ impl SerialBook {
         as_of: NaiveDate,
         line: u64,
     ) -> Result<Option<String>, RowError> {
-        let book = match self.dates.iter().position(|b| b.date == as_of) {
-            Some(i) => &mut self.dates[i],
+        let book = match self.by_date.get(&as_of) {
+            Some(&i) => &mut self.dates[i],
             None => {
+                self.by_date.insert(as_of, self.dates.len());
                 self.dates.push(DateBook {
                     date: as_of,
                     sorted: Vec::new(),

@@ -55,7 +55,7 @@ pub struct Pg {
 }
 
 /// The SQL above the seam, in PostgreSQL's spelling: `$N` for `?N`, and
-/// SQLite's planner hints dropped.
+/// SQLite's planner hints and conflict clauses dropped.
 pub fn translate(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut chars = sql.chars().peekable();
@@ -82,6 +82,7 @@ pub fn translate(sql: &str) -> String {
         }
     }
     out.replace(" NOT INDEXED", "")
+        .replace("UPDATE OR FAIL ", "UPDATE ")
 }
 
 fn nested() -> DbError {
