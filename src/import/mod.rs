@@ -1,6 +1,7 @@
 //! Importing one depot export: bytes → decoded text → records → validated
 //! holdings → snapshots, in one transaction per file (SPEC §2–3).
 
+mod ahead;
 pub mod columns;
 pub mod dialect;
 pub mod profile;
@@ -13,8 +14,6 @@ pub mod workbook;
 use rustc_hash::FxHashMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::time::Instant;
 
 use crate::db::Db;
@@ -281,41 +280,20 @@ fn attempt(
     };
     run.warn_unknown_columns(&map, header_line);
 
-    let waiting = AtomicUsize::new(0);
-    std::thread::scope(|scope| -> Result<(), Error> {
-        let (ready, parsed) = mpsc::sync_channel(CHUNKS_AHEAD);
-        let (refill, empty) = mpsc::channel();
-        for _ in 0..CHUNKS_AHEAD {
-            let _ = refill.send(Chunk::default());
-        }
-        let (records, validator, queue) = (&mut records, &validator, &waiting);
-        scope.spawn(move || read_ahead(records, file, input, validator, queue, &ready, &empty));
-        for chunk in parsed {
-            let mut chunk = chunk?;
-            waiting.fetch_sub(1, Ordering::Relaxed);
-            let validated_here = !chunk.validated;
-            for p in &mut chunk.rows[..chunk.len] {
-                run.out.rows_read += 1;
-                let holding = p
-                    .holding
-                    .get_or_insert_with(|| validator.validate(&p.record, p.line));
-                match holding {
-                    Err(errors) => run.reject(std::mem::take(errors), &p.record)?,
-                    Ok(h) => run.route(h, p.line, &p.record)?,
-                }
-                // Freed where it was made.
-                if validated_here {
-                    p.holding = None;
-                }
+    ahead::each_record(
+        &mut records,
+        file,
+        input,
+        &validator,
+        progress,
+        |line, record, holding| {
+            run.out.rows_read += 1;
+            match holding {
+                Err(errors) => run.reject(std::mem::take(errors), record),
+                Ok(h) => run.route(h, line, record),
             }
-            if let Some(p) = progress {
-                p.set_position(chunk.position);
-            }
-            // Back to be refilled, the records' buffers reused.
-            let _ = refill.send(chunk);
-        }
-        Ok(())
-    })?;
+        },
+    )?;
     records.finish(file)?;
     run.finish_all()?;
     if run.deferred > 0 {
@@ -336,109 +314,6 @@ fn attempt(
         return Ok(Box::new(out));
     }
     seal(tx, ledger_id, out)
-}
-
-/// Chunks read ahead of the writer: enough to ride out a depot's first
-/// row (its stored state read) without holding much of the file.
-const CHUNKS_AHEAD: usize = 16;
-const CHUNK_ROWS: usize = 512;
-/// A chunk ends past this many bytes of text: a hostile file's long lines
-/// (each up to `dialect::MAX_LINE_BYTES`) must not fill 512 rows apiece.
-const CHUNK_BYTES: usize = 256 * 1024;
-
-/// A record and what validating it gave.
-struct Parsed {
-    line: u64,
-    record: csv::StringRecord,
-    /// None until validated (by the reader, or by the writer if it would
-    /// otherwise wait).
-    holding: Option<Result<Holding, Vec<RowError>>>,
-}
-
-/// Records read and validated ahead, with how far into the file they reach.
-#[derive(Default)]
-struct Chunk {
-    rows: Vec<Parsed>,
-    len: usize,
-    position: u64,
-    validated: bool,
-}
-
-/// Reads the records on a thread of its own while the import writes those
-/// before them: with nothing to write for most lines of a next week's
-/// export, reading and validating were half of its time. Non-blank records
-/// go out in order, a chunk at a time, in chunks that come back empty
-/// through `empty`; an error goes after the rows read before it. A chunk is
-/// validated here while the writer has others `waiting`, and left to the
-/// writer when it would otherwise wait: the two cores share the work
-/// whichever side is slower (a first import writes much, a next week's
-/// little). Stops when the writer stops taking chunks.
-fn read_ahead(
-    records: &mut Records,
-    file: &str,
-    input: &Input,
-    validator: &Validator,
-    waiting: &AtomicUsize,
-    ready: &mpsc::SyncSender<Result<Chunk, Error>>,
-    empty: &mpsc::Receiver<Chunk>,
-) {
-    let mut done = false;
-    while !done {
-        let Ok(mut chunk) = empty.recv() else { return };
-        chunk.len = 0;
-        let mut bytes = 0;
-        let mut failed = None;
-        while chunk.len < CHUNK_ROWS && bytes < CHUNK_BYTES {
-            if chunk.rows.len() == chunk.len {
-                chunk.rows.push(Parsed {
-                    line: 0,
-                    record: csv::StringRecord::new(),
-                    holding: None,
-                });
-            }
-            let p = &mut chunk.rows[chunk.len];
-            p.holding = None;
-            // A record that held a long line gives its buffer back rather
-            // than keep it for a slot of ordinary ones.
-            if p.record.as_slice().len() > CHUNK_BYTES / 16 {
-                p.record = csv::StringRecord::new();
-            }
-            match records.read(file, &mut p.record) {
-                Ok(Some(_)) if is_blank(&p.record) => {}
-                Ok(Some(line)) => {
-                    p.line = line;
-                    bytes += p.record.as_slice().len();
-                    chunk.len += 1;
-                }
-                Ok(None) => {
-                    done = true;
-                    break;
-                }
-                Err(e) => {
-                    failed = Some(e);
-                    break;
-                }
-            }
-        }
-        chunk.validated = waiting.load(Ordering::Relaxed) > 0;
-        if chunk.validated {
-            for p in &mut chunk.rows[..chunk.len] {
-                p.holding = Some(validator.validate(&p.record, p.line));
-            }
-        }
-        if chunk.len > 0 {
-            chunk.position = records.position(&chunk.rows[chunk.len - 1].record, input);
-            waiting.fetch_add(1, Ordering::Relaxed);
-            if ready.send(Ok(chunk)).is_err() {
-                return;
-            }
-        }
-        if let Some(e) = failed {
-            waiting.fetch_add(1, Ordering::Relaxed);
-            let _ = ready.send(Err(e));
-            return;
-        }
-    }
 }
 
 /// The header record, the line it stands on, and where each column is; a
