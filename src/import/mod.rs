@@ -768,8 +768,7 @@ impl Run<'_> {
             self.out.snapshots.push(record);
             aggregates.extend(new);
         }
-        store::write_aggregates(self.conn, &aggregates)?;
-        self.lots.forget();
+        store::write_aggregates(self.conn, &aggregates, &mut self.lots)?;
         Ok(())
     }
 }

@@ -1160,7 +1160,7 @@ pub struct StoredLots(Option<FxHashMap<i64, Vec<(u64, i64)>>>);
 impl StoredLots {
     fn take(&mut self, conn: &Db, depot_id: i64) -> db::Result<Vec<(u64, i64)>> {
         if self.0.is_none() {
-            self.0 = Some(stored_expiry(conn, None)?);
+            self.0 = Some(stored_expiry(conn)?);
         }
         Ok(self
             .0
@@ -1202,29 +1202,21 @@ fn close_versions(
 ) -> db::Result<()> {
     ids.sort_unstable();
     let Some(delta) = taken_out else {
-        return execute_for_ids(
-            conn,
+        return for_ids(
             "UPDATE OR FAIL holding_version SET valid_to = ?1 WHERE id IN (?ids)",
             &valid_to,
             ids,
+            |sql, params| conn.execute(sql, params).map(drop),
         );
     };
-    for chunk in ids.chunks(256) {
-        let marks = (2..chunk.len() + 2)
-            .map(|i| format!("?{i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut params: Vec<&dyn db::Param> = Vec::with_capacity(chunk.len() + 1);
-        params.push(&valid_to);
-        params.extend(chunk.iter().map(|id| id as &dyn db::Param));
-        conn.each(
-            &format!(
-                "UPDATE OR FAIL holding_version SET valid_to = ?1 WHERE id IN ({marks})
-                 RETURNING type_id, status, quantity, CASE WHEN lot IS NULL THEN 0 ELSE 1 END,
-                     condition_code, notice_hours, expires"
-            ),
-            &params,
-            |r| {
+    for_ids(
+        "UPDATE OR FAIL holding_version SET valid_to = ?1 WHERE id IN (?ids)
+         RETURNING type_id, status, quantity, CASE WHEN lot IS NULL THEN 0 ELSE 1 END,
+             condition_code, notice_hours, expires",
+        &valid_to,
+        ids,
+        |sql, params| {
+            conn.each(sql, params, |r| {
                 delta.count(
                     &Counted {
                         type_id: r.get(0)?,
@@ -1238,10 +1230,9 @@ fn close_versions(
                     -1,
                 );
                 Ok(())
-            },
-        )?;
-    }
-    Ok(())
+            })
+        },
+    )
 }
 
 /// Runs `sql`, whose `?1` is `first` and whose `IN (?ids)` takes ids, for
@@ -1250,6 +1241,19 @@ fn close_versions(
 /// validating. Batches of 256, 16 and 1 keep the distinct statements (each
 /// prepared once) to three.
 fn execute_for_ids(conn: &Db, sql: &str, first: &dyn db::Param, ids: &[i64]) -> db::Result<()> {
+    for_ids(sql, first, ids, |sql, params| {
+        conn.execute(sql, params).map(drop)
+    })
+}
+
+/// The batching of [`execute_for_ids`], each batch given to `run` with its
+/// statement and parameters.
+fn for_ids(
+    sql: &str,
+    first: &dyn db::Param,
+    ids: &[i64],
+    mut run: impl FnMut(&str, &[&dyn db::Param]) -> db::Result<()>,
+) -> db::Result<()> {
     let mut rest = ids;
     for size in [256, 16, 1] {
         let marks = (2..size + 2)
@@ -1262,7 +1266,7 @@ fn execute_for_ids(conn: &Db, sql: &str, first: &dyn db::Param, ids: &[i64]) -> 
             let mut params: Vec<&dyn db::Param> = Vec::with_capacity(size + 1);
             params.push(first);
             params.extend(batch.iter().map(|id| id as &dyn db::Param));
-            conn.execute(&sql, &params)?;
+            run(&sql, &params)?;
             rest = tail;
         }
     }
@@ -1275,22 +1279,14 @@ fn execute_for_ids(conn: &Db, sql: &str, first: &dyn db::Param, ids: &[i64]) -> 
 /// all 405,000 rows of a 1M-holding stockpile took a third of a second).
 /// Every delete goes first, then the new rows, in one bulk load per table
 /// on a server (not two per depot).
-pub fn write_aggregates(conn: &Db, all: &[Aggregates]) -> db::Result<()> {
-    let uncounted: Vec<i64> = all
-        .iter()
-        .filter(|a| a.changed.is_none())
-        .map(|a| a.depot_id)
-        .collect();
-    let mut stored_lots = stored_expiry(conn, Some(&uncounted))?;
+pub fn write_aggregates(conn: &Db, all: &[Aggregates], lots: &mut StoredLots) -> db::Result<()> {
     let mut changed = Vec::with_capacity(all.len());
     let mut expiry_pairs = Vec::new();
+    // Every depot's stored lots are taken before the first is deleted.
     for a in all {
         let c = match &a.changed {
             Some(c) => c.clone(),
-            None => {
-                let lots = stored_lots.remove(&a.depot_id).unwrap_or_default();
-                changed_types(conn, a, lots)?
-            }
+            None => changed_types(conn, a, lots.take(conn, a.depot_id)?)?,
         };
         // A first import's depots have nothing stored to delete (on a
         // server, a statement is a round trip).
@@ -1303,49 +1299,33 @@ pub fn write_aggregates(conn: &Db, all: &[Aggregates]) -> db::Result<()> {
         changed.push(c);
     }
     delete_expiry_pairs(conn, &expiry_pairs)?;
+    lots.forget();
     for (a, c) in all.iter().zip(&changed) {
         append_aggregates(conn, a.depot_id, &a.rows, c)?;
     }
     Ok(())
 }
 
-/// The stored lots with an expiry of these depots (of all, for None), by
-/// depot, sorted by key: one scan of the (unindexed) table for all of them.
-fn stored_expiry(
-    conn: &Db,
-    depot_ids: Option<&[i64]>,
-) -> db::Result<FxHashMap<i64, Vec<(u64, i64)>>> {
-    if depot_ids.is_some_and(<[i64]>::is_empty) {
-        return Ok(FxHashMap::default());
-    }
-    let mut lots: FxHashMap<i64, Vec<(u64, i64)>> = depot_ids
-        .unwrap_or_default()
-        .iter()
-        .map(|&d| (d, Vec::new()))
-        .collect();
+/// The stored lots with an expiry, by depot, sorted by key: one scan of
+/// the (unindexed) table for all depots.
+fn stored_expiry(conn: &Db) -> db::Result<FxHashMap<i64, Vec<(u64, i64)>>> {
+    let mut lots: FxHashMap<i64, Vec<(u64, i64)>> = FxHashMap::default();
     conn.each(
         "SELECT depot_id, type_id, notice_hours, expires, status, quantity, priority
          FROM readiness_expiry",
         &[],
         |r| {
-            let depot_id = r.get::<i64>(0)?;
-            let depot = match depot_ids {
-                Some(_) => lots.get_mut(&depot_id),
-                None => Some(lots.entry(depot_id).or_default()),
-            };
-            if let Some(depot) = depot {
-                let expires: NaiveDate = r.get(3)?;
-                depot.push((
-                    expiry_key(
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get::<i64>(6)? != 0,
-                        expires,
-                        r.get(4)?,
-                    ),
-                    r.get(5)?,
-                ));
-            }
+            let expires: NaiveDate = r.get(3)?;
+            lots.entry(r.get(0)?).or_default().push((
+                expiry_key(
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get::<i64>(6)? != 0,
+                    expires,
+                    r.get(4)?,
+                ),
+                r.get(5)?,
+            ));
             Ok(())
         },
     )?;
@@ -1680,7 +1660,7 @@ mod tests {
             w.add(conn, &h, type_id, ledger, line).unwrap();
         }
         let (record, aggregates) = w.finish(conn, ledger, replace).unwrap();
-        write_aggregates(conn, aggregates.as_slice()).unwrap();
+        write_aggregates(conn, aggregates.as_slice(), &mut lots).unwrap();
         record.outcome
     }
 
