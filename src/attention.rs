@@ -54,7 +54,7 @@ pub struct DepotKind {
 /// worst depot first within each.
 pub fn by_depot(rows: &[Attention]) -> Vec<DepotKind> {
     let mut groups: Vec<DepotKind> = Vec::new();
-    let mut at: std::collections::HashMap<(Kind, &str), usize> = Default::default();
+    let mut at: rustc_hash::FxHashMap<(Kind, &str), usize> = Default::default();
     // Days left to an expiry: fewer is worse; days past anything else:
     // more is worse.
     let badness = |kind: Kind, days: i64| if kind == Kind::Expiring { -days } else { days };
@@ -131,6 +131,8 @@ pub struct Attention {
     pub note: Option<String>,
 }
 
+/// Every row that needs attention on `limits.today`, in no order: a
+/// summary groups them ([`by_depot`]), a list sorts them ([`in_order`]).
 pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Attention>> {
     let today = iso(limits.today);
     let mut rows = Vec::new();
@@ -191,24 +193,28 @@ pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Att
         // today): the exact age is taken against the snapshot below.
         SqlValue::Text(iso(limits.today - chrono::Duration::days(limits.inspection))),
     ];
+    // One sequential pass over the versions, the small `effective` table
+    // looked up per row (as `state` reads them): reaching each depot's
+    // versions through its index visits the pages of interleaved depots
+    // once per depot.
     let sql = format!(
         "WITH effective AS (
              SELECT depot_id, max(as_of) AS as_of FROM snapshot WHERE as_of <= ?1 GROUP BY depot_id
          )
          SELECT d.code, t.code, src.serial, src.lot, src.quantity, src.expires,
                 src.last_inspected, e.as_of, src.type_id, src.condition_code, src.next_test
-         FROM effective e
-         JOIN holding_version src ON src.depot_id = e.depot_id
-              AND src.valid_from <= e.as_of AND (src.valid_to IS NULL OR src.valid_to > e.as_of)
+         FROM holding_version src NOT INDEXED
+         CROSS JOIN effective e
          JOIN depot d ON d.id = src.depot_id
          JOIN equipment_type t ON t.id = src.type_id
-         WHERE ((src.expires IS NOT NULL AND src.expires <= ?2)
+         WHERE e.depot_id = src.depot_id
+           AND src.valid_from <= e.as_of AND (src.valid_to IS NULL OR src.valid_to > e.as_of)
+           AND ((src.expires IS NOT NULL AND src.expires <= ?2)
              OR (src.last_inspected IS NOT NULL AND src.last_inspected < ?3)
              OR (src.serial IS NOT NULL AND src.last_inspected IS NULL)
              OR src.next_test < ?1
              OR src.condition_code IN ('J', 'K', 'L', 'M', 'N')
-             OR (src.lot IS NOT NULL AND src.type_id IN ({suspended_types}))) {}
-         ORDER BY src.id",
+             OR (src.lot IS NOT NULL AND src.type_id IN ({suspended_types}))) {}",
         filters.sql(&mut params)
     );
     conn.each(&sql, &db::refs(&params), |r| {
@@ -282,13 +288,19 @@ pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Att
         }
         Ok(())
     })?;
+    Ok(rows)
+}
+
+/// Rows as `watch --items` lists them: by kind, the most urgent first (the
+/// soonest expiry; otherwise the longest overdue, an inspection never
+/// recorded before any), then by depot, type, serial and lot.
+pub fn in_order(rows: &mut [Attention]) {
+    let urgency = |x: &Attention| match x.kind {
+        Kind::Expiring => x.days.unwrap_or(0),
+        _ => -x.days.unwrap_or(i64::MAX),
+    };
+    // Stable: rows equal in all of these stay in the versions' order.
     rows.sort_by(|a, b| {
-        let urgency = |x: &Attention| match x.kind {
-            // Soonest expiry first; otherwise the longest overdue first,
-            // an inspection never recorded before any.
-            Kind::Expiring => x.days.unwrap_or(0),
-            _ => -x.days.unwrap_or(i64::MAX),
-        };
         (
             a.kind,
             urgency(a),
@@ -306,5 +318,4 @@ pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Att
                 &b.lot,
             ))
     });
-    Ok(rows)
 }

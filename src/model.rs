@@ -492,8 +492,9 @@ pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, String>
 }
 
 /// `YYYY-MM-DD` exactly, read by hand: chrono's `parse_from_str` parses its
-/// pattern on every call, and the import loop reads up to three dates a row.
-fn parse_iso(t: &str) -> Option<NaiveDate> {
+/// pattern on every call, and the import loop reads up to three dates a row
+/// (as `history` does from each of a million stored versions).
+pub fn parse_iso(t: &str) -> Option<NaiveDate> {
     let b = t.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
@@ -540,9 +541,9 @@ pub fn check_date_format(format: &str) -> Result<(), String> {
 /// A date as the database stores it (ISO text), read back; a malformed one
 /// is a conversion error, as from any other column.
 pub fn stored_date(text: &str) -> Result<NaiveDate, crate::error::DbError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| crate::error::DbError::Column {
+    parse_iso(text).ok_or_else(|| crate::error::DbError::Column {
         index: 0,
-        message: format!("{text:?} is not a stored date: {e}"),
+        message: format!("{text:?} is not a stored date (YYYY-MM-DD)"),
     })
 }
 

@@ -13,7 +13,7 @@
 //! these events by day and group and sweeping them in order gives every
 //! date's state in O(versions + dates × groups).
 
-use crate::db::{self, Db};
+use crate::db::{self, Db, Value};
 use chrono::{Datelike, NaiveDate};
 use rustc_hash::FxHashMap;
 
@@ -205,11 +205,23 @@ fn events(conn: &Db, by: &[Key], filters: &Filters) -> db::Result<(Names, Vec<Ev
         |r| {
             let depot: i64 = r.get(0)?;
             let type_id: i64 = r.get(1)?;
-            let owner: Option<String> = r.get(2)?;
-            if !names.passes(filters, depot, type_id, owner.as_deref()) {
+            // Text read in place: a million versions, no copies.
+            let owner = match r.value(2)? {
+                Value::Text(t) => Some(t),
+                _ => None,
+            };
+            if !names.passes(filters, depot, type_id, owner) {
                 return Ok(());
             }
-            let status: String = r.get(3)?;
+            let owner = if has(Key::Owner) {
+                owner.map_or(0, |o| pack_nation(o.as_bytes()))
+            } else {
+                0
+            };
+            let status = match r.value(3)? {
+                Value::Text(t) => STATES.iter().position(|s| s.as_str() == t),
+                _ => None,
+            };
             let quantity: i64 = r.get(4)?;
             let lot = r.get::<i64>(8)? != 0;
             let day = |i: usize| -> db::Result<Option<i32>> {
@@ -224,18 +236,10 @@ fn events(conn: &Db, by: &[Key], filters: &Filters) -> db::Result<(Names, Vec<Ev
                 } else {
                     -1
                 },
-                if has(Key::Owner) {
-                    owner.as_deref().map_or(0, |o| pack_nation(o.as_bytes()))
-                } else {
-                    0
-                },
+                owner,
             );
             let offset = if lot { kinds } else { 0 };
-            let reported = STATES
-                .iter()
-                .position(|s| s.as_str() == status)
-                .unwrap_or(0) as u8
-                + offset;
+            let reported = status.unwrap_or(0) as u8 + offset;
             let mut span = |a: i32, b: Option<i32>, state: u8| {
                 if b.is_none_or(|b| a < b) {
                     *events.entry((a, group, state)).or_insert(0) += quantity;

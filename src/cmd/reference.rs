@@ -152,10 +152,15 @@ pub fn types(ctx: &mut Context) -> Result<()> {
     let (conn, today) = super::open_question(ctx, &Filters::default(), None)?;
     let policy = super::policy(ctx, &conn)?;
     let figures = current(&conn, Key::Type, today, policy.policy.rules())?;
-    let sql = "SELECT t.code, t.category, t.nsn,
-                (SELECT count(*) FROM readiness_current r WHERE r.type_id = t.id
-                   AND fmc + pmc + nmcm + nmcs + ammo_fmc + ammo_pmc + ammo_nmcm + ammo_nmcs > 0)
-         FROM equipment_type t ORDER BY t.code";
+    // The depots holding each type counted in one pass: the aggregates are
+    // keyed by depot first, so a count per type would scan them per type.
+    let sql = "SELECT t.code, t.category, t.nsn, coalesce(h.depots, 0)
+         FROM equipment_type t
+         LEFT JOIN (SELECT type_id, count(*) AS depots FROM readiness_current
+                    WHERE fmc + pmc + nmcm + nmcs + ammo_fmc + ammo_pmc + ammo_nmcm + ammo_nmcs
+                          + ammo_susp > 0
+                    GROUP BY type_id) h ON h.type_id = t.id
+         ORDER BY t.code";
     let mut report = Report::new(
         &[
             "type",

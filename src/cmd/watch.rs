@@ -120,8 +120,9 @@ pub fn run(args: &WatchArgs, ctx: &mut Context) -> Result<()> {
         inspection,
         stale: stale.unwrap_or(i64::from(policy.policy.stale_days)),
     };
-    let rows = watch(&conn, &filters, limits)?;
+    let mut rows = watch(&conn, &filters, limits)?;
     let mut report = if args.items {
+        crate::attention::in_order(&mut rows);
         items_report(&rows)
     } else {
         summary_report(&rows)
@@ -135,6 +136,7 @@ pub fn run(args: &WatchArgs, ctx: &mut Context) -> Result<()> {
                 None => kinds.push((a.kind, 1)),
             }
         }
+        kinds.sort_unstable_by_key(|&(k, _)| k);
         let counts = kinds
             .iter()
             .map(|(k, n)| {

@@ -169,8 +169,8 @@ impl<T: Cell> Cell for Option<T> {
 impl Cell for NaiveDate {
     fn from_value(value: Value<'_>) -> Result<Self, String> {
         match value {
-            Value::Text(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                .map_err(|e| format!("{t:?} is not a stored date: {e}")),
+            Value::Text(t) => crate::model::parse_iso(t)
+                .ok_or_else(|| format!("{t:?} is not a stored date (YYYY-MM-DD)")),
             v => Err(format!("expected a date, found {}", found(v))),
         }
     }
