@@ -394,6 +394,13 @@ pub fn facts(
     Ok(sums.facts())
 }
 
+/// Every row of the import-time sums by depot and type: depot and type
+/// ids, equipment FMC … NMCS, lots FMC … NMCS, lots suspended.
+pub(crate) const CURRENT_SUMS: &str =
+    "SELECT depot_id, type_id, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs,
+            ammo_susp
+     FROM readiness_current";
+
 /// The current state from the aggregates, lots judged on `judged`.
 fn aggregates(conn: &Db, sums: &mut Sums, ids: &Ids, judged: NaiveDate) -> db::Result<()> {
     let by_notice = sums.notice != Notice::Ignored;
@@ -417,26 +424,20 @@ fn aggregates(conn: &Db, sums: &mut Sums, ids: &Ids, judged: NaiveDate) -> db::R
             },
         )?;
     }
-    conn.each(
-        "SELECT depot_id, type_id, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs,
-                ammo_susp
-         FROM readiness_current",
-        &[],
-        |r| {
-            let (depot, type_id) = (r.get(0)?, r.get(1)?);
-            if ids.pass(depot, type_id) {
-                for (i, state) in [FMC, PMC, NMCM, NMCS].into_iter().enumerate() {
-                    if by_notice && state <= PMC {
-                        continue; // read with their notice above
-                    }
-                    sums.add(depot, type_id, 0, false, state, None, r.get(2 + i)?);
-                    sums.add(depot, type_id, 0, true, state, None, r.get(6 + i)?);
+    conn.each(CURRENT_SUMS, &[], |r| {
+        let (depot, type_id) = (r.get(0)?, r.get(1)?);
+        if ids.pass(depot, type_id) {
+            for (i, state) in [FMC, PMC, NMCM, NMCS].into_iter().enumerate() {
+                if by_notice && state <= PMC {
+                    continue; // read with their notice above
                 }
-                sums.add(depot, type_id, 0, true, SUSPENDED, None, r.get(10)?);
+                sums.add(depot, type_id, 0, false, state, None, r.get(2 + i)?);
+                sums.add(depot, type_id, 0, true, state, None, r.get(6 + i)?);
             }
-            Ok(())
-        },
-    )?;
+            sums.add(depot, type_id, 0, true, SUSPENDED, None, r.get(10)?);
+        }
+        Ok(())
+    })?;
     // Lots expired by the date: taken from their status (with the notice
     // the mission-capable rows carry) and counted as expired.
     conn.each(
@@ -532,7 +533,7 @@ pub(crate) struct Ids {
 }
 
 impl Ids {
-    fn pass(&self, depot: i64, type_id: i64) -> bool {
+    pub(crate) fn pass(&self, depot: i64, type_id: i64) -> bool {
         self.depots.as_ref().is_none_or(|d| d.contains(&depot))
             && self.types.as_ref().is_none_or(|t| t.contains(&type_id))
     }
@@ -566,7 +567,7 @@ pub(crate) const STATES: [State; 6] = [
     State::Suspended,
 ];
 
-fn state_code(text: &[u8]) -> Option<u8> {
+pub(crate) fn state_code(text: &[u8]) -> Option<u8> {
     STATES
         .iter()
         .position(|s| s.as_str().as_bytes() == text)

@@ -17,10 +17,10 @@ use crate::db::{self, Db, Value};
 use chrono::{Datelike, NaiveDate};
 use rustc_hash::FxHashMap;
 
-use crate::model::{State, pack_nation};
+use crate::model::pack_nation;
 use crate::policy::Rules;
 use crate::readiness::{Fact, Key};
-use crate::state::{Filters, Names, STATES, SUSPENDED};
+use crate::state::{Filters, Ids, Names, STATES, SUSPENDED, state_code};
 use crate::suspension::Targets;
 
 /// (depot, type, category index, owner) as grouped; -1 / 0 where not.
@@ -184,23 +184,191 @@ pub fn months(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
 
 /// Every change of the holdings under `filters`, grouped by `by`, sorted
 /// by day.
+///
+/// Most versions never change: a depot's first import opens them and they
+/// are still in force. Their sum by depot and type is what the import-time
+/// aggregates keep, so only the versions that ended, or began after their
+/// depot's first snapshot, need reading (through the depot indexes): the
+/// aggregates stand from each depot's first snapshot, less the versions
+/// that began later, which then add themselves from their own day. Owners
+/// are not in the aggregates, and a force-wide suspension turns lots
+/// suspended for days the aggregates do not know: then every version is
+/// read.
 fn events(conn: &Db, by: &[Key], filters: &Filters) -> db::Result<(Names, Vec<Event>)> {
     let names = Names::load(conn)?;
-    let has = |k: Key| by.contains(&k);
-    let kinds = STATES.len() as u8;
-    let expired = STATES
-        .iter()
-        .position(|s| *s == State::Expired)
-        .unwrap_or(4) as u8;
     let targets = Targets::load(conn)?;
+    let mut events = Events {
+        by,
+        names: &names,
+        sums: FxHashMap::default(),
+    };
+    if filters.owners.is_empty() && !by.contains(&Key::Owner) && targets.is_empty() {
+        from_aggregates(conn, filters, &mut events)?;
+    } else {
+        from_versions(conn, filters, &targets, &mut events)?;
+    }
+    let mut events: Vec<Event> = events.sums.into_iter().filter(|(_, q)| *q != 0).collect();
+    events.sort_unstable_by_key(|((day, ..), _)| *day);
+    Ok((names, events))
+}
+
+/// Events summed by (day, group, kind and state).
+struct Events<'a> {
+    by: &'a [Key],
+    names: &'a Names,
+    sums: FxHashMap<(i32, Group, u8), i64>,
+}
+
+/// The index of EXPIRED in [`STATES`], and the offset of a lot's states.
+const EXPIRED: u8 = 4;
+const KINDS: u8 = STATES.len() as u8;
+
+impl Events<'_> {
+    fn group(&self, depot: i64, type_id: i64, owner: Option<&str>) -> Group {
+        let has = |k: Key| self.by.contains(&k);
+        (
+            if has(Key::Depot) { depot } else { -1 },
+            if has(Key::Type) { type_id } else { -1 },
+            if has(Key::Category) {
+                self.names.category_index(type_id)
+            } else {
+                -1
+            },
+            match owner {
+                Some(o) if has(Key::Owner) => pack_nation(o.as_bytes()),
+                _ => 0,
+            },
+        )
+    }
+
+    /// A row's group and its depot's first day, when its depot and type
+    /// pass the filters.
+    fn start(
+        &self,
+        r: &db::Row<'_>,
+        first: &FxHashMap<i64, i32>,
+        ids: &Ids,
+    ) -> db::Result<Option<(Group, i32)>> {
+        let (depot, type_id) = (r.get(0)?, r.get(1)?);
+        Ok(first
+            .get(&depot)
+            .filter(|_| ids.pass(depot, type_id))
+            .map(|&day| (self.group(depot, type_id, None), day)))
+    }
+
+    /// `quantity` in `state` from day `a` to the day before `b` (for good
+    /// without one).
+    fn span(&mut self, group: Group, state: u8, quantity: i64, a: i32, b: Option<i32>) {
+        if b.is_none_or(|b| a < b) {
+            *self.sums.entry((a, group, state)).or_insert(0) += quantity;
+            if let Some(b) = b {
+                *self.sums.entry((b, group, state)).or_insert(0) -= quantity;
+            }
+        }
+    }
+
+    /// What one version adds on each day it stands: its reported state,
+    /// suspended under a suspended condition code or while a force-wide
+    /// suspension naming it is in force (`suspended`), expired from the
+    /// day after its expiry (only lots expire).
+    fn version(&mut self, group: Group, v: &Version, suspended: &[(i32, i32)]) {
+        let offset = if v.lot { KINDS } else { 0 };
+        let (from, to, q) = (v.from, v.to, v.quantity);
+        if v.code_suspended {
+            self.span(group, SUSPENDED + offset, q, from, to);
+            return;
+        }
+        let reported = v.status + offset;
+        let expiry = v.expires.filter(|_| v.lot).map(|x| x + 1);
+        if suspended.is_empty() {
+            match expiry {
+                Some(t) if t <= from => self.span(group, EXPIRED + offset, q, from, to),
+                Some(t) if to.is_none_or(|to| t < to) => {
+                    self.span(group, reported, q, from, Some(t));
+                    self.span(group, EXPIRED + offset, q, t, to);
+                }
+                _ => self.span(group, reported, q, from, to),
+            }
+            return;
+        }
+        // Cut the version's days where its state may change, and give
+        // each piece the state of its first day.
+        let mut cuts: Vec<i32> = vec![from];
+        cuts.extend(expiry);
+        for &(a, b) in suspended {
+            cuts.extend([a, b]);
+        }
+        cuts.retain(|&c| c >= from && to.is_none_or(|to| c < to) && c != i32::MAX);
+        cuts.sort_unstable();
+        cuts.dedup();
+        for (i, &a) in cuts.iter().enumerate() {
+            let b = cuts.get(i + 1).copied().or(to);
+            let state = if suspended.iter().any(|&(s, u)| s <= a && a < u) {
+                SUSPENDED + offset
+            } else if expiry.is_some_and(|t| t <= a) {
+                EXPIRED + offset
+            } else {
+                reported
+            };
+            self.span(group, state, q, a, b);
+        }
+    }
+}
+
+/// A version as the sweep reads it, its dates as days.
+struct Version {
+    lot: bool,
+    code_suspended: bool,
+    /// Its status's index in [`STATES`].
+    status: u8,
+    quantity: i64,
+    expires: Option<i32>,
+    from: i32,
+    to: Option<i32>,
+}
+
+const VERSION_COLUMNS: &str = "status, quantity, expires, valid_from, valid_to,
+    CASE WHEN lot IS NULL THEN 0 ELSE 1 END,
+    CASE WHEN condition_code IN ('J', 'K', 'L', 'M', 'N') THEN 1 ELSE 0 END";
+
+/// A version from [`VERSION_COLUMNS`], read from column `at` on.
+fn version(r: &db::Row<'_>, at: usize) -> db::Result<Version> {
+    let day = |i: usize| -> db::Result<Option<i32>> {
+        Ok(r.get::<Option<NaiveDate>>(at + i)?
+            .map(|d| d.num_days_from_ce()))
+    };
+    Ok(Version {
+        status: status_index(r.value(at)?),
+        quantity: r.get(at + 1)?,
+        expires: day(2)?,
+        from: day(3)?.unwrap_or(i32::MIN),
+        to: day(4)?,
+        lot: r.get::<i64>(at + 5)? != 0,
+        code_suspended: r.get::<i64>(at + 6)? != 0,
+    })
+}
+
+/// A stored status's index in [`STATES`].
+fn status_index(v: Value<'_>) -> u8 {
+    match v {
+        Value::Text(t) => state_code(t.as_bytes()).unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Every version, in one sequential pass.
+fn from_versions(
+    conn: &Db,
+    filters: &Filters,
+    targets: &Targets,
+    events: &mut Events<'_>,
+) -> db::Result<()> {
     let suspended_types = targets.type_ids();
-    // Events: (day, group, kind and state) → quantity added (or taken away).
-    let mut events: FxHashMap<(i32, Group, u8), i64> = FxHashMap::default();
     conn.each(
-        "SELECT depot_id, type_id, owner, status, quantity, expires, valid_from, valid_to,
-                CASE WHEN lot IS NULL THEN 0 ELSE 1 END,
-                CASE WHEN condition_code IN ('J', 'K', 'L', 'M', 'N') THEN 1 ELSE 0 END, lot
-         FROM holding_version NOT INDEXED",
+        &format!(
+            "SELECT depot_id, type_id, owner, lot, {VERSION_COLUMNS}
+             FROM holding_version NOT INDEXED"
+        ),
         &[],
         |r| {
             let depot: i64 = r.get(0)?;
@@ -210,97 +378,107 @@ fn events(conn: &Db, by: &[Key], filters: &Filters) -> db::Result<(Names, Vec<Ev
                 Value::Text(t) => Some(t),
                 _ => None,
             };
-            if !names.passes(filters, depot, type_id, owner) {
+            if !events.names.passes(filters, depot, type_id, owner) {
                 return Ok(());
             }
-            let owner = if has(Key::Owner) {
-                owner.map_or(0, |o| pack_nation(o.as_bytes()))
-            } else {
-                0
-            };
-            let status = match r.value(3)? {
-                Value::Text(t) => STATES.iter().position(|s| s.as_str() == t),
-                _ => None,
-            };
-            let quantity: i64 = r.get(4)?;
-            let lot = r.get::<i64>(8)? != 0;
-            let day = |i: usize| -> db::Result<Option<i32>> {
-                Ok(r.get::<Option<NaiveDate>>(i)?.map(|d| d.num_days_from_ce()))
-            };
-            let (expires, from, to) = (day(5)?, day(6)?.unwrap_or(i32::MIN), day(7)?);
-            let group = (
-                if has(Key::Depot) { depot } else { -1 },
-                if has(Key::Type) { type_id } else { -1 },
-                if has(Key::Category) {
-                    names.category_index(type_id)
-                } else {
-                    -1
-                },
-                owner,
-            );
-            let offset = if lot { kinds } else { 0 };
-            let reported = status.unwrap_or(0) as u8 + offset;
-            let mut span = |a: i32, b: Option<i32>, state: u8| {
-                if b.is_none_or(|b| a < b) {
-                    *events.entry((a, group, state)).or_insert(0) += quantity;
-                    if let Some(b) = b {
-                        *events.entry((b, group, state)).or_insert(0) -= quantity;
-                    }
-                }
-            };
-            if r.get::<i64>(9)? != 0 {
-                span(from, to, SUSPENDED + offset);
-                return Ok(());
-            }
+            let group = events.group(depot, type_id, owner);
+            let v = version(r, 4)?;
             // The days force-wide suspensions naming the lot are in force.
             let mut suspended: Vec<(i32, i32)> = Vec::new();
-            if lot && suspended_types.binary_search(&type_id).is_ok() {
-                let lot: String = r.get(10)?;
+            if v.lot && suspended_types.binary_search(&type_id).is_ok() {
+                let lot: String = r.get(3)?;
                 for t in targets.of(type_id, &lot) {
                     let until = t.until.map_or(i32::MAX, |u| u.num_days_from_ce());
                     suspended.push((t.from.num_days_from_ce(), until));
                 }
             }
-            // Expired from the day after its expiry: only lots expire.
-            let expiry = expires.filter(|_| lot).map(|x| x + 1);
-            if suspended.is_empty() {
-                match expiry {
-                    Some(t) if t <= from => span(from, to, expired + offset),
-                    Some(t) if to.is_none_or(|to| t < to) => {
-                        span(from, Some(t), reported);
-                        span(t, to, expired + offset);
-                    }
-                    _ => span(from, to, reported),
-                }
-                return Ok(());
-            }
-            // Cut the version's days where its state may change, and give
-            // each piece the state of its first day.
-            let mut cuts: Vec<i32> = vec![from];
-            cuts.extend(expiry);
-            for &(a, b) in &suspended {
-                cuts.extend([a, b]);
-            }
-            cuts.retain(|&c| c >= from && to.is_none_or(|to| c < to) && c != i32::MAX);
-            cuts.sort_unstable();
-            cuts.dedup();
-            for (i, &a) in cuts.iter().enumerate() {
-                let b = cuts.get(i + 1).copied().or(to);
-                let state = if suspended.iter().any(|&(s, u)| s <= a && a < u) {
-                    SUSPENDED + offset
-                } else if expiry.is_some_and(|t| t <= a) {
-                    expired + offset
-                } else {
-                    reported
-                };
-                span(a, b, state);
-            }
+            events.version(group, &v, &suspended);
+            Ok(())
+        },
+    )
+}
+
+/// The aggregates from each depot's first snapshot, and the versions that
+/// ended or began later (see [`events`]).
+fn from_aggregates(conn: &Db, filters: &Filters, events: &mut Events<'_>) -> db::Result<()> {
+    let ids = events.names.ids(filters);
+    let mut first: FxHashMap<i64, i32> = FxHashMap::default();
+    conn.each(
+        "SELECT depot_id, min(as_of) FROM snapshot GROUP BY depot_id",
+        &[],
+        |r| {
+            let day: NaiveDate = r.get(1)?;
+            first.insert(r.get(0)?, day.num_days_from_ce());
             Ok(())
         },
     )?;
-    let mut events: Vec<Event> = events.into_iter().filter(|(_, q)| *q != 0).collect();
-    events.sort_unstable_by_key(|((day, ..), _)| *day);
-    Ok((names, events))
+    // Equipment by status (under a suspended code: NMCS, as `bucket`
+    // counts it, which figures alike), lots by status, lots suspended.
+    conn.each(crate::state::CURRENT_SUMS, &[], |r| {
+        let Some((group, day)) = events.start(r, &first, &ids)? else {
+            return Ok(());
+        };
+        for (i, state) in (0..4).chain(KINDS..KINDS + 4).enumerate() {
+            events.span(group, state, r.get(2 + i)?, day, None);
+        }
+        events.span(group, SUSPENDED + KINDS, r.get(10)?, day, None);
+        Ok(())
+    })?;
+    // Their lots with an expiry, expired from the day after it.
+    conn.each(
+        "SELECT depot_id, type_id, expires, status, quantity FROM readiness_expiry",
+        &[],
+        |r| {
+            let Some((group, day)) = events.start(r, &first, &ids)? else {
+                return Ok(());
+            };
+            let expires: NaiveDate = r.get(2)?;
+            let status = status_index(r.value(3)?);
+            let t = (expires.num_days_from_ce() + 1).max(day);
+            let q: i64 = r.get(4)?;
+            events.span(group, status + KINDS, -q, t, None);
+            events.span(group, EXPIRED + KINDS, q, t, None);
+            Ok(())
+        },
+    )?;
+    // The versions that ended, and those still in force that began after
+    // their depot's first snapshot: taken out of the aggregates as they
+    // count them, then added from their own days.
+    conn.each(
+        &format!(
+            "WITH first AS (SELECT depot_id, min(as_of) AS as_of FROM snapshot GROUP BY depot_id)
+             SELECT h.depot_id, h.type_id, {VERSION_COLUMNS}
+             FROM first f JOIN holding_version h ON h.depot_id = f.depot_id
+             WHERE h.valid_to IS NOT NULL
+             UNION ALL
+             SELECT h.depot_id, h.type_id, {VERSION_COLUMNS}
+             FROM first f JOIN holding_version h ON h.depot_id = f.depot_id
+             WHERE h.valid_from > f.as_of AND h.valid_to IS NULL"
+        ),
+        &[],
+        |r| {
+            let Some((group, day)) = events.start(r, &first, &ids)? else {
+                return Ok(());
+            };
+            let v = version(r, 2)?;
+            if v.to.is_none() {
+                let offset = if v.lot { KINDS } else { 0 };
+                let counted = match (v.code_suspended, v.lot) {
+                    (true, true) => SUSPENDED + KINDS,
+                    (true, false) => 3, // NMCS
+                    (false, _) => v.status + offset,
+                };
+                events.span(group, counted, -v.quantity, day, None);
+                if let (Some(expires), true, false) = (v.expires, v.lot, v.code_suspended) {
+                    let t = (expires + 1).max(day);
+                    events.span(group, counted, v.quantity, t, None);
+                    events.span(group, EXPIRED + KINDS, -v.quantity, t, None);
+                }
+            }
+            events.version(group, &v, &[]);
+            Ok(())
+        },
+    )
 }
 
 #[cfg(test)]

@@ -803,23 +803,17 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
         "lot NMCS",
         "lot suspended",
     ];
-    conn.each(
-        "SELECT depot_id, type_id, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs,
-                ammo_susp
-         FROM readiness_current",
-        &[],
-        |r| {
-            for (i, state) in STATES.iter().enumerate() {
-                fingerprint(
-                    &mut kept,
-                    r.get(0)?,
-                    (r.get(1)?, None, state, None),
-                    r.get(2 + i)?,
-                );
-            }
-            Ok(())
-        },
-    )?;
+    conn.each(crate::state::CURRENT_SUMS, &[], |r| {
+        for (i, state) in STATES.iter().enumerate() {
+            fingerprint(
+                &mut kept,
+                r.get(0)?,
+                (r.get(1)?, None, state, None),
+                r.get(2 + i)?,
+            );
+        }
+        Ok(())
+    })?;
     // By the index of STATES: FMC, PMC, then lot FMC and lot PMC.
     const NOTICE_STATES: [&str; 6] = [
         "notice FMC",
