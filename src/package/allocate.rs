@@ -771,7 +771,11 @@ impl<'a> Problem<'a> {
         allow: &dyn Fn(usize, usize) -> bool,
         guarantee: &[i64],
     ) -> bool {
-        let mut b = self.network(used, allow, guarantee);
+        self.reaches_in(&mut self.network(used, allow, guarantee), guarantee)
+    }
+
+    /// [`Problem::reaches_with`] on a network built for `guarantee`.
+    fn reaches_in(&self, b: &mut Built, guarantee: &[i64]) -> bool {
         for &(e, _) in &b.extra {
             b.net.set_cap(e, 0);
         }
@@ -903,6 +907,9 @@ struct Search<'p, 'a> {
     /// the total (each row scaled to 1): kept from node to node, where
     /// they are nearly right already.
     y: Vec<f64>,
+    /// For [`Search::set_reaches`]: the network of every usable supply and
+    /// its capacities before any flow.
+    reach: std::cell::RefCell<Option<(Built, Vec<i64>)>>,
 }
 
 impl<'p, 'a> Search<'p, 'a> {
@@ -1035,6 +1042,7 @@ impl<'p, 'a> Search<'p, 'a> {
                     .iter()
                     .all(|&s| (0..lines).filter(|&l| p.rank[l][s].is_some()).count() <= 1),
             y: vec![0.0; lines + 1],
+            reach: std::cell::RefCell::new(None),
         }
     }
 
@@ -1064,16 +1072,22 @@ impl<'p, 'a> Search<'p, 'a> {
             return true;
         }
         self.work.set(self.work.get() + FLOW_WORK);
-        self.p.reaches(&self.of_depots(chosen), &|_, _| true)
-    }
-
-    /// The supplies of the chosen depots.
-    fn of_depots(&self, chosen: &[bool]) -> Vec<usize> {
-        self.used
-            .iter()
-            .copied()
-            .filter(|&s| chosen[self.depot_of[s]])
-            .collect()
+        // The network of every usable supply, built once (building it cost
+        // more than the flow): a set is tried with the other depots'
+        // edges closed.
+        let mut reach = self.reach.borrow_mut();
+        let (b, caps) = reach.get_or_insert_with(|| {
+            let b = self.p.network(self.used, &|_, _| true, &self.p.guarantee);
+            let caps = b.net.capacities();
+            (b, caps)
+        });
+        b.net.restore(caps);
+        for &(e, _, s, _) in &b.assignments {
+            if !chosen[self.depot_of[s]] {
+                b.net.set_cap(e, 0);
+            }
+        }
+        self.p.reaches_in(b, &self.p.guarantee)
     }
 
     /// Every smallest set of depots that reaches the best fill (up to

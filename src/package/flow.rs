@@ -76,6 +76,19 @@ impl Network {
         self.edges[e].cap = cap.max(0);
     }
 
+    /// Every edge's remaining capacity, for [`Network::restore`].
+    pub fn capacities(&self) -> Vec<i64> {
+        self.edges.iter().map(|e| e.cap).collect()
+    }
+
+    /// Puts back the capacities [`Network::capacities`] gave: the network
+    /// as it was then, any flow since undone.
+    pub fn restore(&mut self, caps: &[i64]) {
+        for (e, &cap) in self.edges.iter_mut().zip(caps) {
+            e.cap = cap;
+        }
+    }
+
     /// The flow an edge carries (what its reverse could send back).
     pub fn flow(&self, e: usize) -> i64 {
         self.edges[e ^ 1].cap
@@ -84,6 +97,18 @@ impl Network {
     /// Dinic's algorithm: BFS levels, then blocking flows by DFS. Adds to
     /// whatever flow already runs.
     pub fn max_flow(&mut self, source: usize, sink: usize) -> i64 {
+        self.dinic(source, sink, None)
+    }
+
+    /// Whether residual edge `e` out of `u` may carry flow: any with
+    /// capacity, or with `potential` only those on a shortest path (zero
+    /// reduced cost).
+    fn open(&self, u: usize, e: usize, potential: Option<&[Cost]>) -> bool {
+        let Edge { to, cap, cost } = self.edges[e];
+        cap > 0 && potential.is_none_or(|p| sub(add(cost, p[u]), p[to]) == FREE)
+    }
+
+    fn dinic(&mut self, source: usize, sink: usize, potential: Option<&[Cost]>) -> i64 {
         let n = self.adjacent.len();
         let mut total = 0;
         loop {
@@ -92,8 +117,8 @@ impl Network {
             let mut queue = VecDeque::from([source]);
             while let Some(u) = queue.pop_front() {
                 for &e in &self.adjacent[u] {
-                    let Edge { to, cap, .. } = self.edges[e];
-                    if cap > 0 && level[to] == usize::MAX {
+                    let to = self.edges[e].to;
+                    if level[to] == usize::MAX && self.open(u, e, potential) {
                         level[to] = level[u] + 1;
                         queue.push_back(to);
                     }
@@ -104,7 +129,7 @@ impl Network {
             }
             let mut next = vec![0; n];
             loop {
-                let pushed = self.push(source, sink, i64::MAX, &level, &mut next);
+                let pushed = self.push(source, sink, i64::MAX, &level, &mut next, potential);
                 if pushed == 0 {
                     break;
                 }
@@ -120,6 +145,7 @@ impl Network {
         limit: i64,
         level: &[usize],
         next: &mut [usize],
+        potential: Option<&[Cost]>,
     ) -> i64 {
         if u == sink {
             return limit;
@@ -127,8 +153,8 @@ impl Network {
         while next[u] < self.adjacent[u].len() {
             let e = self.adjacent[u][next[u]];
             let Edge { to, cap, .. } = self.edges[e];
-            if cap > 0 && level[to] == level[u] + 1 {
-                let pushed = self.push(to, sink, limit.min(cap), level, next);
+            if level[to] == level[u] + 1 && self.open(u, e, potential) {
+                let pushed = self.push(to, sink, limit.min(cap), level, next, potential);
                 if pushed > 0 {
                     self.edges[e].cap -= pushed;
                     self.edges[e ^ 1].cap += pushed;
@@ -141,7 +167,7 @@ impl Network {
     }
 
     /// Successive shortest paths with Dijkstra over reduced costs, from no
-    /// flow. All costs must start non-negative, so that zero potentials
+    /// flow (primal-dual: each round's shortest paths augmented together). All costs must start non-negative, so that zero potentials
     /// are valid to begin with; each round keeps them valid.
     pub fn min_cost_flow(&mut self, source: usize, sink: usize) -> i64 {
         let n = self.adjacent.len();
@@ -178,21 +204,11 @@ impl Network {
                     *p = add(*p, *d);
                 }
             }
-            let mut bottleneck = i64::MAX;
-            let mut v = sink;
-            while v != source {
-                let e = via[v];
-                bottleneck = bottleneck.min(self.edges[e].cap);
-                v = self.edges[e ^ 1].to;
-            }
-            let mut v = sink;
-            while v != source {
-                let e = via[v];
-                self.edges[e].cap -= bottleneck;
-                self.edges[e ^ 1].cap += bottleneck;
-                v = self.edges[e ^ 1].to;
-            }
-            total += bottleneck;
+            // Every shortest path at once: a maximum flow over the edges
+            // of zero reduced cost. Each path it augments is a shortest
+            // one, so the flow stays the cheapest for its value; a round
+            // per distinct path cost rather than per path.
+            total += self.dinic(source, sink, Some(&potential));
         }
     }
 }
