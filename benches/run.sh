@@ -61,9 +61,11 @@ SQL
   rm -f "$DIR"/g.db*; "$BIN" --db "$DIR/g.db" -q import "$DIR/wide-$n.csv"; cp "$DIR/g.db" "$DIR/gbase.db"
   read -r t2 m2 < <(measure "cp $DIR/gbase.db $DIR/g.db; rm -f $DIR/g.db-wal $DIR/g.db-shm" "$BIN" --db "$DIR/g.db" -q import "$DIR/wide2-$n.csv")
   printf '%-9s %-46s %9s %9s %s\n' "$n" "gen.py: next week (1% changed)" "$t2" "$((m2 / 1024))" "ratio to the interleaved first import: $(ratio "$t2" "$t_first") (runs $(spread) s)"
-  for cmd in "report --by depot" "report --by type" "deployable --within 48h" "report --by owner" \
+  for cmd in "report --by depot" "report --by type" "report --by owner" "report --owner POL" \
+             "deployable --within 48h" "deployable --within 48h --by owner" "depots" "types" \
+             "history" "history --by type" "history --by owner" "changes" "watch" \
              "package check benches/packages/wide-brigade.toml" \
-             "package check fixtures/packages/armoured-brigade-set.toml" "changes" "check"; do
+             "package check fixtures/packages/armoured-brigade-set.toml" "check"; do
     # shellcheck disable=SC2086
     read -r tr mr < <(measure ":" "$BIN" --db "$DIR/g.db" $cmd --format json)
     printf '%-9s %-46s %9s %9s %s\n' "$n" "gen.py: $cmd" "$tr" "$((mr / 1024))" "(runs $(spread) s)"

@@ -4,6 +4,7 @@
 
 use crate::db::{self, Db, Owned as SqlValue};
 use chrono::NaiveDate;
+use rustc_hash::FxHashMap;
 
 use crate::model::iso;
 use crate::state::Filters;
@@ -187,42 +188,72 @@ pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Att
     };
     let expiring_limit = iso(limits.today + chrono::Duration::days(limits.expiring));
     let mut params: Vec<SqlValue> = vec![
-        SqlValue::Text(today),
+        SqlValue::Text(today.clone()),
         SqlValue::Text(expiring_limit),
         // A bound below every snapshot's own one (each is on or before
         // today): the exact age is taken against the snapshot below.
         SqlValue::Text(iso(limits.today - chrono::Duration::days(limits.inspection))),
     ];
-    // One sequential pass over the versions, the small `effective` table
-    // looked up per row (as `state` reads them): reaching each depot's
-    // versions through its index visits the pages of interleaved depots
-    // once per depot.
+    // One sequential pass over the versions: reaching each depot's through
+    // its index visits the pages of interleaved depots once per depot.
+    // Each depot's snapshot in force today holds its open versions, unless
+    // a snapshot is dated after today; codes and snapshot dates are looked
+    // up here rather than joined for every row.
+    let names = crate::state::Names::load(conn)?;
+    let mut snapshot_of: FxHashMap<i64, NaiveDate> = FxHashMap::default();
+    let mut later = false;
+    conn.each(
+        "SELECT depot_id, max(CASE WHEN as_of <= ?1 THEN as_of END), max(as_of)
+         FROM snapshot GROUP BY depot_id",
+        &[&today],
+        |r| {
+            if let Some(date) = r.get::<Option<NaiveDate>>(1)? {
+                snapshot_of.insert(r.get(0)?, date);
+            }
+            later |= r.get::<NaiveDate>(2)? > limits.today;
+            Ok(())
+        },
+    )?;
+    let (effective, valid) = if later {
+        (
+            "WITH effective AS (
+                 SELECT depot_id, max(as_of) AS as_of FROM snapshot WHERE as_of <= ?1
+                 GROUP BY depot_id)",
+            "CROSS JOIN effective e
+             WHERE e.depot_id = src.depot_id
+               AND src.valid_from <= e.as_of AND (src.valid_to IS NULL OR src.valid_to > e.as_of)",
+        )
+    } else {
+        ("", "WHERE src.valid_to IS NULL")
+    };
+    let filter = filters.sql(&mut params);
+    let joins = if filter.is_empty() {
+        ""
+    } else {
+        "JOIN depot d ON d.id = src.depot_id JOIN equipment_type t ON t.id = src.type_id"
+    };
     let sql = format!(
-        "WITH effective AS (
-             SELECT depot_id, max(as_of) AS as_of FROM snapshot WHERE as_of <= ?1 GROUP BY depot_id
-         )
-         SELECT d.code, t.code, src.serial, src.lot, src.quantity, src.expires,
-                src.last_inspected, e.as_of, src.type_id, src.condition_code, src.next_test
-         FROM holding_version src NOT INDEXED
-         CROSS JOIN effective e
-         JOIN depot d ON d.id = src.depot_id
-         JOIN equipment_type t ON t.id = src.type_id
-         WHERE e.depot_id = src.depot_id
-           AND src.valid_from <= e.as_of AND (src.valid_to IS NULL OR src.valid_to > e.as_of)
+        "{effective}
+         SELECT src.depot_id, src.type_id, src.serial, src.lot, src.quantity, src.expires,
+                src.last_inspected, src.condition_code, src.next_test
+         FROM holding_version src NOT INDEXED {joins} {valid}
            AND ((src.expires IS NOT NULL AND src.expires <= ?2)
              OR (src.last_inspected IS NOT NULL AND src.last_inspected < ?3)
              OR (src.serial IS NOT NULL AND src.last_inspected IS NULL)
              OR src.next_test < ?1
              OR src.condition_code IN ('J', 'K', 'L', 'M', 'N')
-             OR (src.lot IS NOT NULL AND src.type_id IN ({suspended_types}))) {}",
-        filters.sql(&mut params)
+             OR (src.lot IS NOT NULL AND src.type_id IN ({suspended_types}))) {filter}"
     );
     conn.each(&sql, &db::refs(&params), |r| {
+        let (depot, type_id): (i64, i64) = (r.get(0)?, r.get(1)?);
+        let Some(&snapshot_date) = snapshot_of.get(&depot) else {
+            return Ok(());
+        };
         let row = |kind, date: Option<NaiveDate>, days| -> db::Result<Attention> {
             Ok(Attention {
                 kind,
-                depot: r.get(0)?,
-                type_code: Some(r.get(1)?),
+                depot: names.depot(depot).unwrap_or_default(),
+                type_code: names.type_code(type_id),
                 serial: r.get(2)?,
                 lot: r.get(3)?,
                 quantity: Some(r.get(4)?),
@@ -231,16 +262,14 @@ pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Att
                 note: None,
             })
         };
-        let snapshot_date: NaiveDate = r.get(7)?;
         // Suspended: by its code (since its snapshot), or by the notices
         // in force (since the earliest); nothing else about it matters
         // until it is released.
         let code = r
-            .get::<Option<String>>(9)?
+            .get::<Option<String>>(7)?
             .and_then(|c| crate::model::ConditionCode::parse(&c).ok())
             .filter(|c| c.is_suspended());
         let lot: Option<String> = r.get(3)?;
-        let type_id: i64 = r.get(8)?;
         let by = match lot.as_deref() {
             Some(l) => in_force.notices_of(type_id, l, &notices),
             None => Vec::new(),
@@ -260,7 +289,7 @@ pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Att
             rows.push(a);
             return Ok(());
         }
-        if let Some(due) = r.get::<Option<NaiveDate>>(10)? {
+        if let Some(due) = r.get::<Option<NaiveDate>>(8)? {
             let late = (limits.today - due).num_days();
             if late > 0 {
                 rows.push(row(Kind::TestOverdue, Some(due), Some(late))?);

@@ -158,10 +158,16 @@ fn versions_on(
     // One sequential pass over the versions (the small `effective` table is
     // looked up per row): reading each depot through its index instead
     // visits most pages once per depot when depots arrived interleaved.
-    let open_only = if on == On::Latest {
-        "AND h.valid_to IS NULL"
+    // Each depot's latest snapshot holds exactly its open versions: no
+    // table to look up then.
+    let (from, valid) = if on == On::Latest {
+        ("", "h.valid_to IS NULL")
     } else {
-        ""
+        (
+            "CROSS JOIN effective e",
+            "e.depot_id = h.depot_id
+               AND h.valid_from <= e.as_of AND (h.valid_to IS NULL OR h.valid_to > e.as_of)",
+        )
     };
     let on = on_day;
     format!(
@@ -175,10 +181,8 @@ fn versions_on(
                          THEN 'EXPIRED' ELSE h.status END AS state,
                     h.notice_hours, h.quantity, h.expires,
                     CASE WHEN h.condition_code = 'C' THEN 1 ELSE 0 END AS priority
-             FROM holding_version h NOT INDEXED
-             CROSS JOIN effective e
-             WHERE e.depot_id = h.depot_id {open_only}
-               AND h.valid_from <= e.as_of AND (h.valid_to IS NULL OR h.valid_to > e.as_of)
+             FROM holding_version h NOT INDEXED {from}
+             WHERE {valid}
          )"
     )
 }
@@ -610,11 +614,11 @@ impl Names {
         })
     }
 
-    fn depot(&self, id: i64) -> Option<String> {
+    pub(crate) fn depot(&self, id: i64) -> Option<String> {
         self.depots.get(&id).cloned()
     }
 
-    fn type_code(&self, id: i64) -> Option<String> {
+    pub(crate) fn type_code(&self, id: i64) -> Option<String> {
         self.types.get(&id).map(|t| t.0.clone())
     }
 
