@@ -779,3 +779,42 @@ fn watch_sums_each_depot_and_kind_worst_first() {
         "{table}"
     );
 }
+
+#[test]
+fn watch_on_a_day_before_a_depots_latest_snapshot_reads_the_one_then_in_force() {
+    let w = Work::new();
+    let f = w.write(
+        "two.csv",
+        "depot,as_of,type,category,serial,quantity,status,lot,expires,last_inspected\n\
+         WW-1,2026-11-01,R-1,AMMO,,100,FMC,E-A,2026-10-20,2026-11-01\n\
+         WW-1,2026-11-01,T-1,MBT,S-1,1,FMC,,,\n\
+         WW-1,2026-11-25,R-1,AMMO,,50,FMC,E-B,2026-11-10,2026-11-20\n\
+         WW-1,2026-11-25,T-1,MBT,S-1,1,FMC,,,\n",
+    );
+    w.import(&f).ok();
+    let listed = |today: &str| -> Vec<Value> {
+        w.json(&["watch", "--items", "--today", today])["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| json!([r["kind"], r["serial"], r["lot"], r["days"]]))
+            .collect()
+    };
+    // On the 20th the export of the 1st is in force (19 days old): E-A,
+    // not yet E-B.
+    assert_eq!(
+        listed("2026-11-20"),
+        vec![
+            json!(["stale_depot", null, null, 19]),
+            json!(["expired", null, "E-A", 31]),
+            json!(["inspection_overdue", "S-1", null, null]),
+        ]
+    );
+    assert_eq!(
+        listed("2026-11-30"),
+        vec![
+            json!(["expired", null, "E-B", 20]),
+            json!(["inspection_overdue", "S-1", null, null]),
+        ]
+    );
+}
