@@ -6,7 +6,7 @@
 //! what changed, not the size of the stockpile. The on-hand and MC totals of
 //! each side come from the snapshot rows, where the import recorded them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::db::{self, Db};
 use chrono::NaiveDate;
@@ -443,6 +443,12 @@ struct PendingLots {
     /// The force-wide suspensions in force on each side's date.
     suspensions: (Targets, Targets),
     rules: Rules,
+    /// `from` and `to` as stored.
+    window: (String, String),
+    /// The types of the changed lots, and those either side's suspensions
+    /// name.
+    lot_types: HashSet<String>,
+    suspended_types: HashSet<i64>,
 }
 
 /// A lot's lines held unchanged across a window: quantity, MC on `from`,
@@ -493,16 +499,30 @@ fn unchanged_line(
         return Ok(());
     };
     let p = &mut pending[i];
-    let (from, to) = (iso(p.from), iso(p.to));
-    let valid_from: String = r.get(6)?;
-    let valid_to: Option<String> = r.get(7)?;
-    if valid_from > from || valid_to.as_deref().is_some_and(|v| v <= to.as_str()) {
+    // Most of a million lines matter to no lot: they are told apart by
+    // their text in place, before anything is copied.
+    let text = |i: usize| -> db::Result<Option<&str>> {
+        Ok(match r.value(i)? {
+            db::Value::Text(t) => Some(t),
+            _ => None,
+        })
+    };
+    let (from, to) = (p.window.0.as_str(), p.window.1.as_str());
+    if text(6)?.is_none_or(|v| v > from) || text(7)?.is_some_and(|v| v <= to) {
         return Ok(());
     }
     let type_id: i64 = r.get(1)?;
     let Some((type_code, category)) = types.get(&type_id) else {
         return Ok(());
     };
+    // Unchanged and of no changed lot's type, it changes nothing unless it
+    // expired within the window (on `from` not yet, on `to` so) or a
+    // force-wide suspension names its type.
+    let expires_within = text(5)?.is_some_and(|e| from <= e && e < to);
+    if !p.lot_types.contains(type_code) && !expires_within && !p.suspended_types.contains(&type_id)
+    {
+        return Ok(());
+    }
     let key = (type_code.clone(), r.get::<Option<String>>(2)?);
     let (status, quantity): (Status, i64) = (r.get(3)?, r.get(4)?);
     let lot = key.1.is_some();
@@ -843,6 +863,7 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
             e.1.add(l, to.as_of, sides.1, rules);
         }
         // Every compared depot is read for lots that expired unchanged.
+        let lot_types: HashSet<String> = lots.keys().map(|(t, _)| t.clone()).collect();
         pending.push(PendingLots {
             rules,
             depot_id: to.depot_id,
@@ -856,6 +877,13 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
                 })
                 .collect(),
             unchanged: BTreeMap::new(),
+            window: (iso(from_snap.as_of), iso(to.as_of)),
+            lot_types,
+            suspended_types: from_suspensions
+                .type_ids()
+                .into_iter()
+                .chain(to_suspensions.type_ids())
+                .collect(),
             suspensions: (from_suspensions.clone(), to_suspensions.clone()),
         });
         depots.push(DepotChange {
