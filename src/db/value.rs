@@ -117,6 +117,9 @@ fn found(value: Value<'_>) -> String {
 macro_rules! int_cell {
     ($($t:ty),*) => {$(
         impl Cell for $t {
+            // Read for every column of every row: kept out of line, the
+            // call costs more than the match.
+            #[inline]
             fn from_value(value: Value<'_>) -> Result<Self, String> {
                 match value {
                     Value::Int(i) => <$t>::try_from(i).map_err(|_| format!("{i} is out of range")),
