@@ -53,7 +53,7 @@ for n in $ROWS; do
   /usr/bin/time -f "%e" -o "$DIR/f.out" "$BIN" --db "$FILE_DB" import -q "$DIR/wide2-$n.csv"
   /usr/bin/time -f "%e" -o "$DIR/p.out" "$BIN" --db "$URL" import -q "$DIR/wide2-$n.csv"
   row "$n" "next week (1% changed)" "$(cat "$DIR/f.out")" "$(cat "$DIR/p.out")" "$(ratio "$(cat "$DIR/p.out")" "$(cat "$DIR/f.out")")"
-  for cmd in "report --by depot" "report --by owner" "deployable --within 48h" "history" "changes" "check" "package check benches/packages/wide-brigade.toml"; do
+  for cmd in "report --by depot" "report --by owner" "deployable --within 48h" "types" "history" "history --by type" "changes" "watch" "check" "package check benches/packages/wide-brigade.toml"; do
     # shellcheck disable=SC2086
     read -r fs _ < <(measure : "$BIN" --db "$FILE_DB" $cmd)
     # shellcheck disable=SC2086

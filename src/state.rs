@@ -537,6 +537,10 @@ pub(crate) struct Ids {
 }
 
 impl Ids {
+    pub(crate) fn depot_passes(&self, depot: i64) -> bool {
+        self.depots.as_ref().is_none_or(|d| d.contains(&depot))
+    }
+
     pub(crate) fn pass(&self, depot: i64, type_id: i64) -> bool {
         self.depots.as_ref().is_none_or(|d| d.contains(&depot))
             && self.types.as_ref().is_none_or(|t| t.contains(&type_id))

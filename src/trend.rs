@@ -402,16 +402,16 @@ fn from_versions(
 /// ended or began later (see [`events`]).
 fn from_aggregates(conn: &Db, filters: &Filters, events: &mut Events<'_>) -> db::Result<()> {
     let ids = events.names.ids(filters);
-    let mut first: FxHashMap<i64, i32> = FxHashMap::default();
-    conn.each(
-        "SELECT depot_id, min(as_of) FROM snapshot GROUP BY depot_id",
+    // Each depot's first snapshot date, as stored and as a day.
+    let firsts: Vec<(i64, String)> = conn.rows(
+        "SELECT depot_id, min(as_of) FROM snapshot GROUP BY depot_id ORDER BY depot_id",
         &[],
-        |r| {
-            let day: NaiveDate = r.get(1)?;
-            first.insert(r.get(0)?, day.num_days_from_ce());
-            Ok(())
-        },
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    let mut first: FxHashMap<i64, i32> = FxHashMap::default();
+    for (depot, date) in &firsts {
+        first.insert(*depot, crate::model::stored_date(date)?.num_days_from_ce());
+    }
     // Equipment by status (under a suspended code: NMCS, as `bucket`
     // counts it, which figures alike), lots by status, lots suspended.
     conn.each(crate::state::CURRENT_SUMS, &[], |r| {
@@ -442,43 +442,56 @@ fn from_aggregates(conn: &Db, filters: &Filters, events: &mut Events<'_>) -> db:
         },
     )?;
     // The versions that ended, and those still in force that began after
-    // their depot's first snapshot: taken out of the aggregates as they
-    // count them, then added from their own days.
-    conn.each(
-        &format!(
-            "WITH first AS (SELECT depot_id, min(as_of) AS as_of FROM snapshot GROUP BY depot_id)
-             SELECT h.depot_id, h.type_id, {VERSION_COLUMNS}
-             FROM first f JOIN holding_version h ON h.depot_id = f.depot_id
-             WHERE h.valid_to IS NOT NULL
-             UNION ALL
-             SELECT h.depot_id, h.type_id, {VERSION_COLUMNS}
-             FROM first f JOIN holding_version h ON h.depot_id = f.depot_id
-             WHERE h.valid_from > f.as_of AND h.valid_to IS NULL"
-        ),
-        &[],
-        |r| {
-            let Some((group, day)) = events.start(r, &first, &ids)? else {
-                return Ok(());
+    // their depot's first snapshot, depot by depot, each a range of the
+    // depot indexes (a server's planner, not knowing how few qualify,
+    // scanned them all).
+    let sql = format!(
+        "SELECT h.depot_id, h.type_id, {VERSION_COLUMNS}
+         FROM holding_version h WHERE h.depot_id = ?1 AND h.valid_to IS NOT NULL
+         UNION ALL
+         SELECT h.depot_id, h.type_id, {VERSION_COLUMNS}
+         FROM holding_version h WHERE h.depot_id = ?1 AND h.valid_from > ?2 AND h.valid_to IS NULL"
+    );
+    for (depot, first_day) in firsts.iter().filter(|(d, _)| ids.depot_passes(*d)) {
+        changed_versions(conn, &sql, *depot, first_day, &first, &ids, events)?;
+    }
+    Ok(())
+}
+
+/// The versions of one depot that ended, or began after its first
+/// snapshot: taken out of the aggregates as they count them, then added
+/// from their own days.
+fn changed_versions(
+    conn: &Db,
+    sql: &str,
+    depot: i64,
+    first_day: &str,
+    first: &FxHashMap<i64, i32>,
+    ids: &Ids,
+    events: &mut Events<'_>,
+) -> db::Result<()> {
+    conn.each(sql, &[&depot, &first_day], |r| {
+        let Some((group, day)) = events.start(r, first, ids)? else {
+            return Ok(());
+        };
+        let v = version(r, 2)?;
+        if v.to.is_none() {
+            let offset = if v.lot { KINDS } else { 0 };
+            let counted = match (v.code_suspended, v.lot) {
+                (true, true) => SUSPENDED + KINDS,
+                (true, false) => 3, // NMCS
+                (false, _) => v.status + offset,
             };
-            let v = version(r, 2)?;
-            if v.to.is_none() {
-                let offset = if v.lot { KINDS } else { 0 };
-                let counted = match (v.code_suspended, v.lot) {
-                    (true, true) => SUSPENDED + KINDS,
-                    (true, false) => 3, // NMCS
-                    (false, _) => v.status + offset,
-                };
-                events.span(group, counted, -v.quantity, day, None);
-                if let (Some(expires), true, false) = (v.expires, v.lot, v.code_suspended) {
-                    let t = (expires + 1).max(day);
-                    events.span(group, counted, v.quantity, t, None);
-                    events.span(group, EXPIRED + KINDS, -v.quantity, t, None);
-                }
+            events.span(group, counted, -v.quantity, day, None);
+            if let (Some(expires), true, false) = (v.expires, v.lot, v.code_suspended) {
+                let t = (expires + 1).max(day);
+                events.span(group, counted, v.quantity, t, None);
+                events.span(group, EXPIRED + KINDS, -v.quantity, t, None);
             }
-            events.version(group, &v, &[]);
-            Ok(())
-        },
-    )
+        }
+        events.version(group, &v, &[]);
+        Ok(())
+    })
 }
 
 #[cfg(test)]
