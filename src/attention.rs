@@ -55,7 +55,7 @@ pub struct DepotKind {
 /// worst depot first within each.
 pub fn by_depot(rows: &[Attention]) -> Vec<DepotKind> {
     let mut groups: Vec<DepotKind> = Vec::new();
-    let mut at: rustc_hash::FxHashMap<(Kind, &str), usize> = Default::default();
+    let mut at: FxHashMap<(Kind, &str), usize> = Default::default();
     // Days left to an expiry: fewer is worse; days past anything else:
     // more is worse.
     let badness = |kind: Kind, days: i64| if kind == Kind::Expiring { -days } else { days };

@@ -286,8 +286,8 @@ impl Sums<'_> {
 const FMC: u8 = 0;
 const PMC: u8 = 1;
 const NMCM: u8 = 2;
-const NMCS: u8 = 3;
-const EXPIRED: u8 = 4;
+pub(crate) const NMCS: u8 = 3;
+pub(crate) const EXPIRED: u8 = 4;
 pub const SUSPENDED: u8 = 5;
 
 /// Holdings summed by `by`, kind, state and (when asked) notice hours, as

@@ -1,6 +1,6 @@
-//! `history` in one pass: the readiness facts on every snapshot date from
-//! one sequential read of the versioned holdings, instead of one read per
-//! date.
+//! `history` in one sweep: the readiness facts on every snapshot date from
+//! the import-time aggregates and the versions that changed (or, by owner,
+//! one sequential read of every version), instead of one read per date.
 //!
 //! The state on a date is every version valid on it (versions begin and
 //! end on their depot's snapshot dates, so that is each depot's latest
@@ -20,7 +20,7 @@ use rustc_hash::FxHashMap;
 use crate::model::pack_nation;
 use crate::policy::Rules;
 use crate::readiness::{Fact, Key};
-use crate::state::{Filters, Ids, Names, STATES, SUSPENDED, state_code};
+use crate::state::{EXPIRED, Filters, Ids, NMCS, Names, STATES, SUSPENDED, state_code};
 use crate::suspension::Targets;
 
 /// (depot, type, category index, owner) as grouped; -1 / 0 where not.
@@ -219,8 +219,7 @@ struct Events<'a> {
     sums: FxHashMap<(i32, Group, u8), i64>,
 }
 
-/// The index of EXPIRED in [`STATES`], and the offset of a lot's states.
-const EXPIRED: u8 = 4;
+/// The offset of a lot's states.
 const KINDS: u8 = STATES.len() as u8;
 
 impl Events<'_> {
@@ -479,7 +478,7 @@ fn changed_versions(
             let offset = if v.lot { KINDS } else { 0 };
             let counted = match (v.code_suspended, v.lot) {
                 (true, true) => SUSPENDED + KINDS,
-                (true, false) => 3, // NMCS
+                (true, false) => NMCS,
                 (false, _) => v.status + offset,
             };
             events.span(group, counted, -v.quantity, day, None);
