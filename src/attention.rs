@@ -2,7 +2,7 @@
 //! whose inspection is overdue, depots that have stopped reporting; lots
 //! suspended and lots whose surveillance test is overdue (SPEC §12).
 
-use crate::db::{self, Db, Owned as SqlValue};
+use crate::db::{self, Db, Owned as SqlValue, Value};
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
@@ -51,26 +51,28 @@ pub struct DepotKind {
     pub worst: Option<(NaiveDate, i64)>,
 }
 
-/// Rows grouped by depot × kind, kinds in their order of urgency and the
-/// worst depot first within each.
-pub fn by_depot(rows: &[Attention]) -> Vec<DepotKind> {
-    let mut groups: Vec<DepotKind> = Vec::new();
-    let mut at: FxHashMap<(Kind, &str), usize> = Default::default();
-    // Days left to an expiry: fewer is worse; days past anything else:
-    // more is worse.
-    let badness = |kind: Kind, days: i64| if kind == Kind::Expiring { -days } else { days };
-    for a in rows {
-        let i = *at.entry((a.kind, a.depot.as_str())).or_insert_with(|| {
+/// Rows grouped by depot × kind as they are found, for a morning brief:
+/// a force's half a million rows are never held at once.
+#[derive(Default)]
+pub struct Summary {
+    groups: Vec<DepotKind>,
+    at: FxHashMap<(Kind, i64), usize>,
+}
+
+impl Summary {
+    pub fn add(&mut self, a: &Found<'_>) {
+        let groups = &mut self.groups;
+        let i = *self.at.entry((a.kind, a.depot_id)).or_insert_with(|| {
             groups.push(DepotKind {
                 kind: a.kind,
-                depot: a.depot.clone(),
+                depot: a.depot.to_string(),
                 items: 0,
                 quantity: None,
                 worst: None,
             });
             groups.len() - 1
         });
-        let g = &mut groups[i];
+        let g = &mut self.groups[i];
         g.items += 1;
         if let Some(q) = a.quantity {
             g.quantity = Some(g.quantity.unwrap_or(0) + q);
@@ -82,14 +84,25 @@ pub fn by_depot(rows: &[Attention]) -> Vec<DepotKind> {
             g.worst = Some((date, days));
         }
     }
-    groups.sort_by(|a, b| {
-        let worst = |g: &DepotKind| g.worst.map(|(_, d)| badness(g.kind, d));
-        a.kind
-            .cmp(&b.kind)
-            .then(worst(b).cmp(&worst(a)))
-            .then(a.depot.cmp(&b.depot))
-    });
-    groups
+
+    /// The groups, kinds in their order of urgency and the worst depot
+    /// first within each.
+    pub fn groups(mut self) -> Vec<DepotKind> {
+        self.groups.sort_by(|a, b| {
+            let worst = |g: &DepotKind| g.worst.map(|(_, d)| badness(g.kind, d));
+            a.kind
+                .cmp(&b.kind)
+                .then(worst(b).cmp(&worst(a)))
+                .then(a.depot.cmp(&b.depot))
+        });
+        self.groups
+    }
+}
+
+/// Days left to an expiry: fewer is worse; days past anything else: more
+/// is worse.
+fn badness(kind: Kind, days: i64) -> i64 {
+    if kind == Kind::Expiring { -days } else { days }
 }
 
 /// The windows of `watch`, in days.
@@ -132,11 +145,60 @@ pub struct Attention {
     pub note: Option<String>,
 }
 
-/// Every row that needs attention on `limits.today`, in no order: a
-/// summary groups them ([`by_depot`]), a list sorts them ([`in_order`]).
+/// A row of `watch` as it is found, its text borrowed from the row read.
+pub struct Found<'a> {
+    pub kind: Kind,
+    pub depot_id: i64,
+    pub depot: &'a str,
+    pub type_code: Option<&'a str>,
+    pub serial: Option<&'a str>,
+    pub lot: Option<&'a str>,
+    pub quantity: Option<i64>,
+    pub date: Option<NaiveDate>,
+    pub days: Option<i64>,
+    pub note: Option<String>,
+}
+
+impl Found<'_> {
+    pub fn to_attention(&self) -> Attention {
+        Attention {
+            kind: self.kind,
+            depot: self.depot.to_string(),
+            type_code: self.type_code.map(String::from),
+            serial: self.serial.map(String::from),
+            lot: self.lot.map(String::from),
+            quantity: self.quantity,
+            date: self.date,
+            days: self.days,
+            note: self.note.clone(),
+        }
+    }
+}
+
+/// Every row that needs attention on `limits.today`, in no order ([`in_order`]
+/// sorts them as `--items` lists them).
 pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Attention>> {
-    let today = iso(limits.today);
     let mut rows = Vec::new();
+    each(conn, filters, limits, |f| rows.push(f.to_attention()))?;
+    Ok(rows)
+}
+
+/// The rows that need attention on `limits.today`, one per depot × kind.
+pub fn summary(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<DepotKind>> {
+    let mut summary = Summary::default();
+    each(conn, filters, limits, |f| summary.add(&f))?;
+    Ok(summary.groups())
+}
+
+/// Gives `found` every row that needs attention on `limits.today`, in no
+/// order.
+pub fn each(
+    conn: &Db,
+    filters: &Filters,
+    limits: Limits,
+    mut found: impl FnMut(Found<'_>),
+) -> db::Result<()> {
+    let today = iso(limits.today);
 
     // Depots whose latest snapshot (as of today) is older than the window.
     let mut params: Vec<SqlValue> = vec![SqlValue::Text(today.clone())];
@@ -145,17 +207,19 @@ pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Att
         ..Filters::default()
     };
     let sql = format!(
-        "SELECT d.code, max(s.as_of) FROM snapshot s JOIN depot d ON d.id = s.depot_id
-         WHERE s.as_of <= ?1 {} GROUP BY d.code ORDER BY d.code",
+        "SELECT s.depot_id, d.code, max(s.as_of) FROM snapshot s JOIN depot d ON d.id = s.depot_id
+         WHERE s.as_of <= ?1 {} GROUP BY s.depot_id, d.code ORDER BY d.code",
         depot_only.sql(&mut params)
     );
     conn.each(&sql, &db::refs(&params), |r| {
-        let latest: NaiveDate = r.get(1)?;
+        let latest: NaiveDate = r.get(2)?;
         let age = (limits.today - latest).num_days();
         if age > limits.stale {
-            rows.push(Attention {
+            let depot: String = r.get(1)?;
+            found(Found {
                 kind: Kind::StaleDepot,
-                depot: r.get(0)?,
+                depot_id: r.get(0)?,
+                depot: &depot,
                 type_code: None,
                 serial: None,
                 lot: None,
@@ -249,18 +313,24 @@ pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Att
         let Some(&snapshot_date) = snapshot_of.get(&depot) else {
             return Ok(());
         };
-        let row = |kind, date: Option<NaiveDate>, days| -> db::Result<Attention> {
-            Ok(Attention {
-                kind,
-                depot: names.depot(depot).unwrap_or_default(),
-                type_code: names.type_code(type_id),
-                serial: r.get(2)?,
-                lot: r.get(3)?,
-                quantity: Some(r.get(4)?),
-                date,
-                days,
-                note: None,
+        let text = |i: usize| -> db::Result<Option<&str>> {
+            Ok(match r.value(i)? {
+                Value::Text(t) => Some(t),
+                _ => None,
             })
+        };
+        let (serial, lot, quantity) = (text(2)?, text(3)?, r.get(4)?);
+        let row = |kind, date: Option<NaiveDate>, days| Found {
+            kind,
+            depot_id: depot,
+            depot: names.depot_code(depot).unwrap_or_default(),
+            type_code: names.type_code_of(type_id),
+            serial,
+            lot,
+            quantity: Some(quantity),
+            date,
+            days,
+            note: None,
         };
         // Suspended: by its code (since its snapshot), or by the notices
         // in force (since the earliest); nothing else about it matters
@@ -269,8 +339,7 @@ pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Att
             .get::<Option<String>>(7)?
             .and_then(|c| crate::model::ConditionCode::parse(&c).ok())
             .filter(|c| c.is_suspended());
-        let lot: Option<String> = r.get(3)?;
-        let by = match lot.as_deref() {
+        let by = match lot {
             Some(l) => in_force.notices_of(type_id, l, &notices),
             None => Vec::new(),
         };
@@ -284,40 +353,39 @@ pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Att
                 Kind::Suspended,
                 since,
                 since.map(|s| (limits.today - s).num_days().max(0)),
-            )?;
+            );
             a.note = Some(crate::suspension::why(code, &by));
-            rows.push(a);
+            found(a);
             return Ok(());
         }
         if let Some(due) = r.get::<Option<NaiveDate>>(8)? {
             let late = (limits.today - due).num_days();
             if late > 0 {
-                rows.push(row(Kind::TestOverdue, Some(due), Some(late))?);
+                found(row(Kind::TestOverdue, Some(due), Some(late)));
             }
         }
         if let Some(expires) = r.get::<Option<NaiveDate>>(5)? {
             let left = (expires - limits.today).num_days();
             if left < 0 {
-                rows.push(row(Kind::Expired, Some(expires), Some(-left))?);
+                found(row(Kind::Expired, Some(expires), Some(-left)));
             } else if left <= limits.expiring {
-                rows.push(row(Kind::Expiring, Some(expires), Some(left))?);
+                found(row(Kind::Expiring, Some(expires), Some(left)));
             }
         }
         match r.get::<Option<NaiveDate>>(6)? {
             Some(inspected) => {
                 let age = (snapshot_date - inspected).num_days();
                 if age > limits.inspection {
-                    rows.push(row(Kind::InspectionOverdue, Some(inspected), Some(age))?);
+                    found(row(Kind::InspectionOverdue, Some(inspected), Some(age)));
                 }
             }
-            None if r.get::<Option<String>>(2)?.is_some() => {
-                rows.push(row(Kind::InspectionOverdue, None, None)?);
+            None if serial.is_some() => {
+                found(row(Kind::InspectionOverdue, None, None));
             }
             None => {}
         }
         Ok(())
-    })?;
-    Ok(rows)
+    })
 }
 
 /// Rows as `watch --items` lists them: by kind, the most urgent first (the

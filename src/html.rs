@@ -33,8 +33,8 @@ pub struct Brief {
     pub slips: Vec<crate::package::Slip>,
     /// Each depot's latest snapshot against the one before.
     pub changes: crate::changes::Comparison,
-    /// What needs attention, and the day it was judged by.
-    pub attention: Vec<crate::attention::Attention>,
+    /// What needs attention, one row per depot × kind.
+    pub attention: Vec<crate::attention::DepotKind>,
     pub today: String,
     /// Depots and destinations at their positions (`--movement FILE`).
     pub map: Option<crate::map::Map>,
@@ -821,18 +821,17 @@ fn since_last_snapshot(
 }
 
 /// Stale depots, expired and expiring lots, overdue inspections.
-fn attention(out: &mut String, rows: &[crate::attention::Attention], today: &str) {
+fn attention(out: &mut String, groups: &[crate::attention::DepotKind], today: &str) {
     use crate::attention::Kind;
     let _ = write!(
         out,
         "<section><h2>Needs attention</h2><p>Judged on {}.</p>",
         esc(today)
     );
-    if rows.is_empty() {
+    if groups.is_empty() {
         out.push_str("<p>Nothing needs attention.</p></section>\n");
         return;
     }
-    let groups = crate::attention::by_depot(rows);
     for (kind, title, date_label, days_label) in [
         (
             Kind::StaleDepot,

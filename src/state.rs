@@ -638,6 +638,14 @@ impl Names {
         })
     }
 
+    pub(crate) fn depot_code(&self, id: i64) -> Option<&str> {
+        self.depots.get(&id).map(String::as_str)
+    }
+
+    pub(crate) fn type_code_of(&self, id: i64) -> Option<&str> {
+        self.types.get(&id).map(|t| t.0.as_str())
+    }
+
     pub(crate) fn depot(&self, id: i64) -> Option<String> {
         self.depots.get(&id).cloned()
     }

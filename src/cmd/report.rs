@@ -303,7 +303,7 @@ fn brief(
         packages: Vec::new(),
         slips: Vec::new(),
         changes,
-        attention: crate::attention::watch(
+        attention: crate::attention::summary(
             conn,
             filters,
             crate::attention::Limits {

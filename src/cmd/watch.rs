@@ -1,7 +1,7 @@
 //! `stockpile watch`: what needs attention, one row per item.
 
 use super::{Context, filters};
-use crate::attention::{Attention, Limits, watch};
+use crate::attention::{Attention, DepotKind, Kind, Limits, watch};
 use crate::cli::WatchArgs;
 use crate::error::{Error, Result};
 use crate::model::{iso, parse_date, parse_hours};
@@ -59,8 +59,7 @@ fn items_report(rows: &[Attention]) -> Report {
 /// much, and the worst case — the soonest expiry for lots expiring, the
 /// oldest for everything overdue — kinds in their order of urgency, the
 /// worst depot first within each.
-fn summary_report(rows: &[Attention]) -> Report {
-    let groups = crate::attention::by_depot(rows);
+fn summary_report(groups: &[DepotKind]) -> Report {
     let mut report = Report::new(
         &[
             "kind",
@@ -75,7 +74,7 @@ fn summary_report(rows: &[Attention]) -> Report {
     report.optional = vec![3];
     report.essential = vec![2, 4, 5];
     let mut items = 0;
-    for g in &groups {
+    for g in groups {
         items += g.items;
         report.rows.push(vec![
             Value::Text(g.kind.as_str().into()),
@@ -120,23 +119,26 @@ pub fn run(args: &WatchArgs, ctx: &mut Context) -> Result<()> {
         inspection,
         stale: stale.unwrap_or(i64::from(policy.policy.stale_days)),
     };
-    let mut rows = watch(&conn, &filters, limits)?;
+    // How many of each kind, in their order, and in all.
+    let mut kinds: Vec<(Kind, usize)> = Vec::new();
+    let mut count = |kind: Kind, n: usize| match kinds.iter_mut().find(|(k, _)| *k == kind) {
+        Some((_, m)) => *m += n,
+        None => kinds.push((kind, n)),
+    };
     let mut report = if args.items {
+        let mut rows = watch(&conn, &filters, limits)?;
         crate::attention::in_order(&mut rows);
+        rows.iter().for_each(|a| count(a.kind, 1));
         items_report(&rows)
     } else {
-        summary_report(&rows)
+        let groups = crate::attention::summary(&conn, &filters, limits)?;
+        groups.iter().for_each(|g| count(g.kind, g.items as usize));
+        summary_report(&groups)
     };
+    kinds.sort_unstable_by_key(|&(k, _)| k);
+    let found: usize = kinds.iter().map(|(_, n)| n).sum();
     report.meta = vec![("date".into(), serde_json::Value::from(iso(today)))];
     if ctx.format == crate::output::Format::Table {
-        let mut kinds: Vec<(crate::attention::Kind, usize)> = Vec::new();
-        for a in &rows {
-            match kinds.iter_mut().find(|(k, _)| *k == a.kind) {
-                Some((_, n)) => *n += 1,
-                None => kinds.push((a.kind, 1)),
-            }
-        }
-        kinds.sort_unstable_by_key(|&(k, _)| k);
         let counts = kinds
             .iter()
             .map(|(k, n)| {
@@ -152,13 +154,13 @@ pub fn run(args: &WatchArgs, ctx: &mut Context) -> Result<()> {
             format!(
                 "Needs attention on {}: {}",
                 iso(today),
-                if rows.is_empty() {
+                if found == 0 {
                     "nothing".to_string()
                 } else {
                     format!(
                         "{} item{} — {counts}",
-                        crate::output::group_thousands(rows.len() as i64),
-                        if rows.len() == 1 { "" } else { "s" }
+                        crate::output::group_thousands(found as i64),
+                        if found == 1 { "" } else { "s" }
                     )
                 }
             ),
@@ -167,17 +169,17 @@ pub fn run(args: &WatchArgs, ctx: &mut Context) -> Result<()> {
         crate::caption::print(ctx.out, &caption, ctx.style.width)?;
     }
     render(&report, ctx.format, &ctx.style, ctx.out)?;
-    if ctx.format == crate::output::Format::Table && !args.items && !rows.is_empty() {
+    if ctx.format == crate::output::Format::Table && !args.items && found > 0 {
         crate::caption::print(
             ctx.out,
             "One row per depot and kind, worst first: the oldest overdue, the soonest expiry. --items lists each lot, serial and depot.",
             ctx.style.width,
         )?;
     }
-    if args.fail_on_any && !rows.is_empty() {
+    if args.fail_on_any && found > 0 {
         return Err(Error::Threshold(format!(
             "{} item(s) need attention as of {}",
-            rows.len(),
+            found,
             iso(today)
         )));
     }
