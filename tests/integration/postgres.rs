@@ -218,6 +218,9 @@ fn reading_commands() -> Vec<Vec<String>> {
         vec!["report"],
         vec!["report", "--by", "depot,type"],
         vec!["report", "--by", "owner,category"],
+        // A server sums the versions by what the report keeps.
+        vec!["report", "--by", "owner"],
+        vec!["deployable", "--within", "48", "--by", "owner,depot"],
         vec!["report", "--by", "type", "--owner", "DEU"],
         vec!["report", "--as-of", "2026-10-15", "--by", "depot"],
         vec!["report", "--category", "MBT", "--by", "type"],
