@@ -229,4 +229,95 @@ mod tests {
         assert_eq!(net.min_cost_flow(0, 1), 7);
         assert_eq!((net.flow(a), net.flow(b)), (3, 4));
     }
+
+    /// The flow's value and cost, one augmenting path at a time along a
+    /// cheapest path found by Bellman-Ford: the textbook method, slow and
+    /// plainly right, to hold the primal-dual rounds to.
+    fn reference(edges: &[(usize, usize, i64, Cost)], n: usize) -> (i64, Cost) {
+        let mut net = Network::new(n);
+        for &(a, b, cap, cost) in edges {
+            net.edge(a, b, cap, cost);
+        }
+        let mut total = 0;
+        loop {
+            let mut dist: Vec<Option<Cost>> = vec![None; n];
+            let mut via = vec![usize::MAX; n];
+            dist[0] = Some(FREE);
+            for _ in 0..n {
+                for (e, edge) in net.edges.iter().enumerate() {
+                    let from = net.edges[e ^ 1].to;
+                    if let (true, Some(d)) = (edge.cap > 0, dist[from]) {
+                        let c = add(d, edge.cost);
+                        if dist[edge.to].is_none_or(|old| c < old) {
+                            dist[edge.to] = Some(c);
+                            via[edge.to] = e;
+                        }
+                    }
+                }
+            }
+            if dist[1].is_none() {
+                break;
+            }
+            let (mut v, mut bottleneck) = (1, i64::MAX);
+            while v != 0 {
+                bottleneck = bottleneck.min(net.edges[via[v]].cap);
+                v = net.edges[via[v] ^ 1].to;
+            }
+            let mut v = 1;
+            while v != 0 {
+                let e = via[v];
+                net.edges[e].cap -= bottleneck;
+                net.edges[e ^ 1].cap += bottleneck;
+                v = net.edges[e ^ 1].to;
+            }
+            total += bottleneck;
+        }
+        (total, cost_of(&net, edges.len()))
+    }
+
+    /// Σ flow × cost over the first `count` edges added.
+    fn cost_of(net: &Network, count: usize) -> Cost {
+        let mut cost = FREE;
+        for i in 0..count {
+            let e = 2 * i;
+            let flow = net.flow(e);
+            cost = add(cost, net.edges[e].cost.map(|c| c * flow));
+        }
+        cost
+    }
+
+    proptest::proptest! {
+        /// Layered networks shaped as an allocation's (source → lines →
+        /// supplies → sink), with lexicographic costs of few values, so
+        /// that many paths tie: the rounds give the reference's value and
+        /// cost.
+        #[test]
+        fn primal_dual_rounds_give_the_cheapest_maximum_flow(
+            lines in proptest::collection::vec(1i64..20, 1..5),
+            supplies in proptest::collection::vec((1i64..15, 0i64..2, 0i64..3), 1..7),
+            links in proptest::collection::vec((0usize..5, 0usize..7, 0i64..2), 0..25),
+        ) {
+            let n = 2 + lines.len() + supplies.len();
+            let mut edges = Vec::new();
+            for (l, &need) in lines.iter().enumerate() {
+                edges.push((0, 2 + l, need, FREE));
+            }
+            for (l, s, pmc) in links {
+                let (l, s) = (l % lines.len(), s % supplies.len());
+                let (_, rank, notice) = supplies[s];
+                edges.push((2 + l, 2 + lines.len() + s, i64::MAX / 4, [0, pmc, 0, rank, notice]));
+            }
+            for (s, &(quantity, _, _)) in supplies.iter().enumerate() {
+                edges.push((2 + lines.len() + s, 1, quantity, FREE));
+            }
+            let mut net = Network::new(n);
+            for &(a, b, cap, cost) in &edges {
+                net.edge(a, b, cap, cost);
+            }
+            let value = net.min_cost_flow(0, 1);
+            let (want_value, want_cost) = reference(&edges, n);
+            proptest::prop_assert_eq!(value, want_value);
+            proptest::prop_assert_eq!(cost_of(&net, edges.len()), want_cost);
+        }
+    }
 }
