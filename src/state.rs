@@ -638,20 +638,14 @@ impl Names {
         })
     }
 
+    /// A depot's code by id.
     pub(crate) fn depot_code(&self, id: i64) -> Option<&str> {
         self.depots.get(&id).map(String::as_str)
     }
 
+    /// A type's code by id.
     pub(crate) fn type_code_of(&self, id: i64) -> Option<&str> {
         self.types.get(&id).map(|t| t.0.as_str())
-    }
-
-    pub(crate) fn depot(&self, id: i64) -> Option<String> {
-        self.depots.get(&id).cloned()
-    }
-
-    pub(crate) fn type_code(&self, id: i64) -> Option<String> {
-        self.types.get(&id).map(|t| t.0.clone())
     }
 
     pub(crate) fn category_index(&self, type_id: i64) -> i64 {
@@ -730,8 +724,8 @@ impl Names {
     ) -> Vec<Option<String>> {
         by.iter()
             .map(|k| match k {
-                Key::Depot => self.depot(depot),
-                Key::Type => self.type_code(type_id),
+                Key::Depot => self.depot_code(depot).map(String::from),
+                Key::Type => self.type_code_of(type_id).map(String::from),
                 Key::Category => self.category(category),
                 Key::Owner => unpack_nation(owner),
             })
@@ -947,8 +941,8 @@ pub fn held(conn: &Db, filters: &Filters, on: On, judged: NaiveDate) -> db::Resu
         .filter_map(
             |((depot, type_id, ammo, state, notice, expires, priority), quantity)| {
                 Some(Held {
-                    depot: names.depot(depot)?,
-                    type_code: names.type_code(type_id)?,
+                    depot: names.depot_code(depot)?.to_string(),
+                    type_code: names.type_code_of(type_id)?.to_string(),
                     ammo,
                     status: STATUS[usize::from(state.min(NMCS))],
                     notice_hours: notice,

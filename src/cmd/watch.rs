@@ -1,4 +1,5 @@
-//! `stockpile watch`: what needs attention, one row per item.
+//! `stockpile watch`: what needs attention, one row per depot and kind (per
+//! lot, serial and depot with `--items`).
 
 use super::{Context, filters};
 use crate::attention::{Attention, DepotKind, Kind, Limits, watch};
