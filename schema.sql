@@ -1,4 +1,4 @@
--- stockpile database, schema version 5.
+-- stockpile database, schema version 6.
 --
 -- This file is the one definition of the database; the binary compiles it in
 -- and runs it once, when it creates a new file. Later changes are appended at
@@ -529,6 +529,15 @@ JOIN snapshot s       ON s.depot_id = h.depot_id
                      AND s.as_of = (SELECT max(as_of) FROM snapshot WHERE depot_id = h.depot_id)
 WHERE h.valid_to IS NULL;
 
+-- migration 6: provenance sealed. Each depot keeps the sum that its
+-- holding versions' (line key, ledger entry, line) hash to, and every
+-- import seals it in its ledger entry, so `check` finds a line number or
+-- file moved behind stockpile's back (content.rs, Provenance). NULL until
+-- the depot's next import counts it: a file made before version 6.
+ALTER TABLE depot ADD COLUMN provenance TEXT
+    CHECK (provenance IS NULL OR length(provenance) = 32);
+
+
 -- PostgreSQL
 --
 -- The same database on a server (`--db postgresql://…`), for many sites
@@ -892,3 +901,9 @@ COMMENT ON TABLE readiness_expiry IS 'Today''s lots that have an expiry date: a 
 COMMENT ON VIEW current_holdings IS 'Today''s holdings: one row per line of each depot''s latest export, items (lot empty) and lots of rounds (lot given) apart by lot: never sum quantity across the two. expired is judged today (UTC); force-wide suspensions are not applied here (stockpile suspensions lists them). This, not holding_version, is what a depot holds now.';
 COMMENT ON VIEW current_readiness IS 'Each depot''s current holdings by type, judged today (UTC): on hand and by status in equipment items, then in rounds of ammunition (suspended by condition code apart; force-wide suspensions are applied by stockpile''s reports, not here). One row per depot and type. Sum either kind''s columns freely; never add one kind to the other.';
 COMMENT ON VIEW required_levels IS 'The quantity of a type each depot is required to hold (the requirement table with codes).';
+
+
+-- migration 6: as in the SQLite part above.
+ALTER TABLE depot ADD COLUMN provenance TEXT
+    CHECK (provenance IS NULL OR length(provenance) = 32);
+COMMENT ON COLUMN depot.provenance IS 'The sum the depot''s holding versions'' (line key, ledger entry, line) hash to, as its last import sealed it in the ledger; stockpile check recomputes it.';

@@ -145,6 +145,52 @@ pub fn keys_from_hashes(mut hashes: Vec<u64>) -> Vec<i64> {
     keys
 }
 
+/// A depot's provenance fingerprint: over every holding version it has
+/// (history included), the wrapping sum of a 128-bit hash of what `trace`
+/// reads from it — its line key, the ledger entry that recorded it and the
+/// line of that file. Each import adds what it writes and the ledger seals
+/// the sum after it, so a line number or file moved behind stockpile's back
+/// changes the sum `check` recomputes, even to a number no other holding
+/// uses. A sum, not a digest of a sorted list, because versions change
+/// hands (a late snapshot takes over the stretch it begins) and a sum
+/// follows that by difference. Not a proof against someone who can
+/// compute it: that is the ledger key's job, over the sealed sum.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Provenance([u64; 2]);
+
+impl Provenance {
+    /// Adds one version (`line` None for one stored before line numbers
+    /// were kept).
+    pub fn add(&mut self, key: i64, entry: i64, line: Option<i64>) {
+        let mut bytes = [0u8; 24];
+        bytes[..8].copy_from_slice(&key.to_le_bytes());
+        bytes[8..16].copy_from_slice(&entry.to_le_bytes());
+        bytes[16..].copy_from_slice(&line.unwrap_or(-1).to_le_bytes());
+        let h = xxhash_rust::xxh3::xxh3_128(&bytes);
+        self.0[0] = self.0[0].wrapping_add(h as u64);
+        self.0[1] = self.0[1].wrapping_add((h >> 64) as u64);
+    }
+
+    /// Adds another depot's or import's sum.
+    pub fn merge(&mut self, other: Provenance) {
+        self.0[0] = self.0[0].wrapping_add(other.0[0]);
+        self.0[1] = self.0[1].wrapping_add(other.0[1]);
+    }
+
+    pub fn to_hex(self) -> String {
+        format!("{:016x}{:016x}", self.0[1], self.0[0])
+    }
+
+    pub fn from_hex(text: &str) -> Option<Provenance> {
+        if text.len() != 32 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let high = u64::from_str_radix(&text[..16], 16).ok()?;
+        let low = u64::from_str_radix(&text[16..], 16).ok()?;
+        Some(Provenance([low, high]))
+    }
+}
+
 /// The ledger chain: each entry's hash covers the previous entry's hash and
 /// every stored field of the entry.
 pub fn ledger_entry_hash(prev_hash: &str, fields: &[&str]) -> String {

@@ -8,7 +8,8 @@ use crate::db::Db;
 
 use super::Context;
 use crate::content::{
-    GENESIS, KEYED, LineContent, keys_from_hashes, ledger_entry_hash, seal_hash, snapshot_digest,
+    GENESIS, KEYED, LineContent, Provenance, keys_from_hashes, ledger_entry_hash, seal_hash,
+    snapshot_digest,
 };
 use crate::db::{self, Access};
 use crate::error::{DbError, Error, Result};
@@ -131,6 +132,7 @@ fn verify(conn: &Db, storage: db::StorageCheck) -> Result<Vec<Finding>> {
     let snapshots = check_snapshots(conn, &ledger, &mut fail)?;
     let depots = check_aggregates(conn, &mut fail)?;
     let traced = check_provenance(conn, &ledger, &mut fail)?;
+    let sealed = check_sealed_provenance(conn, &ledger, &mut fail)?;
     let registry = check_registry(conn, &mut fail)?;
     let problems = storage
         .join()
@@ -200,10 +202,84 @@ fn verify(conn: &Db, storage: db::StorageCheck) -> Result<Vec<Finding>> {
                     "{} holding versions name a line of the file that recorded them",
                     group_thousands(traced.0 as i64)
                 )
+            } + &match sealed {
+                (n, 0) => format!(", as {n} depots' last imports sealed"),
+                (n, unsealed) => format!(
+                    ", as {n} depots' last imports sealed ({unsealed} not imported since schema 6: not sealed yet)"
+                ),
             },
         });
     }
     Ok(findings)
+}
+
+/// Each depot's provenance sum (content.rs, `Provenance`) recounted from
+/// every version and compared with what its last import sealed in the
+/// ledger, and with the copy the depot keeps for the next import: a line
+/// number or file changed behind stockpile's back, even to a number no
+/// other holding uses, no longer adds up. Returns the depots that match,
+/// and those with versions that no import has sealed yet.
+fn check_sealed_provenance(
+    conn: &Db,
+    ledger: &Ledger,
+    fail: &mut impl FnMut(&'static str, String),
+) -> Result<(usize, usize)> {
+    let mut sums: HashMap<i64, Provenance> = HashMap::new();
+    conn.each(
+        "SELECT depot_id, content_hash, opened_by, source_line FROM holding_version",
+        &[],
+        |r| {
+            sums.entry(r.get(0)?)
+                .or_default()
+                .add(r.get(1)?, r.get(2)?, r.get(3)?);
+            Ok(())
+        },
+    )?;
+    // The last entry that sealed each depot's sum.
+    let mut last: HashMap<&str, (i64, &Entry, &str)> = HashMap::new();
+    for (&id, e) in ledger {
+        for (code, sum) in &e.provenance {
+            last.insert(code.as_str(), (id, e, sum.as_str()));
+        }
+    }
+    let depots: Vec<(i64, String, Option<String>)> = conn.rows(
+        "SELECT id, code, provenance FROM depot ORDER BY code",
+        &[],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let (mut matching, mut unsealed) = (0, 0);
+    for (id, code, kept) in depots {
+        let counted = sums.remove(&id).unwrap_or_default().to_hex();
+        match last.get(code.as_str()) {
+            Some(&(entry, e, sealed)) if sealed != counted => fail(
+                "provenance",
+                format!(
+                    "{code}: its holding versions no longer name the files and lines that {} (ledger entry {entry}) left them with: a line number or file was edited outside stockpile (stockpile trace shows what they name now)",
+                    e.file
+                ),
+            ),
+            Some(_) => matching += 1,
+            None if kept.is_some() => fail(
+                "provenance",
+                format!(
+                    "{code}: a provenance sum is kept but no ledger entry sealed one: edited outside stockpile"
+                ),
+            ),
+            None => unsealed += 1,
+        }
+        if let Some(kept) = kept
+            && kept != counted
+            && last
+                .get(code.as_str())
+                .is_some_and(|&(_, _, sealed)| sealed == counted)
+        {
+            fail(
+                "provenance",
+                format!("{code}: the provenance sum it keeps for the next import was altered"),
+            );
+        }
+    }
+    Ok((matching, unsealed))
 }
 
 /// The type registry (codes, categories, NSNs, depot codes) and the
@@ -260,6 +336,9 @@ struct Entry {
     /// The line where the file's last imported record starts (entries
     /// written since provenance is kept).
     last_line: Option<i64>,
+    /// The provenance sum of each depot it imported, after it (entries
+    /// written since schema 6).
+    provenance: HashMap<String, String>,
 }
 
 /// Ledger entries by id.
@@ -337,15 +416,22 @@ fn check_ledger(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> Resul
                 }
             }
         }
-        let last_line = serde_json::from_str::<serde_json::Value>(&fields[4])
-            .ok()
-            .and_then(|c| c["last_line"].as_i64());
+        let content = serde_json::from_str::<serde_json::Value>(&fields[4]).ok();
+        let last_line = content.as_ref().and_then(|c| c["last_line"].as_i64());
+        let provenance = content
+            .as_ref()
+            .and_then(|c| c["provenance"].as_object())
+            .into_iter()
+            .flatten()
+            .filter_map(|(d, p)| Some((d.clone(), p.as_str()?.to_string())))
+            .collect();
         ledger.insert(
             id,
             Entry {
                 file: file.clone(),
                 digests,
                 last_line,
+                provenance,
             },
         );
     }

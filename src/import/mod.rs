@@ -410,6 +410,7 @@ fn first_depot(
 /// Records the import in its ledger entry and commits.
 fn seal(tx: db::Tx, ledger_id: i64, mut out: Outcomes) -> Result<Box<Outcomes>, Error> {
     let registry = crate::content::registry_digest(&tx)?;
+    let provenance = store::seal_provenance(&tx, &out.snapshots, &out.new_depots)?;
     let content = serde_json::json!({
         "registry": registry,
         "snapshots": out.snapshots,
@@ -420,6 +421,7 @@ fn seal(tx: db::Tx, ledger_id: i64, mut out: Outcomes) -> Result<Box<Outcomes>, 
         "rows_rejected": out.rows_rejected,
         "last_line": out.last_line,
         "encoding": out.encoding,
+        "provenance": provenance,
     })
     .to_string();
     store::seal_ledger_entry(&tx, ledger_id, &content)?;

@@ -4,7 +4,7 @@
 //!
 //! All of it runs inside the one transaction of the file being imported.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -13,7 +13,9 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::row::Holding;
-use crate::content::{GENESIS, LineContent, find_hashed, hash_order, line_key, snapshot_digest};
+use crate::content::{
+    GENESIS, LineContent, Provenance, find_hashed, hash_order, line_key, snapshot_digest,
+};
 use crate::error::RowError;
 use crate::model::{
     Category, ConditionCode, DepotCode, IsoDate, Nsn, Status, TypeCode, iso, near_miss_key,
@@ -611,6 +613,11 @@ pub struct SnapshotRecord {
     pub replaces_ledger: Option<i64>,
     #[serde(skip)]
     pub existing_file: Option<String>,
+    /// What the snapshot added to its depot's provenance sum, or None when
+    /// it rewrote history (a late or replaced snapshot moves, splits and
+    /// deletes versions): the depot's sum is then counted afresh.
+    #[serde(skip)]
+    pub provenance: Option<Provenance>,
 }
 
 struct Existing {
@@ -671,6 +678,11 @@ pub struct SnapshotWriter {
     counts_changes: bool,
     /// The depot's stored aggregates, when counting changes.
     stored: Option<AggregateRows>,
+    /// The versions this snapshot inserts, for its depot's provenance sum
+    /// (kept only when it is the newest, as then it only inserts and
+    /// closes).
+    provenance: Provenance,
+    newest: bool,
     lines: u64,
     quantity: u64,
     hash_buf: Vec<u8>,
@@ -810,6 +822,8 @@ impl SnapshotWriter {
             readiness: AggregateRows::default(),
             counts_changes,
             stored,
+            provenance: Provenance::default(),
+            newest,
             lines: 0,
             quantity: 0,
             hash_buf: Vec::with_capacity(256),
@@ -917,6 +931,9 @@ impl SnapshotWriter {
                 )?;
             }
             (None, None) => {
+                if self.newest {
+                    self.provenance.add(key, ledger_id, Some(line as i64));
+                }
                 conn.append(
                     Bulk::HoldingVersion,
                     &[
@@ -971,10 +988,12 @@ impl SnapshotWriter {
             outcome: Outcome::Created,
             replaces_ledger: None,
             existing_file: None,
+            provenance: self.newest.then_some(self.provenance),
         };
         if let Some(existing) = &self.existing {
             if existing.digest == digest {
                 record.outcome = Outcome::Unchanged;
+                record.provenance = Some(Provenance::default());
                 return Ok((record, None));
             }
             if !replace {
@@ -1540,6 +1559,77 @@ fn append_aggregates(
 
 /// The first ledger entry of a file with these bytes: importing it again
 /// would change nothing.
+/// Each depot's provenance sum after this import's snapshots, stored with
+/// the depot and returned for the ledger entry to seal (by depot code). A
+/// depot whose snapshots only added (the newest, or a new depot's) adds
+/// what they inserted to its stored sum; one whose history was rewritten,
+/// or whose sum was never counted (a file made before schema 6), is
+/// counted afresh from its versions.
+pub fn seal_provenance(
+    conn: &Db,
+    snapshots: &[SnapshotRecord],
+    new_depots: &[String],
+) -> db::Result<BTreeMap<String, String>> {
+    let mut added: BTreeMap<&str, Option<Provenance>> = BTreeMap::new();
+    for s in snapshots {
+        let sum = added
+            .entry(s.depot.as_str())
+            .or_insert(Some(Provenance::default()));
+        *sum = match (*sum, s.provenance) {
+            (Some(mut a), Some(b)) => {
+                a.merge(b);
+                Some(a)
+            }
+            _ => None,
+        };
+    }
+    let mut sealed = BTreeMap::new();
+    for (code, added) in added {
+        let (id, stored): (i64, Option<String>) = conn
+            .row(
+                "SELECT id, provenance FROM depot WHERE code = ?1",
+                &[&code],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?
+            .ok_or_else(|| {
+                crate::error::DbError::Internal(format!("depot {code} not registered"))
+            })?;
+        let base = match stored {
+            Some(text) => Provenance::from_hex(&text),
+            None if new_depots.iter().any(|d| d == code) => Some(Provenance::default()),
+            None => None,
+        };
+        let sum = match (base, added) {
+            (Some(mut base), Some(added)) => {
+                base.merge(added);
+                base
+            }
+            _ => provenance_of(conn, id)?,
+        };
+        let text = sum.to_hex();
+        conn.execute(
+            "UPDATE depot SET provenance = ?1 WHERE id = ?2",
+            &[&text, &id],
+        )?;
+        sealed.insert(code.to_string(), text);
+    }
+    Ok(sealed)
+}
+
+/// A depot's provenance sum counted from its versions.
+pub fn provenance_of(conn: &Db, depot_id: i64) -> db::Result<Provenance> {
+    let mut sum = Provenance::default();
+    conn.each(
+        "SELECT content_hash, opened_by, source_line FROM holding_version WHERE depot_id = ?1",
+        &[&depot_id],
+        |r| {
+            sum.add(r.get(0)?, r.get(1)?, r.get(2)?);
+            Ok(())
+        },
+    )?;
+    Ok(sum)
+}
+
 pub fn ledger_entry_for(conn: &Db, sha256: &str) -> db::Result<Option<i64>> {
     conn.row(
         "SELECT id FROM import_ledger WHERE file_sha256 = ?1 ORDER BY id LIMIT 1",

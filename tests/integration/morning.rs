@@ -545,7 +545,7 @@ fn every_table_and_view_explains_itself() {
     let end = v4.find("d.code").unwrap();
     let uncommented = format!("{} {}", &v4[..at], &v4[end..]);
     conn.execute_batch(&format!(
-        "DROP VIEW current_holdings; {uncommented}; PRAGMA user_version = 4;"
+        "DROP VIEW current_holdings; {uncommented}; ALTER TABLE depot DROP COLUMN provenance; PRAGMA user_version = 4;"
     ))
     .unwrap();
     drop(conn);
@@ -562,11 +562,13 @@ fn every_table_and_view_explains_itself() {
     assert!(sql.contains("Today's holdings"), "{sql}");
 }
 
-/// Undoes migration 4 of schema.sql on a database this build made: no
-/// condition codes, test dates, suspended rounds nor priority issue.
+/// Undoes migrations 6 and 4 of schema.sql on a database this build made:
+/// no kept provenance sums, condition codes, test dates, suspended rounds
+/// nor priority issue.
 fn back_to_version_3(conn: &rusqlite::Connection) {
     conn.execute_batch(
-        "DROP VIEW current_readiness;
+        "ALTER TABLE depot DROP COLUMN provenance;
+         DROP VIEW current_readiness;
          DROP VIEW current_holdings;
          DROP INDEX readiness_notice_by_depot;
          ALTER TABLE readiness_notice DROP COLUMN priority;

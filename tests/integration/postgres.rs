@@ -813,7 +813,8 @@ fn a_version_2_server_database_is_upgraded_to_rounds_apart() {
     ];
     let fresh: Vec<serde_json::Value> = commands.iter().map(|c| w.json(c)).collect();
     w.sql(
-        "DROP VIEW current_readiness;
+        "ALTER TABLE depot DROP COLUMN provenance;
+         DROP VIEW current_readiness;
          DROP VIEW current_holdings;
          ALTER TABLE holding_version DROP COLUMN condition_code;
          ALTER TABLE holding_version DROP COLUMN next_test;

@@ -545,6 +545,115 @@ fn check_detects_a_holding_repointed_to_another_file_or_line() {
         r.stdout
     );
     assert!(r.stdout.contains("which holds one"), "{}", r.stdout);
+
+    // Moved to a number no holding uses: in a second week's file, the line
+    // above the first one that changed (an unchanged line, whose holding
+    // names the first week's file). Only the sealed sum can see it.
+    let w = with_fixtures();
+    let moved = "(SELECT min(h.source_line) - 1 FROM holding_version h WHERE h.opened_by = holding_version.opened_by)";
+    let target = "(SELECT max(id) FROM holding_version)";
+    let unused = w.json(&[
+        "query",
+        &format!(
+            "SELECT count(*) AS n, min(v.source_line) AS line FROM holding_version h, holding_version v
+             WHERE v.id = {target} AND h.opened_by = v.opened_by
+               AND h.source_line = (SELECT min(source_line) - 1 FROM holding_version WHERE opened_by = v.opened_by)"
+        ),
+    ]);
+    assert_eq!(
+        unused["rows"][0]["n"], 0,
+        "the number taken is used by no holding of that file: {unused}"
+    );
+    tamper(
+        &w,
+        &format!("UPDATE holding_version SET source_line = {moved} WHERE id = {target}"),
+    );
+    let r = w.run(["check"]).code(65);
+    assert!(
+        r.stdout.contains("no longer name the files and lines that")
+            && r.stdout
+                .contains("a line number or file was edited outside stockpile"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.contains("different holdings name line"),
+        "{}",
+        r.stdout
+    );
+
+    // The copy of the sum a depot keeps for its next import, altered.
+    let w = with_fixtures();
+    tamper(
+        &w,
+        "UPDATE depot SET provenance = '0123456789abcdef0123456789abcdef'
+         WHERE id = (SELECT min(id) FROM depot)",
+    );
+    let r = w.run(["check"]).code(65);
+    assert!(
+        r.stdout
+            .contains("the provenance sum it keeps for the next import was altered"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A database made before schema 6 keeps no provenance sums: the next
+/// import of a depot counts its sum afresh, late and replaced snapshots
+/// included, and `check` passes with every depot sealed.
+#[test]
+fn a_depot_without_a_kept_provenance_sum_is_counted_at_its_next_import() {
+    let w = with_fixtures();
+    tamper(&w, "UPDATE depot SET provenance = NULL");
+    let r = w.run(["check"]).ok();
+    assert!(
+        r.stdout.contains("as 7 depots' last imports sealed"),
+        "{}",
+        r.stdout
+    );
+    // A newer snapshot only adds: the sum it adds to is counted first.
+    let newer = w.write(
+        "newer.csv",
+        "depot,as_of,type,category,status,quantity,serial\n\
+         FR-MOU-01,2026-12-31,LEOPARD-2A6,MBT,FMC,1,NEW-1\n",
+    );
+    w.run(["import", newer.to_str().unwrap()]).ok();
+    w.run(["check"]).ok();
+    // A late snapshot (before the depot's first) rewrites its history.
+    let depot = "DE-AUG-01";
+    let csv = "depot,as_of,type,category,status,quantity,serial\n\
+               DE-AUG-01,2026-09-01,LEOPARD-2A6,MBT,FMC,1,LATE-1\n";
+    let late = w.write("late.csv", csv);
+    w.run(["import", late.to_str().unwrap()]).ok();
+    w.run(["check"]).ok();
+    // Its newest snapshot replaced, and a newer one added, in one file.
+    let latest = w.json(&["depots"]);
+    let as_of = latest["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["depot"] == depot)
+        .map(|r| r["latest_as_of"].as_str().unwrap().to_string())
+        .unwrap();
+    let csv = format!(
+        "depot,as_of,type,category,status,quantity,serial\n\
+         {depot},{as_of},LEOPARD-2A6,MBT,FMC,1,LATE-1\n\
+         {depot},2026-12-31,LEOPARD-2A6,MBT,PMC,1,LATE-1\n"
+    );
+    let both = w.write("both.csv", csv);
+    w.run(["import", "--replace", both.to_str().unwrap()]).ok();
+    let kept = w.json(&[
+        "query",
+        &format!("SELECT provenance FROM depot WHERE code = '{depot}'"),
+    ]);
+    let kept = kept["rows"][0]["provenance"].as_str().unwrap_or_default();
+    assert_eq!(kept.len(), 32, "{kept}");
+    let r = w.run(["check"]).ok();
+    assert!(
+        r.stdout.contains("as 7 depots' last imports sealed"),
+        "{}",
+        r.stdout
+    );
 }
 
 /// A site that keeps a ledger key outside the database (`STOCKPILE_LEDGER_KEY`)
