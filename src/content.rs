@@ -162,13 +162,18 @@ impl Provenance {
     /// Adds one version (`line` None for one stored before line numbers
     /// were kept).
     pub fn add(&mut self, key: i64, entry: i64, line: Option<i64>) {
+        self.add_times(key, entry, line, 1);
+    }
+
+    /// Adds `n` versions alike (a stretch split by late snapshots).
+    pub fn add_times(&mut self, key: i64, entry: i64, line: Option<i64>, n: u64) {
         let mut bytes = [0u8; 24];
         bytes[..8].copy_from_slice(&key.to_le_bytes());
         bytes[8..16].copy_from_slice(&entry.to_le_bytes());
         bytes[16..].copy_from_slice(&line.unwrap_or(-1).to_le_bytes());
         let h = xxhash_rust::xxh3::xxh3_128(&bytes);
-        self.0[0] = self.0[0].wrapping_add(h as u64);
-        self.0[1] = self.0[1].wrapping_add((h >> 64) as u64);
+        self.0[0] = self.0[0].wrapping_add((h as u64).wrapping_mul(n));
+        self.0[1] = self.0[1].wrapping_add(((h >> 64) as u64).wrapping_mul(n));
     }
 
     /// Adds another depot's or import's sum.

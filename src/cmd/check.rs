@@ -131,8 +131,9 @@ fn verify(conn: &Db, storage: db::StorageCheck) -> Result<Vec<Finding>> {
     let (ledger, keyed) = check_ledger(conn, &mut fail)?;
     let snapshots = check_snapshots(conn, &ledger, &mut fail)?;
     let depots = check_aggregates(conn, &mut fail)?;
-    let traced = check_provenance(conn, &ledger, &mut fail)?;
-    let sealed = check_sealed_provenance(conn, &ledger, &mut fail)?;
+    let mut sums = HashMap::new();
+    let traced = check_provenance(conn, &ledger, &mut sums, &mut fail)?;
+    let sealed = check_sealed_provenance(conn, &ledger, sums, &mut fail)?;
     let registry = check_registry(conn, &mut fail)?;
     let problems = storage
         .join()
@@ -222,19 +223,9 @@ fn verify(conn: &Db, storage: db::StorageCheck) -> Result<Vec<Finding>> {
 fn check_sealed_provenance(
     conn: &Db,
     ledger: &Ledger,
+    mut sums: HashMap<i64, Provenance>,
     fail: &mut impl FnMut(&'static str, String),
 ) -> Result<(usize, usize)> {
-    let mut sums: HashMap<i64, Provenance> = HashMap::new();
-    conn.each(
-        "SELECT depot_id, content_hash, opened_by, source_line FROM holding_version",
-        &[],
-        |r| {
-            sums.entry(r.get(0)?)
-                .or_default()
-                .add(r.get(1)?, r.get(2)?, r.get(3)?);
-            Ok(())
-        },
-    )?;
     // The last entry that sealed each depot's sum.
     let mut last: HashMap<&str, (i64, &Entry, &str)> = HashMap::new();
     for (&id, e) in ledger {
@@ -731,37 +722,46 @@ fn codes(conn: &Db, sql: &str) -> Result<HashMap<i64, String>> {
 fn check_provenance(
     conn: &Db,
     ledger: &Ledger,
+    sums: &mut HashMap<i64, Provenance>,
     fail: &mut impl FnMut(&'static str, String),
 ) -> Result<(i64, i64)> {
-    // One pass, grouped by depot and entry (the depot leads, as in the
-    // table's index); summed per entry below.
+    // One pass, grouped by depot, entry and line (the depot leads, as in
+    // the table's index); summed per entry here, and per depot into its
+    // provenance sum (`sums`).
     // Each line of a file is one holding's content: versions that name the
     // same line (a stretch split by a snapshot that arrived late) hold that
     // same content, so a line shared by two contents (`shared`) was edited.
-    // A number no holding uses, within the file's lines, is not found (see
-    // docs/data.md).
+    // A number no holding uses, within the file's lines, is found by the
+    // depot's sum alone (check_sealed_provenance).
     type Counts = (i64, i64, i64, i64, Option<i64>, Option<i64>, Option<i64>);
-    let pairs: Vec<Counts> = conn.rows(
-        "SELECT depot_id, opened_by, CAST(sum(n) AS BIGINT), CAST(sum(traced) AS BIGINT), min(line), max(line),
-                max(CASE WHEN shared THEN line END)
-         FROM (SELECT depot_id, opened_by, source_line AS line, count(*) AS n,
-                      count(source_line) AS traced,
-                      min(content_hash) <> max(content_hash) AS shared
-               FROM holding_version GROUP BY depot_id, opened_by, source_line) lines
-         GROUP BY depot_id, opened_by",
+    let mut pairs: HashMap<(i64, i64), Counts> = HashMap::new();
+    conn.each(
+        "SELECT depot_id, opened_by, source_line, count(*), min(content_hash), max(content_hash)
+         FROM holding_version GROUP BY depot_id, opened_by, source_line",
         &[],
         |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
+            let (depot, entry, line): (i64, i64, Option<i64>) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let (n, low, high): (i64, i64, i64) = (r.get(3)?, r.get(4)?, r.get(5)?);
+            sums.entry(depot)
+                .or_default()
+                .add_times(low, entry, line, n as u64);
+            let shared = (low != high).then_some(line).flatten();
+            let p = pairs
+                .entry((depot, entry))
+                .or_insert((depot, entry, 0, 0, None, None, None));
+            p.2 += n;
+            p.3 += if line.is_some() { n } else { 0 };
+            p.4 = match (p.4, line) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            p.5 = p.5.max(line);
+            p.6 = p.6.max(shared);
+            Ok(())
         },
     )?;
+    let mut pairs: Vec<Counts> = pairs.into_values().collect();
+    pairs.sort_unstable();
     let depots = codes(conn, "SELECT id, code FROM depot")?;
     let mut groups: BTreeMap<i64, (i64, i64, Option<i64>, Option<i64>)> = BTreeMap::new();
     for &(depot, entry, versions, with_line, min, max, shared) in &pairs {
