@@ -91,6 +91,23 @@ SQL
   fi
 done
 fi
+
+# Hostile input: one line repeated (the k-th copy of a line once tried
+# every occurrence number before it). Linear means 1M copies cost about
+# ten times 100k.
+if [ "${IDENTICAL:-1}" = 1 ]; then
+  for n in 100000 1000000; do
+    { echo "depot,as_of,type,category,status,quantity"
+      awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) print "DE-AUG-01,2026-12-01,LEOPARD-2A6,MBT,FMC,1" }'
+    } > "$DIR/same-$n.csv"
+    read -r t m < <(measure "rm -f $DIR/i.db*" "$BIN" --db "$DIR/i.db" -q import "$DIR/same-$n.csv")
+    printf '%-9s %-46s %9s %9s %s
+' "$n" "one line repeated: import" "$t" "$((m / 1024))" "(runs $(spread) s)"
+    [ "$n" = 100000 ] && t_same=$t
+  done
+  printf '%-9s %-46s %9s\n' "" "one line repeated: 1M / 100k" "$(ratio "$t" "$t_same")"
+  rm -f "$DIR"/same-*.csv "$DIR"/i.db*
+fi
 [ "${WIDE_ONLY:-0}" = 1 ] && exit 0
 
 for n in $ROWS; do
