@@ -4,6 +4,8 @@
 #   benches/run.sh            100k and 1M rows, both generators
 #   ROWS="100000" benches/run.sh
 #   WIDE_ONLY=1 benches/run.sh   only ../shared/bench/gen.py's wide data
+#   IDENTICAL=0 benches/run.sh   without the file of one line repeated
+#   ROWS=" " WIDE_ONLY=1 benches/run.sh   that file alone
 #
 # Two generators: this project's (benches/generate.rs: depots hold few
 # types, rows grouped by depot) and ../shared/bench/gen.py (200 depots, 300
