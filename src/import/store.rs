@@ -1557,8 +1557,6 @@ fn append_aggregates(
     Ok(())
 }
 
-/// The first ledger entry of a file with these bytes: importing it again
-/// would change nothing.
 /// Each depot's provenance sum after this import's snapshots, stored with
 /// the depot and returned for the ledger entry to seal (by depot code). A
 /// depot whose snapshots only added (the newest, or a new depot's) adds
@@ -1630,6 +1628,8 @@ pub fn provenance_of(conn: &Db, depot_id: i64) -> db::Result<Provenance> {
     Ok(sum)
 }
 
+/// The first ledger entry of a file with these bytes: importing it again
+/// would change nothing.
 pub fn ledger_entry_for(conn: &Db, sha256: &str) -> db::Result<Option<i64>> {
     conn.row(
         "SELECT id FROM import_ledger WHERE file_sha256 = ?1 ORDER BY id LIMIT 1",
