@@ -737,12 +737,18 @@ impl SnapshotWriter {
         let mut ending = FxHashMap::default();
         let mut beginning = FxHashMap::default();
         {
-            // Versions live at d: the current ones when d is the newest date.
+            // Versions live at d: the current ones when d is the newest date
+            // (their dates then unread: every one began before d and is
+            // open). Only a serial with a leading zero is wanted, and
+            // that is one in a thousand: the others stay on the server.
             let sql = if newest {
-                "SELECT content_hash, id, valid_from, valid_to, serial, source_line FROM holding_version
-                 WHERE depot_id = ?1 AND valid_to IS NULL"
+                "SELECT content_hash, id, NULL, NULL,
+                        CASE WHEN substr(serial, 1, 1) = '0' THEN serial END, source_line
+                 FROM holding_version WHERE depot_id = ?1 AND valid_to IS NULL"
             } else {
-                "SELECT content_hash, id, valid_from, valid_to, serial, source_line FROM holding_version
+                "SELECT content_hash, id, valid_from, valid_to,
+                        CASE WHEN substr(serial, 1, 1) = '0' THEN serial END, source_line
+                 FROM holding_version
                  WHERE depot_id = ?1 AND (valid_to IS NULL OR valid_to > ?2) AND valid_from <= ?2"
             };
             let by_depot: [&dyn db::Param; 1] = [&depot_id];
