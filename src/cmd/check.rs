@@ -205,6 +205,9 @@ fn verify(conn: &Db, storage: db::StorageCheck) -> Result<Vec<Finding>> {
                 )
             } + &match sealed {
                 (n, 0) => format!(", as {n} depots' last imports sealed"),
+                (0, unsealed) => format!(
+                    "; none sealed yet ({unsealed} depots not imported since schema 6)"
+                ),
                 (n, unsealed) => format!(
                     ", as {n} depots' last imports sealed ({unsealed} not imported since schema 6: not sealed yet)"
                 ),

@@ -747,3 +747,82 @@ fn a_ledger_key_seals_the_chain_against_a_writer_without_it() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert_eq!(w.state(), before);
 }
+
+/// A ledger written before schema 6 sealed no provenance sums: `check`
+/// says how many depots are not sealed yet, and a depot's next import
+/// seals it.
+#[test]
+fn a_ledger_from_before_schema_6_is_sealed_depot_by_depot() {
+    let w = with_fixtures();
+    // The ledger as schema 5 wrote it: no sums in its entries (the chain
+    // recomputed, as that build would have written it), none kept.
+    let rows = w.json(&[
+        "query",
+        "SELECT id, file_name, file_sha256, imported_at, os_user, content FROM import_ledger ORDER BY id",
+    ]);
+    let mut prev = stockpile::content::GENESIS.to_string();
+    let mut sql = String::from("UPDATE depot SET provenance = NULL;");
+    for row in rows["rows"].as_array().unwrap() {
+        let field = |k: &str| match &row[k] {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let mut content: serde_json::Value = serde_json::from_str(&field("content")).unwrap();
+        if let Some(c) = content.as_object_mut() {
+            c.remove("provenance");
+        }
+        let content = content.to_string();
+        let hash = stockpile::content::ledger_entry_hash(
+            &prev,
+            &[
+                &field("id"),
+                &field("file_name"),
+                &field("file_sha256"),
+                &field("imported_at"),
+                &field("os_user"),
+                &content,
+            ],
+        );
+        sql.push_str(&format!(
+            "UPDATE import_ledger SET content = '{}', prev_hash = '{prev}', entry_hash = '{hash}' WHERE id = {};",
+            content.replace('\'', "''"),
+            field("id")
+        ));
+        prev = hash;
+    }
+    w.sql(&sql);
+    let r = w.run(["check"]).ok();
+    assert!(
+        r.stdout
+            .contains("none sealed yet (7 depots not imported since schema 6)"),
+        "{}",
+        r.stdout
+    );
+    let next = w.write(
+        "next.csv",
+        export(&["DE-AUG-01,2026-11-09,LEOPARD-2A6,MBT,,L-9,1,FMC,DEU,24,,,"]),
+    );
+    w.run(["import", next.to_str().unwrap()]).ok();
+    let r = w.run(["check"]).ok();
+    assert!(
+        r.stdout.contains(
+            "as 1 depots' last imports sealed (6 not imported since schema 6: not sealed yet)"
+        ),
+        "{}",
+        r.stdout
+    );
+    // Sealed from then on: its lines moved behind its back are found.
+    tamper(
+        &w,
+        "UPDATE holding_version SET source_line = source_line + 1
+         WHERE id = (SELECT max(id) FROM holding_version
+                     WHERE depot_id = (SELECT id FROM depot WHERE code = 'DE-AUG-01'))",
+    );
+    let r = w.run(["check"]).code(65);
+    assert!(
+        r.stdout
+            .contains("DE-AUG-01: its holding versions no longer name"),
+        "{}",
+        r.stdout
+    );
+}
