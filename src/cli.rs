@@ -198,8 +198,11 @@ Examples:
                                   whose head hash was noted then
 
 Runs SQLite's integrity and foreign-key checks, walks the ledger's hash chain,
-recomputes every snapshot's digest from the stored holdings, and recomputes
-the readiness aggregates. Each problem is named by depot, date and file.
+recomputes every snapshot's digest from the stored holdings, recomputes
+the readiness aggregates, and checks that every holding still names the
+file and line it was imported from (what trace shows), against the sum
+each depot's last import sealed. Each problem is named by depot, date and
+file.
 
 The last line, anchor, gives the ledger head's hash. A chain cannot show
 that its last entries were deleted with what they wrote: note the head
