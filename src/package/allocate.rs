@@ -1468,10 +1468,18 @@ impl<'p, 'a> Search<'p, 'a> {
                 types.sort();
                 types.dedup();
                 let mut options = vec![(Vec::new(), Vec::new())];
-                // Too many depots to try every choice: the line draws on
-                // all of them (the search then says it was cut).
+                // Too many depots to try every choice. A line that shares
+                // no supply with another gets its fewest depots within the
+                // set all the same (below); any other draws on all of them.
+                // Either way the search says it was cut: other choices as
+                // few were not compared.
                 if depots.len() > MOST_DEPOTS_PER_LINE || types.len() > MOST_DEPOTS_PER_LINE {
-                    options.push((depots, types));
+                    match self.independent && p.least[l] > 0 {
+                        true => {
+                            options = vec![fewest_for_line(&held, p.least[l], &self.line_ranks(l))]
+                        }
+                        false => options.push((depots, types)),
+                    }
                     return options;
                 }
                 let depot_subsets = subsets(depots.len());
@@ -1507,6 +1515,15 @@ impl<'p, 'a> Search<'p, 'a> {
                 options.sort_by_key(|(d, t)| (d.len(), t.len()));
                 options
             })
+            .collect()
+    }
+
+    /// Line `l`'s types, by their rank among its types.
+    fn line_ranks(&self, l: usize) -> HashMap<&'a str, usize> {
+        let p = self.p;
+        self.used
+            .iter()
+            .filter_map(|&s| Some((p.supplies[s].type_code.as_str(), p.rank[l][s]?)))
             .collect()
     }
 
@@ -1602,6 +1619,70 @@ struct ShapeState {
 /// The most depots one line's choices are enumerated over (2^12 subsets).
 const MOST_DEPOTS_PER_LINE: usize = 12;
 
+/// For a line that shares no supply with another, the fewest of `held`'s
+/// depots (depot, type, quantity) that hold `least` together, then the
+/// fewest of its types, then the most preferred (`ranks`): the depots that
+/// hold most of those types, in turn, give the fewest. Among depots that
+/// hold as many, the first in the search's order.
+fn fewest_for_line(
+    held: &[(usize, String, i64)],
+    least: i64,
+    ranks: &HashMap<&str, usize>,
+) -> (Vec<usize>, Vec<String>) {
+    // The depots that hold `least` of these types, most first.
+    let fewest = |types: &[&str]| -> Option<Vec<usize>> {
+        let mut by_depot: Vec<(usize, i64)> = Vec::new();
+        for (d, t, q) in held {
+            if types.contains(&t.as_str()) {
+                match by_depot.iter_mut().find(|(e, _)| e == d) {
+                    Some(e) => e.1 += q,
+                    None => by_depot.push((*d, *q)),
+                }
+            }
+        }
+        by_depot.sort_by_key(|&(d, q)| (std::cmp::Reverse(q), d));
+        let mut sum = 0;
+        let mut chosen = Vec::new();
+        for (d, q) in by_depot {
+            if sum >= least {
+                break;
+            }
+            sum += q;
+            chosen.push(d);
+        }
+        (sum >= least).then_some(chosen)
+    };
+    let mut types: Vec<&str> = held.iter().map(|h| h.1.as_str()).collect();
+    types.sort_by_key(|t| (ranks.get(t).copied().unwrap_or(usize::MAX), *t));
+    types.dedup();
+    let all = fewest(&types).unwrap_or_default();
+    // Fewer types only while they can be enumerated.
+    let mut best: (Vec<usize>, Vec<&str>) = (all.clone(), types.clone());
+    if types.len() <= MOST_DEPOTS_PER_LINE {
+        let mut subsets = subsets(types.len());
+        // Fewest types first, then the most preferred (types are in rank
+        // order, so lower indices).
+        subsets.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+        for subset in subsets.iter().filter(|s| !s.is_empty()) {
+            let chosen: Vec<&str> = subset.iter().map(|&i| types[i]).collect();
+            if let Some(depots) = fewest(&chosen).filter(|d| d.len() == all.len()) {
+                best = (depots, chosen);
+                break;
+            }
+        }
+    }
+    let (mut depots, chosen) = best;
+    // Only the types the chosen depots hold.
+    let mut held_types: Vec<String> = chosen
+        .iter()
+        .filter(|t| held.iter().any(|h| h.1 == **t && depots.contains(&h.0)))
+        .map(|t| t.to_string())
+        .collect();
+    held_types.sort();
+    depots.sort_unstable();
+    (depots, held_types)
+}
+
 /// Every subset of 0..n as sorted index lists, smaller first.
 fn subsets(n: usize) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = (0u32..(1 << n))
@@ -1696,6 +1777,39 @@ mod tests {
         let a = run(&demands, &supplies);
         assert_eq!(a.taken[0], vec![(3, 30)]);
         assert_eq!(a.taken[1], vec![(4, 2)]);
+    }
+
+    /// More depots than a line's choices are enumerated over: a line that
+    /// shares no supply with another still comes from its fewest depots
+    /// within the set (the search then says the ties were not compared).
+    #[test]
+    fn a_line_among_many_depots_comes_from_its_fewest() {
+        // 13 tanks, one at each of 13 depots: all 13 are needed. Three
+        // trucks are held at each of them too, three at D07 alone.
+        let demands = [demand(13, &["TANK"]), demand(3, &["TRUCK", "VAN"])];
+        let mut supplies = Vec::new();
+        for d in 0..13 {
+            let depot = format!("D{d:02}");
+            supplies.push(supply(&depot, "TANK", 24, 1));
+            supplies.push(supply(&depot, "TRUCK", 24, if d == 7 { 3 } else { 1 }));
+            supplies.push(supply(&depot, "VAN", 12, 3));
+        }
+        let a = run(&demands, &supplies);
+        assert_eq!(a.filled, 16);
+        assert_eq!(a.taken[0].len(), 13);
+        // One depot, and one type: the vans at 12 h come from any one
+        // depot, as do D07's trucks; the trucks are preferred.
+        assert_eq!(a.taken[1].len(), 1, "{:?}", a.taken[1]);
+        let (s, q) = a.taken[1][0];
+        assert_eq!(
+            (
+                supplies[s].depot.as_str(),
+                supplies[s].type_code.as_str(),
+                q
+            ),
+            ("D07", "TRUCK", 3)
+        );
+        assert!(a.exact && !a.ties_exact);
     }
 
     #[test]
