@@ -1470,11 +1470,12 @@ impl<'p, 'a> Search<'p, 'a> {
                 let mut options = vec![(Vec::new(), Vec::new())];
                 // Too many depots to try every choice. A line that shares
                 // no supply with another gets its fewest depots within the
-                // set all the same (below); any other draws on all of them.
+                // set all the same ([`Search::alone`]); any other draws on
+                // all of them.
                 // Either way the search says it was cut: other choices as
                 // few were not compared.
                 if depots.len() > MOST_DEPOTS_PER_LINE || types.len() > MOST_DEPOTS_PER_LINE {
-                    match self.independent && p.least[l] > 0 {
+                    match self.alone(l) && p.least[l] > 0 {
                         true => {
                             options = vec![fewest_for_line(&held, p.least[l], &self.line_ranks(l))]
                         }
@@ -1516,6 +1517,18 @@ impl<'p, 'a> Search<'p, 'a> {
                 options
             })
             .collect()
+    }
+
+    /// Whether line `l` shares no supply with another line, and no
+    /// destination ties its depots' rates to other lines': what it draws
+    /// then leaves the others' choices as they were.
+    fn alone(&self, l: usize) -> bool {
+        let p = self.p;
+        p.timing.is_none()
+            && self.used.iter().all(|&s| {
+                p.rank[l][s].is_none()
+                    || (0..p.demands.len()).all(|m| m == l || p.rank[m][s].is_none())
+            })
     }
 
     /// Line `l`'s types, by their rank among its types.
@@ -1810,6 +1823,20 @@ mod tests {
             ("D07", "TRUCK", 3)
         );
         assert!(a.exact && !a.ties_exact);
+
+        // The same when other lines share their supplies: a line of tanks
+        // or carriers (the carrier at D00) takes no truck away.
+        let demands = [
+            demand(13, &["TANK"]),
+            demand(3, &["TRUCK", "VAN"]),
+            demand(1, &["APC", "TANK"]),
+        ];
+        supplies.push(supply("D00", "APC", 24, 1));
+        let a = run(&demands, &supplies);
+        assert_eq!(a.filled, 17);
+        assert_eq!(a.taken[1].len(), 1, "{:?}", a.taken[1]);
+        let (s, q) = a.taken[1][0];
+        assert_eq!((supplies[s].depot.as_str(), q), ("D07", 3));
     }
 
     #[test]
