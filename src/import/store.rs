@@ -1621,7 +1621,7 @@ pub fn seal_provenance(
 }
 
 /// A depot's provenance sum counted from its versions.
-pub fn provenance_of(conn: &Db, depot_id: i64) -> db::Result<Provenance> {
+fn provenance_of(conn: &Db, depot_id: i64) -> db::Result<Provenance> {
     let mut sum = Provenance::default();
     conn.each(
         "SELECT content_hash, opened_by, source_line FROM holding_version WHERE depot_id = ?1",

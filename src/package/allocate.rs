@@ -1475,12 +1475,10 @@ impl<'p, 'a> Search<'p, 'a> {
                 // Either way the search says it was cut: other choices as
                 // few were not compared.
                 if depots.len() > MOST_DEPOTS_PER_LINE || types.len() > MOST_DEPOTS_PER_LINE {
-                    match self.alone(l) && p.least[l] > 0 {
-                        true => {
-                            options = vec![fewest_for_line(&held, p.least[l], &self.line_ranks(l))]
-                        }
-                        false => options.push((depots, types)),
+                    if self.alone(l) && p.least[l] > 0 {
+                        return vec![fewest_for_line(&held, p.least[l], &self.line_ranks(l))];
                     }
+                    options.push((depots, types));
                     return options;
                 }
                 let depot_subsets = subsets(depots.len());
@@ -1797,8 +1795,8 @@ mod tests {
     /// within the set (the search then says the ties were not compared).
     #[test]
     fn a_line_among_many_depots_comes_from_its_fewest() {
-        // 13 tanks, one at each of 13 depots: all 13 are needed. Three
-        // trucks are held at each of them too, three at D07 alone.
+        // 13 tanks, one at each of 13 depots: all 13 are needed. Each
+        // depot also holds a truck (D07 three) and three vans.
         let demands = [demand(13, &["TANK"]), demand(3, &["TRUCK", "VAN"])];
         let mut supplies = Vec::new();
         for d in 0..13 {
