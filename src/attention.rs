@@ -2,7 +2,7 @@
 //! whose inspection is overdue, depots that have stopped reporting; lots
 //! suspended and lots whose surveillance test is overdue (SPEC §12).
 
-use crate::db::{self, Db, Owned as SqlValue, Value};
+use crate::db::{self, Db, Owned as SqlValue};
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
@@ -313,13 +313,7 @@ pub fn each(
         let Some(&snapshot_date) = snapshot_of.get(&depot) else {
             return Ok(());
         };
-        let text = |i: usize| -> db::Result<Option<&str>> {
-            Ok(match r.value(i)? {
-                Value::Text(t) => Some(t),
-                _ => None,
-            })
-        };
-        let (serial, lot, quantity) = (text(2)?, text(3)?, r.get(4)?);
+        let (serial, lot, quantity) = (r.text(2)?, r.text(3)?, r.get(4)?);
         let row = |kind, date: Option<NaiveDate>, days| Found {
             kind,
             depot_id: depot,

@@ -501,14 +501,8 @@ fn unchanged_line(
     let p = &mut pending[i];
     // Most of a million lines matter to no lot: they are told apart by
     // their text in place, before anything is copied.
-    let text = |i: usize| -> db::Result<Option<&str>> {
-        Ok(match r.value(i)? {
-            db::Value::Text(t) => Some(t),
-            _ => None,
-        })
-    };
     let (from, to) = (p.window.0.as_str(), p.window.1.as_str());
-    if text(6)?.is_none_or(|v| v > from) || text(7)?.is_some_and(|v| v <= to) {
+    if r.text(6)?.is_none_or(|v| v > from) || r.text(7)?.is_some_and(|v| v <= to) {
         return Ok(());
     }
     let type_id: i64 = r.get(1)?;
@@ -518,7 +512,7 @@ fn unchanged_line(
     // Unchanged and of no changed lot's type, it changes nothing unless it
     // expired within the window (on `from` not yet, on `to` so) or a
     // force-wide suspension names its type.
-    let expires_within = text(5)?.is_some_and(|e| from <= e && e < to);
+    let expires_within = r.text(5)?.is_some_and(|e| from <= e && e < to);
     if !p.lot_types.contains(type_code) && !expires_within && !p.suspended_types.contains(&type_id)
     {
         return Ok(());

@@ -373,10 +373,7 @@ fn from_versions(
             let depot: i64 = r.get(0)?;
             let type_id: i64 = r.get(1)?;
             // Text read in place: a million versions, no copies.
-            let owner = match r.value(2)? {
-                Value::Text(t) => Some(t),
-                _ => None,
-            };
+            let owner = r.text(2)?;
             if !events.names.passes(filters, depot, type_id, owner) {
                 return Ok(());
             }

@@ -124,6 +124,15 @@ impl Row<'_> {
         T::from_value(value).map_err(|message| DbError::Column { index, message })
     }
 
+    /// A text column in place (None for NULL or any other kind): for a
+    /// scan that tells most rows apart before copying anything.
+    pub fn text(&self, index: usize) -> Result<Option<&str>> {
+        Ok(match self.value(index)? {
+            Value::Text(t) => Some(t),
+            _ => None,
+        })
+    }
+
     /// The raw value, when its kind decides what to do.
     pub fn value(&self, index: usize) -> Result<Value<'_>> {
         match &self.0 {

@@ -65,6 +65,14 @@ fn check_passes_on_an_honest_database() {
     );
 }
 
+/// A `query --format json` cell as the text the ledger hashed.
+fn as_text(cell: &serde_json::Value) -> String {
+    match cell {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 fn tamper(w: &Work, sql: &str) {
     w.sql(sql);
 }
@@ -708,10 +716,7 @@ fn a_ledger_key_seals_the_chain_against_a_writer_without_it() {
         "SELECT id, file_name, file_sha256, imported_at, os_user, content, prev_hash FROM import_ledger ORDER BY id DESC LIMIT 1",
     ]);
     let row = &rows["rows"][0];
-    let field = |k: &str| match &row[k] {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
+    let field = |k: &str| as_text(&row[k]);
     let hash = stockpile::content::ledger_entry_hash(
         &field("prev_hash"),
         &[
@@ -763,10 +768,7 @@ fn a_ledger_from_before_schema_6_is_sealed_depot_by_depot() {
     let mut prev = stockpile::content::GENESIS.to_string();
     let mut sql = String::from("UPDATE depot SET provenance = NULL;");
     for row in rows["rows"].as_array().unwrap() {
-        let field = |k: &str| match &row[k] {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
+        let field = |k: &str| as_text(&row[k]);
         let mut content: serde_json::Value = serde_json::from_str(&field("content")).unwrap();
         if let Some(c) = content.as_object_mut() {
             c.remove("provenance");
