@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use crate::db::{self, Db, Owned as SqlValue, Value};
 use crate::suspension::Targets;
 use chrono::{Datelike, NaiveDate};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::model::{State, Status, iso, pack_nation, unpack_nation};
 use crate::readiness::{Fact, Key, PairOnHand, Requirement};
@@ -299,11 +299,11 @@ pub const SUSPENDED: u8 = 5;
 /// depots × types × a few rows, whatever the number of holdings, each
 /// table once, its columns turned into facts here. They keep lots under
 /// their reported status; the lots expired by `judged` are read from
-/// `readiness_expiry` and moved to EXPIRED. Owners are not split in the
-/// aggregates (the split multiplies the rows by ~30 on a real force's
-/// data), so a report by or for owner, like a past date, reads the
-/// versioned holdings. Rows are summed here by integer ids rather than by
-/// SQL's GROUP BY, which sorts them first.
+/// `readiness_expiry` and moved to EXPIRED. By (or for) an owner, the same
+/// come from the force-wide sums per owner and type; by owner and depot
+/// at once (a split that would hold nearly a row per holding), or on a
+/// past date, from the versioned holdings. Rows are summed here by
+/// integer ids rather than by SQL's GROUP BY, which sorts them first.
 pub fn facts(
     conn: &Db,
     by: &[Key],
@@ -320,11 +320,29 @@ pub fn facts(
         sums: FxHashMap::default(),
     };
     let needs_owner = by.contains(&Key::Owner) || !filters.owners.is_empty();
+    let needs_depot = by.contains(&Key::Depot) || !filters.depots.is_empty();
     let suspended = Targets::load(conn)?.on(judged);
-    if date.is_none() && !needs_owner {
+    // The aggregates split by depot or by owner, never both: a report by
+    // (or for) an owner and a depot reads the versions.
+    if date.is_none() && !(needs_owner && needs_depot) {
         let ids = names.ids(filters);
-        aggregates(conn, &mut sums, &ids, judged)?;
+        let owners: FxHashSet<u32> = filters
+            .owners
+            .iter()
+            .map(|o| pack_nation(o.as_bytes()))
+            .collect();
+        let split = match (needs_owner, filters.owners.is_empty()) {
+            (false, _) => Split::Depots,
+            (true, true) => Split::Owners(None),
+            (true, false) => Split::Owners(Some(&owners)),
+        };
+        aggregates(conn, &mut sums, &ids, &split, judged)?;
         for lot in suspended_lots(conn, &suspended, &ids)? {
+            if let Split::Owners(Some(only)) = &split
+                && !only.contains(&lot.owner)
+            {
+                continue;
+            }
             // Out of the state the aggregates counted it in (expired by
             // the date, or its status, with its notice when kept) and into
             // SUSPENDED.
@@ -335,19 +353,23 @@ pub fn facts(
             } else {
                 (lot.status, None)
             };
+            let depot = match split {
+                Split::Depots => lot.depot,
+                Split::Owners(_) => 0,
+            };
             sums.add(
-                lot.depot,
+                depot,
                 lot.type_id,
-                0,
+                lot.owner,
                 true,
                 state,
                 notice,
                 -lot.quantity,
             );
             sums.add(
-                lot.depot,
+                depot,
                 lot.type_id,
-                0,
+                lot.owner,
                 true,
                 SUSPENDED,
                 None,
@@ -425,69 +447,127 @@ pub(crate) const CURRENT_SUMS: &str =
             ammo_susp
      FROM readiness_current";
 
+/// Which import-time sums a current state is read from.
+enum Split<'a> {
+    /// Per depot and type.
+    Depots,
+    /// Per owner and type, force-wide (no depot told apart); the owners
+    /// an `--owner` filter lets through, packed (None: all).
+    Owners(Option<&'a FxHashSet<u32>>),
+}
+
+impl Split<'_> {
+    /// Each query's rows start with the depot id (0 when split by owner),
+    /// the type id and the owner (NULL when split by depot).
+    fn queries(&self) -> [&'static str; 3] {
+        match self {
+            Split::Depots => [
+                "SELECT depot_id, type_id, NULL, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc
+                 FROM readiness_notice",
+                "SELECT depot_id, type_id, NULL, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm,
+                        ammo_nmcs, ammo_susp
+                 FROM readiness_current",
+                "SELECT depot_id, type_id, NULL, notice_hours, status, quantity FROM readiness_expiry
+                 WHERE expires < ?1",
+            ],
+            Split::Owners(_) => [
+                "SELECT 0, type_id, owner, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc
+                 FROM readiness_owner_notice",
+                "SELECT 0, type_id, owner, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm,
+                        ammo_nmcs, ammo_susp
+                 FROM readiness_owner",
+                "SELECT depot_id, type_id, owner, notice_hours, status, quantity FROM readiness_expiry
+                 WHERE expires < ?1",
+            ],
+        }
+    }
+
+    /// The depot (0 when split by owner) and owner of a row, when it
+    /// passes the filters.
+    fn passes(&self, ids: &Ids, r: &db::Row, owner: u32) -> db::Result<Option<(i64, i64)>> {
+        let (depot, type_id) = (r.get(0)?, r.get(1)?);
+        let pass = match self {
+            Split::Depots => ids.pass(depot, type_id),
+            Split::Owners(only) => {
+                ids.pass(depot, type_id) && only.is_none_or(|o| o.contains(&owner))
+            }
+        };
+        Ok(pass.then_some(match self {
+            Split::Depots => (depot, type_id),
+            Split::Owners(_) => (0, type_id),
+        }))
+    }
+}
+
+/// A row's owner, packed (0 for none).
+fn owner_of(r: &db::Row, index: usize) -> db::Result<u32> {
+    Ok(match r.value(index)? {
+        Value::Text(t) => pack_nation(t.as_bytes()),
+        _ => 0,
+    })
+}
+
 /// The current state from the aggregates, lots judged on `judged`.
-fn aggregates(conn: &Db, sums: &mut Sums, ids: &Ids, judged: NaiveDate) -> db::Result<()> {
+fn aggregates(
+    conn: &Db,
+    sums: &mut Sums,
+    ids: &Ids,
+    split: &Split,
+    judged: NaiveDate,
+) -> db::Result<()> {
     let by_notice = sums.notice != Notice::Ignored;
+    let [notice_sql, sums_sql, expiry_sql] = split.queries();
     // Mission-capable quantities with their notice (by notice), or without.
     if by_notice {
-        conn.each(
-            "SELECT depot_id, type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc FROM readiness_notice",
-            &[],
-            |r| {
-                let (depot, type_id) = (r.get(0)?, r.get(1)?);
-                if ids.pass(depot, type_id) {
-                    let notice = r.get(2)?;
-                    for (i, (ammo, state)) in [(false, FMC), (false, PMC), (true, FMC), (true, PMC)]
-                        .into_iter()
-                        .enumerate()
-                    {
-                        sums.add(depot, type_id, 0, ammo, state, notice, r.get(3 + i)?);
-                    }
+        conn.each(notice_sql, &[], |r| {
+            let owner = owner_of(r, 2)?;
+            if let Some((depot, type_id)) = split.passes(ids, r, owner)? {
+                let notice = r.get(3)?;
+                for (i, (ammo, state)) in [(false, FMC), (false, PMC), (true, FMC), (true, PMC)]
+                    .into_iter()
+                    .enumerate()
+                {
+                    sums.add(depot, type_id, owner, ammo, state, notice, r.get(4 + i)?);
                 }
-                Ok(())
-            },
-        )?;
+            }
+            Ok(())
+        })?;
     }
-    conn.each(CURRENT_SUMS, &[], |r| {
-        let (depot, type_id) = (r.get(0)?, r.get(1)?);
-        if ids.pass(depot, type_id) {
+    conn.each(sums_sql, &[], |r| {
+        let owner = owner_of(r, 2)?;
+        if let Some((depot, type_id)) = split.passes(ids, r, owner)? {
             for (i, state) in [FMC, PMC, NMCM, NMCS].into_iter().enumerate() {
                 if by_notice && state <= PMC {
                     continue; // read with their notice above
                 }
-                sums.add(depot, type_id, 0, false, state, None, r.get(2 + i)?);
-                sums.add(depot, type_id, 0, true, state, None, r.get(6 + i)?);
+                sums.add(depot, type_id, owner, false, state, None, r.get(3 + i)?);
+                sums.add(depot, type_id, owner, true, state, None, r.get(7 + i)?);
             }
-            sums.add(depot, type_id, 0, true, SUSPENDED, None, r.get(10)?);
+            sums.add(depot, type_id, owner, true, SUSPENDED, None, r.get(11)?);
         }
         Ok(())
     })?;
     // Lots expired by the date: taken from their status (with the notice
     // the mission-capable rows carry) and counted as expired.
-    conn.each(
-        "SELECT depot_id, type_id, notice_hours, status, quantity FROM readiness_expiry
-         WHERE expires < ?1",
-        &[&iso(judged)],
-        |r| {
-            let (depot, type_id) = (r.get(0)?, r.get(1)?);
-            if ids.pass(depot, type_id) {
-                let state = match r.value(3)? {
-                    Value::Text(t) => state_code(t.as_bytes()),
-                    _ => None,
-                }
-                .unwrap_or(FMC);
-                let quantity: i64 = r.get(4)?;
-                let notice = if by_notice && state <= PMC {
-                    r.get(2)?
-                } else {
-                    None
-                };
-                sums.add(depot, type_id, 0, true, state, notice, -quantity);
-                sums.add(depot, type_id, 0, true, EXPIRED, None, quantity);
+    conn.each(expiry_sql, &[&iso(judged)], |r| {
+        let owner = owner_of(r, 2)?;
+        if let Some((depot, type_id)) = split.passes(ids, r, owner)? {
+            let state = match r.value(4)? {
+                Value::Text(t) => state_code(t.as_bytes()),
+                _ => None,
             }
-            Ok(())
-        },
-    )
+            .unwrap_or(FMC);
+            let quantity: i64 = r.get(5)?;
+            let notice = if by_notice && state <= PMC {
+                r.get(3)?
+            } else {
+                None
+            };
+            sums.add(depot, type_id, owner, true, state, notice, -quantity);
+            sums.add(depot, type_id, owner, true, EXPIRED, None, quantity);
+        }
+        Ok(())
+    })
 }
 
 /// A current lot under a force-wide suspension in force, as the
@@ -497,6 +577,8 @@ fn aggregates(conn: &Db, sums: &mut Sums, ids: &Ids, judged: NaiveDate) -> db::R
 struct SuspendedLot {
     depot: i64,
     type_id: i64,
+    /// Packed, 0 for none.
+    owner: u32,
     notice: Option<i64>,
     status: u8,
     expires: Option<NaiveDate>,
@@ -516,7 +598,8 @@ fn suspended_lots(conn: &Db, suspended: &Targets, ids: &Ids) -> db::Result<Vec<S
     // Type ids the database gave: safe to splice.
     conn.each(
         &format!(
-            "SELECT depot_id, type_id, notice_hours, status, expires, quantity, lot, condition_code
+            "SELECT depot_id, type_id, notice_hours, status, expires, quantity, lot, condition_code,
+                    owner
              FROM holding_version NOT INDEXED
              WHERE valid_to IS NULL AND lot IS NOT NULL AND type_id IN ({})
                AND (condition_code IS NULL OR condition_code NOT IN ('J', 'K', 'L', 'M', 'N'))",
@@ -537,6 +620,7 @@ fn suspended_lots(conn: &Db, suspended: &Targets, ids: &Ids) -> db::Result<Vec<S
             out.push(SuspendedLot {
                 depot,
                 type_id,
+                owner: owner_of(r, 8)?,
                 notice: r.get(2)?,
                 status,
                 expires: r.get(4)?,

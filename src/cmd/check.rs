@@ -182,7 +182,9 @@ fn verify(conn: &Db, storage: db::StorageCheck) -> Result<Vec<Finding>> {
         findings.push(Finding {
             check: "aggregates",
             ok: true,
-            detail: format!("readiness of {depots} depots matches their current holdings"),
+            detail: format!(
+                "readiness of {depots} depots, and by owner nation, matches their current holdings"
+            ),
         });
         findings.push(Finding {
             check: "registry",
@@ -840,15 +842,16 @@ fn check_provenance(
 }
 
 fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> Result<usize> {
-    // A fingerprint per depot, Σ hash(type, state, notice) × quantity
-    // (wrapping) over the aggregates' figures and over the current holdings:
-    // equal exactly when every figure sums the same (but for a 64-bit
-    // collision). One sequential pass over each table, one number per depot
-    // in memory.
+    // A fingerprint per depot, Σ hash(type, expiry, state, notice, owner)
+    // × quantity (wrapping) over the aggregates' figures and over the
+    // current holdings: equal exactly when every figure sums the same (but
+    // for a 64-bit collision). One sequential pass over each table, one
+    // number per depot in memory. The force-wide sums by owner count under
+    // depot id 0, which no depot has.
     fn fingerprint(
         sums: &mut HashMap<i64, u64>,
         depot: i64,
-        key: (i64, Option<&str>, &str, Option<i64>),
+        key: (i64, Option<&str>, &str, Option<i64>, Option<&str>),
         quantity: i64,
     ) {
         // The key's fields in fixed-width or length-prefixed form: hashed
@@ -870,6 +873,9 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
             Some(h) => put(&h.to_le_bytes()),
             None => put(&[0xff]),
         }
+        let owner = key.4.unwrap_or("");
+        put(&[owner.len() as u8]);
+        put(owner.as_bytes());
         let h = xxhash_rust::xxh3::xxh3_64(&bytes[..n]);
         let e = sums.entry(depot).or_insert(0);
         *e = e.wrapping_add(h.wrapping_mul(quantity as u64));
@@ -897,12 +903,30 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
             fingerprint(
                 &mut kept,
                 r.get(0)?,
-                (r.get(1)?, None, state, None),
+                (r.get(1)?, None, state, None, None),
                 r.get(2 + i)?,
             );
         }
         Ok(())
     })?;
+    conn.each(
+        "SELECT type_id, owner, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs,
+                ammo_susp
+         FROM readiness_owner",
+        &[],
+        |r| {
+            let owner: Option<String> = r.get(1)?;
+            for (i, state) in STATES.iter().enumerate() {
+                fingerprint(
+                    &mut kept,
+                    0,
+                    (r.get(0)?, None, state, None, owner.as_deref()),
+                    r.get(2 + i)?,
+                );
+            }
+            Ok(())
+        },
+    )?;
     // By the index of STATES: FMC, PMC, then lot FMC and lot PMC.
     const NOTICE_STATES: [&str; 6] = [
         "notice FMC",
@@ -920,7 +944,7 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
                 fingerprint(
                     &mut kept,
                     r.get(0)?,
-                    (r.get(1)?, None, state, r.get(2)?),
+                    (r.get(1)?, None, state, r.get(2)?, None),
                     r.get(3 + i)?,
                 );
             }
@@ -928,14 +952,38 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
         },
     )?;
     conn.each(
-        "SELECT depot_id, type_id, expires, status, notice_hours, quantity FROM readiness_expiry",
+        "SELECT type_id, owner, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc FROM readiness_owner_notice",
+        &[],
+        |r| {
+            let owner: Option<String> = r.get(1)?;
+            for (i, state) in [0, 1, 4, 5].iter().map(|&i| NOTICE_STATES[i]).enumerate() {
+                fingerprint(
+                    &mut kept,
+                    0,
+                    (r.get(0)?, None, state, r.get(2)?, owner.as_deref()),
+                    r.get(3 + i)?,
+                );
+            }
+            Ok(())
+        },
+    )?;
+    conn.each(
+        "SELECT depot_id, type_id, expires, status, notice_hours, quantity, owner
+         FROM readiness_expiry",
         &[],
         |r| {
             let (expires, status): (String, String) = (r.get(2)?, r.get(3)?);
+            let owner: Option<String> = r.get(6)?;
             fingerprint(
                 &mut kept,
                 r.get(0)?,
-                (r.get(1)?, Some(&expires), &status, r.get(4)?),
+                (
+                    r.get(1)?,
+                    Some(&expires),
+                    &status,
+                    r.get(4)?,
+                    owner.as_deref(),
+                ),
                 r.get(5)?,
             );
             Ok(())
@@ -944,7 +992,7 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
     let mut current = HashMap::new();
     conn.each(
         "SELECT depot_id, type_id, status, CASE WHEN lot IS NULL THEN 0 ELSE 1 END, expires,
-                notice_hours, quantity, condition_code
+                notice_hours, quantity, condition_code, owner
          FROM holding_version NOT INDEXED WHERE valid_to IS NULL",
         &[],
         |r| {
@@ -963,26 +1011,30 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
             let condition = r
                 .get::<Option<String>>(7)?
                 .and_then(|c| crate::model::ConditionCode::parse(&c).ok());
+            let owner: Option<String> = r.get(8)?;
+            let owner = owner.as_deref();
             let i = crate::model::bucket(parsed, lot, condition);
-            fingerprint(
-                &mut current,
-                depot,
-                (type_id, None, STATES[i], None),
-                quantity,
-            );
-            if let Some(notice_state) = NOTICE_STATES.get(i).filter(|s| !s.is_empty()) {
+            for (at, whose) in [(depot, None), (0, owner)] {
                 fingerprint(
                     &mut current,
-                    depot,
-                    (type_id, None, notice_state, notice),
+                    at,
+                    (type_id, None, STATES[i], None, whose),
                     quantity,
                 );
+                if let Some(notice_state) = NOTICE_STATES.get(i).filter(|s| !s.is_empty()) {
+                    fingerprint(
+                        &mut current,
+                        at,
+                        (type_id, None, notice_state, notice, whose),
+                        quantity,
+                    );
+                }
             }
             if let (true, Some(expires), false) = (lot, r.get::<Option<String>>(4)?, i == 8) {
                 fingerprint(
                     &mut current,
                     depot,
-                    (type_id, Some(&expires), &status, notice),
+                    (type_id, Some(&expires), &status, notice, owner),
                     quantity,
                 );
             }
@@ -996,6 +1048,12 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
                 format!("{code}: readiness figures differ from its current holdings"),
             );
         }
+    }
+    if kept.get(&0).copied().unwrap_or(0) != current.get(&0).copied().unwrap_or(0) {
+        fail(
+            "aggregates",
+            "the figures by owner nation (readiness_owner, readiness_owner_notice) differ from the current holdings".into(),
+        );
     }
     Ok(depots.len())
 }

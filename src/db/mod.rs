@@ -151,14 +151,18 @@ pub enum Bulk {
     ReadinessCurrent,
     ReadinessNotice,
     ReadinessExpiry,
+    ReadinessOwner,
+    ReadinessOwnerNotice,
 }
 
 impl Bulk {
-    pub(crate) const ALL: [Bulk; 4] = [
+    pub(crate) const ALL: [Bulk; 6] = [
         Bulk::HoldingVersion,
         Bulk::ReadinessCurrent,
         Bulk::ReadinessNotice,
         Bulk::ReadinessExpiry,
+        Bulk::ReadinessOwner,
+        Bulk::ReadinessOwnerNotice,
     ];
 
     pub(crate) fn table(self) -> &'static str {
@@ -167,6 +171,8 @@ impl Bulk {
             Bulk::ReadinessCurrent => "readiness_current",
             Bulk::ReadinessNotice => "readiness_notice",
             Bulk::ReadinessExpiry => "readiness_expiry",
+            Bulk::ReadinessOwner => "readiness_owner",
+            Bulk::ReadinessOwnerNotice => "readiness_owner_notice",
         }
     }
 
@@ -224,6 +230,30 @@ impl Bulk {
                 ("status", true),
                 ("quantity", false),
                 ("priority", false),
+                ("owner", true),
+            ],
+            Bulk::ReadinessOwner => &[
+                ("type_id", false),
+                ("owner", true),
+                ("fmc", false),
+                ("pmc", false),
+                ("nmcm", false),
+                ("nmcs", false),
+                ("ammo_fmc", false),
+                ("ammo_pmc", false),
+                ("ammo_nmcm", false),
+                ("ammo_nmcs", false),
+                ("ammo_susp", false),
+            ],
+            Bulk::ReadinessOwnerNotice => &[
+                ("type_id", false),
+                ("owner", true),
+                ("notice_hours", false),
+                ("priority", false),
+                ("fmc", false),
+                ("pmc", false),
+                ("ammo_fmc", false),
+                ("ammo_pmc", false),
             ],
         }
     }

@@ -4,6 +4,7 @@
 mod ahead;
 pub mod columns;
 pub mod dialect;
+pub mod owners;
 pub mod profile;
 mod readings;
 pub mod row;
@@ -270,6 +271,7 @@ fn attempt(
         serials: serials::SerialBook::default(),
         writers: Vec::new(),
         lots: store::StoredLots::default(),
+        owners: owners::OwnerRows::default(),
         open: FxHashMap::default(),
         deferred: 0,
         first_pass: true,
@@ -445,6 +447,8 @@ struct Run<'a> {
     writers: Vec<SnapshotWriter>,
     /// Stored lots with an expiry, for writers that count changes.
     lots: store::StoredLots,
+    /// What the file's snapshots change in the owner figures.
+    owners: owners::OwnerRows,
     /// The open writer of each depot.
     open: FxHashMap<DepotCode, usize>,
     /// Rows spilled because their depot's writer is open for another date.
@@ -587,7 +591,14 @@ impl Run<'_> {
             );
             self.warn(WarningKind::LostLeadingZeros, message);
         }
-        self.writers[w].add(self.conn, h, type_id, self.ledger_id, line)?;
+        self.writers[w].add(
+            self.conn,
+            h,
+            type_id,
+            self.ledger_id,
+            line,
+            &mut self.owners,
+        )?;
         self.out.last_line = self.out.last_line.max(line);
         self.out.rows_imported += 1;
         Ok(())
@@ -766,11 +777,13 @@ impl Run<'_> {
         self.open.clear();
         let mut aggregates = Vec::new();
         for writer in std::mem::take(&mut self.writers) {
-            let (record, new) = writer.finish(self.conn, self.ledger_id, self.replace)?;
+            let (record, new) =
+                writer.finish(self.conn, self.ledger_id, self.replace, &mut self.owners)?;
             self.out.snapshots.push(record);
             aggregates.extend(new);
         }
         store::write_aggregates(self.conn, &aggregates, &mut self.lots)?;
+        std::mem::take(&mut self.owners).write(self.conn)?;
         Ok(())
     }
 }

@@ -12,6 +12,7 @@ use crate::db::{self, Bulk, Db};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
+use super::owners::OwnerRows;
 use super::row::Holding;
 use crate::content::{
     GENESIS, LineContent, Provenance, find_hashed, hash_order, line_key, snapshot_digest,
@@ -303,22 +304,27 @@ struct AggregateRows {
     /// By [`notice_key`]: 24 bytes an entry where a (type, notice) tuple
     /// key took 32; a force-wide file holds hundreds of thousands at once.
     by_notice: FxHashMap<u64, [i64; 4]>,
-    /// Lots with an expiry, by [`expiry_key`], one entry per line (summed
-    /// when written): 16 bytes a lot line, no map to grow.
-    expiring: Vec<(u64, i64)>,
+    /// Lots with an expiry, by [`LotKey`], one entry per line (summed
+    /// when written): 24 bytes a lot line, no map to grow.
+    expiring: Vec<(LotKey, i64)>,
 }
+
+/// A lot's [`expiry_key`] and its owner (packed, 0 for none): an owner's
+/// lots expired by a date are taken back from its figures as a depot's
+/// are from the depot's.
+type LotKey = (u64, u32);
 
 /// A type and a notice to move in one integer, ordered as the (type,
 /// notice) pair was (no notice first): type ids are row ids of the type
 /// registry, far below 2^32; notices are at most 8,760 hours.
 /// Bit 31 marks condition C (priority issue, SPEC §12), which packages
 /// draw before A and B.
-fn notice_key(type_id: i64, notice: Option<u32>, priority: bool) -> u64 {
+pub(super) fn notice_key(type_id: i64, notice: Option<u32>, priority: bool) -> u64 {
     debug_assert!((0..1 << 32).contains(&type_id));
     ((type_id as u64) << 32) | (u64::from(priority) << 31) | notice.map_or(0, |n| u64::from(n) + 1)
 }
 
-fn notice_of_key(key: u64) -> (i64, Option<u32>, bool) {
+pub(super) fn notice_of_key(key: u64) -> (i64, Option<u32>, bool) {
     let low = (key & 0x7fff_ffff) as u32;
     ((key >> 32) as i64, low.checked_sub(1), key & (1 << 31) != 0)
 }
@@ -377,21 +383,28 @@ fn recount_forced() -> bool {
     std::env::var_os("STOCKPILE_RECOUNT").is_some()
 }
 
-/// What one line (or stored version) adds to its depot's aggregates.
-struct Counted {
-    type_id: i64,
-    quantity: i64,
-    status: Status,
-    ammo: bool,
-    condition: Option<ConditionCode>,
-    notice: Option<u32>,
-    expires: Option<NaiveDate>,
+/// What one line (or stored version) adds to its depot's aggregates, and
+/// to its owner's.
+pub(super) struct Counted {
+    pub type_id: i64,
+    /// Packed by [`crate::model::pack_nation`], 0 for none.
+    pub owner: u32,
+    pub quantity: i64,
+    pub status: Status,
+    pub ammo: bool,
+    pub condition: Option<ConditionCode>,
+    pub notice: Option<u32>,
+    pub expires: Option<NaiveDate>,
 }
 
 impl Counted {
     fn of(type_id: i64, h: &Holding) -> Counted {
         Counted {
             type_id,
+            owner: h
+                .owner
+                .as_ref()
+                .map_or(0, |o| crate::model::pack_nation(o.as_str().as_bytes())),
             quantity: i64::from(h.quantity),
             status: h.status,
             ammo: h.lot.is_some(),
@@ -399,6 +412,25 @@ impl Counted {
             notice: h.notice_hours,
             expires: h.expires,
         }
+    }
+
+    fn priority(&self) -> bool {
+        self.condition
+            .is_some_and(crate::model::ConditionCode::is_priority)
+    }
+
+    /// Its [`crate::model::bucket`], and for a mission-capable line its
+    /// [`notice_key`] and slot among FMC and PMC items, then FMC and PMC
+    /// rounds.
+    pub(super) fn placed(&self) -> (usize, Option<(u64, usize)>) {
+        let b = crate::model::bucket(self.status, self.ammo, self.condition);
+        let mc = matches!(b, 0 | 1 | 4 | 5).then(|| {
+            (
+                notice_key(self.type_id, self.notice, self.priority()),
+                (b & 1) + if self.ammo { 2 } else { 0 },
+            )
+        });
+        (b, mc)
     }
 }
 
@@ -408,23 +440,19 @@ impl AggregateRows {
     /// changed).
     fn count(&mut self, c: &Counted, sign: i64) {
         let quantity = sign * c.quantity;
-        let b = crate::model::bucket(c.status, c.ammo, c.condition);
-        let mc = matches!(b, 0 | 1 | 4 | 5);
-        let suspended = b == 8;
+        let (b, mc) = c.placed();
         self.by_type.entry(c.type_id).or_default()[b] += quantity;
-        let priority = c
-            .condition
-            .is_some_and(crate::model::ConditionCode::is_priority);
-        if mc {
-            self.by_notice
-                .entry(notice_key(c.type_id, c.notice, priority))
-                .or_default()[(b & 1) + if c.ammo { 2 } else { 0 }] += quantity;
+        if let Some((key, slot)) = mc {
+            self.by_notice.entry(key).or_default()[slot] += quantity;
         }
         // A suspended lot counts as suspended whether or not it has
         // expired: it takes no part in the expiry's correction.
-        if let (true, Some(expires), false) = (c.ammo, c.expires, suspended) {
+        if let (true, Some(expires), false) = (c.ammo, c.expires, b == 8) {
             self.expiring.push((
-                expiry_key(c.type_id, c.notice, priority, expires, c.status),
+                (
+                    expiry_key(c.type_id, c.notice, c.priority(), expires, c.status),
+                    c.owner,
+                ),
                 quantity,
             ));
         }
@@ -446,7 +474,7 @@ impl AggregateRows {
             f[4] += q[8];
         }
         let cutoff = day(as_of);
-        for &(key, quantity) in &self.expiring {
+        for &((key, _), quantity) in &self.expiring {
             let (_, _, _, expires, status) = expiry_of_key(key);
             if matches!(status, Status::Fmc | Status::Pmc) && day(expires) < cutoff {
                 f[3] -= quantity;
@@ -479,7 +507,7 @@ impl AggregateRows {
                     i += 1;
                     j += 1;
                     if d.1 != 0 {
-                        lot_types.insert(expiry_of_key(s.0).0);
+                        lot_types.insert(expiry_of_key(s.0.0).0);
                     }
                     (s.0, s.1 + d.1)
                 }
@@ -490,7 +518,7 @@ impl AggregateRows {
                 (_, Some(d)) => {
                     j += 1;
                     if d.1 != 0 {
-                        lot_types.insert(expiry_of_key(d.0).0);
+                        lot_types.insert(expiry_of_key(d.0.0).0);
                     }
                     *d
                 }
@@ -514,7 +542,7 @@ impl AggregateRows {
     }
 
     /// The lots with an expiry, one entry per key, sorted.
-    fn expiring(&mut self) -> &[(u64, i64)] {
+    fn expiring(&mut self) -> &[(LotKey, i64)] {
         let lines = &mut self.expiring;
         lines.sort_unstable_by_key(|&(k, _)| k);
         lines.dedup_by(|later, kept| {
@@ -530,7 +558,7 @@ impl AggregateRows {
 
 /// Adds each row of `delta` that changes anything to its row in `rows`,
 /// removing a row that comes to nothing, and names its key to `touched`.
-fn add_rows<K: std::hash::Hash + Eq + Copy, const N: usize>(
+pub(super) fn add_rows<K: std::hash::Hash + Eq + Copy, const N: usize>(
     rows: &mut FxHashMap<K, [i64; N]>,
     delta: FxHashMap<K, [i64; N]>,
     mut touched: impl FnMut(K),
@@ -678,6 +706,8 @@ pub struct SnapshotWriter {
     counts_changes: bool,
     /// The depot's stored aggregates, when counting changes.
     stored: Option<AggregateRows>,
+    /// What this snapshot changes in the owner figures.
+    owners: OwnerCount,
     /// The versions this snapshot inserts, for its depot's provenance sum
     /// (kept only when it is the newest, as then it only inserts and
     /// closes).
@@ -729,6 +759,16 @@ impl SnapshotWriter {
         let stored = match counts_changes {
             true => Some(stored_rows(conn, depot_id, lots)?),
             false => None,
+        };
+        let becomes_current = latest.is_none_or(|l| d >= l);
+        let owners = if !becomes_current {
+            OwnerCount::Not
+        } else if counts_changes || latest.is_none() {
+            OwnerCount::Shared
+        } else {
+            let mut own = OwnerRows::default();
+            own.take_out_current(conn, depot_id)?;
+            OwnerCount::Own(own)
         };
 
         let mut live = Vec::new();
@@ -814,7 +854,7 @@ impl SnapshotWriter {
             as_of_text,
             next_text: next.map(iso),
             next,
-            becomes_current: latest.is_none_or(|l| d >= l),
+            becomes_current,
             existing,
             live,
             spans,
@@ -828,6 +868,7 @@ impl SnapshotWriter {
             readiness: AggregateRows::default(),
             counts_changes,
             stored,
+            owners,
             provenance: Provenance::default(),
             newest,
             lines: 0,
@@ -845,7 +886,8 @@ impl SnapshotWriter {
         self.zero_padded.get(serial).map(String::as_str)
     }
 
-    /// Adds one holding, read from `line` of the file being imported.
+    /// Adds one holding, read from `line` of the file being imported;
+    /// `owners` is the file's change to the owner figures.
     pub fn add(
         &mut self,
         conn: &Db,
@@ -853,6 +895,7 @@ impl SnapshotWriter {
         type_id: i64,
         ledger_id: i64,
         line: u64,
+        owners: &mut OwnerRows,
     ) -> db::Result<()> {
         let expires = h.expires.map(IsoDate::new);
         let last_inspected = h.last_inspected.map(IsoDate::new);
@@ -876,7 +919,9 @@ impl SnapshotWriter {
         self.lines += 1;
         self.quantity += u64::from(h.quantity);
         if !self.counts_changes {
-            self.readiness.count(&Counted::of(type_id, h), 1);
+            let counted = Counted::of(type_id, h);
+            self.readiness.count(&counted, 1);
+            self.count_owner(owners, &counted);
         }
 
         // Most files repeat no line: no lookup for them.
@@ -912,7 +957,9 @@ impl SnapshotWriter {
             self.next_occurrence.insert(hash, occurrence + 1);
         }
         if self.counts_changes {
-            self.readiness.count(&Counted::of(type_id, h), 1);
+            let counted = Counted::of(type_id, h);
+            self.readiness.count(&counted, 1);
+            self.count_owner(owners, &counted);
         }
         self.new_keys.push(key);
         if h.serial.is_none() {
@@ -968,13 +1015,23 @@ impl SnapshotWriter {
         Ok(())
     }
 
+    fn count_owner(&mut self, shared: &mut OwnerRows, c: &Counted) {
+        match &mut self.owners {
+            OwnerCount::Not => {}
+            OwnerCount::Shared => shared.count(c, 1),
+            OwnerCount::Own(own) => own.count(c, 1),
+        }
+    }
+
     /// Closes what the snapshot lacks, records the snapshot, and rebuilds the
-    /// depot's readiness aggregates when it is the depot's current state.
+    /// depot's readiness aggregates when it is the depot's current state;
+    /// what it changes in the owner figures goes into `owners`.
     pub fn finish(
         mut self,
         conn: &Db,
         ledger_id: i64,
         replace: bool,
+        owners: &mut OwnerRows,
     ) -> db::Result<(SnapshotRecord, Option<Aggregates>)> {
         let mut keys: Vec<i64> = self
             .live
@@ -1053,7 +1110,12 @@ impl SnapshotWriter {
         }
         let (rows, changed) = if self.counts_changes {
             let mut delta = self.readiness;
-            close_versions(conn, &mut closing, &self.as_of_text, Some(&mut delta))?;
+            close_versions(
+                conn,
+                &mut closing,
+                &self.as_of_text,
+                Some((&mut delta, owners)),
+            )?;
             let mut rows = self
                 .stored
                 .take()
@@ -1122,6 +1184,9 @@ impl SnapshotWriter {
                 };
             }
         }
+        if let OwnerCount::Own(own) = std::mem::replace(&mut self.owners, OwnerCount::Not) {
+            owners.absorb(own);
+        }
         let aggregates = self.becomes_current.then_some(Aggregates {
             depot_id: self.depot_id,
             rows,
@@ -1129,6 +1194,20 @@ impl SnapshotWriter {
         });
         Ok((record, aggregates))
     }
+}
+
+/// Where a snapshot counts what it changes in the owner figures.
+enum OwnerCount {
+    /// Nowhere: it does not become its depot's current state.
+    Not,
+    /// Into the file's shared change, line by line: the snapshot is sure
+    /// to be kept (no snapshot of its depot and date exists), and it adds
+    /// to its depot's current state (or is its first).
+    Shared,
+    /// Into its own, folded into the file's when it is kept: it replaces
+    /// its depot's current state whole (the same date again, or every
+    /// line recounted), whose stored lines it starts taken out.
+    Own(OwnerRows),
 }
 
 /// A depot's readiness aggregates, to be put in place of its old ones.
@@ -1180,10 +1259,10 @@ fn stored_rows(conn: &Db, depot_id: i64, lots: &mut StoredLots) -> db::Result<Ag
 /// (unindexed) table when the first depot that needs them opens, and
 /// forgotten once the file's new aggregates are written.
 #[derive(Default)]
-pub struct StoredLots(Option<FxHashMap<i64, Vec<(u64, i64)>>>);
+pub struct StoredLots(Option<FxHashMap<i64, Vec<(LotKey, i64)>>>);
 
 impl StoredLots {
-    fn take(&mut self, conn: &Db, depot_id: i64) -> db::Result<Vec<(u64, i64)>> {
+    fn take(&mut self, conn: &Db, depot_id: i64) -> db::Result<Vec<(LotKey, i64)>> {
         if self.0.is_none() {
             self.0 = Some(stored_expiry(conn)?);
         }
@@ -1223,10 +1302,10 @@ fn close_versions(
     conn: &Db,
     ids: &mut [i64],
     valid_to: &str,
-    taken_out: Option<&mut AggregateRows>,
+    taken_out: Option<(&mut AggregateRows, &mut OwnerRows)>,
 ) -> db::Result<()> {
     ids.sort_unstable();
-    let Some(delta) = taken_out else {
+    let Some((delta, owners)) = taken_out else {
         return for_ids(
             "UPDATE OR FAIL holding_version SET valid_to = ?1 WHERE id IN (?ids)",
             &valid_to,
@@ -1237,23 +1316,23 @@ fn close_versions(
     for_ids(
         "UPDATE OR FAIL holding_version SET valid_to = ?1 WHERE id IN (?ids)
          RETURNING type_id, status, quantity, CASE WHEN lot IS NULL THEN 0 ELSE 1 END,
-             condition_code, notice_hours, expires",
+             condition_code, notice_hours, expires, owner",
         &valid_to,
         ids,
         |sql, params| {
             conn.each(sql, params, |r| {
-                delta.count(
-                    &Counted {
-                        type_id: r.get(0)?,
-                        status: r.get(1)?,
-                        quantity: r.get(2)?,
-                        ammo: r.get::<i64>(3)? != 0,
-                        condition: r.get(4)?,
-                        notice: r.get(5)?,
-                        expires: r.get(6)?,
-                    },
-                    -1,
-                );
+                let closed = Counted {
+                    type_id: r.get(0)?,
+                    owner: super::owners::packed(r.get(7)?),
+                    status: r.get(1)?,
+                    quantity: r.get(2)?,
+                    ammo: r.get::<i64>(3)? != 0,
+                    condition: r.get(4)?,
+                    notice: r.get(5)?,
+                    expires: r.get(6)?,
+                };
+                delta.count(&closed, -1);
+                owners.count(&closed, -1);
                 Ok(())
             })
         },
@@ -1333,21 +1412,24 @@ pub fn write_aggregates(conn: &Db, all: &[Aggregates], lots: &mut StoredLots) ->
 
 /// The stored lots with an expiry, by depot, sorted by key: one scan of
 /// the (unindexed) table for all depots.
-fn stored_expiry(conn: &Db) -> db::Result<FxHashMap<i64, Vec<(u64, i64)>>> {
-    let mut lots: FxHashMap<i64, Vec<(u64, i64)>> = FxHashMap::default();
+fn stored_expiry(conn: &Db) -> db::Result<FxHashMap<i64, Vec<(LotKey, i64)>>> {
+    let mut lots: FxHashMap<i64, Vec<(LotKey, i64)>> = FxHashMap::default();
     conn.each(
-        "SELECT depot_id, type_id, notice_hours, expires, status, quantity, priority
+        "SELECT depot_id, type_id, notice_hours, expires, status, quantity, priority, owner
          FROM readiness_expiry",
         &[],
         |r| {
             let expires: NaiveDate = r.get(3)?;
             lots.entry(r.get(0)?).or_default().push((
-                expiry_key(
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get::<i64>(6)? != 0,
-                    expires,
-                    r.get(4)?,
+                (
+                    expiry_key(
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get::<i64>(6)? != 0,
+                        expires,
+                        r.get(4)?,
+                    ),
+                    super::owners::packed(r.get(7)?),
                 ),
                 r.get(5)?,
             ));
@@ -1399,7 +1481,11 @@ fn delete_expiry_pairs(conn: &Db, pairs: &[(i64, i64)]) -> db::Result<()> {
 /// The types of a depot whose stored aggregate rows differ from `a`'s
 /// (present on one side only, or with other figures), sorted, and whether
 /// any row of the depot is stored.
-fn changed_types(conn: &Db, a: &Aggregates, stored_lots: Vec<(u64, i64)>) -> db::Result<Changed> {
+fn changed_types(
+    conn: &Db,
+    a: &Aggregates,
+    stored_lots: Vec<(LotKey, i64)>,
+) -> db::Result<Changed> {
     let mut changed = FxHashSet::default();
     // Types whose lots with an expiry differ: most changes (a vehicle's
     // status) leave them alone.
@@ -1448,16 +1534,16 @@ fn changed_types(conn: &Db, a: &Aggregates, stored_lots: Vec<(u64, i64)>) -> db:
                 j += 1;
             }
             (Some(s), Some(n)) if s.0 == n.0 => {
-                lots_changed.insert(expiry_of_key(s.0).0);
+                lots_changed.insert(expiry_of_key(s.0.0).0);
                 i += 1;
                 j += 1;
             }
             (Some(s), n) if n.is_none_or(|n| s.0 < n.0) => {
-                lots_changed.insert(expiry_of_key(s.0).0);
+                lots_changed.insert(expiry_of_key(s.0.0).0);
                 i += 1;
             }
             (_, Some(n)) => {
-                lots_changed.insert(expiry_of_key(n.0).0);
+                lots_changed.insert(expiry_of_key(n.0.0).0);
                 j += 1;
             }
             (_, None) => break,
@@ -1543,7 +1629,7 @@ fn append_aggregates(
             ],
         )?;
     }
-    for &(key, quantity) in &readiness.expiring {
+    for &((key, owner), quantity) in &readiness.expiring {
         let (type_id, notice, priority, expires, status) = expiry_of_key(key);
         if changed.lot_types.binary_search(&type_id).is_ok() {
             conn.append(
@@ -1556,6 +1642,7 @@ fn append_aggregates(
                     &status,
                     &quantity,
                     &i64::from(priority),
+                    &crate::model::unpack_nation(owner),
                 ],
             )?;
         }
@@ -1747,16 +1834,18 @@ mod tests {
         let (depot_id, _) = registry.depot_id(conn, &depot, ledger).unwrap();
         let date = NaiveDate::from_ymd_opt(2026, 10, day).unwrap();
         let mut lots = StoredLots::default();
+        let mut owners = OwnerRows::default();
         let mut w = SnapshotWriter::open(conn, depot_id, depot.clone(), date, &mut lots).unwrap();
         for (line, (serial, status)) in (2..).zip(lines) {
             let h = holding(&depot, date, serial, *status);
             let (type_id, _) = registry
                 .type_id(conn, &h.type_code, None, None, ledger)
                 .unwrap();
-            w.add(conn, &h, type_id, ledger, line).unwrap();
+            w.add(conn, &h, type_id, ledger, line, &mut owners).unwrap();
         }
-        let (record, aggregates) = w.finish(conn, ledger, replace).unwrap();
+        let (record, aggregates) = w.finish(conn, ledger, replace, &mut owners).unwrap();
         write_aggregates(conn, aggregates.as_slice(), &mut lots).unwrap();
+        owners.write(conn).unwrap();
         record.outcome
     }
 

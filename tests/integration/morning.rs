@@ -513,7 +513,7 @@ fn every_table_and_view_explains_itself() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(objects.len(), 12, "{objects:?}");
+    assert_eq!(objects.len(), 14, "{objects:?}");
     for (name, sql) in &objects {
         let body = &sql[sql.find(['(', '\n']).unwrap()..];
         assert!(body.contains("-- "), "{name} says nothing of itself: {sql}");
@@ -545,7 +545,7 @@ fn every_table_and_view_explains_itself() {
     let end = v4.find("d.code").unwrap();
     let uncommented = format!("{} {}", &v4[..at], &v4[end..]);
     conn.execute_batch(&format!(
-        "DROP VIEW current_holdings; {uncommented}; ALTER TABLE depot DROP COLUMN provenance; PRAGMA user_version = 4;"
+        "DROP VIEW current_holdings; {uncommented}; {BEFORE_7} ALTER TABLE depot DROP COLUMN provenance; PRAGMA user_version = 4;"
     ))
     .unwrap();
     drop(conn);
@@ -562,12 +562,53 @@ fn every_table_and_view_explains_itself() {
     assert!(sql.contains("Today's holdings"), "{sql}");
 }
 
-/// Undoes migrations 6 and 4 of schema.sql on a database this build made:
-/// no kept provenance sums, condition codes, test dates, suspended rounds
-/// nor priority issue.
+/// Undoes migration 7 of schema.sql: no figures kept by owner.
+const BEFORE_7: &str = "DROP TABLE readiness_owner;
+     DROP TABLE readiness_owner_notice;
+     ALTER TABLE readiness_expiry DROP COLUMN owner;";
+
+/// A database version 6 wrote (before the figures by owner were kept)
+/// gives the same figures by owner once opened, now from the sums the
+/// migration counted, and `check` finds them equal to the holdings.
+#[test]
+fn a_version_6_database_is_upgraded_to_figures_by_owner() {
+    crate::file_only!();
+    let w = two_weeks();
+    let figures = || {
+        [
+            w.json(&["report", "--by", "owner,type"]),
+            w.json(&["report", "--owner", "NLD"]),
+            w.json(&["deployable", "--within", "24h", "--by", "owner"]),
+        ]
+    };
+    let fresh = figures();
+    let conn = rusqlite::Connection::open(w.db()).unwrap();
+    conn.execute_batch(&format!("{BEFORE_7} PRAGMA user_version = 6;"))
+        .unwrap();
+    drop(conn);
+    assert_eq!(figures(), fresh);
+    let conn = rusqlite::Connection::open(w.db()).unwrap();
+    let (version, rows): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT user_version FROM pragma_user_version),
+                    (SELECT count(*) FROM readiness_owner)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(version, stockpile::db::SCHEMA_VERSION);
+    assert!(rows > 0);
+    drop(conn);
+    w.run(["check"]).ok();
+}
+
+/// Undoes migrations 7, 6 and 4 of schema.sql on a database this build
+/// made: no figures by owner, kept provenance sums, condition codes, test
+/// dates, suspended rounds nor priority issue.
 fn back_to_version_3(conn: &rusqlite::Connection) {
-    conn.execute_batch(
-        "ALTER TABLE depot DROP COLUMN provenance;
+    conn.execute_batch(&format!(
+        "{BEFORE_7}
+         ALTER TABLE depot DROP COLUMN provenance;
          DROP VIEW current_readiness;
          DROP VIEW current_holdings;
          DROP INDEX readiness_notice_by_depot;
@@ -582,8 +623,8 @@ fn back_to_version_3(conn: &rusqlite::Connection) {
          CREATE VIEW current_holdings AS SELECT h.quantity AS quantity
              FROM holding_version h WHERE h.valid_to IS NULL;
          CREATE VIEW current_readiness AS SELECT r.fmc AS fmc FROM readiness_current r;
-         PRAGMA user_version = 3;",
-    )
+         PRAGMA user_version = 3;"
+    ))
     .unwrap();
 }
 

@@ -222,16 +222,19 @@ fn random_history(seed: u64) -> Vec<(String, String)> {
                 .enumerate()
                 .filter_map(|(i, s)| {
                     s.map(|s| {
+                        // An item now and then changes hands.
+                        let owner = if (i + week) % 5 == 0 { "DEU" } else { "POL" };
                         format!(
-                            "{depot},{date},TANK,MBT,,V{i},1,{s},POL,{},,,",
+                            "{depot},{date},TANK,MBT,,V{i},1,{s},{owner},{},,,",
                             12 * (i % 3)
                         )
                     })
                 })
                 .collect();
-            for _ in 0..rng.next(3) {
+            for k in 0..rng.next(3) {
+                let owner = ["POL", "DEU", ""][k as usize];
                 rows.push(format!(
-                    "{depot},{date},SHELL,AMMO,,,10,FMC,POL,48,L1,2026-10-12,"
+                    "{depot},{date},SHELL,AMMO,,,10,FMC,{owner},48,L1,2026-10-12,"
                 ));
             }
             files.push((
@@ -262,6 +265,12 @@ fn every_view(w: &Work) -> Vec<String> {
         );
     }
     views.push(w.json(&["report", "--by", "depot,type"]).to_string());
+    // By owner, from the force-wide sums each import keeps by difference.
+    views.push(w.json(&["report", "--by", "owner,type"]).to_string());
+    views.push(
+        w.json(&["deployable", "--within", "24h", "--by", "owner"])
+            .to_string(),
+    );
     views.push(w.json(&["history", "--by", "depot"]).to_string());
     views
 }

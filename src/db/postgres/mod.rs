@@ -264,7 +264,8 @@ impl Pg {
                 // planner takes a just-loaded table for empty and reads a
                 // million versions through their index, 4× slower.
                 self.client()?.batch_execute(
-                    "ANALYZE holding_version, readiness_current, readiness_notice, readiness_expiry, snapshot",
+                    "ANALYZE holding_version, readiness_current, readiness_notice, readiness_expiry,
+                        readiness_owner, readiness_owner_notice, snapshot",
                 )?;
             }
         } else {

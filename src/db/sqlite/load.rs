@@ -196,7 +196,8 @@ impl Sqlite {
 /// across it).
 fn load(conn: &mut Guard, batch: &Batch) -> rusqlite::Result<()> {
     for chunk in batch.in_depot_order().chunks(YIELD_EVERY) {
-        let mut statements: [Option<rusqlite::CachedStatement>; 4] = [None, None, None, None];
+        let mut statements: [Option<rusqlite::CachedStatement>; Bulk::ALL.len()] =
+            std::array::from_fn(|_| None);
         for row in chunk {
             let stmt = match &mut statements[row.bulk as usize] {
                 Some(stmt) => stmt,
