@@ -189,7 +189,8 @@ fn delete_pairs(conn: &Db, pairs: &FxHashSet<Pair>) -> db::Result<()> {
         return Ok(());
     }
     conn.batch(
-        "CREATE TEMP TABLE IF NOT EXISTS changed_owner (type_id BIGINT NOT NULL, owner TEXT NOT NULL);
+        "CREATE TEMP TABLE IF NOT EXISTS changed_owner (
+             type_id BIGINT NOT NULL, owner TEXT NOT NULL, PRIMARY KEY (type_id, owner));
          DELETE FROM changed_owner;",
     )?;
     let pairs: Vec<(i64, String)> = pairs
