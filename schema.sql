@@ -540,11 +540,13 @@ ALTER TABLE depot ADD COLUMN provenance TEXT
 
 -- migration 7: figures by owner nation kept at import. A report or
 -- `deployable` by owner (or for one) read every current version, a million
--- on a force's data; it now reads these few thousand rows. The split is
--- force-wide, per type: by depot it would hold nearly a row per holding
--- (405,725 for a million, against 9,300 by type and owner). Kept by
--- difference (each import adds what it opened and takes back what it
--- closed), so they are never rewritten whole. readiness_expiry keeps each
+-- on a force's data; it now reads these few thousand rows. Split by owner
+-- and type force-wide, and by depot and owner all types together: by
+-- depot, type and owner at once it would hold nearly a row per holding
+-- (405,725 for a million, against 9,300 by type and owner and 6,200 by
+-- depot and owner). The force-wide sums are kept by difference (each
+-- import adds what it opened and takes back what it closed), as no one
+-- depot's snapshot can recount them; the depot's as its other sums are. readiness_expiry keeps each
 -- lot's owner, so that an owner's lots expired by a date are taken back as
 -- a depot's are. A NULL owner is a line that named none.
 ALTER TABLE readiness_expiry ADD COLUMN owner TEXT;
@@ -577,6 +579,37 @@ CREATE TABLE readiness_owner_notice (
     ammo_fmc      INTEGER NOT NULL CHECK (ammo_fmc >= 0),
     ammo_pmc      INTEGER NOT NULL CHECK (ammo_pmc >= 0)
 );
+CREATE TABLE readiness_depot_owner (
+    -- Import-time sums per depot and owner nation, all types together:
+    -- today's items (fmc … nmcs) and rounds (ammo_*), for a report by depot
+    -- and owner (`--by depot,owner`, `--owner` by depot) without reading
+    -- the holdings.
+    depot_id   INTEGER NOT NULL REFERENCES depot(id),
+    owner      TEXT,
+    fmc        INTEGER NOT NULL CHECK (fmc >= 0),
+    pmc        INTEGER NOT NULL CHECK (pmc >= 0),
+    nmcm       INTEGER NOT NULL CHECK (nmcm >= 0),
+    nmcs       INTEGER NOT NULL CHECK (nmcs >= 0),
+    ammo_fmc   INTEGER NOT NULL CHECK (ammo_fmc >= 0),
+    ammo_pmc   INTEGER NOT NULL CHECK (ammo_pmc >= 0),
+    ammo_nmcm  INTEGER NOT NULL CHECK (ammo_nmcm >= 0),
+    ammo_nmcs  INTEGER NOT NULL CHECK (ammo_nmcs >= 0),
+    ammo_susp  INTEGER NOT NULL CHECK (ammo_susp >= 0)
+);
+CREATE INDEX readiness_depot_owner_by_depot ON readiness_depot_owner(depot_id);
+CREATE TABLE readiness_depot_owner_notice (
+    -- Mission-capable items and serviceable rounds per depot, owner nation
+    -- and notice, all types together: `deployable` by depot and owner.
+    depot_id      INTEGER NOT NULL REFERENCES depot(id),
+    owner         TEXT,
+    notice_hours  INTEGER,
+    priority      INTEGER NOT NULL CHECK (priority IN (0, 1)),
+    fmc           INTEGER NOT NULL CHECK (fmc >= 0),
+    pmc           INTEGER NOT NULL CHECK (pmc >= 0),
+    ammo_fmc      INTEGER NOT NULL CHECK (ammo_fmc >= 0),
+    ammo_pmc      INTEGER NOT NULL CHECK (ammo_pmc >= 0)
+);
+CREATE INDEX readiness_depot_owner_notice_by_depot ON readiness_depot_owner_notice(depot_id);
 INSERT INTO readiness_expiry (depot_id, type_id, notice_hours, expires, status, quantity, priority, owner)
 SELECT depot_id, type_id, notice_hours, expires, status, sum(quantity),
        CASE WHEN condition_code = 'C' THEN 1 ELSE 0 END, owner
@@ -611,6 +644,31 @@ FROM holding_version
 WHERE valid_to IS NULL AND (status = 'FMC' OR status = 'PMC')
   AND (condition_code IS NULL OR condition_code NOT IN ('J', 'K', 'L', 'M', 'N'))
 GROUP BY type_id, owner, notice_hours, CASE WHEN condition_code = 'C' THEN 1 ELSE 0 END;
+INSERT INTO readiness_depot_owner
+SELECT depot_id, owner,
+       sum(CASE WHEN lot IS NULL AND NOT s AND status = 'FMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NULL AND NOT s AND status = 'PMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NULL AND NOT s AND status = 'NMCM' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NULL AND (s OR status = 'NMCS') THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND NOT s AND status = 'FMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND NOT s AND status = 'PMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND NOT s AND status = 'NMCM' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND NOT s AND status = 'NMCS' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND s THEN quantity ELSE 0 END)
+FROM (SELECT depot_id, owner, lot, status, quantity,
+             coalesce(condition_code IN ('J', 'K', 'L', 'M', 'N'), FALSE) AS s
+      FROM holding_version WHERE valid_to IS NULL) h
+GROUP BY depot_id, owner;
+INSERT INTO readiness_depot_owner_notice
+SELECT depot_id, owner, notice_hours, CASE WHEN condition_code = 'C' THEN 1 ELSE 0 END,
+       sum(CASE WHEN lot IS NULL AND status = 'FMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NULL AND status = 'PMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND status = 'FMC' THEN quantity ELSE 0 END),
+       sum(CASE WHEN lot IS NOT NULL AND status = 'PMC' THEN quantity ELSE 0 END)
+FROM holding_version
+WHERE valid_to IS NULL AND (status = 'FMC' OR status = 'PMC')
+  AND (condition_code IS NULL OR condition_code NOT IN ('J', 'K', 'L', 'M', 'N'))
+GROUP BY depot_id, owner, notice_hours, CASE WHEN condition_code = 'C' THEN 1 ELSE 0 END;
 
 
 -- PostgreSQL
@@ -1010,6 +1068,31 @@ CREATE TABLE readiness_owner_notice (
     ammo_fmc      BIGINT NOT NULL CHECK (ammo_fmc >= 0),
     ammo_pmc      BIGINT NOT NULL CHECK (ammo_pmc >= 0)
 );
+CREATE TABLE readiness_depot_owner (
+    depot_id   BIGINT NOT NULL,
+    owner      TEXT COLLATE "C",
+    fmc        BIGINT NOT NULL CHECK (fmc >= 0),
+    pmc        BIGINT NOT NULL CHECK (pmc >= 0),
+    nmcm       BIGINT NOT NULL CHECK (nmcm >= 0),
+    nmcs       BIGINT NOT NULL CHECK (nmcs >= 0),
+    ammo_fmc   BIGINT NOT NULL CHECK (ammo_fmc >= 0),
+    ammo_pmc   BIGINT NOT NULL CHECK (ammo_pmc >= 0),
+    ammo_nmcm  BIGINT NOT NULL CHECK (ammo_nmcm >= 0),
+    ammo_nmcs  BIGINT NOT NULL CHECK (ammo_nmcs >= 0),
+    ammo_susp  BIGINT NOT NULL CHECK (ammo_susp >= 0)
+);
+CREATE INDEX readiness_depot_owner_by_depot ON readiness_depot_owner(depot_id);
+CREATE TABLE readiness_depot_owner_notice (
+    depot_id      BIGINT NOT NULL,
+    owner         TEXT COLLATE "C",
+    notice_hours  BIGINT,
+    priority      BIGINT NOT NULL CHECK (priority IN (0, 1)),
+    fmc           BIGINT NOT NULL CHECK (fmc >= 0),
+    pmc           BIGINT NOT NULL CHECK (pmc >= 0),
+    ammo_fmc      BIGINT NOT NULL CHECK (ammo_fmc >= 0),
+    ammo_pmc      BIGINT NOT NULL CHECK (ammo_pmc >= 0)
+);
+CREATE INDEX readiness_depot_owner_notice_by_depot ON readiness_depot_owner_notice(depot_id);
 INSERT INTO readiness_expiry (depot_id, type_id, notice_hours, expires, status, quantity, priority, owner)
 SELECT depot_id, type_id, notice_hours, expires, status, CAST(sum(quantity) AS BIGINT),
        CASE WHEN condition_code = 'C' THEN 1 ELSE 0 END, owner
@@ -1044,6 +1127,33 @@ FROM holding_version
 WHERE valid_to IS NULL AND (status = 'FMC' OR status = 'PMC')
   AND (condition_code IS NULL OR condition_code NOT IN ('J', 'K', 'L', 'M', 'N'))
 GROUP BY type_id, owner, notice_hours, CASE WHEN condition_code = 'C' THEN 1 ELSE 0 END;
+INSERT INTO readiness_depot_owner
+SELECT depot_id, owner,
+       CAST(sum(CASE WHEN lot IS NULL AND NOT s AND status = 'FMC' THEN quantity ELSE 0 END) AS BIGINT),
+       CAST(sum(CASE WHEN lot IS NULL AND NOT s AND status = 'PMC' THEN quantity ELSE 0 END) AS BIGINT),
+       CAST(sum(CASE WHEN lot IS NULL AND NOT s AND status = 'NMCM' THEN quantity ELSE 0 END) AS BIGINT),
+       CAST(sum(CASE WHEN lot IS NULL AND (s OR status = 'NMCS') THEN quantity ELSE 0 END) AS BIGINT),
+       CAST(sum(CASE WHEN lot IS NOT NULL AND NOT s AND status = 'FMC' THEN quantity ELSE 0 END) AS BIGINT),
+       CAST(sum(CASE WHEN lot IS NOT NULL AND NOT s AND status = 'PMC' THEN quantity ELSE 0 END) AS BIGINT),
+       CAST(sum(CASE WHEN lot IS NOT NULL AND NOT s AND status = 'NMCM' THEN quantity ELSE 0 END) AS BIGINT),
+       CAST(sum(CASE WHEN lot IS NOT NULL AND NOT s AND status = 'NMCS' THEN quantity ELSE 0 END) AS BIGINT),
+       CAST(sum(CASE WHEN lot IS NOT NULL AND s THEN quantity ELSE 0 END) AS BIGINT)
+FROM (SELECT depot_id, owner, lot, status, quantity,
+             coalesce(condition_code IN ('J', 'K', 'L', 'M', 'N'), FALSE) AS s
+      FROM holding_version WHERE valid_to IS NULL) h
+GROUP BY depot_id, owner;
+INSERT INTO readiness_depot_owner_notice
+SELECT depot_id, owner, notice_hours, CASE WHEN condition_code = 'C' THEN 1 ELSE 0 END,
+       CAST(sum(CASE WHEN lot IS NULL AND status = 'FMC' THEN quantity ELSE 0 END) AS BIGINT),
+       CAST(sum(CASE WHEN lot IS NULL AND status = 'PMC' THEN quantity ELSE 0 END) AS BIGINT),
+       CAST(sum(CASE WHEN lot IS NOT NULL AND status = 'FMC' THEN quantity ELSE 0 END) AS BIGINT),
+       CAST(sum(CASE WHEN lot IS NOT NULL AND status = 'PMC' THEN quantity ELSE 0 END) AS BIGINT)
+FROM holding_version
+WHERE valid_to IS NULL AND (status = 'FMC' OR status = 'PMC')
+  AND (condition_code IS NULL OR condition_code NOT IN ('J', 'K', 'L', 'M', 'N'))
+GROUP BY depot_id, owner, notice_hours, CASE WHEN condition_code = 'C' THEN 1 ELSE 0 END;
 COMMENT ON TABLE readiness_expiry IS 'Today''s lots that have an expiry date, by depot, type and owner: a figure about date D counts those with expires < D as expired, not under their status.';
 COMMENT ON TABLE readiness_owner IS 'Import-time sums per owner nation and type across every depot: today''s items (fmc … nmcs) and rounds (ammo_*) as readiness_current keeps them per depot. stockpile report --by owner reads them.';
 COMMENT ON TABLE readiness_owner_notice IS 'Mission-capable items and serviceable rounds per owner nation, type and notice across every depot: what deployable --by owner reads.';
+COMMENT ON TABLE readiness_depot_owner IS 'Import-time sums per depot and owner nation, all types together: today''s items (fmc … nmcs) and rounds (ammo_*), for a report by depot and owner without reading the holdings.';
+COMMENT ON TABLE readiness_depot_owner_notice IS 'Mission-capable items and serviceable rounds per depot, owner nation and notice, all types together: deployable by depot and owner.';

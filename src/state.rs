@@ -65,19 +65,21 @@ impl Filters {
 /// (its latest when None), as `src(depot_id, type_id, owner, ammo, state,
 /// notice_hours, quantity)`: `ammo` 1 for a lot, and a lot whose expiry is
 /// before `judged` (the date the figures are about) in state EXPIRED.
-/// What a past date, or an owner's share, is read from: the aggregates
-/// keep neither.
+/// What a past date, or a split by depot, type and owner at once, is read
+/// from: the aggregates keep neither. `ids`' depots, when the filters name
+/// some, are read through their index.
 fn versions(
     date: Option<NaiveDate>,
     judged: NaiveDate,
     suspended: &Targets,
+    ids: &Ids,
     params: &mut Vec<SqlValue>,
 ) -> String {
     let on = match date {
         Some(d) => On::Date(d),
         None => On::Latest,
     };
-    versions_on(on, judged, suspended, params)
+    versions_on(on, judged, suspended, ids.depots.as_ref(), params)
 }
 
 /// Which snapshot of each depot a state is made of.
@@ -135,6 +137,7 @@ fn versions_on(
     on: On,
     judged: NaiveDate,
     suspended: &Targets,
+    depots: Option<&FxHashSet<i64>>,
     params: &mut Vec<SqlValue>,
 ) -> String {
     params.push(SqlValue::Text(iso(judged)));
@@ -169,6 +172,20 @@ fn versions_on(
                AND h.valid_from <= e.as_of AND (h.valid_to IS NULL OR h.valid_to > e.as_of)",
         )
     };
+    // A few depots named by the filters: their versions through their
+    // index, not a pass over all. Depot ids the database gave: safe to
+    // splice.
+    let (indexed, within) = match depots {
+        Some(depots) => {
+            let mut list: Vec<String> = depots.iter().map(i64::to_string).collect();
+            list.sort_unstable();
+            match list.is_empty() {
+                true => ("", " AND FALSE".to_string()),
+                false => ("", format!(" AND h.depot_id IN ({})", list.join(", "))),
+            }
+        }
+        None => ("NOT INDEXED", String::new()),
+    };
     let on = on_day;
     format!(
         "WITH {susp_cte}effective AS ({effective}),
@@ -181,8 +198,8 @@ fn versions_on(
                          THEN 'EXPIRED' ELSE h.status END AS state,
                     h.notice_hours, h.quantity, h.expires,
                     CASE WHEN h.condition_code = 'C' THEN 1 ELSE 0 END AS priority
-             FROM holding_version h NOT INDEXED {from}
-             WHERE {valid}
+             FROM holding_version h {indexed} {from}
+             WHERE {valid}{within}
          )"
     )
 }
@@ -321,28 +338,33 @@ pub fn facts(
     };
     let needs_owner = by.contains(&Key::Owner) || !filters.owners.is_empty();
     let needs_depot = by.contains(&Key::Depot) || !filters.depots.is_empty();
+    let needs_type = by.contains(&Key::Type)
+        || by.contains(&Key::Category)
+        || !filters.types.is_empty()
+        || !filters.categories.is_empty();
     let suspended = Targets::load(conn)?.on(judged);
-    // The aggregates split by depot or by owner, never both: a report by
-    // (or for) an owner and a depot reads the versions.
-    if date.is_none() && !(needs_owner && needs_depot) {
+    let owners: FxHashSet<u32> = filters
+        .owners
+        .iter()
+        .map(|o| pack_nation(o.as_bytes()))
+        .collect();
+    let only = (!owners.is_empty()).then_some(&owners);
+    // The aggregates split by depot and type, by owner and type, or by
+    // depot and owner: a report that needs the three at once reads the
+    // versions (a split by all three would hold nearly a row per holding).
+    let split = match (needs_owner, needs_depot, needs_type) {
+        (false, _, _) => Some(Split::Depots),
+        (true, false, _) => Some(Split::Owners(only)),
+        (true, true, false) => Some(Split::DepotOwners(only)),
+        (true, true, true) => None,
+    };
+    if let (None, Some(split)) = (date, split) {
         let ids = names.ids(filters);
-        let owners: FxHashSet<u32> = filters
-            .owners
-            .iter()
-            .map(|o| pack_nation(o.as_bytes()))
-            .collect();
-        let split = match (needs_owner, filters.owners.is_empty()) {
-            (false, _) => Split::Depots,
-            (true, true) => Split::Owners(None),
-            (true, false) => Split::Owners(Some(&owners)),
-        };
         aggregates(conn, &mut sums, &ids, &split, judged)?;
         for lot in suspended_lots(conn, &suspended, &ids)? {
-            if let Split::Owners(Some(only)) = &split
-                && !only.contains(&lot.owner)
-            {
+            let Some((depot, type_id)) = split.pass(&ids, lot.depot, lot.type_id, lot.owner) else {
                 continue;
-            }
+            };
             // Out of the state the aggregates counted it in (expired by
             // the date, or its status, with its notice when kept) and into
             // SUSPENDED.
@@ -353,13 +375,9 @@ pub fn facts(
             } else {
                 (lot.status, None)
             };
-            let depot = match split {
-                Split::Depots => lot.depot,
-                Split::Owners(_) => 0,
-            };
             sums.add(
                 depot,
-                lot.type_id,
+                type_id,
                 lot.owner,
                 true,
                 state,
@@ -368,7 +386,7 @@ pub fn facts(
             );
             sums.add(
                 depot,
-                lot.type_id,
+                type_id,
                 lot.owner,
                 true,
                 SUSPENDED,
@@ -379,7 +397,7 @@ pub fn facts(
         return Ok(sums.facts());
     }
     let mut params = Vec::new();
-    let with = versions(date, judged, &suspended, &mut params);
+    let with = versions(date, judged, &suspended, &names.ids(filters), &mut params);
     let filter = filters.sql(&mut params);
     // Without filters there is nothing to join for: SQLite then streams the
     // rows of `src` instead of first copying them into a temporary table.
@@ -454,6 +472,8 @@ enum Split<'a> {
     /// Per owner and type, force-wide (no depot told apart); the owners
     /// an `--owner` filter lets through, packed (None: all).
     Owners(Option<&'a FxHashSet<u32>>),
+    /// Per depot and owner, all types together (no type told apart).
+    DepotOwners(Option<&'a FxHashSet<u32>>),
 }
 
 impl Split<'_> {
@@ -479,23 +499,37 @@ impl Split<'_> {
                 "SELECT depot_id, type_id, owner, notice_hours, status, quantity FROM readiness_expiry
                  WHERE expires < ?1",
             ],
+            Split::DepotOwners(_) => [
+                "SELECT depot_id, 0, owner, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc
+                 FROM readiness_depot_owner_notice",
+                "SELECT depot_id, 0, owner, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm,
+                        ammo_nmcs, ammo_susp
+                 FROM readiness_depot_owner",
+                "SELECT depot_id, type_id, owner, notice_hours, status, quantity FROM readiness_expiry
+                 WHERE expires < ?1",
+            ],
         }
     }
 
-    /// The depot (0 when split by owner) and owner of a row, when it
-    /// passes the filters.
+    /// The depot (0 when split by owner and type) and type (0 when split
+    /// by depot and owner) of a row, when it passes the filters.
     fn passes(&self, ids: &Ids, r: &db::Row, owner: u32) -> db::Result<Option<(i64, i64)>> {
         let (depot, type_id) = (r.get(0)?, r.get(1)?);
-        let pass = match self {
-            Split::Depots => ids.pass(depot, type_id),
+        Ok(self.pass(ids, depot, type_id, owner))
+    }
+
+    fn pass(&self, ids: &Ids, depot: i64, type_id: i64, owner: u32) -> Option<(i64, i64)> {
+        let owner_passes = |only: &Option<&FxHashSet<u32>>| only.is_none_or(|o| o.contains(&owner));
+        match self {
+            Split::Depots => ids.pass(depot, type_id).then_some((depot, type_id)),
             Split::Owners(only) => {
-                ids.pass(depot, type_id) && only.is_none_or(|o| o.contains(&owner))
+                (ids.pass(depot, type_id) && owner_passes(only)).then_some((0, type_id))
             }
-        };
-        Ok(pass.then_some(match self {
-            Split::Depots => (depot, type_id),
-            Split::Owners(_) => (0, type_id),
-        }))
+            // No type filter reaches here.
+            Split::DepotOwners(only) => {
+                (ids.depot_passes(depot) && owner_passes(only)).then_some((depot, 0))
+            }
+        }
     }
 }
 
@@ -975,7 +1009,7 @@ pub fn held(conn: &Db, filters: &Filters, on: On, judged: NaiveDate) -> db::Resu
     } else {
         let mut params = Vec::new();
         // Judged on a day before every date: no lot reads as expired here.
-        let with = versions_on(on, NaiveDate::MIN, &suspended, &mut params);
+        let with = versions_on(on, NaiveDate::MIN, &suspended, None, &mut params);
         let filter = filters.sql(&mut params);
         let sql = format!(
             "{with}

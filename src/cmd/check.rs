@@ -951,6 +951,43 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
             Ok(())
         },
     )?;
+    // Each depot's split by owner, all types together, counts as type 0
+    // (no type has that id).
+    conn.each(
+        "SELECT depot_id, owner, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs,
+                ammo_susp
+         FROM readiness_depot_owner",
+        &[],
+        |r| {
+            let owner: Option<String> = r.get(1)?;
+            for (i, state) in STATES.iter().enumerate() {
+                fingerprint(
+                    &mut kept,
+                    r.get(0)?,
+                    (0, None, state, None, owner.as_deref()),
+                    r.get(2 + i)?,
+                );
+            }
+            Ok(())
+        },
+    )?;
+    conn.each(
+        "SELECT depot_id, owner, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc
+         FROM readiness_depot_owner_notice",
+        &[],
+        |r| {
+            let owner: Option<String> = r.get(1)?;
+            for (i, state) in [0, 1, 4, 5].iter().map(|&i| NOTICE_STATES[i]).enumerate() {
+                fingerprint(
+                    &mut kept,
+                    r.get(0)?,
+                    (0, None, state, r.get(2)?, owner.as_deref()),
+                    r.get(3 + i)?,
+                );
+            }
+            Ok(())
+        },
+    )?;
     conn.each(
         "SELECT type_id, owner, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc FROM readiness_owner_notice",
         &[],
@@ -1014,18 +1051,24 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
             let owner: Option<String> = r.get(8)?;
             let owner = owner.as_deref();
             let i = crate::model::bucket(parsed, lot, condition);
-            for (at, whose) in [(depot, None), (0, owner)] {
+            // By depot and type; by owner and type force-wide; by depot
+            // and owner, all types as type 0.
+            for (at, ty, whose) in [
+                (depot, type_id, None),
+                (0, type_id, owner),
+                (depot, 0, owner),
+            ] {
                 fingerprint(
                     &mut current,
                     at,
-                    (type_id, None, STATES[i], None, whose),
+                    (ty, None, STATES[i], None, whose),
                     quantity,
                 );
                 if let Some(notice_state) = NOTICE_STATES.get(i).filter(|s| !s.is_empty()) {
                     fingerprint(
                         &mut current,
                         at,
-                        (type_id, None, notice_state, notice, whose),
+                        (ty, None, notice_state, notice, whose),
                         quantity,
                     );
                 }

@@ -153,16 +153,20 @@ pub enum Bulk {
     ReadinessExpiry,
     ReadinessOwner,
     ReadinessOwnerNotice,
+    ReadinessDepotOwner,
+    ReadinessDepotOwnerNotice,
 }
 
 impl Bulk {
-    pub(crate) const ALL: [Bulk; 6] = [
+    pub(crate) const ALL: [Bulk; 8] = [
         Bulk::HoldingVersion,
         Bulk::ReadinessCurrent,
         Bulk::ReadinessNotice,
         Bulk::ReadinessExpiry,
         Bulk::ReadinessOwner,
         Bulk::ReadinessOwnerNotice,
+        Bulk::ReadinessDepotOwner,
+        Bulk::ReadinessDepotOwnerNotice,
     ];
 
     pub(crate) fn table(self) -> &'static str {
@@ -173,6 +177,8 @@ impl Bulk {
             Bulk::ReadinessExpiry => "readiness_expiry",
             Bulk::ReadinessOwner => "readiness_owner",
             Bulk::ReadinessOwnerNotice => "readiness_owner_notice",
+            Bulk::ReadinessDepotOwner => "readiness_depot_owner",
+            Bulk::ReadinessDepotOwnerNotice => "readiness_depot_owner_notice",
         }
     }
 
@@ -231,6 +237,29 @@ impl Bulk {
                 ("quantity", false),
                 ("priority", false),
                 ("owner", true),
+            ],
+            Bulk::ReadinessDepotOwner => &[
+                ("depot_id", false),
+                ("owner", true),
+                ("fmc", false),
+                ("pmc", false),
+                ("nmcm", false),
+                ("nmcs", false),
+                ("ammo_fmc", false),
+                ("ammo_pmc", false),
+                ("ammo_nmcm", false),
+                ("ammo_nmcs", false),
+                ("ammo_susp", false),
+            ],
+            Bulk::ReadinessDepotOwnerNotice => &[
+                ("depot_id", false),
+                ("owner", true),
+                ("notice_hours", false),
+                ("priority", false),
+                ("fmc", false),
+                ("pmc", false),
+                ("ammo_fmc", false),
+                ("ammo_pmc", false),
             ],
             Bulk::ReadinessOwner => &[
                 ("type_id", false),

@@ -20,7 +20,10 @@ type Pair = (i64, u32);
 /// each [`crate::model::bucket`], and per ([`notice_key`], owner) the FMC
 /// and PMC items, then the FMC and PMC rounds. A few thousand pairs for a
 /// force (9,300 for a million holdings), tens of thousands with notices.
-#[derive(Default)]
+///
+/// A depot's own split by owner, all types together, is the same with
+/// type 0 (`readiness_depot_owner`, `readiness_depot_owner_notice`).
+#[derive(Default, PartialEq, Eq)]
 pub struct OwnerRows {
     by_type: FxHashMap<Pair, [i64; 9]>,
     by_notice: FxHashMap<(u64, u32), [i64; 4]>,
@@ -30,12 +33,97 @@ impl OwnerRows {
     /// Adds a line's quantity (`sign` 1) or takes a version's back out
     /// (`sign` -1).
     pub(super) fn count(&mut self, c: &Counted, sign: i64) {
+        self.count_as(c.type_id, c, sign);
+    }
+
+    /// The same, counted under `type_id` (0: all types together).
+    pub(super) fn count_as(&mut self, type_id: i64, c: &Counted, sign: i64) {
         let quantity = sign * c.quantity;
-        let (bucket, mc) = c.placed();
-        self.by_type.entry((c.type_id, c.owner)).or_default()[bucket] += quantity;
+        let (bucket, mc) = c.placed_as(type_id);
+        self.by_type.entry((type_id, c.owner)).or_default()[bucket] += quantity;
         if let Some((key, slot)) = mc {
             self.by_notice.entry((key, c.owner)).or_default()[slot] += quantity;
         }
+    }
+
+    /// Whether it holds any quantity (or changes any).
+    pub(super) fn is_empty(&self) -> bool {
+        self.by_type.values().all(|q| q.iter().all(|&x| x == 0))
+            && self.by_notice.values().all(|q| q.iter().all(|&x| x == 0))
+    }
+
+    /// A depot's split by owner as stored.
+    pub(super) fn of_depot(conn: &Db, depot_id: i64) -> db::Result<OwnerRows> {
+        let mut rows = OwnerRows::default();
+        conn.each(
+            "SELECT owner, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs, ammo_susp
+             FROM readiness_depot_owner WHERE depot_id = ?1",
+            &[&depot_id],
+            |r| {
+                let mut q = [0i64; 9];
+                for (i, v) in q.iter_mut().enumerate() {
+                    *v = r.get(1 + i)?;
+                }
+                rows.by_type.insert((0, packed(r.get(0)?)), q);
+                Ok(())
+            },
+        )?;
+        conn.each(
+            "SELECT owner, notice_hours, priority, fmc, pmc, ammo_fmc, ammo_pmc
+             FROM readiness_depot_owner_notice WHERE depot_id = ?1",
+            &[&depot_id],
+            |r| {
+                let key = notice_key(0, r.get(1)?, r.get::<i64>(2)? != 0);
+                let q = [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?];
+                rows.by_notice.insert((key, packed(r.get(0)?)), q);
+                Ok(())
+            },
+        )?;
+        Ok(rows)
+    }
+
+    /// Writes a depot's split by owner, in key order (its stored rows
+    /// deleted first).
+    pub(super) fn append_for_depot(&self, conn: &Db, depot_id: i64) -> db::Result<()> {
+        let mut by_type: Vec<_> = self.by_type.iter().collect();
+        by_type.sort_unstable();
+        for ((_, owner), q) in by_type {
+            conn.append(
+                Bulk::ReadinessDepotOwner,
+                &[
+                    &depot_id,
+                    &unpack_nation(*owner),
+                    &q[0],
+                    &q[1],
+                    &q[2],
+                    &q[3],
+                    &q[4],
+                    &q[5],
+                    &q[6],
+                    &q[7],
+                    &q[8],
+                ],
+            )?;
+        }
+        let mut by_notice: Vec<_> = self.by_notice.iter().collect();
+        by_notice.sort_unstable();
+        for ((key, owner), q) in by_notice {
+            let (_, notice, priority) = notice_of_key(*key);
+            conn.append(
+                Bulk::ReadinessDepotOwnerNotice,
+                &[
+                    &depot_id,
+                    &unpack_nation(*owner),
+                    &notice,
+                    &i64::from(priority),
+                    &q[0],
+                    &q[1],
+                    &q[2],
+                    &q[3],
+                ],
+            )?;
+        }
+        Ok(())
     }
 
     /// Adds another change to this one.

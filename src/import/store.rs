@@ -307,6 +307,8 @@ struct AggregateRows {
     /// Lots with an expiry, by [`LotKey`], one entry per line (summed
     /// when written): 24 bytes a lot line, no map to grow.
     expiring: Vec<(LotKey, i64)>,
+    /// By owner, all types together (type 0): a few dozen owners a depot.
+    by_owner: OwnerRows,
 }
 
 /// A lot's [`expiry_key`] and its owner (packed, 0 for none): an owner's
@@ -422,11 +424,16 @@ impl Counted {
     /// Its [`crate::model::bucket`], and for a mission-capable line its
     /// [`notice_key`] and slot among FMC and PMC items, then FMC and PMC
     /// rounds.
-    pub(super) fn placed(&self) -> (usize, Option<(u64, usize)>) {
+    fn placed(&self) -> (usize, Option<(u64, usize)>) {
+        self.placed_as(self.type_id)
+    }
+
+    /// The same, with the notice key made with `type_id`.
+    pub(super) fn placed_as(&self, type_id: i64) -> (usize, Option<(u64, usize)>) {
         let b = crate::model::bucket(self.status, self.ammo, self.condition);
         let mc = matches!(b, 0 | 1 | 4 | 5).then(|| {
             (
-                notice_key(self.type_id, self.notice, self.priority()),
+                notice_key(type_id, self.notice, self.priority()),
                 (b & 1) + if self.ammo { 2 } else { 0 },
             )
         });
@@ -445,6 +452,7 @@ impl AggregateRows {
         if let Some((key, slot)) = mc {
             self.by_notice.entry(key).or_default()[slot] += quantity;
         }
+        self.by_owner.count_as(0, c, sign);
         // A suspended lot counts as suspended whether or not it has
         // expired: it takes no part in the expiry's correction.
         if let (true, Some(expires), false) = (c.ammo, c.expires, b == 8) {
@@ -497,6 +505,8 @@ impl AggregateRows {
         add_rows(&mut self.by_notice, delta.by_notice, |k| {
             types.insert(notice_of_key(k).0);
         });
+        let owners = !delta.by_owner.is_empty();
+        self.by_owner.absorb(delta.by_owner);
         let mut lot_types = FxHashSet::default();
         let stored = std::mem::take(&mut self.expiring);
         let mut merged = Vec::with_capacity(stored.len() + delta.expiring.len());
@@ -537,6 +547,7 @@ impl AggregateRows {
         Changed {
             types: sorted(types),
             lot_types: sorted(lot_types),
+            owners,
             stored: true,
         }
     }
@@ -1252,6 +1263,7 @@ fn stored_rows(conn: &Db, depot_id: i64, lots: &mut StoredLots) -> db::Result<Ag
             Ok(())
         },
     )?;
+    rows.by_owner = OwnerRows::of_depot(conn, depot_id)?;
     Ok(rows)
 }
 
@@ -1398,6 +1410,14 @@ pub fn write_aggregates(conn: &Db, all: &[Aggregates], lots: &mut StoredLots) ->
             for table in ["readiness_current", "readiness_notice"] {
                 delete_types(conn, table, a.depot_id, &c.types)?;
             }
+            if c.owners {
+                for table in ["readiness_depot_owner", "readiness_depot_owner_notice"] {
+                    conn.execute(
+                        &format!("DELETE FROM {table} WHERE depot_id = ?1"),
+                        &[&a.depot_id],
+                    )?;
+                }
+            }
             expiry_pairs.extend(c.lot_types.iter().map(|&t| (a.depot_id, t)));
         }
         changed.push(c);
@@ -1406,6 +1426,9 @@ pub fn write_aggregates(conn: &Db, all: &[Aggregates], lots: &mut StoredLots) ->
     lots.forget();
     for (a, c) in all.iter().zip(&changed) {
         append_aggregates(conn, a.depot_id, &a.rows, c)?;
+        if c.owners {
+            a.rows.by_owner.append_for_depot(conn, a.depot_id)?;
+        }
     }
     Ok(())
 }
@@ -1562,10 +1585,15 @@ fn changed_types(
         v.sort_unstable();
         v
     };
+    let stored_owners = OwnerRows::of_depot(conn, a.depot_id)?;
     Ok(Changed {
         types: sorted(changed),
         lot_types: sorted(lots_changed),
-        stored: !stored_types.is_empty() || !stored_notices.is_empty() || !stored_lots.is_empty(),
+        owners: stored_owners != a.rows.by_owner,
+        stored: !stored_types.is_empty()
+            || !stored_notices.is_empty()
+            || !stored_lots.is_empty()
+            || !stored_owners.is_empty(),
     })
 }
 
@@ -1576,6 +1604,8 @@ fn changed_types(
 struct Changed {
     types: Vec<i64>,
     lot_types: Vec<i64>,
+    /// Whether its split by owner differs.
+    owners: bool,
     stored: bool,
 }
 

@@ -513,7 +513,7 @@ fn every_table_and_view_explains_itself() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(objects.len(), 14, "{objects:?}");
+    assert_eq!(objects.len(), 16, "{objects:?}");
     for (name, sql) in &objects {
         let body = &sql[sql.find(['(', '\n']).unwrap()..];
         assert!(body.contains("-- "), "{name} says nothing of itself: {sql}");
@@ -565,6 +565,8 @@ fn every_table_and_view_explains_itself() {
 /// Undoes migration 7 of schema.sql: no figures kept by owner.
 const BEFORE_7: &str = "DROP TABLE readiness_owner;
      DROP TABLE readiness_owner_notice;
+     DROP TABLE readiness_depot_owner;
+     DROP TABLE readiness_depot_owner_notice;
      ALTER TABLE readiness_expiry DROP COLUMN owner;";
 
 /// A database version 6 wrote (before the figures by owner were kept)
@@ -578,6 +580,7 @@ fn a_version_6_database_is_upgraded_to_figures_by_owner() {
         [
             w.json(&["report", "--by", "owner,type"]),
             w.json(&["report", "--owner", "NLD"]),
+            w.json(&["report", "--by", "depot,owner"]),
             w.json(&["deployable", "--within", "24h", "--by", "owner"]),
         ]
     };

@@ -267,6 +267,7 @@ fn every_view(w: &Work) -> Vec<String> {
     views.push(w.json(&["report", "--by", "depot,type"]).to_string());
     // By owner, from the force-wide sums each import keeps by difference.
     views.push(w.json(&["report", "--by", "owner,type"]).to_string());
+    views.push(w.json(&["report", "--by", "depot,owner"]).to_string());
     views.push(
         w.json(&["deployable", "--within", "24h", "--by", "owner"])
             .to_string(),

@@ -265,7 +265,8 @@ impl Pg {
                 // million versions through their index, 4× slower.
                 self.client()?.batch_execute(
                     "ANALYZE holding_version, readiness_current, readiness_notice, readiness_expiry,
-                        readiness_owner, readiness_owner_notice, snapshot",
+                        readiness_owner, readiness_owner_notice, readiness_depot_owner,
+                        readiness_depot_owner_notice, snapshot",
                 )?;
             }
         } else {
