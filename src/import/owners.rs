@@ -178,7 +178,10 @@ impl OwnerRows {
         if pairs.is_empty() {
             return Ok(());
         }
-        let mut rows = OwnerRows::default();
+        // The stored rows are added to the change, not the change to a
+        // copy of them: a first import's change is every pair there is.
+        let mut rows = self;
+        let mut stored_rows = OwnerRows::default();
         let mut stored: FxHashSet<Pair> = FxHashSet::default();
         conn.each(
             "SELECT type_id, owner, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs,
@@ -192,7 +195,7 @@ impl OwnerRows {
                     for (i, v) in q.iter_mut().enumerate() {
                         *v = r.get(2 + i)?;
                     }
-                    rows.by_type.insert(pair, q);
+                    stored_rows.by_type.insert(pair, q);
                     stored.insert(pair);
                 }
                 Ok(())
@@ -207,18 +210,19 @@ impl OwnerRows {
                 if pairs.contains(&pair) {
                     let key = notice_key(pair.0, r.get(2)?, r.get::<i64>(3)? != 0);
                     let q = [r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?];
-                    rows.by_notice.insert((key, pair.1), q);
+                    stored_rows.by_notice.insert((key, pair.1), q);
                     stored.insert(pair);
                 }
                 Ok(())
             },
         )?;
-        rows.absorb(self);
+        rows.absorb(stored_rows);
         delete_pairs(conn, &stored)?;
+        let written = |q: &[i64]| q.iter().any(|&x| x != 0);
         let mut by_type: Vec<_> = rows
             .by_type
             .iter()
-            .filter(|(pair, _)| pairs.contains(pair))
+            .filter(|(pair, q)| pairs.contains(pair) && written(&q[..]))
             .collect();
         by_type.sort_unstable();
         for ((type_id, owner), q) in by_type {
@@ -242,7 +246,9 @@ impl OwnerRows {
         let mut by_notice: Vec<_> = rows
             .by_notice
             .iter()
-            .filter(|((key, owner), _)| pairs.contains(&(notice_of_key(*key).0, *owner)))
+            .filter(|((key, owner), q)| {
+                pairs.contains(&(notice_of_key(*key).0, *owner)) && written(&q[..])
+            })
             .collect();
         by_notice.sort_unstable();
         for ((key, owner), q) in by_notice {
