@@ -23,10 +23,28 @@ type Pair = (i64, u32);
 ///
 /// A depot's own split by owner, all types together, is the same with
 /// type 0 (`readiness_depot_owner`, `readiness_depot_owner_notice`).
+///
+/// Kept in a small map per type: a force-wide export arrives sorted by
+/// type, so a line's update finds its type's few hundred entries in cache,
+/// where one map of every (type, owner, notice) key (64,483 for a million
+/// holdings) cost a cache miss a line and left its doublings behind in
+/// the heap.
 #[derive(Default, PartialEq, Eq)]
 pub struct OwnerRows {
-    by_type: FxHashMap<Pair, [i64; 9]>,
-    by_notice: FxHashMap<(u64, u32), [i64; 4]>,
+    types: FxHashMap<i64, TypeOwners>,
+}
+
+/// One type's owner figures: by owner, and by the notice part of
+/// [`notice_key`] (its low 32 bits) and owner.
+#[derive(Default, PartialEq, Eq)]
+struct TypeOwners {
+    by_owner: FxHashMap<u32, [i64; 9]>,
+    by_notice: FxHashMap<(u32, u32), [i64; 4]>,
+}
+
+/// The notice part of a [`notice_key`].
+fn notice_part(key: u64) -> u32 {
+    key as u32
 }
 
 impl OwnerRows {
@@ -40,16 +58,52 @@ impl OwnerRows {
     pub(super) fn count_as(&mut self, type_id: i64, c: &Counted, sign: i64) {
         let quantity = sign * c.quantity;
         let (bucket, mc) = c.placed_as(type_id);
-        self.by_type.entry((type_id, c.owner)).or_default()[bucket] += quantity;
+        let t = self.types.entry(type_id).or_default();
+        t.by_owner.entry(c.owner).or_default()[bucket] += quantity;
         if let Some((key, slot)) = mc {
-            self.by_notice.entry((key, c.owner)).or_default()[slot] += quantity;
+            t.by_notice.entry((notice_part(key), c.owner)).or_default()[slot] += quantity;
         }
     }
 
     /// Whether it holds any quantity (or changes any).
     pub(super) fn is_empty(&self) -> bool {
-        self.by_type.values().all(|q| q.iter().all(|&x| x == 0))
-            && self.by_notice.values().all(|q| q.iter().all(|&x| x == 0))
+        self.by_type().all(|(_, q)| q.iter().all(|&x| x == 0))
+            && self.by_notice().all(|(_, q)| q.iter().all(|&x| x == 0))
+    }
+
+    /// Every (type, owner) row.
+    fn by_type(&self) -> impl Iterator<Item = (Pair, &[i64; 9])> {
+        self.types.iter().flat_map(|(&type_id, t)| {
+            t.by_owner
+                .iter()
+                .map(move |(&owner, q)| ((type_id, owner), q))
+        })
+    }
+
+    /// Every ([`notice_key`], owner) row.
+    fn by_notice(&self) -> impl Iterator<Item = ((u64, u32), &[i64; 4])> {
+        self.types.iter().flat_map(|(&type_id, t)| {
+            t.by_notice.iter().map(move |(&(low, owner), q)| {
+                ((((type_id as u64) << 32) | u64::from(low), owner), q)
+            })
+        })
+    }
+
+    fn insert_type_row(&mut self, (type_id, owner): Pair, q: [i64; 9]) {
+        self.types
+            .entry(type_id)
+            .or_default()
+            .by_owner
+            .insert(owner, q);
+    }
+
+    fn insert_notice_row(&mut self, (key, owner): (u64, u32), q: [i64; 4]) {
+        let type_id = notice_of_key(key).0;
+        self.types
+            .entry(type_id)
+            .or_default()
+            .by_notice
+            .insert((notice_part(key), owner), q);
     }
 
     /// A depot's split by owner as stored.
@@ -64,7 +118,7 @@ impl OwnerRows {
                 for (i, v) in q.iter_mut().enumerate() {
                     *v = r.get(1 + i)?;
                 }
-                rows.by_type.insert((0, packed(r.get(0)?)), q);
+                rows.insert_type_row((0, packed(r.get(0)?)), q);
                 Ok(())
             },
         )?;
@@ -75,7 +129,7 @@ impl OwnerRows {
             |r| {
                 let key = notice_key(0, r.get(1)?, r.get::<i64>(2)? != 0);
                 let q = [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?];
-                rows.by_notice.insert((key, packed(r.get(0)?)), q);
+                rows.insert_notice_row((key, packed(r.get(0)?)), q);
                 Ok(())
             },
         )?;
@@ -85,14 +139,14 @@ impl OwnerRows {
     /// Writes a depot's split by owner, in key order (its stored rows
     /// deleted first).
     pub(super) fn append_for_depot(&self, conn: &Db, depot_id: i64) -> db::Result<()> {
-        let mut by_type: Vec<_> = self.by_type.iter().collect();
+        let mut by_type: Vec<_> = self.by_type().collect();
         by_type.sort_unstable();
         for ((_, owner), q) in by_type {
             conn.append(
                 Bulk::ReadinessDepotOwner,
                 &[
                     &depot_id,
-                    &unpack_nation(*owner),
+                    &unpack_nation(owner),
                     &q[0],
                     &q[1],
                     &q[2],
@@ -105,15 +159,15 @@ impl OwnerRows {
                 ],
             )?;
         }
-        let mut by_notice: Vec<_> = self.by_notice.iter().collect();
+        let mut by_notice: Vec<_> = self.by_notice().collect();
         by_notice.sort_unstable();
         for ((key, owner), q) in by_notice {
-            let (_, notice, priority) = notice_of_key(*key);
+            let (_, notice, priority) = notice_of_key(key);
             conn.append(
                 Bulk::ReadinessDepotOwnerNotice,
                 &[
                     &depot_id,
-                    &unpack_nation(*owner),
+                    &unpack_nation(owner),
                     &notice,
                     &i64::from(priority),
                     &q[0],
@@ -128,8 +182,15 @@ impl OwnerRows {
 
     /// Adds another change to this one.
     pub(super) fn absorb(&mut self, other: OwnerRows) {
-        add_rows(&mut self.by_type, other.by_type, |_| {});
-        add_rows(&mut self.by_notice, other.by_notice, |_| {});
+        for (type_id, theirs) in other.types {
+            let mine = self.types.entry(type_id).or_default();
+            add_rows(&mut mine.by_owner, theirs.by_owner, |_| {});
+            add_rows(&mut mine.by_notice, theirs.by_notice, |_| {});
+            // An empty type compares as an absent one.
+            if mine.by_owner.is_empty() && mine.by_notice.is_empty() {
+                self.types.remove(&type_id);
+            }
+        }
     }
 
     /// A depot's current state as stored, taken back out: what a snapshot
@@ -165,14 +226,14 @@ impl OwnerRows {
     /// stand; the others are left alone.
     pub(super) fn write(self, conn: &Db) -> db::Result<()> {
         let mut pairs: FxHashSet<Pair> = FxHashSet::default();
-        for (pair, q) in &self.by_type {
+        for (pair, q) in self.by_type() {
             if q.iter().any(|&x| x != 0) {
-                pairs.insert(*pair);
+                pairs.insert(pair);
             }
         }
-        for ((key, owner), q) in &self.by_notice {
+        for ((key, owner), q) in self.by_notice() {
             if q.iter().any(|&x| x != 0) {
-                pairs.insert((notice_of_key(*key).0, *owner));
+                pairs.insert((notice_of_key(key).0, owner));
             }
         }
         if pairs.is_empty() {
@@ -195,7 +256,7 @@ impl OwnerRows {
                     for (i, v) in q.iter_mut().enumerate() {
                         *v = r.get(2 + i)?;
                     }
-                    stored_rows.by_type.insert(pair, q);
+                    stored_rows.insert_type_row(pair, q);
                     stored.insert(pair);
                 }
                 Ok(())
@@ -210,7 +271,7 @@ impl OwnerRows {
                 if pairs.contains(&pair) {
                     let key = notice_key(pair.0, r.get(2)?, r.get::<i64>(3)? != 0);
                     let q = [r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?];
-                    stored_rows.by_notice.insert((key, pair.1), q);
+                    stored_rows.insert_notice_row((key, pair.1), q);
                     stored.insert(pair);
                 }
                 Ok(())
@@ -220,8 +281,7 @@ impl OwnerRows {
         delete_pairs(conn, &stored)?;
         let written = |q: &[i64]| q.iter().any(|&x| x != 0);
         let mut by_type: Vec<_> = rows
-            .by_type
-            .iter()
+            .by_type()
             .filter(|(pair, q)| pairs.contains(pair) && written(&q[..]))
             .collect();
         by_type.sort_unstable();
@@ -229,8 +289,8 @@ impl OwnerRows {
             conn.append(
                 Bulk::ReadinessOwner,
                 &[
-                    type_id,
-                    &unpack_nation(*owner),
+                    &type_id,
+                    &unpack_nation(owner),
                     &q[0],
                     &q[1],
                     &q[2],
@@ -244,20 +304,19 @@ impl OwnerRows {
             )?;
         }
         let mut by_notice: Vec<_> = rows
-            .by_notice
-            .iter()
+            .by_notice()
             .filter(|((key, owner), q)| {
                 pairs.contains(&(notice_of_key(*key).0, *owner)) && written(&q[..])
             })
             .collect();
         by_notice.sort_unstable();
         for ((key, owner), q) in by_notice {
-            let (type_id, notice, priority) = notice_of_key(*key);
+            let (type_id, notice, priority) = notice_of_key(key);
             conn.append(
                 Bulk::ReadinessOwnerNotice,
                 &[
                     &type_id,
-                    &unpack_nation(*owner),
+                    &unpack_nation(owner),
                     &notice,
                     &i64::from(priority),
                     &q[0],
