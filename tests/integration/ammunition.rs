@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::util::{Work, row};
+use crate::util::{TODAY, Work, row};
 
 const HEADER: &str = "depot,as_of,type,category,nsn,serial,quantity,status,owner,notice_hours,lot,expires,condition_code,next_test\n";
 
@@ -330,6 +330,26 @@ fn a_suspension_of_a_lot_and_of_a_whole_nsn_stops_them_everywhere_until_lifted()
     assert_eq!(int(&pair("AA-1", "155MM-HE"), "ammo_serviceable"), 40);
     assert_eq!(int(&pair("BB-1", "155MM-HE"), "ammo_suspended"), 60);
     assert_eq!(int(&pair("BB-1", "120MM-DM11"), "ammo_suspended"), 50);
+    // By owner nation, from the sums kept by owner: the same, and what
+    // the versions give on the day.
+    let owners = w.json(&["report", "--by", "owner"]);
+    let owner = |o: &str| {
+        let r = row(&owners, "owner", o);
+        (int(r, "ammo_serviceable"), int(r, "ammo_suspended"))
+    };
+    assert_eq!(owner("USA"), (40, 160));
+    assert_eq!(owner("DEU"), (0, 50));
+    for args in [
+        &["report", "--by", "owner"][..],
+        &["report", "--by", "depot,owner"],
+        &["report", "--owner", "USA"],
+        &["deployable", "--within", "48h", "--by", "owner"],
+        &["deployable", "--within", "48h", "--owner", "USA"],
+        &["deployable", "--within", "48h", "--by", "depot,owner"],
+    ] {
+        let dated: Vec<&str> = args.iter().copied().chain(["--as-of", TODAY]).collect();
+        assert_eq!(w.json(args), w.json(&dated), "{args:?}");
+    }
 
     // History: each snapshot date judged with the suspensions then in force.
     let h = w.json(&["history"]);
