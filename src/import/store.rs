@@ -1263,7 +1263,7 @@ fn stored_rows(conn: &Db, depot_id: i64, lots: &mut StoredLots) -> db::Result<Ag
             Ok(())
         },
     )?;
-    rows.by_owner = OwnerRows::of_depot(conn, depot_id)?;
+    rows.by_owner = lots.take_owners(conn, depot_id)?;
     Ok(rows)
 }
 
@@ -1271,7 +1271,11 @@ fn stored_rows(conn: &Db, depot_id: i64, lots: &mut StoredLots) -> db::Result<Ag
 /// (unindexed) table when the first depot that needs them opens, and
 /// forgotten once the file's new aggregates are written.
 #[derive(Default)]
-pub struct StoredLots(Option<FxHashMap<i64, Vec<(LotKey, i64)>>>);
+pub struct StoredLots(Option<FxHashMap<i64, Vec<(LotKey, i64)>>>, StoredOwners);
+
+/// The depots' splits by owner as stored, read the same way.
+#[derive(Default)]
+struct StoredOwners(Option<FxHashMap<i64, OwnerRows>>);
 
 impl StoredLots {
     fn take(&mut self, conn: &Db, depot_id: i64) -> db::Result<Vec<(LotKey, i64)>> {
@@ -1285,9 +1289,22 @@ impl StoredLots {
             .unwrap_or_default())
     }
 
+    /// A depot's split by owner as stored.
+    fn take_owners(&mut self, conn: &Db, depot_id: i64) -> db::Result<OwnerRows> {
+        let owners = &mut self.1.0;
+        if owners.is_none() {
+            *owners = Some(OwnerRows::of_depots(conn)?);
+        }
+        Ok(owners
+            .as_mut()
+            .and_then(|o| o.remove(&depot_id))
+            .unwrap_or_default())
+    }
+
     /// After aggregates are written: what was read is out of date.
     pub fn forget(&mut self) {
         self.0 = None;
+        self.1.0 = None;
     }
 }
 
@@ -1398,11 +1415,19 @@ fn for_ids(
 pub fn write_aggregates(conn: &Db, all: &[Aggregates], lots: &mut StoredLots) -> db::Result<()> {
     let mut changed = Vec::with_capacity(all.len());
     let mut expiry_pairs = Vec::new();
+    // Depots whose split by owner is written again, deleted together (on a
+    // server, a statement per depot was 400 round trips a next week).
+    let mut owner_depots = Vec::new();
     // Every depot's stored lots are taken before the first is deleted.
     for a in all {
         let c = match &a.changed {
             Some(c) => c.clone(),
-            None => changed_types(conn, a, lots.take(conn, a.depot_id)?)?,
+            None => changed_types(
+                conn,
+                a,
+                lots.take(conn, a.depot_id)?,
+                lots.take_owners(conn, a.depot_id)?,
+            )?,
         };
         // A first import's depots have nothing stored to delete (on a
         // server, a statement is a round trip).
@@ -1411,18 +1436,19 @@ pub fn write_aggregates(conn: &Db, all: &[Aggregates], lots: &mut StoredLots) ->
                 delete_types(conn, table, a.depot_id, &c.types)?;
             }
             if c.owners {
-                for table in ["readiness_depot_owner", "readiness_depot_owner_notice"] {
-                    conn.execute(
-                        &format!("DELETE FROM {table} WHERE depot_id = ?1"),
-                        &[&a.depot_id],
-                    )?;
-                }
+                owner_depots.push(a.depot_id);
             }
             expiry_pairs.extend(c.lot_types.iter().map(|&t| (a.depot_id, t)));
         }
         changed.push(c);
     }
     delete_expiry_pairs(conn, &expiry_pairs)?;
+    owner_depots.sort_unstable();
+    for table in ["readiness_depot_owner", "readiness_depot_owner_notice"] {
+        // (Row ids are positive: `?1` only fills the batch's first place.)
+        let sql = format!("DELETE FROM {table} WHERE depot_id > ?1 AND depot_id IN (?ids)");
+        execute_for_ids(conn, &sql, &0i64, &owner_depots)?;
+    }
     lots.forget();
     for (a, c) in all.iter().zip(&changed) {
         append_aggregates(conn, a.depot_id, &a.rows, c)?;
@@ -1508,6 +1534,7 @@ fn changed_types(
     conn: &Db,
     a: &Aggregates,
     stored_lots: Vec<(LotKey, i64)>,
+    stored_owners: OwnerRows,
 ) -> db::Result<Changed> {
     let mut changed = FxHashSet::default();
     // Types whose lots with an expiry differ: most changes (a vehicle's
@@ -1585,7 +1612,6 @@ fn changed_types(
         v.sort_unstable();
         v
     };
-    let stored_owners = OwnerRows::of_depot(conn, a.depot_id)?;
     Ok(Changed {
         types: sorted(changed),
         lot_types: sorted(lots_changed),
