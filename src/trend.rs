@@ -190,10 +190,12 @@ pub fn months(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
 /// aggregates keep, so only the versions that ended, or began after their
 /// depot's first snapshot, need reading (through the depot indexes): the
 /// aggregates stand from each depot's first snapshot, less the versions
-/// that began later, which then add themselves from their own day. Owners
-/// are not in the aggregates, and a force-wide suspension turns lots
-/// suspended for days the aggregates do not know: then every version is
-/// read.
+/// that began later, which then add themselves from their own day. By (or
+/// for) an owner, the aggregates by depot and owner stand in for those by
+/// depot and type, unless types are asked for too (no aggregate splits a
+/// depot by type and owner at once); and a force-wide suspension turns
+/// lots suspended for days the aggregates do not know: then every version
+/// is read.
 fn events(conn: &Db, by: &[Key], filters: &Filters) -> db::Result<(Names, Vec<Event>)> {
     let names = Names::load(conn)?;
     let targets = Targets::load(conn)?;
@@ -202,8 +204,13 @@ fn events(conn: &Db, by: &[Key], filters: &Filters) -> db::Result<(Names, Vec<Ev
         names: &names,
         sums: FxHashMap::default(),
     };
-    if filters.owners.is_empty() && !by.contains(&Key::Owner) && targets.is_empty() {
-        from_aggregates(conn, filters, &mut events)?;
+    let by_owner = !filters.owners.is_empty() || by.contains(&Key::Owner);
+    let typed = by.contains(&Key::Type)
+        || by.contains(&Key::Category)
+        || !filters.types.is_empty()
+        || !filters.categories.is_empty();
+    if targets.is_empty() && !(by_owner && typed) {
+        from_aggregates(conn, filters, by_owner, &mut events)?;
     } else {
         from_versions(conn, filters, &targets, &mut events)?;
     }
@@ -240,19 +247,33 @@ impl Events<'_> {
         )
     }
 
-    /// A row's group and its depot's first day, when its depot and type
-    /// pass the filters.
+    /// A row's group and its depot's first day, when its depot, type and
+    /// owner (column `owner`, when the history is by or for owners) pass
+    /// the filters.
     fn start(
         &self,
         r: &db::Row<'_>,
         first: &FxHashMap<i64, i32>,
         ids: &Ids,
+        owners: &Owners,
     ) -> db::Result<Option<(Group, i32)>> {
         let (depot, type_id) = (r.get(0)?, r.get(1)?);
+        let owner = match owners.column {
+            Some(i) => match r.value(i)? {
+                Value::Text(t) => Some(t),
+                _ => None,
+            },
+            None => None,
+        };
+        if let Some(only) = &owners.only
+            && !owner.is_some_and(|o| only.contains(&pack_nation(o.as_bytes())))
+        {
+            return Ok(None);
+        }
         Ok(first
             .get(&depot)
             .filter(|_| ids.pass(depot, type_id))
-            .map(|&day| (self.group(depot, type_id, None), day)))
+            .map(|&day| (self.group(depot, type_id, owner), day)))
     }
 
     /// `quantity` in `state` from day `a` to the day before `b` (for good
@@ -396,8 +417,31 @@ fn from_versions(
 
 /// The aggregates from each depot's first snapshot, and the versions that
 /// ended or began later (see [`events`]).
-fn from_aggregates(conn: &Db, filters: &Filters, events: &mut Events<'_>) -> db::Result<()> {
+/// Where a row's owner is (None: not read), and the owners a filter lets
+/// through, packed (None: all).
+struct Owners {
+    column: Option<usize>,
+    only: Option<rustc_hash::FxHashSet<u32>>,
+}
+
+fn from_aggregates(
+    conn: &Db,
+    filters: &Filters,
+    by_owner: bool,
+    events: &mut Events<'_>,
+) -> db::Result<()> {
     let ids = events.names.ids(filters);
+    let only = (!filters.owners.is_empty()).then(|| {
+        filters
+            .owners
+            .iter()
+            .map(|o| pack_nation(o.as_bytes()))
+            .collect()
+    });
+    let owners = |column: usize| Owners {
+        column: by_owner.then_some(column),
+        only: only.clone(),
+    };
     // Each depot's first snapshot date, as stored and as a day.
     let firsts: Vec<(i64, String)> = conn.rows(
         "SELECT depot_id, min(as_of) FROM snapshot GROUP BY depot_id ORDER BY depot_id",
@@ -409,9 +453,18 @@ fn from_aggregates(conn: &Db, filters: &Filters, events: &mut Events<'_>) -> db:
         first.insert(*depot, crate::model::stored_date(date)?.num_days_from_ce());
     }
     // Equipment by status (under a suspended code: NMCS, as `bucket`
-    // counts it, which figures alike), lots by status, lots suspended.
-    conn.each(crate::state::CURRENT_SUMS, &[], |r| {
-        let Some((group, day)) = events.start(r, &first, &ids)? else {
+    // counts it, which figures alike), lots by status, lots suspended: by
+    // depot and type, or by depot and owner (all types as type 0).
+    let sums = if by_owner {
+        "SELECT depot_id, 0, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs,
+                ammo_susp, owner
+         FROM readiness_depot_owner"
+    } else {
+        crate::state::CURRENT_SUMS
+    };
+    let in_sums = owners(11);
+    conn.each(sums, &[], |r| {
+        let Some((group, day)) = events.start(r, &first, &ids, &in_sums)? else {
             return Ok(());
         };
         for (i, state) in (0..4).chain(KINDS..KINDS + 4).enumerate() {
@@ -421,11 +474,12 @@ fn from_aggregates(conn: &Db, filters: &Filters, events: &mut Events<'_>) -> db:
         Ok(())
     })?;
     // Their lots with an expiry, expired from the day after it.
+    let in_lots = owners(5);
     conn.each(
-        "SELECT depot_id, type_id, expires, status, quantity FROM readiness_expiry",
+        "SELECT depot_id, type_id, expires, status, quantity, owner FROM readiness_expiry",
         &[],
         |r| {
-            let Some((group, day)) = events.start(r, &first, &ids)? else {
+            let Some((group, day)) = events.start(r, &first, &ids, &in_lots)? else {
                 return Ok(());
             };
             let expires: NaiveDate = r.get(2)?;
@@ -442,14 +496,24 @@ fn from_aggregates(conn: &Db, filters: &Filters, events: &mut Events<'_>) -> db:
     // depot indexes (a server's planner, not knowing how few qualify,
     // scanned them all).
     let sql = format!(
-        "SELECT h.depot_id, h.type_id, {VERSION_COLUMNS}
+        "SELECT h.depot_id, h.type_id, {VERSION_COLUMNS}, h.owner
          FROM holding_version h WHERE h.depot_id = ?1 AND h.valid_to IS NOT NULL
          UNION ALL
-         SELECT h.depot_id, h.type_id, {VERSION_COLUMNS}
+         SELECT h.depot_id, h.type_id, {VERSION_COLUMNS}, h.owner
          FROM holding_version h WHERE h.depot_id = ?1 AND h.valid_from > ?2 AND h.valid_to IS NULL"
     );
+    let in_versions = owners(9);
     for (depot, first_day) in firsts.iter().filter(|(d, _)| ids.depot_passes(*d)) {
-        changed_versions(conn, &sql, *depot, first_day, &first, &ids, events)?;
+        changed_versions(
+            conn,
+            &sql,
+            *depot,
+            first_day,
+            &first,
+            &ids,
+            &in_versions,
+            events,
+        )?;
     }
     Ok(())
 }
@@ -457,6 +521,7 @@ fn from_aggregates(conn: &Db, filters: &Filters, events: &mut Events<'_>) -> db:
 /// The versions of one depot that ended, or began after its first
 /// snapshot: taken out of the aggregates as they count them, then added
 /// from their own days.
+#[allow(clippy::too_many_arguments)]
 fn changed_versions(
     conn: &Db,
     sql: &str,
@@ -464,10 +529,11 @@ fn changed_versions(
     first_day: &str,
     first: &FxHashMap<i64, i32>,
     ids: &Ids,
+    owners: &Owners,
     events: &mut Events<'_>,
 ) -> db::Result<()> {
     conn.each(sql, &[&depot, &first_day], |r| {
-        let Some((group, day)) = events.start(r, first, ids)? else {
+        let Some((group, day)) = events.start(r, first, ids, owners)? else {
             return Ok(());
         };
         let v = version(r, 2)?;

@@ -241,7 +241,7 @@ proptest! {
         for (i, (_, text)) in weeks.iter().enumerate() {
             w.import(&w.write(&format!("week-{i}.csv"), text)).ok();
         }
-        for by in ["depot,type", "category", "depot"] {
+        for by in ["depot,type", "category", "depot", "owner", "depot,owner", "owner,type"] {
             crate::snapshots::history_is_the_report_on_each_date(&w, by);
         }
     }
