@@ -898,35 +898,6 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
         "lot NMCS",
         "lot suspended",
     ];
-    conn.each(crate::state::CURRENT_SUMS, &[], |r| {
-        for (i, state) in STATES.iter().enumerate() {
-            fingerprint(
-                &mut kept,
-                r.get(0)?,
-                (r.get(1)?, None, state, None, None),
-                r.get(2 + i)?,
-            );
-        }
-        Ok(())
-    })?;
-    conn.each(
-        "SELECT type_id, owner, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs,
-                ammo_susp
-         FROM readiness_owner",
-        &[],
-        |r| {
-            let owner: Option<String> = r.get(1)?;
-            for (i, state) in STATES.iter().enumerate() {
-                fingerprint(
-                    &mut kept,
-                    0,
-                    (r.get(0)?, None, state, None, owner.as_deref()),
-                    r.get(2 + i)?,
-                );
-            }
-            Ok(())
-        },
-    )?;
     // By the index of STATES: FMC, PMC, then lot FMC and lot PMC.
     const NOTICE_STATES: [&str; 6] = [
         "notice FMC",
@@ -936,74 +907,47 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
         "notice lot FMC",
         "notice lot PMC",
     ];
-    conn.each(
-        "SELECT depot_id, type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc FROM readiness_notice",
-        &[],
-        |r| {
-            for (i, state) in [0, 1, 4, 5].iter().map(|&i| NOTICE_STATES[i]).enumerate() {
-                fingerprint(
-                    &mut kept,
-                    r.get(0)?,
-                    (r.get(1)?, None, state, r.get(2)?, None),
-                    r.get(3 + i)?,
-                );
-            }
-            Ok(())
-        },
-    )?;
-    // Each depot's split by owner, all types together, counts as type 0
-    // (no type has that id).
-    conn.each(
-        "SELECT depot_id, owner, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm, ammo_nmcs,
-                ammo_susp
+    // Every table's rows as (depot, type, owner, figures): the force-wide
+    // sums by owner count under depot 0, each depot's split by owner under
+    // type 0 (no depot or type has that id).
+    for sql in [
+        "SELECT depot_id, type_id, NULL, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm,
+                ammo_nmcs, ammo_susp
+         FROM readiness_current",
+        "SELECT 0, type_id, owner, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm,
+                ammo_nmcs, ammo_susp
+         FROM readiness_owner",
+        "SELECT depot_id, 0, owner, fmc, pmc, nmcm, nmcs, ammo_fmc, ammo_pmc, ammo_nmcm,
+                ammo_nmcs, ammo_susp
          FROM readiness_depot_owner",
-        &[],
-        |r| {
-            let owner: Option<String> = r.get(1)?;
+    ] {
+        conn.each(sql, &[], |r| {
+            let owner: Option<String> = r.get(2)?;
             for (i, state) in STATES.iter().enumerate() {
-                fingerprint(
-                    &mut kept,
-                    r.get(0)?,
-                    (0, None, state, None, owner.as_deref()),
-                    r.get(2 + i)?,
-                );
+                let key = (r.get(1)?, None, *state, None, owner.as_deref());
+                fingerprint(&mut kept, r.get(0)?, key, r.get(3 + i)?);
             }
             Ok(())
-        },
-    )?;
-    conn.each(
-        "SELECT depot_id, owner, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc
+        })?;
+    }
+    // And with their notice: (depot, type, owner, notice, figures).
+    for sql in [
+        "SELECT depot_id, type_id, NULL, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc
+         FROM readiness_notice",
+        "SELECT 0, type_id, owner, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc
+         FROM readiness_owner_notice",
+        "SELECT depot_id, 0, owner, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc
          FROM readiness_depot_owner_notice",
-        &[],
-        |r| {
-            let owner: Option<String> = r.get(1)?;
+    ] {
+        conn.each(sql, &[], |r| {
+            let owner: Option<String> = r.get(2)?;
             for (i, state) in [0, 1, 4, 5].iter().map(|&i| NOTICE_STATES[i]).enumerate() {
-                fingerprint(
-                    &mut kept,
-                    r.get(0)?,
-                    (0, None, state, r.get(2)?, owner.as_deref()),
-                    r.get(3 + i)?,
-                );
+                let key = (r.get(1)?, None, state, r.get(3)?, owner.as_deref());
+                fingerprint(&mut kept, r.get(0)?, key, r.get(4 + i)?);
             }
             Ok(())
-        },
-    )?;
-    conn.each(
-        "SELECT type_id, owner, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc FROM readiness_owner_notice",
-        &[],
-        |r| {
-            let owner: Option<String> = r.get(1)?;
-            for (i, state) in [0, 1, 4, 5].iter().map(|&i| NOTICE_STATES[i]).enumerate() {
-                fingerprint(
-                    &mut kept,
-                    0,
-                    (r.get(0)?, None, state, r.get(2)?, owner.as_deref()),
-                    r.get(3 + i)?,
-                );
-            }
-            Ok(())
-        },
-    )?;
+        })?;
+    }
     conn.each(
         "SELECT depot_id, type_id, expires, status, notice_hours, quantity, owner
          FROM readiness_expiry",

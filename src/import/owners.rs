@@ -9,7 +9,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::store::{Counted, add_rows, notice_key, notice_of_key};
+use super::store::{Counted, add_rows, fill_pairs, notice_key, notice_of_key};
 use crate::db::{self, Bulk, Db};
 use crate::model::{pack_nation, unpack_nation};
 
@@ -148,43 +148,44 @@ impl OwnerRows {
     /// Writes a depot's split by owner, in key order (its stored rows
     /// deleted first).
     pub(super) fn append_for_depot(&self, conn: &Db, depot_id: i64) -> db::Result<()> {
-        let mut by_type: Vec<_> = self.by_type().collect();
+        let tables = [Bulk::ReadinessDepotOwner, Bulk::ReadinessDepotOwnerNotice];
+        self.append(conn, tables, Some(depot_id), |_, _| true)
+    }
+
+    /// Appends the rows `keep` lets through to `tables` (the figures by
+    /// bucket, then by notice), in key order, each row led by `first` (a
+    /// depot), or by its type when None, and its owner.
+    fn append(
+        &self,
+        conn: &Db,
+        [sums, notices]: [Bulk; 2],
+        first: Option<i64>,
+        keep: impl Fn(Pair, &[i64]) -> bool,
+    ) -> db::Result<()> {
+        let mut by_type: Vec<_> = self.by_type().filter(|(p, q)| keep(*p, &q[..])).collect();
         by_type.sort_unstable();
-        for ((_, owner), q) in by_type {
-            conn.append(
-                Bulk::ReadinessDepotOwner,
-                &[
-                    &depot_id,
-                    &unpack_nation(owner),
-                    &q[0],
-                    &q[1],
-                    &q[2],
-                    &q[3],
-                    &q[4],
-                    &q[5],
-                    &q[6],
-                    &q[7],
-                    &q[8],
-                ],
-            )?;
+        for ((type_id, owner), q) in by_type {
+            let lead = first.unwrap_or(type_id);
+            let owner = unpack_nation(owner);
+            let mut row: Vec<&dyn db::Param> = vec![&lead, &owner];
+            row.extend(q.iter().map(|v| v as &dyn db::Param));
+            conn.append(sums, &row)?;
         }
-        let mut by_notice: Vec<_> = self.by_notice().collect();
+        let mut by_notice: Vec<_> = self
+            .by_notice()
+            .filter(|((key, owner), q)| keep((notice_of_key(*key).0, *owner), &q[..]))
+            .collect();
         by_notice.sort_unstable();
         for ((key, owner), q) in by_notice {
-            let (_, notice, priority) = notice_of_key(key);
-            conn.append(
-                Bulk::ReadinessDepotOwnerNotice,
-                &[
-                    &depot_id,
-                    &unpack_nation(owner),
-                    &notice,
-                    &i64::from(priority),
-                    &q[0],
-                    &q[1],
-                    &q[2],
-                    &q[3],
-                ],
-            )?;
+            let (type_id, notice, priority) = notice_of_key(key);
+            let (lead, owner, priority) = (
+                first.unwrap_or(type_id),
+                unpack_nation(owner),
+                i64::from(priority),
+            );
+            let mut row: Vec<&dyn db::Param> = vec![&lead, &owner, &notice, &priority];
+            row.extend(q.iter().map(|v| v as &dyn db::Param));
+            conn.append(notices, &row)?;
         }
         Ok(())
     }
@@ -288,54 +289,10 @@ impl OwnerRows {
         )?;
         rows.absorb(stored_rows);
         delete_pairs(conn, &stored)?;
-        let written = |q: &[i64]| q.iter().any(|&x| x != 0);
-        let mut by_type: Vec<_> = rows
-            .by_type()
-            .filter(|(pair, q)| pairs.contains(pair) && written(&q[..]))
-            .collect();
-        by_type.sort_unstable();
-        for ((type_id, owner), q) in by_type {
-            conn.append(
-                Bulk::ReadinessOwner,
-                &[
-                    &type_id,
-                    &unpack_nation(owner),
-                    &q[0],
-                    &q[1],
-                    &q[2],
-                    &q[3],
-                    &q[4],
-                    &q[5],
-                    &q[6],
-                    &q[7],
-                    &q[8],
-                ],
-            )?;
-        }
-        let mut by_notice: Vec<_> = rows
-            .by_notice()
-            .filter(|((key, owner), q)| {
-                pairs.contains(&(notice_of_key(*key).0, *owner)) && written(&q[..])
-            })
-            .collect();
-        by_notice.sort_unstable();
-        for ((key, owner), q) in by_notice {
-            let (type_id, notice, priority) = notice_of_key(key);
-            conn.append(
-                Bulk::ReadinessOwnerNotice,
-                &[
-                    &type_id,
-                    &unpack_nation(owner),
-                    &notice,
-                    &i64::from(priority),
-                    &q[0],
-                    &q[1],
-                    &q[2],
-                    &q[3],
-                ],
-            )?;
-        }
-        Ok(())
+        let tables = [Bulk::ReadinessOwner, Bulk::ReadinessOwnerNotice];
+        rows.append(conn, tables, None, |pair, q| {
+            pairs.contains(&pair) && q.iter().any(|&x| x != 0)
+        })
     }
 }
 
@@ -350,31 +307,15 @@ fn delete_pairs(conn: &Db, pairs: &FxHashSet<Pair>) -> db::Result<()> {
     if pairs.is_empty() {
         return Ok(());
     }
-    conn.batch(
-        "CREATE TEMP TABLE IF NOT EXISTS changed_owner (
-             type_id BIGINT NOT NULL, owner TEXT NOT NULL, PRIMARY KEY (type_id, owner));
-         DELETE FROM changed_owner;",
-    )?;
     let pairs: Vec<(i64, String)> = pairs
         .iter()
         .map(|&(t, o)| (t, unpack_nation(o).unwrap_or_default()))
         .collect();
-    for chunk in pairs.chunks(256) {
-        let marks: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2))
-            .collect();
-        let params: Vec<&dyn db::Param> = chunk
-            .iter()
-            .flat_map(|(t, o)| [t as &dyn db::Param, o as &dyn db::Param])
-            .collect();
-        conn.execute(
-            &format!(
-                "INSERT INTO changed_owner (type_id, owner) VALUES {}",
-                marks.join(", ")
-            ),
-            &params,
-        )?;
-    }
+    fill_pairs(
+        conn,
+        "changed_owner (type_id BIGINT NOT NULL, owner TEXT NOT NULL, PRIMARY KEY (type_id, owner))",
+        &pairs,
+    )?;
     for table in ["readiness_owner", "readiness_owner_notice"] {
         conn.execute(
             &format!(

@@ -1498,32 +1498,44 @@ fn delete_expiry_pairs(conn: &Db, pairs: &[(i64, i64)]) -> db::Result<()> {
     if pairs.is_empty() {
         return Ok(());
     }
-    conn.batch(
-        "CREATE TEMP TABLE IF NOT EXISTS changed_pair (
-             depot_id BIGINT NOT NULL, type_id BIGINT NOT NULL, PRIMARY KEY (depot_id, type_id));
-         DELETE FROM changed_pair;",
+    fill_pairs(
+        conn,
+        "changed_pair (depot_id BIGINT NOT NULL, type_id BIGINT NOT NULL, PRIMARY KEY (depot_id, type_id))",
+        pairs,
     )?;
+    conn.execute(
+        "DELETE FROM readiness_expiry WHERE EXISTS (SELECT 1 FROM changed_pair c
+             WHERE c.depot_id = readiness_expiry.depot_id AND c.type_id = readiness_expiry.type_id)",
+        &[],
+    )?;
+    Ok(())
+}
+
+/// Empties the temporary table `table` (`name (columns)`, made the first
+/// time) and fills it with `pairs`, 256 to a statement: what a delete of
+/// many keys joins with, in one pass over the table it deletes from.
+pub(super) fn fill_pairs<A: db::Param, B: db::Param>(
+    conn: &Db,
+    table: &str,
+    pairs: &[(A, B)],
+) -> db::Result<()> {
+    let name = table.split_whitespace().next().unwrap_or(table);
+    conn.batch(&format!(
+        "CREATE TEMP TABLE IF NOT EXISTS {table}; DELETE FROM {name};"
+    ))?;
     for chunk in pairs.chunks(256) {
         let marks: Vec<String> = (0..chunk.len())
             .map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2))
             .collect();
         let params: Vec<&dyn db::Param> = chunk
             .iter()
-            .flat_map(|(d, t)| [d as &dyn db::Param, t as &dyn db::Param])
+            .flat_map(|(a, b)| [a as &dyn db::Param, b as &dyn db::Param])
             .collect();
         conn.execute(
-            &format!(
-                "INSERT INTO changed_pair (depot_id, type_id) VALUES {}",
-                marks.join(", ")
-            ),
+            &format!("INSERT INTO {name} VALUES {}", marks.join(", ")),
             &params,
         )?;
     }
-    conn.execute(
-        "DELETE FROM readiness_expiry WHERE EXISTS (SELECT 1 FROM changed_pair c
-             WHERE c.depot_id = readiness_expiry.depot_id AND c.type_id = readiness_expiry.type_id)",
-        &[],
-    )?;
     Ok(())
 }
 
