@@ -317,10 +317,11 @@ pub const SUSPENDED: u8 = 5;
 /// table once, its columns turned into facts here. They keep lots under
 /// their reported status; the lots expired by `judged` are read from
 /// `readiness_expiry` and moved to EXPIRED. By (or for) an owner, the same
-/// come from the force-wide sums per owner and type; by owner and depot
-/// at once (a split that would hold nearly a row per holding), or on a
-/// past date, from the versioned holdings. Rows are summed here by
-/// integer ids rather than by SQL's GROUP BY, which sorts them first.
+/// come from the force-wide sums per owner and type, or with depots from
+/// those per depot and owner; by depot, type and owner at once (a split
+/// that would hold nearly a row per holding), or on a past date, from the
+/// versioned holdings. Rows are summed here by integer ids rather than by
+/// SQL's GROUP BY, which sorts them first.
 pub fn facts(
     conn: &Db,
     by: &[Key],
