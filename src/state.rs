@@ -359,8 +359,8 @@ pub fn facts(
         (true, true, false) => Some(Split::DepotOwners(only)),
         (true, true, true) => None,
     };
+    let ids = names.ids(filters);
     if let (None, Some(split)) = (date, split) {
-        let ids = names.ids(filters);
         aggregates(conn, &mut sums, &ids, &split, judged)?;
         for lot in suspended_lots(conn, &suspended, &ids)? {
             let Some((depot, type_id)) = split.pass(&ids, lot.depot, lot.type_id, lot.owner) else {
@@ -398,7 +398,7 @@ pub fn facts(
         return Ok(sums.facts());
     }
     let mut params = Vec::new();
-    let with = versions(date, judged, &suspended, &names.ids(filters), &mut params);
+    let with = versions(date, judged, &suspended, &ids, &mut params);
     let filter = filters.sql(&mut params);
     // Without filters there is nothing to join for: SQLite then streams the
     // rows of `src` instead of first copying them into a temporary table.

@@ -9,7 +9,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::store::{Counted, add_rows, fill_pairs, notice_key, notice_of_key};
+use super::store::{Counted, Placed, add_rows, fill_pairs, notice_key, notice_of_key};
 use crate::db::{self, Bulk, Db};
 use crate::model::{pack_nation, unpack_nation};
 
@@ -51,13 +51,14 @@ impl OwnerRows {
     /// Adds a line's quantity (`sign` 1) or takes a version's back out
     /// (`sign` -1).
     pub(super) fn count(&mut self, c: &Counted, sign: i64) {
-        self.count_as(c.type_id, c, sign);
+        self.add(c.type_id, c, c.placed(), sign);
     }
 
-    /// The same, counted under `type_id` (0: all types together).
-    pub(super) fn count_as(&mut self, type_id: i64, c: &Counted, sign: i64) {
+    /// The same for a line already placed, counted under `type_id` (0: all
+    /// types together): only the notice part of its key is kept, which
+    /// does not depend on the type.
+    pub(super) fn add(&mut self, type_id: i64, c: &Counted, (bucket, mc): Placed, sign: i64) {
         let quantity = sign * c.quantity;
-        let (bucket, mc) = c.placed_as(type_id);
         let t = self.types.entry(type_id).or_default();
         t.by_owner.entry(c.owner).or_default()[bucket] += quantity;
         if let Some((key, slot)) = mc {

@@ -421,19 +421,14 @@ impl Counted {
             .is_some_and(crate::model::ConditionCode::is_priority)
     }
 
-    /// Its [`crate::model::bucket`], and for a mission-capable line its
-    /// [`notice_key`] and slot among FMC and PMC items, then FMC and PMC
-    /// rounds.
-    fn placed(&self) -> (usize, Option<(u64, usize)>) {
-        self.placed_as(self.type_id)
-    }
-
-    /// The same, with the notice key made with `type_id`.
-    pub(super) fn placed_as(&self, type_id: i64) -> (usize, Option<(u64, usize)>) {
+    /// Where it counts: its [`crate::model::bucket`], and for a
+    /// mission-capable line its [`notice_key`] and slot among FMC and PMC
+    /// items, then FMC and PMC rounds.
+    pub(super) fn placed(&self) -> Placed {
         let b = crate::model::bucket(self.status, self.ammo, self.condition);
         let mc = matches!(b, 0 | 1 | 4 | 5).then(|| {
             (
-                notice_key(type_id, self.notice, self.priority()),
+                notice_key(self.type_id, self.notice, self.priority()),
                 (b & 1) + if self.ammo { 2 } else { 0 },
             )
         });
@@ -441,18 +436,22 @@ impl Counted {
     }
 }
 
+/// A line's bucket, and its notice key and slot when mission capable
+/// ([`Counted::placed`]).
+pub(super) type Placed = (usize, Option<(u64, usize)>);
+
 impl AggregateRows {
     /// Adds a line's quantity (`sign` 1), or takes a closed version's
     /// back out (`sign` -1, a next week's import counting only what
-    /// changed).
-    fn count(&mut self, c: &Counted, sign: i64) {
+    /// changed). Returns where it counted, for the owner figures.
+    fn count(&mut self, c: &Counted, sign: i64) -> Placed {
         let quantity = sign * c.quantity;
-        let (b, mc) = c.placed();
+        let placed @ (b, mc) = c.placed();
         self.by_type.entry(c.type_id).or_default()[b] += quantity;
         if let Some((key, slot)) = mc {
             self.by_notice.entry(key).or_default()[slot] += quantity;
         }
-        self.by_owner.count_as(0, c, sign);
+        self.by_owner.add(0, c, placed, sign);
         // A suspended lot counts as suspended whether or not it has
         // expired: it takes no part in the expiry's correction.
         if let (true, Some(expires), false) = (c.ammo, c.expires, b == 8) {
@@ -464,6 +463,7 @@ impl AggregateRows {
                 quantity,
             ));
         }
+        placed
     }
 
     /// The snapshot's own figures on `as_of`: equipment items on hand and
@@ -931,8 +931,8 @@ impl SnapshotWriter {
         self.quantity += u64::from(h.quantity);
         if !self.counts_changes {
             let counted = Counted::of(type_id, h);
-            self.readiness.count(&counted, 1);
-            self.count_owner(owners, &counted);
+            let placed = self.readiness.count(&counted, 1);
+            self.count_owner(owners, &counted, placed);
         }
 
         // Most files repeat no line: no lookup for them.
@@ -969,8 +969,8 @@ impl SnapshotWriter {
         }
         if self.counts_changes {
             let counted = Counted::of(type_id, h);
-            self.readiness.count(&counted, 1);
-            self.count_owner(owners, &counted);
+            let placed = self.readiness.count(&counted, 1);
+            self.count_owner(owners, &counted, placed);
         }
         self.new_keys.push(key);
         if h.serial.is_none() {
@@ -1026,11 +1026,11 @@ impl SnapshotWriter {
         Ok(())
     }
 
-    fn count_owner(&mut self, shared: &mut OwnerRows, c: &Counted) {
+    fn count_owner(&mut self, shared: &mut OwnerRows, c: &Counted, placed: Placed) {
         match &mut self.owners {
             OwnerCount::Not => {}
-            OwnerCount::Shared => shared.count(c, 1),
-            OwnerCount::Own(own) => own.count(c, 1),
+            OwnerCount::Shared => shared.add(c.type_id, c, placed, 1),
+            OwnerCount::Own(own) => own.add(c.type_id, c, placed, 1),
         }
     }
 
@@ -1337,7 +1337,7 @@ fn close_versions(
     let Some((delta, owners)) = taken_out else {
         return for_ids(
             "UPDATE OR FAIL holding_version SET valid_to = ?1 WHERE id IN (?ids)",
-            &valid_to,
+            &[&valid_to],
             ids,
             |sql, params| conn.execute(sql, params).map(drop),
         );
@@ -1346,7 +1346,7 @@ fn close_versions(
         "UPDATE OR FAIL holding_version SET valid_to = ?1 WHERE id IN (?ids)
          RETURNING type_id, status, quantity, CASE WHEN lot IS NULL THEN 0 ELSE 1 END,
              condition_code, notice_hours, expires, owner",
-        &valid_to,
+        &[&valid_to],
         ids,
         |sql, params| {
             conn.each(sql, params, |r| {
@@ -1360,21 +1360,26 @@ fn close_versions(
                     notice: r.get(5)?,
                     expires: r.get(6)?,
                 };
-                delta.count(&closed, -1);
-                owners.count(&closed, -1);
+                let placed = delta.count(&closed, -1);
+                owners.add(closed.type_id, &closed, placed, -1);
                 Ok(())
             })
         },
     )
 }
 
-/// Runs `sql`, whose `?1` is `first` and whose `IN (?ids)` takes ids, for
-/// every id in `ids`, many to a statement: on a server, one round trip per
-/// id would cost a next week's import more than its reading and
-/// validating. Batches of 256, 16 and 1 keep the distinct statements (each
-/// prepared once) to three.
-fn execute_for_ids(conn: &Db, sql: &str, first: &dyn db::Param, ids: &[i64]) -> db::Result<()> {
-    for_ids(sql, first, ids, |sql, params| {
+/// Runs `sql`, whose `?1`, `?2` … are `leading` and whose `IN (?ids)`
+/// takes ids, for every id in `ids`, many to a statement: on a server, one
+/// round trip per id would cost a next week's import more than its reading
+/// and validating. Batches of 256, 16 and 1 keep the distinct statements
+/// (each prepared once) to three.
+fn execute_for_ids(
+    conn: &Db,
+    sql: &str,
+    leading: &[&dyn db::Param],
+    ids: &[i64],
+) -> db::Result<()> {
+    for_ids(sql, leading, ids, |sql, params| {
         conn.execute(sql, params).map(drop)
     })
 }
@@ -1383,21 +1388,22 @@ fn execute_for_ids(conn: &Db, sql: &str, first: &dyn db::Param, ids: &[i64]) -> 
 /// statement and parameters.
 fn for_ids(
     sql: &str,
-    first: &dyn db::Param,
+    leading: &[&dyn db::Param],
     ids: &[i64],
     mut run: impl FnMut(&str, &[&dyn db::Param]) -> db::Result<()>,
 ) -> db::Result<()> {
     let mut rest = ids;
+    let first = leading.len() + 1;
     for size in [256, 16, 1] {
-        let marks = (2..size + 2)
+        let marks = (first..size + first)
             .map(|i| format!("?{i}"))
             .collect::<Vec<_>>()
             .join(", ");
         let sql = sql.replace("?ids", &marks);
         while rest.len() >= size {
             let (batch, tail) = rest.split_at(size);
-            let mut params: Vec<&dyn db::Param> = Vec::with_capacity(size + 1);
-            params.push(first);
+            let mut params: Vec<&dyn db::Param> = Vec::with_capacity(size + leading.len());
+            params.extend_from_slice(leading);
             params.extend(batch.iter().map(|id| id as &dyn db::Param));
             run(&sql, &params)?;
             rest = tail;
@@ -1445,9 +1451,8 @@ pub fn write_aggregates(conn: &Db, all: &[Aggregates], lots: &mut StoredLots) ->
     delete_expiry_pairs(conn, &expiry_pairs)?;
     owner_depots.sort_unstable();
     for table in ["readiness_depot_owner", "readiness_depot_owner_notice"] {
-        // (Row ids are positive: `?1` only fills the batch's first place.)
-        let sql = format!("DELETE FROM {table} WHERE depot_id > ?1 AND depot_id IN (?ids)");
-        execute_for_ids(conn, &sql, &0i64, &owner_depots)?;
+        let sql = format!("DELETE FROM {table} WHERE depot_id IN (?ids)");
+        execute_for_ids(conn, &sql, &[], &owner_depots)?;
     }
     lots.forget();
     for (a, c) in all.iter().zip(&changed) {
@@ -1650,7 +1655,7 @@ struct Changed {
 /// Deletes a depot's rows of these types from an aggregate table.
 fn delete_types(conn: &Db, table: &str, depot_id: i64, types: &[i64]) -> db::Result<()> {
     let sql = format!("DELETE FROM {table} WHERE depot_id = ?1 AND type_id IN (?ids)");
-    execute_for_ids(conn, &sql, &depot_id, types)
+    execute_for_ids(conn, &sql, &[&depot_id], types)
 }
 
 /// Writes a depot's aggregate rows of the changed types, in key order.
