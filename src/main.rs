@@ -96,7 +96,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// An explicit `COLUMNS` wins; otherwise the table asks the terminal.
 /// An explicit `COLUMNS` wins; otherwise the terminal's own width, and no
 /// limit when output goes to a file or a pipe.
 fn terminal_width(tty: bool) -> Option<u16> {
@@ -108,7 +107,10 @@ fn terminal_width(tty: bool) -> Option<u16> {
         .filter(|&w: &u16| w > 0)
         .or_else(|| {
             if tty {
-                comfy_table::Table::new().width().filter(|&w| w > 0)
+                crossterm::terminal::size()
+                    .ok()
+                    .map(|(w, _)| w)
+                    .filter(|&w| w > 0)
             } else {
                 None
             }

@@ -3,8 +3,12 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, LineStyle, Table, TableStyle};
+use crossterm::style::Color;
 use serde_json::{Map, Value as Json};
+
+use draw::{Align, Cell};
+
+mod draw;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -114,7 +118,7 @@ impl Value {
         }
     }
 
-    fn cell(&self, style: &Style) -> Cell {
+    fn cell(&self, style: &Style) -> Cell<'_> {
         // Four hues that read on dark and light backgrounds alike (the
         // bright yellow of old vanished on white), and the level is always
         // printed as text too.
@@ -124,33 +128,24 @@ impl Value {
             3 => Color::DarkYellow,
             _ => Color::Red,
         };
+        let number = |text: String| Cell::new(text, Align::Right);
         match self {
-            Value::Null | Value::Absent(_) => Cell::new("–").set_alignment(CellAlignment::Right),
-            Value::Int(i) => Cell::new(group_thousands(*i)).set_alignment(CellAlignment::Right),
+            Value::Null | Value::Absent(_) => Cell::new("–", Align::Right),
+            Value::Int(i) => number(group_thousands(*i)),
             Value::Shortfall(i) => {
-                let cell = Cell::new(group_thousands(*i)).set_alignment(CellAlignment::Right);
-                if style.color && *i > 0 {
-                    cell.fg(Color::Red)
-                } else {
-                    cell
-                }
+                number(group_thousands(*i)).colored((style.color && *i > 0).then_some(Color::Red))
             }
-            Value::Blank => Cell::new(""),
-            Value::Delta(i) => Cell::new(signed(*i)).set_alignment(CellAlignment::Right),
-            Value::Real(r) => Cell::new(r).set_alignment(CellAlignment::Right),
-            Value::Rate(r) => {
-                Cell::new(format!("{:.1}%", r * 100.0)).set_alignment(CellAlignment::Right)
+            Value::Blank => Cell::new("", Align::Left),
+            Value::Delta(i) => number(signed(*i)),
+            Value::Real(r) => number(r.to_string()),
+            Value::Rate(r) => number(format!("{:.1}%", r * 100.0)),
+            Value::RateBar(r) => {
+                Cell::new(format!("{:>6.1}% {}", r * 100.0, bar(*r, 8)), Align::Left)
             }
-            Value::RateBar(r) => Cell::new(format!("{:>6.1}% {}", r * 100.0, bar(*r, 8))),
-            Value::Text(s) | Value::Code(s) => Cell::new(visible(s, false)),
-            Value::Bool(b) => Cell::new(if *b { "yes" } else { "no" }),
+            Value::Text(s) | Value::Code(s) => Cell::new(visible(s, false), Align::Left),
+            Value::Bool(b) => Cell::new(if *b { "yes" } else { "no" }, Align::Left),
             Value::RLevel(l) | Value::SLevel(l) | Value::Level(l) => {
-                let cell = Cell::new(self.plain()).set_alignment(CellAlignment::Center);
-                if style.color {
-                    cell.fg(level_color(*l))
-                } else {
-                    cell
-                }
+                Cell::new(self.plain(), Align::Center).colored(style.color.then(|| level_color(*l)))
             }
         }
     }
@@ -635,43 +630,35 @@ fn render_table(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resu
         .map(|&i| report.columns[i].replace('_', " "))
         .collect();
     let report = &narrowed;
-    let mut table = Table::new();
-    // A rule under the header and nothing else: figures, not boxes.
-    table.load_style(TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')));
-    // Never wrap: the columns were already chosen and cut to fit.
-    table.set_content_arrangement(ContentArrangement::Disabled);
-    if style.color {
-        table.enforce_styling();
-    }
-    table.set_header(
-        report
-            .columns
-            .iter()
-            .map(|c| Cell::new(c.replace('_', " "))),
-    );
-    if spacing != Spacing::Normal {
-        for (i, column) in table.column_iter_mut().enumerate() {
-            column.set_padding((u16::from(i == 0 && spacing == Spacing::Close), 1));
-        }
-    }
-    for row in &report.rows {
-        table.add_row(row.iter().map(|v| v.cell(style)));
-    }
-    if let Some(total) = &report.total {
-        let mut cells: Vec<Cell> = Vec::with_capacity(total.len());
-        for (i, v) in total.iter().enumerate() {
-            if i < report.keys {
-                cells.push(Cell::new(if i == 0 { "TOTAL" } else { "" }));
-            } else {
-                cells.push(v.cell(style));
-            }
-        }
-        table.add_row(cells);
-    }
-    // No line ends in padding: a copied table carries no trailing spaces.
-    for line in table.to_string().lines() {
-        writeln!(out, "{}", line.trim_end())?;
-    }
+    let header: Vec<String> = report.columns.iter().map(|c| c.replace('_', " ")).collect();
+    let padding: Vec<(usize, usize)> = (0..header.len())
+        .map(|i| match spacing {
+            Spacing::Normal => (1, 1),
+            _ => (usize::from(i == 0 && spacing == Spacing::Close), 1),
+        })
+        .collect();
+    let rows = report.rows.len();
+    draw::draw(
+        out,
+        &header,
+        &padding,
+        rows + usize::from(report.total.is_some()),
+        |r| match report.rows.get(r) {
+            Some(row) => row.iter().map(|v| v.cell(style)).collect(),
+            None => report
+                .total
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, v)| match i {
+                    i if i < report.keys => {
+                        Cell::new(if i == 0 { "TOTAL" } else { "" }, Align::Left)
+                    }
+                    _ => v.cell(style),
+                })
+                .collect(),
+        },
+    )?;
     let mut left_out = Vec::new();
     if !hidden.is_empty() {
         left_out.push(format!(
