@@ -194,18 +194,19 @@ fn brief(
     changes.items.retain(|i| shown(&i.depot));
     let (by_depot, total) = summary(&[Key::Depot], true)?;
     let (by_depot_category, _) = summary(&[Key::Depot, Key::Category], true)?;
+    // The pairs' rounds expired and suspended, read from the same sums:
+    // requirements add no rounds.
     let (pairs, _) = summary(&[Key::Depot, Key::Type], true)?;
-    let by_pair = summary(&[Key::Depot, Key::Type], false)?.0;
-    let mut expired: Vec<Group> = by_pair
-        .iter()
-        .filter(|g| g.figures.ammo_expired > 0)
-        .cloned()
-        .collect();
+    let lots = |held: fn(&Figures) -> i64| -> Vec<Group> {
+        pairs
+            .iter()
+            .filter(|g| held(&g.figures) > 0)
+            .cloned()
+            .collect()
+    };
+    let mut expired = lots(|f| f.ammo_expired);
     expired.sort_by_key(|g| std::cmp::Reverse(g.figures.ammo_expired));
-    let mut suspended: Vec<Group> = by_pair
-        .into_iter()
-        .filter(|g| g.figures.ammo_suspended > 0)
-        .collect();
+    let mut suspended = lots(|f| f.ammo_suspended);
     suspended.sort_by_key(|g| std::cmp::Reverse(g.figures.ammo_suspended));
     // The lowest level first; within it the most items not mission
     // capable (at a force's scale many pairs of one item sit at 0 %: the
@@ -221,29 +222,30 @@ fn brief(
             .then(rate(a).total_cmp(&rate(b)))
     });
     worst.truncate(10);
+    // Every notice read once, for the three windows.
+    let by_notice = state::facts(
+        conn,
+        &[Key::Category],
+        filters,
+        date,
+        judged,
+        state::Notice::Exact,
+    )?;
     let deployable = [
         ("within 24 h", 24),
         ("within 72 h", 72),
         ("within 7 days", 168),
     ]
     .into_iter()
-    .map(|(label, hours)| -> Result<_> {
-        let facts = state::facts(
-            conn,
-            &[Key::Category],
-            filters,
-            date,
-            judged,
-            state::Notice::Within(hours),
-        )?;
-        let (groups, total) = readiness::deployable(&facts, hours, rules);
+    .map(|(label, hours)| {
+        let (groups, total) = readiness::deployable(&by_notice, hours, rules);
         let rows = groups
             .into_iter()
             .map(|(k, d)| (k.into_iter().next().flatten(), d))
             .collect();
-        Ok((label.to_string(), rows, total))
+        (label.to_string(), rows, total)
     })
-    .collect::<Result<Vec<_>>>()?;
+    .collect();
     let age = crate::caption::DataAge::load(conn, filters, date)?;
     // The last three months' period MC rate, to the brief's date.
     let start = judged
