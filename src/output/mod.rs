@@ -7,6 +7,7 @@ use crossterm::style::Color;
 use serde_json::{Map, Value as Json};
 
 use draw::{Align, Cell};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 mod draw;
 
@@ -423,11 +424,14 @@ fn column_width_gap(report: &Report, i: usize, gap: usize) -> usize {
             Value::Int(n) | Value::Shortfall(n) => group_thousands(*n).len(),
             Value::Absent(_) => 1,
             Value::Rate(_) => 6,
-            other => other.plain().chars().count(),
+            // As drawn: control characters shown as pictures, and wide
+            // characters (CJK, emoji) taking two columns of a terminal.
+            Value::Text(t) | Value::Code(t) => visible(t, false).width(),
+            other => other.plain().width(),
         })
         .max()
         .unwrap_or(0);
-    let header = report.columns[i].chars().count();
+    let header = report.columns[i].width();
     content.max(header) + gap
 }
 
@@ -474,7 +478,7 @@ pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split(' ') {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+        if !line.is_empty() && line.width() + 1 + word.width() > width {
             lines.push(std::mem::take(&mut line));
         }
         if !line.is_empty() {
@@ -512,19 +516,19 @@ fn shorten_text(report: &mut Report, width: u16, spacing: Spacing) {
             .iter()
             .copied()
             .map(|i| (widths[i] - gap, i))
-            .filter(|&(w, i)| w > SHORTEST.max(report.columns[i].chars().count()))
+            .filter(|&(w, i)| w > SHORTEST.max(report.columns[i].width()))
             .max();
         let Some((content, i)) = widest else { return };
-        let header = report.columns[i].chars().count();
+        let header = report.columns[i].width();
         let limit = content.saturating_sub(excess).max(SHORTEST).max(header);
         let mut cut_any = false;
         for row in report.rows.iter_mut().chain(report.total.iter_mut()) {
-            if let Some(Value::Text(t)) = row.get_mut(i)
-                && t.chars().count() > limit
-            {
-                let cut: String = t.chars().take(limit - 1).collect();
-                *t = format!("{}…", cut.trim_end());
-                cut_any = true;
+            if let Some(Value::Text(t)) = row.get_mut(i) {
+                let shown = visible(t, false);
+                if shown.width() > limit {
+                    *t = format!("{}…", cut_to_width(&shown, limit - 1).trim_end());
+                    cut_any = true;
+                }
             }
         }
         // Only codes are that wide: nothing more to cut here.
@@ -532,6 +536,18 @@ fn shorten_text(report: &mut Report, width: u16, spacing: Spacing) {
             report.shortenable.retain(|&c| c != i);
         }
     }
+}
+
+/// The longest start of `text` that takes at most `width` columns.
+fn cut_to_width(text: &str, width: usize) -> &str {
+    let mut taken = 0;
+    for (at, c) in text.char_indices() {
+        taken += c.width().unwrap_or(0);
+        if taken > width {
+            return &text[..at];
+        }
+    }
+    text
 }
 
 fn render_table(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {

@@ -339,6 +339,32 @@ fn every_table_command_fits_80_and_120_columns_without_wrapping() {
     }
 }
 
+#[test]
+fn wide_and_invisible_characters_are_measured_as_drawn() {
+    use unicode_width::UnicodeWidthStr;
+    let w = crate::util::with_fixtures();
+    // CJK takes two columns of a terminal; a zero-width space is drawn as
+    // its code (8 columns), an escape as its picture.
+    let sql = "SELECT '東京東京東京東京東京東京東京東京東京東京' AS name, 12345 AS n, 'abc' AS other \
+               UNION ALL SELECT 'a' || char(8203) || 'b' || char(27) || 'cdefghijklmnopqrstuvwxyz', 7, 'zz'";
+    for width in [30usize, 40, 80] {
+        let text = run_width(&w, &width.to_string(), &["query", sql]);
+        for line in text.lines() {
+            assert!(line.width() <= width, "at {width}: {line:?}\n{text}");
+        }
+        assert!(text.contains("12,345"), "{text}");
+    }
+    // Cut on a character, never inside one, and only as far as needed.
+    let text = run_width(&w, "30", &["query", sql]);
+    assert!(text.contains(" 東京東京…"), "{text}");
+    let text = run_width(&w, "80", &["query", sql]);
+    assert!(
+        text.contains("東京東京東京東京東京東京東京東京東京東京"),
+        "{text}"
+    );
+    assert!(text.contains("a<U+200B>b␛cdef"), "{text}");
+}
+
 /// Runs a command in a real pseudo-terminal of `columns` columns (util-linux
 /// `script`), so that the width comes from the terminal, not `COLUMNS`.
 fn in_terminal(w: &Work, columns: u16, args: &str) -> String {
