@@ -1,6 +1,7 @@
 //! The readiness figures of SPEC §4, for any grouping of holdings.
 
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
@@ -12,7 +13,10 @@ use crate::policy::Rules;
 /// packages, notice hours.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fact {
-    pub keys: Vec<Option<String>>,
+    /// Shared by a group's facts (one per state and notice): a report by
+    /// depot and type makes 60,000 groups of them, and facts that follow
+    /// one another with the same keys are summed without looking them up.
+    pub keys: Rc<[Option<String>]>,
     /// A row with a lot: ammunition, counted in rounds, never summed with
     /// equipment items (SPEC §4).
     pub ammo: bool,
@@ -268,17 +272,27 @@ pub fn summarize(
     // Keyed by the facts' own keys, hashed: a report by depot and type
     // has 60,000 groups, and ordered keys compared on every fact cost more
     // than sorting the groups once.
-    let mut groups: FxHashMap<&[Option<String>], Figures> = FxHashMap::default();
     let new = || Figures {
         rules,
         ..Figures::default()
     };
+    let mut at: FxHashMap<&[Option<String>], usize> = FxHashMap::default();
+    let mut found: Vec<(&[Option<String>], Figures)> = Vec::new();
+    let mut last: Option<(&Rc<[Option<String>]>, usize)> = None;
     let mut total = new();
     for f in facts {
-        groups
-            .entry(&f.keys)
-            .or_insert_with(new)
-            .add(f.ammo, f.state, f.quantity);
+        let i = match last {
+            Some((keys, i)) if Rc::ptr_eq(keys, &f.keys) => i,
+            _ => {
+                let i = *at.entry(&f.keys).or_insert_with(|| {
+                    found.push((&f.keys, new()));
+                    found.len() - 1
+                });
+                last = Some((&f.keys, i));
+                i
+            }
+        };
+        found[i].1.add(f.ammo, f.state, f.quantity);
         total.add(f.ammo, f.state, f.quantity);
     }
     let mut required: BTreeMap<Vec<Option<String>>, Figures> = BTreeMap::new();
@@ -290,8 +304,8 @@ pub fn summarize(
                 .unwrap_or_default();
             let ammo = r.is_ammo(held);
             let keys: Vec<Option<String>> = by.iter().map(|k| k.of_requirement(r)).collect();
-            match groups.get_mut(keys.as_slice()) {
-                Some(g) => g.add_requirement(r.required, held, ammo),
+            match at.get(keys.as_slice()) {
+                Some(&i) => found[i].1.add_requirement(r.required, held, ammo),
                 None => required
                     .entry(keys)
                     .or_insert_with(new)
@@ -300,7 +314,7 @@ pub fn summarize(
             total.add_requirement(r.required, held, ammo);
         }
     }
-    let mut groups: Vec<Group> = groups
+    let mut groups: Vec<Group> = found
         .into_iter()
         .map(|(keys, figures)| Group {
             keys: keys.to_vec(),
@@ -366,7 +380,7 @@ mod tests {
 
     fn fact(depot: &str, ty: &str, state: State, q: i64) -> Fact {
         Fact {
-            keys: vec![Some(depot.into()), Some(ty.into())],
+            keys: vec![Some(depot.into()), Some(ty.into())].into(),
             ammo: false,
             state,
             notice_hours: Some(24),
