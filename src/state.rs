@@ -923,29 +923,37 @@ pub fn held(conn: &Db, filters: &Filters, on: On, judged: NaiveDate) -> db::Resu
     let day = |d: Option<NaiveDate>| d.map(|d| d.num_days_from_ce());
     if on == On::Latest && filters.owners.is_empty() {
         let only = ids.types_sql();
-        conn.each(
-            &format!(
-                "SELECT depot_id, type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc, priority
-                 FROM readiness_notice{only}"
-            ),
-            &[],
-            |r| {
-                let (depot, type_id) = (r.get(0)?, r.get(1)?);
-                if ids.pass(depot, type_id) {
-                    let notice = r.get(2)?;
-                    let priority = r.get::<i64>(7)? != 0;
-                    for (i, (ammo, state)) in [(false, FMC), (false, PMC), (true, FMC), (true, PMC)]
-                        .into_iter()
-                        .enumerate()
-                    {
-                        *groups
-                            .entry((depot, type_id, ammo, state, notice, None, priority))
-                            .or_insert(0) += r.get::<i64>(3 + i)?;
-                    }
+        // A package's few types are sought depot by depot through the
+        // (depot, type, …) index, not found in a scan of every row (a
+        // depot loop that SQLite keeps in this order for a CROSS JOIN).
+        let notice_sql = if only.is_empty() {
+            "SELECT depot_id, type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc, priority
+             FROM readiness_notice"
+                .to_string()
+        } else {
+            format!(
+                "SELECT n.depot_id, n.type_id, n.notice_hours, n.fmc, n.pmc, n.ammo_fmc,
+                        n.ammo_pmc, n.priority
+                 FROM depot d CROSS JOIN readiness_notice n{} AND n.depot_id = d.id",
+                only.replace("type_id", "n.type_id")
+            )
+        };
+        conn.each(&notice_sql, &[], |r| {
+            let (depot, type_id) = (r.get(0)?, r.get(1)?);
+            if ids.pass(depot, type_id) {
+                let notice = r.get(2)?;
+                let priority = r.get::<i64>(7)? != 0;
+                for (i, (ammo, state)) in [(false, FMC), (false, PMC), (true, FMC), (true, PMC)]
+                    .into_iter()
+                    .enumerate()
+                {
+                    *groups
+                        .entry((depot, type_id, ammo, state, notice, None, priority))
+                        .or_insert(0) += r.get::<i64>(3 + i)?;
                 }
-                Ok(())
-            },
-        )?;
+            }
+            Ok(())
+        })?;
         conn.each(
             &format!(
                 "SELECT depot_id, type_id, nmcm, nmcs, ammo_nmcm, ammo_nmcs, ammo_susp
