@@ -302,16 +302,22 @@ impl Sums<'_> {
                             k
                         }
                     };
-                    Fact {
-                        keys: shared,
-                        ammo: usize::from(state) >= STATES.len(),
-                        state: STATES[state as usize % STATES.len()],
-                        notice_hours: u32::try_from(notice).ok(),
-                        quantity,
-                    }
+                    fact(shared, state, u32::try_from(notice).ok(), quantity)
                 },
             )
             .collect()
+    }
+}
+
+/// A fact of `state` (an index in [`STATES`], offset by its length for
+/// a lot).
+fn fact(keys: Rc<[Option<String>]>, state: u8, notice_hours: Option<u32>, quantity: i64) -> Fact {
+    Fact {
+        keys,
+        ammo: usize::from(state) >= STATES.len(),
+        state: STATES[state as usize % STATES.len()],
+        notice_hours,
+        quantity,
     }
 }
 
@@ -712,16 +718,22 @@ impl Ids {
     /// database skips the other rows before they reach here; nothing for
     /// many or all.
     fn types_sql(&self) -> String {
+        self.types_sql_on("type_id")
+    }
+
+    /// ` WHERE column IN (…)` for the type filter (empty when there is
+    /// none, or too many types to list).
+    fn types_sql_on(&self, column: &str) -> String {
         match &self.types {
             // None of the types is held anywhere: a list that matches
             // nothing on either backend (PostgreSQL refuses `IN ()`).
-            Some(t) if t.is_empty() => " WHERE type_id IN (NULL)".into(),
+            Some(t) if t.is_empty() => format!(" WHERE {column} IN (NULL)"),
             Some(t) if t.len() <= 64 => {
                 let mut ids: Vec<i64> = t.iter().copied().collect();
                 ids.sort_unstable();
                 let list: Vec<String> = ids.iter().map(i64::to_string).collect();
                 // Row ids the database gave, never user text: safe to splice.
-                format!(" WHERE type_id IN ({})", list.join(", "))
+                format!(" WHERE {column} IN ({})", list.join(", "))
             }
             _ => String::new(),
         }
@@ -849,13 +861,7 @@ impl Names {
         notice_hours: Option<u32>,
         quantity: i64,
     ) -> Fact {
-        Fact {
-            keys: self.keys(by, group).into(),
-            ammo: usize::from(state) >= STATES.len(),
-            state: STATES[state as usize % STATES.len()],
-            notice_hours,
-            quantity,
-        }
+        fact(self.keys(by, group).into(), state, notice_hours, quantity)
     }
 
     /// A group's keys in the order of `by`.
@@ -935,7 +941,7 @@ pub fn held(conn: &Db, filters: &Filters, on: On, judged: NaiveDate) -> db::Resu
                 "SELECT n.depot_id, n.type_id, n.notice_hours, n.fmc, n.pmc, n.ammo_fmc,
                         n.ammo_pmc, n.priority
                  FROM depot d CROSS JOIN readiness_notice n{} AND n.depot_id = d.id",
-                only.replace("type_id", "n.type_id")
+                ids.types_sql_on("n.type_id")
             )
         };
         conn.each(&notice_sql, &[], |r| {

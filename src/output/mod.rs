@@ -585,8 +585,7 @@ fn draw_rows(
                 })
                 .collect(),
         },
-    )?;
-    Ok(())
+    )
 }
 
 fn render_table(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
