@@ -86,7 +86,8 @@ fn lay_out<'a>(
     cells: impl IntoIterator<Item = Cell<'a>>,
 ) {
     line.clear();
-    for (i, cell) in cells.into_iter().enumerate() {
+    // A row never has more cells than the header has columns.
+    for (i, cell) in cells.into_iter().enumerate().take(widths.len()) {
         if i > 0 {
             line.push(' ');
         }
