@@ -25,6 +25,16 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// The owners the filter lets through, packed (None: all).
+    pub(crate) fn packed_owners(&self) -> Option<FxHashSet<u32>> {
+        (!self.owners.is_empty()).then(|| {
+            self.owners
+                .iter()
+                .map(|o| pack_nation(o.as_bytes()))
+                .collect()
+        })
+    }
+
     fn allows(list: &[String], value: Option<&str>) -> bool {
         list.is_empty() || value.is_some_and(|v| list.iter().any(|x| x == v))
     }
@@ -230,6 +240,28 @@ impl Notice {
     }
 }
 
+/// What a question tells apart, by its grouping or its filters: which of
+/// the import-time sums can answer it.
+pub(crate) struct Told {
+    pub owners: bool,
+    pub depots: bool,
+    /// Types, or categories (told by their types).
+    pub types: bool,
+}
+
+impl Told {
+    pub(crate) fn apart(by: &[Key], filters: &Filters) -> Told {
+        Told {
+            owners: by.contains(&Key::Owner) || !filters.owners.is_empty(),
+            depots: by.contains(&Key::Depot) || !filters.depots.is_empty(),
+            types: by.contains(&Key::Type)
+                || by.contains(&Key::Category)
+                || !filters.types.is_empty()
+                || !filters.categories.is_empty(),
+        }
+    }
+}
+
 /// The date figures are about: the `--as-of` date, or `today` for the
 /// current state.
 pub fn judged(date: Option<NaiveDate>, today: NaiveDate) -> NaiveDate {
@@ -359,23 +391,14 @@ pub fn facts(
         notice,
         sums: FxHashMap::default(),
     };
-    let needs_owner = by.contains(&Key::Owner) || !filters.owners.is_empty();
-    let needs_depot = by.contains(&Key::Depot) || !filters.depots.is_empty();
-    let needs_type = by.contains(&Key::Type)
-        || by.contains(&Key::Category)
-        || !filters.types.is_empty()
-        || !filters.categories.is_empty();
+    let told = Told::apart(by, filters);
     let suspended = Targets::load(conn)?.on(judged);
-    let owners: FxHashSet<u32> = filters
-        .owners
-        .iter()
-        .map(|o| pack_nation(o.as_bytes()))
-        .collect();
-    let only = (!owners.is_empty()).then_some(&owners);
+    let owners = filters.packed_owners();
+    let only = owners.as_ref();
     // The aggregates split by depot and type, by owner and type, or by
     // depot and owner: a report that needs the three at once reads the
     // versions (a split by all three would hold nearly a row per holding).
-    let split = match (needs_owner, needs_depot, needs_type) {
+    let split = match (told.owners, told.depots, told.types) {
         // Force-wide by type, the sums by owner and type are the smaller
         // (9,300 rows and 64,483 by notice on the million-holding
         // benchmark, against 60,000 and 347,761 by depot).

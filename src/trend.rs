@@ -204,13 +204,9 @@ fn events(conn: &Db, by: &[Key], filters: &Filters) -> db::Result<(Names, Vec<Ev
         names: &names,
         sums: FxHashMap::default(),
     };
-    let by_owner = !filters.owners.is_empty() || by.contains(&Key::Owner);
-    let typed = by.contains(&Key::Type)
-        || by.contains(&Key::Category)
-        || !filters.types.is_empty()
-        || !filters.categories.is_empty();
-    if targets.is_empty() && !(by_owner && typed) {
-        from_aggregates(conn, filters, by_owner, &mut events)?;
+    let told = crate::state::Told::apart(by, filters);
+    if targets.is_empty() && !(told.owners && told.types) {
+        from_aggregates(conn, filters, told.owners, &mut events)?;
     } else {
         from_versions(conn, filters, &targets, &mut events)?;
     }
@@ -415,8 +411,6 @@ fn from_versions(
     )
 }
 
-/// The aggregates from each depot's first snapshot, and the versions that
-/// ended or began later (see [`events`]).
 /// Where a row's owner is (None: not read), and the owners a filter lets
 /// through, packed (None: all).
 struct Owners {
@@ -424,6 +418,8 @@ struct Owners {
     only: Option<rustc_hash::FxHashSet<u32>>,
 }
 
+/// The aggregates from each depot's first snapshot, and the versions that
+/// ended or began later (see [`events`]).
 fn from_aggregates(
     conn: &Db,
     filters: &Filters,
@@ -431,13 +427,7 @@ fn from_aggregates(
     events: &mut Events<'_>,
 ) -> db::Result<()> {
     let ids = events.names.ids(filters);
-    let only = (!filters.owners.is_empty()).then(|| {
-        filters
-            .owners
-            .iter()
-            .map(|o| pack_nation(o.as_bytes()))
-            .collect()
-    });
+    let only = filters.packed_owners();
     let owners = |column: usize| Owners {
         column: by_owner.then_some(column),
         only: only.clone(),
