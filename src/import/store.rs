@@ -1376,8 +1376,8 @@ fn close_versions(
 /// selects): each batch is one statement, and the distinct statements
 /// (each prepared once) are five. Padded, a depot's closings or changed
 /// types are one statement where batches of 256, 16 and 1 took up to 30
-/// (on a server, a next week's 1M import ran 15,600 statements; padded,
-/// 4,700).
+/// (on a server, a next week's 1M import ran 7,760 statements; padded,
+/// 2,300).
 fn execute_for_ids(
     conn: &Db,
     sql: &str,

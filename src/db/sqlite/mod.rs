@@ -154,10 +154,6 @@ pub fn open(path: &Path, access: Access) -> Result<Connection, DbError> {
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    // An import runs a few dozen distinct statements over and over (each
-    // batched id list in five sizes): with rusqlite's default of 16 kept,
-    // they pushed each other out and were prepared again every time.
-    conn.set_prepared_statement_cache_capacity(64);
     // Large imports spill their sort and staging data to temporary files
     // rather than memory, keeping the process small.
     conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
