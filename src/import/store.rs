@@ -1374,7 +1374,7 @@ fn close_versions(
 /// and validating. Batches of 256 ids, the last one padded to 4, 16, 64 or
 /// 256 by repeating its last id (a repeat changes nothing an `IN` list
 /// selects): each batch is one statement, and the distinct statements
-/// (each prepared once) are five. Padded, a depot's closings or changed
+/// (each prepared once) are four. Padded, a depot's closings or changed
 /// types are one statement where batches of 256, 16 and 1 took up to 30
 /// (on a server, a next week's 1M import ran 7,760 statements; padded,
 /// 2,300).
