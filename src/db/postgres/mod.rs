@@ -51,7 +51,7 @@ pub struct Pg {
     spare: RefCell<Batch>,
     /// Versions loaded by the open transaction. Aggregate rows are not
     /// counted: a next week's import rewrites a changed type's rows whole
-    /// (over 80,000 of them for a 1M stockpile), which is no reason to
+    /// (over 90,000 of them for a 1M stockpile), which is no reason to
     /// read every table again (0.46–0.76 s).
     loaded: std::cell::Cell<usize>,
     shown: String,
