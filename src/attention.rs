@@ -296,11 +296,17 @@ pub fn each(
     } else {
         "JOIN depot d ON d.id = src.depot_id JOIN equipment_type t ON t.id = src.type_id"
     };
+    // A few depots asked for: each one's versions through its index (one
+    // depot of 200: 5 ms instead of a 0.1 s pass over every depot's).
+    let (scan, depots) = match names.ids(filters).few_depots() {
+        Some(ids) => ("", crate::state::ids_in("src.depot_id", &ids)),
+        None => ("NOT INDEXED", String::new()),
+    };
     let sql = format!(
         "{effective}
          SELECT src.depot_id, src.type_id, src.serial, src.lot, src.quantity, src.expires,
                 src.last_inspected, src.condition_code, src.next_test
-         FROM holding_version src NOT INDEXED {joins} {valid}
+         FROM holding_version src {scan} {joins} {valid}{depots}
            AND ((src.expires IS NOT NULL AND src.expires <= ?2)
              OR (src.last_inspected IS NOT NULL AND src.last_inspected < ?3)
              OR (src.serial IS NOT NULL AND src.last_inspected IS NULL)

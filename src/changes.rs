@@ -427,6 +427,10 @@ impl LotSide {
     }
 }
 
+/// Up to this many depots named by a question, their lots are read
+/// through each one's index rather than in a pass over every depot's.
+const FEW_DEPOTS: usize = 16;
+
 /// A depot's changed lots, waiting for the part of each that did not change.
 struct PendingLots {
     depot_id: i64,
@@ -467,8 +471,9 @@ struct Unchanged {
 /// depot's window, so that `from` and `to` are whole lots, and finds the
 /// lots that did not change but expired within it. One sequential pass for
 /// every depot: reading each depot's lines through its index visits most
-/// pages once per depot when depots arrived interleaved.
-fn unchanged_lots(conn: &Db, pending: &mut [PendingLots]) -> db::Result<()> {
+/// pages once per depot when depots arrived interleaved; `by_index`, when
+/// a question names a few depots, reads theirs through their index.
+fn unchanged_lots(conn: &Db, pending: &mut [PendingLots], by_index: bool) -> db::Result<()> {
     let types: HashMap<i64, (String, Option<String>)> = conn
         .rows("SELECT id, code, category FROM equipment_type", &[], |r| {
             Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
@@ -480,10 +485,19 @@ fn unchanged_lots(conn: &Db, pending: &mut [PendingLots]) -> db::Result<()> {
         .enumerate()
         .map(|(i, p)| (p.depot_id, i))
         .collect();
+    let (scan, depots) = if by_index {
+        let mut ids: Vec<i64> = by_depot.keys().copied().collect();
+        ids.sort_unstable();
+        ("", crate::state::ids_in("depot_id", &ids))
+    } else {
+        ("NOT INDEXED", String::new())
+    };
     conn.each(
-        "SELECT depot_id, type_id, lot, status, quantity, expires, valid_from, valid_to,
-                owner, notice_hours, content_hash, condition_code
-         FROM holding_version NOT INDEXED WHERE serial IS NULL",
+        &format!(
+            "SELECT depot_id, type_id, lot, status, quantity, expires, valid_from, valid_to,
+                    owner, notice_hours, content_hash, condition_code
+             FROM holding_version {scan} WHERE serial IS NULL{depots}"
+        ),
         &[],
         |r| unchanged_line(r, &by_depot, &types, pending),
     )
@@ -721,7 +735,6 @@ fn apply_suspensions(conn: &Db, snap: &mut Snapshot, suspensions: &Targets) -> d
     Ok(())
 }
 
-/// Compares every depot; moves are matched across depots by type and serial.
 /// A snapshot's mission-capable items under a policy that does not count
 /// PMC (SPEC §13): the import-time figure counts FMC and PMC, so the PMC
 /// equipment of that snapshot is taken back out. Read only when the
@@ -742,7 +755,12 @@ fn apply_policy(conn: &Db, snap: &mut Snapshot, rules: Rules) -> db::Result<()> 
     Ok(())
 }
 
-pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
+/// Compares every depot, or the `shown` ones (none: every one): moves are
+/// matched across every depot by type and serial, but the lots only of
+/// the depots shown are completed and listed — the other depots' lots
+/// take a pass over their unserialized versions that a question about
+/// one depot has no use for (one depot of 200: 0.19 → 0.08 s).
+pub fn compare(conn: &Db, window: Window, shown: &[String]) -> db::Result<Comparison> {
     let all = snapshots(conn)?;
     let notices = crate::suspension::all(conn)?;
     let targets = Targets::load(conn)?;
@@ -889,8 +907,12 @@ pub fn compare(conn: &Db, window: Window) -> db::Result<Comparison> {
         });
     }
 
+    if !shown.is_empty() {
+        pending.retain(|p| shown.contains(&p.depot));
+    }
     if !pending.is_empty() {
-        unchanged_lots(conn, &mut pending)?;
+        let by_index = !shown.is_empty() && shown.len() <= FEW_DEPOTS;
+        unchanged_lots(conn, &mut pending, by_index)?;
     }
     for p in pending {
         let (before, after) = &p.suspensions;

@@ -761,6 +761,27 @@ impl Ids {
             _ => String::new(),
         }
     }
+
+    /// The depots the filter names, sorted, when it names a few (up to
+    /// 64): a pass over the versions can then go through each one's index
+    /// instead of reading every depot's.
+    pub(crate) fn few_depots(&self) -> Option<Vec<i64>> {
+        let d = self.depots.as_ref().filter(|d| d.len() <= 64)?;
+        let mut ids: Vec<i64> = d.iter().copied().collect();
+        ids.sort_unstable();
+        Some(ids)
+    }
+}
+
+/// ` AND column IN (…)` for these row ids (`IN (NULL)`, which matches
+/// nothing on either backend, for none).
+pub(crate) fn ids_in(column: &str, ids: &[i64]) -> String {
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    // Row ids the database gave, never user text: safe to splice.
+    match list.is_empty() {
+        true => format!(" AND {column} IN (NULL)"),
+        false => format!(" AND {column} IN ({})", list.join(", ")),
+    }
 }
 
 pub(crate) const STATES: [State; 6] = [

@@ -47,7 +47,7 @@ pub fn run(args: &ChangesArgs, ctx: &mut Context) -> Result<()> {
         ..window
     };
     crate::known::check_date(&conn, "--since", window.since)?;
-    let comparison = compare(&conn, window)?;
+    let comparison = compare(&conn, window, &filters.depots)?;
     let slips = match &args.packages {
         Some(dir) => package_slips(ctx, &conn, dir, window, judged, true)?,
         None => Vec::new(),

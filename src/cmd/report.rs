@@ -187,6 +187,7 @@ fn brief(
             judged: Some(judged),
             rules,
         },
+        &filters.depots,
     )?;
     let shown =
         |depot: &str| filters.depots.is_empty() || filters.depots.iter().any(|d| d == depot);

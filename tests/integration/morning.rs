@@ -864,3 +864,64 @@ fn watch_on_a_day_before_a_depots_latest_snapshot_reads_the_one_then_in_force() 
         ]
     );
 }
+
+/// A question about some depots reads only theirs (through each one's
+/// index), and answers for them what the question about every depot does:
+/// `watch` (on the current state and on a day before a depot's latest
+/// snapshot) and `changes`, rows and summaries; a serial moved to another
+/// depot is still matched as a move.
+#[test]
+fn a_question_about_some_depots_answers_for_them_what_the_whole_does() {
+    let rows = |v: Value| v["rows"].as_array().unwrap().clone();
+    let of = |all: &[Value], depots: &[&str]| -> Vec<Value> {
+        all.iter()
+            .filter(|r| depots.iter().any(|d| r["depot"] == *d))
+            .cloned()
+            .collect()
+    };
+    let w = crate::util::with_fixtures();
+    let depots: Vec<String> = rows(w.json(&["depots"]))
+        .iter()
+        .map(|d| d["depot"].as_str().unwrap().to_string())
+        .collect();
+    assert!(depots.len() >= 5, "{depots:?}");
+    let questions: [&[&str]; 5] = [
+        &["watch", "--items"],
+        &["watch"],
+        &["watch", "--items", "--today", "2026-10-15"],
+        &["changes", "--items"],
+        &["changes"],
+    ];
+    for question in questions {
+        let whole = rows(w.json(question));
+        let mut seen = 0;
+        for some in [vec![depots[0].as_str()], vec![&depots[1], &depots[3]]] {
+            let list = some.join(",");
+            let mut asked: Vec<&str> = question.to_vec();
+            asked.extend(["--depot", &list]);
+            let part = rows(w.json(&asked));
+            assert_eq!(part, of(&whole, &some), "{asked:?}");
+            seen += part.len();
+        }
+        assert!(seen > 0, "{question:?} found nothing to compare");
+    }
+    // Every change kind, lots that expired unchanged among them.
+    let w = two_weeks();
+    for question in [&["changes", "--items"][..], &["changes"]] {
+        let whole = rows(w.json(question));
+        for depot in ["AA-1", "BB-1"] {
+            let mut asked: Vec<&str> = question.to_vec();
+            asked.extend(["--depot", depot]);
+            assert_eq!(rows(w.json(&asked)), of(&whole, &[depot]), "{asked:?}");
+        }
+    }
+    let moved = |depot: &str| -> Vec<Value> {
+        rows(w.json(&["changes", "--items", "--depot", depot]))
+            .into_iter()
+            .filter(|r| r["serial"] == "S-MOVE")
+            .map(|r| r["change"].clone())
+            .collect()
+    };
+    assert_eq!(moved("AA-1"), vec![json!("moved_out")]);
+    assert_eq!(moved("BB-1"), vec![json!("moved_in")]);
+}
