@@ -297,7 +297,7 @@ pub fn each(
         "JOIN depot d ON d.id = src.depot_id JOIN equipment_type t ON t.id = src.type_id"
     };
     // A few depots asked for: each one's versions through its index (one
-    // depot of 200: 5 ms instead of a 0.1 s pass over every depot's).
+    // depot of 200: 8 ms instead of a 0.18 s pass over every depot's).
     let (scan, depots) = match names.ids(filters).few_depots() {
         Some(ids) => ("", crate::state::ids_in("src.depot_id", &ids)),
         None => ("NOT INDEXED", String::new()),

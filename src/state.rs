@@ -763,15 +763,19 @@ impl Ids {
     }
 
     /// The depots the filter names, sorted, when it names a few (up to
-    /// 64): a pass over the versions can then go through each one's index
-    /// instead of reading every depot's.
+    /// [`FEW_DEPOTS`]): a pass over the versions can then go through each
+    /// one's index instead of reading every depot's.
     pub(crate) fn few_depots(&self) -> Option<Vec<i64>> {
-        let d = self.depots.as_ref().filter(|d| d.len() <= 64)?;
+        let d = self.depots.as_ref().filter(|d| d.len() <= FEW_DEPOTS)?;
         let mut ids: Vec<i64> = d.iter().copied().collect();
         ids.sort_unstable();
         Some(ids)
     }
 }
+
+/// Up to this many depots named by a question, their versions are read
+/// through each one's index rather than in a pass over every depot's.
+pub(crate) const FEW_DEPOTS: usize = 16;
 
 /// ` AND column IN (…)` for these row ids (`IN (NULL)`, which matches
 /// nothing on either backend, for none).
