@@ -482,8 +482,7 @@ fn unchanged_lots(conn: &Db, pending: &mut [PendingLots], by_index: bool) -> db:
         .map(|(i, p)| (p.depot_id, i))
         .collect();
     let (scan, depots) = if by_index {
-        let mut ids: Vec<i64> = by_depot.keys().copied().collect();
-        ids.sort_unstable();
+        let ids: Vec<i64> = by_depot.keys().copied().collect();
         ("", crate::state::ids_in("depot_id", &ids))
     } else {
         ("NOT INDEXED", String::new())

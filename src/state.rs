@@ -748,15 +748,10 @@ impl Ids {
     /// none, or too many types to list).
     fn types_sql_on(&self, column: &str) -> String {
         match &self.types {
-            // None of the types is held anywhere: a list that matches
-            // nothing on either backend (PostgreSQL refuses `IN ()`).
-            Some(t) if t.is_empty() => format!(" WHERE {column} IN (NULL)"),
+            // None of the types held anywhere is an empty list, which
+            // matches nothing.
             Some(t) if t.len() <= 64 => {
-                let mut ids: Vec<i64> = t.iter().copied().collect();
-                ids.sort_unstable();
-                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-                // Row ids the database gave, never user text: safe to splice.
-                format!(" WHERE {column} IN ({})", list.join(", "))
+                format!(" WHERE {}", in_list(column, t.iter().copied()))
             }
             _ => String::new(),
         }
@@ -767,9 +762,7 @@ impl Ids {
     /// one's index instead of reading every depot's.
     pub(crate) fn few_depots(&self) -> Option<Vec<i64>> {
         let d = self.depots.as_ref().filter(|d| d.len() <= FEW_DEPOTS)?;
-        let mut ids: Vec<i64> = d.iter().copied().collect();
-        ids.sort_unstable();
-        Some(ids)
+        Some(d.iter().copied().collect())
     }
 }
 
@@ -777,14 +770,21 @@ impl Ids {
 /// through each one's index rather than in a pass over every depot's.
 pub(crate) const FEW_DEPOTS: usize = 16;
 
-/// ` AND column IN (…)` for these row ids (`IN (NULL)`, which matches
-/// nothing on either backend, for none).
+/// ` AND column IN (…)` for these row ids.
 pub(crate) fn ids_in(column: &str, ids: &[i64]) -> String {
+    format!(" AND {}", in_list(column, ids.iter().copied()))
+}
+
+/// `column IN (…)` for these row ids, sorted; `IN (NULL)` for none, which
+/// matches nothing on either backend (PostgreSQL refuses `IN ()`).
+fn in_list(column: &str, ids: impl IntoIterator<Item = i64>) -> String {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
     let list: Vec<String> = ids.iter().map(i64::to_string).collect();
     // Row ids the database gave, never user text: safe to splice.
     match list.is_empty() {
-        true => format!(" AND {column} IN (NULL)"),
-        false => format!(" AND {column} IN ({})", list.join(", ")),
+        true => format!("{column} IN (NULL)"),
+        false => format!("{column} IN ({})", list.join(", ")),
     }
 }
 
@@ -980,18 +980,18 @@ pub fn held(conn: &Db, filters: &Filters, on: On, judged: NaiveDate) -> db::Resu
         // A package's few types are sought depot by depot through the
         // (depot, type, …) index, not found in a scan of every row (a
         // depot loop that SQLite keeps in this order for a CROSS JOIN).
-        let notice_sql = if only.is_empty() {
-            "SELECT depot_id, type_id, notice_hours, fmc, pmc, ammo_fmc, ammo_pmc, priority
-             FROM readiness_notice"
-                .to_string()
-        } else {
-            format!(
-                "SELECT n.depot_id, n.type_id, n.notice_hours, n.fmc, n.pmc, n.ammo_fmc,
-                        n.ammo_pmc, n.priority
-                 FROM depot d CROSS JOIN readiness_notice n{} AND n.depot_id = d.id",
+        let from = match only.is_empty() {
+            true => "readiness_notice n".to_string(),
+            false => format!(
+                "depot d CROSS JOIN readiness_notice n{} AND n.depot_id = d.id",
                 ids.types_sql_on("n.type_id")
-            )
+            ),
         };
+        let notice_sql = format!(
+            "SELECT n.depot_id, n.type_id, n.notice_hours, n.fmc, n.pmc, n.ammo_fmc,
+                    n.ammo_pmc, n.priority
+             FROM {from}"
+        );
         conn.each(&notice_sql, &[], |r| {
             let (depot, type_id) = (r.get(0)?, r.get(1)?);
             if ids.pass(depot, type_id) {
