@@ -238,18 +238,8 @@ pub fn each(
     // is overdue, or that are suspended by their code or from above.
     let notices = crate::suspension::all(conn)?;
     let in_force = crate::suspension::Targets::load(conn)?.on(limits.today);
-    let suspended_types = in_force
-        .type_ids()
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    // No rule: a list that matches nothing, on either backend.
-    let suspended_types = if suspended_types.is_empty() {
-        "NULL".to_string()
-    } else {
-        suspended_types
-    };
+    // No rule: a list that matches nothing.
+    let suspended_types = crate::state::in_list("src.type_id", in_force.type_ids());
     let expiring_limit = iso(limits.today + chrono::Duration::days(limits.expiring));
     let mut params: Vec<SqlValue> = vec![
         SqlValue::Text(today.clone()),
@@ -312,7 +302,7 @@ pub fn each(
              OR (src.serial IS NOT NULL AND src.last_inspected IS NULL)
              OR src.next_test < ?1
              OR src.condition_code IN ('J', 'K', 'L', 'M', 'N')
-             OR (src.lot IS NOT NULL AND src.type_id IN ({suspended_types}))) {filter}"
+             OR (src.lot IS NOT NULL AND {suspended_types})) {filter}"
     );
     conn.each(&sql, &db::refs(&params), |r| {
         let (depot, type_id): (i64, i64) = (r.get(0)?, r.get(1)?);

@@ -777,7 +777,7 @@ pub(crate) fn ids_in(column: &str, ids: &[i64]) -> String {
 
 /// `column IN (…)` for these row ids, sorted; `IN (NULL)` for none, which
 /// matches nothing on either backend (PostgreSQL refuses `IN ()`).
-fn in_list(column: &str, ids: impl IntoIterator<Item = i64>) -> String {
+pub(crate) fn in_list(column: &str, ids: impl IntoIterator<Item = i64>) -> String {
     let mut ids: Vec<i64> = ids.into_iter().collect();
     ids.sort_unstable();
     let list: Vec<String> = ids.iter().map(i64::to_string).collect();
