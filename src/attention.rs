@@ -61,11 +61,26 @@ pub struct Summary {
 
 impl Summary {
     pub fn add(&mut self, a: &Found<'_>) {
+        let worst = a.date.zip(a.days);
+        self.add_items(a.kind, a.depot_id, a.depot, 1, a.quantity, worst);
+    }
+
+    /// Adds `items` rows of one depot and kind at once: their summed
+    /// quantity, and their worst (date, days) if they have one.
+    fn add_items(
+        &mut self,
+        kind: Kind,
+        depot_id: i64,
+        depot: &str,
+        items: i64,
+        quantity: Option<i64>,
+        worst: Option<(NaiveDate, i64)>,
+    ) {
         let groups = &mut self.groups;
-        let i = *self.at.entry((a.kind, a.depot_id)).or_insert_with(|| {
+        let i = *self.at.entry((kind, depot_id)).or_insert_with(|| {
             groups.push(DepotKind {
-                kind: a.kind,
-                depot: a.depot.to_string(),
+                kind,
+                depot: depot.to_string(),
                 items: 0,
                 quantity: None,
                 worst: None,
@@ -73,13 +88,13 @@ impl Summary {
             groups.len() - 1
         });
         let g = &mut self.groups[i];
-        g.items += 1;
-        if let Some(q) = a.quantity {
+        g.items += items;
+        if let Some(q) = quantity {
             g.quantity = Some(g.quantity.unwrap_or(0) + q);
         }
-        if let (Some(days), Some(date)) = (a.days, a.date)
+        if let Some((date, days)) = worst
             && g.worst
-                .is_none_or(|(_, d)| badness(a.kind, days) > badness(a.kind, d))
+                .is_none_or(|(_, d)| badness(kind, days) > badness(kind, d))
         {
             g.worst = Some((date, days));
         }
@@ -183,25 +198,143 @@ pub fn watch(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<Att
     Ok(rows)
 }
 
-/// The rows that need attention on `limits.today`, one per depot × kind.
+/// The rows that need attention on `limits.today`, one per depot × kind:
+/// from the sums kept at import (`attention_day`) when they can answer,
+/// else from the versions.
 pub fn summary(conn: &Db, filters: &Filters, limits: Limits) -> db::Result<Vec<DepotKind>> {
     let mut summary = Summary::default();
-    each(conn, filters, limits, |f| summary.add(&f))?;
+    if !from_sums(conn, filters, limits, &mut summary)? {
+        each(conn, filters, limits, |f| summary.add(&f))?;
+    }
     Ok(summary.groups())
 }
 
-/// Gives `found` every row that needs attention on `limits.today`, in no
-/// order.
-pub fn each(
+/// Adds to `summary` what `attention_day` says needs attention, and
+/// returns true; or returns false, having added nothing, when the sums
+/// cannot say it: they are kept by depot for the current state, so not
+/// for a type, category or owner, nor on a day before a depot's latest
+/// snapshot, nor while a suspension notice (by type and lot, which the
+/// sums do not tell apart) is in force.
+fn from_sums(
     conn: &Db,
     filters: &Filters,
     limits: Limits,
-    mut found: impl FnMut(Found<'_>),
-) -> db::Result<()> {
-    let today = iso(limits.today);
+    summary: &mut Summary,
+) -> db::Result<bool> {
+    if !(filters.types.is_empty() && filters.categories.is_empty() && filters.owners.is_empty()) {
+        return Ok(false);
+    }
+    let (snapshot_of, later) = snapshots_on(conn, limits.today)?;
+    if later {
+        return Ok(false);
+    }
+    let in_force = crate::suspension::Targets::load(conn)?.on(limits.today);
+    if !in_force.type_ids().is_empty() {
+        return Ok(false);
+    }
+    stale_depots(conn, filters, limits, &mut |f| summary.add(&f))?;
+    let names = crate::state::Names::load(conn)?;
+    let ids = names.ids(filters);
+    let (scan, depots) = match ids.few_depots() {
+        Some(few) => (
+            "",
+            format!(" WHERE {}", crate::state::in_list("depot_id", few)),
+        ),
+        None => ("NOT INDEXED", String::new()),
+    };
+    let today = limits.today;
+    let expiring_limit = iso(today + chrono::Duration::days(limits.expiring));
+    // Lots expired or expiring: their rows of the lots' sums (no index:
+    // one pass over about a row per lot, most of them left in the table).
+    let lots = format!(
+        "SELECT depot_id, 'expires', expires, lots, quantity FROM readiness_expiry
+         WHERE expires <= ?1{}",
+        depots.replacen(" WHERE ", " AND ", 1)
+    );
+    let rest =
+        format!("SELECT depot_id, kind, day, items, quantity FROM attention_day {scan}{depots}");
+    for (sql, params) in [
+        (lots, vec![&expiring_limit as &dyn db::Param]),
+        (rest, vec![]),
+    ] {
+        conn.each(&sql, &params, |r| {
+            let depot_id: i64 = r.get(0)?;
+            let Some(&snapshot) = snapshot_of.get(&depot_id) else {
+                return Ok(());
+            };
+            if !ids.depot_passes(depot_id) {
+                return Ok(());
+            }
+            let depot = names.depot_code(depot_id).unwrap_or_default();
+            let (items, quantity): (i64, i64) = (r.get(3)?, r.get(4)?);
+            let mut add = |kind, worst: Option<(NaiveDate, i64)>| {
+                summary.add_items(kind, depot_id, depot, items, Some(quantity), worst);
+            };
+            let day: Option<NaiveDate> = r.get(2)?;
+            match (r.text(1)?.unwrap_or_default(), day) {
+                // Since its snapshot, as the versions say it.
+                ("suspended", _) => add(
+                    Kind::Suspended,
+                    Some((snapshot, (today - snapshot).num_days().max(0))),
+                ),
+                ("expires", Some(expires)) => {
+                    let left = (expires - today).num_days();
+                    if left < 0 {
+                        add(Kind::Expired, Some((expires, -left)));
+                    } else if left <= limits.expiring {
+                        add(Kind::Expiring, Some((expires, left)));
+                    }
+                }
+                ("inspected", Some(inspected)) => {
+                    let age = (snapshot - inspected).num_days();
+                    if age > limits.inspection {
+                        add(Kind::InspectionOverdue, Some((inspected, age)));
+                    }
+                }
+                ("uninspected", _) => add(Kind::InspectionOverdue, None),
+                ("test_due", Some(due)) => {
+                    let late = (today - due).num_days();
+                    if late > 0 {
+                        add(Kind::TestOverdue, Some((due, late)));
+                    }
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+    }
+    Ok(true)
+}
 
-    // Depots whose latest snapshot (as of today) is older than the window.
-    let mut params: Vec<SqlValue> = vec![SqlValue::Text(today.clone())];
+/// Each depot's snapshot in force on `today` (the latest on or before it),
+/// and whether any depot has one dated after it.
+fn snapshots_on(conn: &Db, today: NaiveDate) -> db::Result<(FxHashMap<i64, NaiveDate>, bool)> {
+    let mut snapshot_of: FxHashMap<i64, NaiveDate> = FxHashMap::default();
+    let mut later = false;
+    conn.each(
+        "SELECT depot_id, max(CASE WHEN as_of <= ?1 THEN as_of END), max(as_of)
+         FROM snapshot GROUP BY depot_id",
+        &[&iso(today)],
+        |r| {
+            if let Some(date) = r.get::<Option<NaiveDate>>(1)? {
+                snapshot_of.insert(r.get(0)?, date);
+            }
+            later |= r.get::<NaiveDate>(2)? > today;
+            Ok(())
+        },
+    )?;
+    Ok((snapshot_of, later))
+}
+
+/// Gives `found` each depot whose latest snapshot (as of today) is older
+/// than the window.
+fn stale_depots(
+    conn: &Db,
+    filters: &Filters,
+    limits: Limits,
+    found: &mut dyn FnMut(Found<'_>),
+) -> db::Result<()> {
+    let mut params: Vec<SqlValue> = vec![SqlValue::Text(iso(limits.today))];
     let depot_only = Filters {
         depots: filters.depots.clone(),
         ..Filters::default()
@@ -230,7 +363,19 @@ pub fn each(
             });
         }
         Ok(())
-    })?;
+    })
+}
+
+/// Gives `found` every row that needs attention on `limits.today`, in no
+/// order.
+pub fn each(
+    conn: &Db,
+    filters: &Filters,
+    limits: Limits,
+    mut found: impl FnMut(Found<'_>),
+) -> db::Result<()> {
+    let today = iso(limits.today);
+    stale_depots(conn, filters, limits, &mut found)?;
 
     // Lines of each depot's snapshot in force today that expire within the
     // window, whose inspection is older than the window before their
@@ -254,20 +399,7 @@ pub fn each(
     // a snapshot is dated after today; codes and snapshot dates are looked
     // up here rather than joined for every row.
     let names = crate::state::Names::load(conn)?;
-    let mut snapshot_of: FxHashMap<i64, NaiveDate> = FxHashMap::default();
-    let mut later = false;
-    conn.each(
-        "SELECT depot_id, max(CASE WHEN as_of <= ?1 THEN as_of END), max(as_of)
-         FROM snapshot GROUP BY depot_id",
-        &[&today],
-        |r| {
-            if let Some(date) = r.get::<Option<NaiveDate>>(1)? {
-                snapshot_of.insert(r.get(0)?, date);
-            }
-            later |= r.get::<NaiveDate>(2)? > limits.today;
-            Ok(())
-        },
-    )?;
+    let (snapshot_of, later) = snapshots_on(conn, limits.today)?;
     let (effective, valid) = if later {
         (
             "WITH effective AS (

@@ -949,31 +949,75 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
         })?;
     }
     conn.each(
-        "SELECT depot_id, type_id, expires, status, notice_hours, quantity, owner
+        "SELECT depot_id, type_id, expires, status, notice_hours, quantity, owner, lots
          FROM readiness_expiry",
         &[],
         |r| {
             let (expires, status): (String, String) = (r.get(2)?, r.get(3)?);
             let owner: Option<String> = r.get(6)?;
-            fingerprint(
-                &mut kept,
-                r.get(0)?,
-                (
-                    r.get(1)?,
-                    Some(&expires),
-                    &status,
-                    r.get(4)?,
-                    owner.as_deref(),
-                ),
-                r.get(5)?,
-            );
+            // Rounds under the status, lot lines under "lots <status>".
+            let lots = format!("lots {status}");
+            for (state, figure) in [(status.as_str(), r.get(5)?), (lots.as_str(), r.get(7)?)] {
+                fingerprint(
+                    &mut kept,
+                    r.get(0)?,
+                    (
+                        r.get(1)?,
+                        Some(&expires),
+                        state,
+                        r.get(4)?,
+                        owner.as_deref(),
+                    ),
+                    figure,
+                );
+            }
+            Ok(())
+        },
+    )?;
+    // What needs attention, by depot, kind and day: items and quantity
+    // under type -1 (no type has that id).
+    const ATTENTION: [(&str, &str); 5] = [
+        ("attention suspended items", "attention suspended quantity"),
+        ("attention expires items", "attention expires quantity"),
+        ("attention inspected items", "attention inspected quantity"),
+        (
+            "attention uninspected items",
+            "attention uninspected quantity",
+        ),
+        ("attention test_due items", "attention test_due quantity"),
+    ];
+    conn.each(
+        "SELECT depot_id, kind, day, items, quantity FROM attention_day",
+        &[],
+        |r| {
+            let kind: String = r.get(1)?;
+            let day: Option<String> = r.get(2)?;
+            let Some(i) = crate::import::store::ATTENTION_KINDS
+                .iter()
+                .position(|k| *k == kind)
+            else {
+                fail(
+                    "aggregates",
+                    format!("attention_day has a row of kind {kind:?}"),
+                );
+                return Ok(());
+            };
+            for (state, figure) in [(ATTENTION[i].0, r.get(3)?), (ATTENTION[i].1, r.get(4)?)] {
+                fingerprint(
+                    &mut kept,
+                    r.get(0)?,
+                    (-1, day.as_deref(), state, None, None),
+                    figure,
+                );
+            }
             Ok(())
         },
     )?;
     let mut current = HashMap::new();
     conn.each(
         "SELECT depot_id, type_id, status, CASE WHEN lot IS NULL THEN 0 ELSE 1 END, expires,
-                notice_hours, quantity, condition_code, owner
+                notice_hours, quantity, condition_code, owner,
+                CASE WHEN serial IS NULL THEN 0 ELSE 1 END, last_inspected, next_test
          FROM holding_version NOT INDEXED WHERE valid_to IS NULL",
         &[],
         |r| {
@@ -994,6 +1038,34 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
                 .and_then(|c| crate::model::ConditionCode::parse(&c).ok());
             let owner: Option<String> = r.get(8)?;
             let owner = owner.as_deref();
+            let mut attention = |kind: usize, day: Option<String>| {
+                for (state, figure) in [(ATTENTION[kind].0, 1), (ATTENTION[kind].1, quantity)] {
+                    fingerprint(
+                        &mut current,
+                        depot,
+                        (-1, day.as_deref(), state, None, None),
+                        figure,
+                    );
+                }
+            };
+            if condition.is_some_and(crate::model::ConditionCode::is_suspended) {
+                attention(0, None);
+            } else {
+                let (expires, inspected, due): (Option<String>, Option<String>, Option<String>) =
+                    (r.get(4)?, r.get(10)?, r.get(11)?);
+                // A lot's expiry is in readiness_expiry.
+                if expires.is_some() && !lot {
+                    attention(1, expires);
+                }
+                match inspected {
+                    Some(day) => attention(2, Some(day)),
+                    None if r.get::<i64>(9)? != 0 => attention(3, None),
+                    None => {}
+                }
+                if due.is_some() {
+                    attention(4, due);
+                }
+            }
             let i = crate::model::bucket(parsed, lot, condition);
             // By depot and type; by owner and type force-wide; by depot
             // and owner, all types as type 0.
@@ -1018,12 +1090,15 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
                 }
             }
             if let (true, Some(expires), false) = (lot, r.get::<Option<String>>(4)?, i == 8) {
-                fingerprint(
-                    &mut current,
-                    depot,
-                    (type_id, Some(&expires), &status, notice, owner),
-                    quantity,
-                );
+                let lots = format!("lots {status}");
+                for (state, figure) in [(status.as_str(), quantity), (lots.as_str(), 1)] {
+                    fingerprint(
+                        &mut current,
+                        depot,
+                        (type_id, Some(&expires), state, notice, owner),
+                        figure,
+                    );
+                }
             }
             Ok(())
         },

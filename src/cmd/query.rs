@@ -97,7 +97,7 @@ fn on_server(pg: &db::postgres::Pg, sql: &str, timeout: std::time::Duration) -> 
 
 /// What a mistyped table name is answered with: the views made for other
 /// tools first, then the tables behind them.
-const TABLES: &str = "the views for other tools are current_holdings, current_readiness and required_levels; the tables are depot, equipment_type, snapshot, holding_version, import_ledger, requirement, readiness_current, readiness_notice, readiness_expiry, readiness_owner, readiness_owner_notice, readiness_depot_owner and readiness_depot_owner_notice";
+const TABLES: &str = "the views for other tools are current_holdings, current_readiness and required_levels; the tables are depot, equipment_type, snapshot, holding_version, import_ledger, requirement, readiness_current, readiness_notice, readiness_expiry, readiness_owner, readiness_owner_notice, readiness_depot_owner, readiness_depot_owner_notice and attention_day";
 
 fn on_file(
     conn: &mut rusqlite::Connection,

@@ -155,10 +155,11 @@ pub enum Bulk {
     ReadinessOwnerNotice,
     ReadinessDepotOwner,
     ReadinessDepotOwnerNotice,
+    AttentionDay,
 }
 
 impl Bulk {
-    pub(crate) const ALL: [Bulk; 8] = [
+    pub(crate) const ALL: [Bulk; 9] = [
         Bulk::HoldingVersion,
         Bulk::ReadinessCurrent,
         Bulk::ReadinessNotice,
@@ -167,6 +168,7 @@ impl Bulk {
         Bulk::ReadinessOwnerNotice,
         Bulk::ReadinessDepotOwner,
         Bulk::ReadinessDepotOwnerNotice,
+        Bulk::AttentionDay,
     ];
 
     pub(crate) fn table(self) -> &'static str {
@@ -179,6 +181,7 @@ impl Bulk {
             Bulk::ReadinessOwnerNotice => "readiness_owner_notice",
             Bulk::ReadinessDepotOwner => "readiness_depot_owner",
             Bulk::ReadinessDepotOwnerNotice => "readiness_depot_owner_notice",
+            Bulk::AttentionDay => "attention_day",
         }
     }
 
@@ -237,6 +240,7 @@ impl Bulk {
                 ("quantity", false),
                 ("priority", false),
                 ("owner", true),
+                ("lots", false),
             ],
             Bulk::ReadinessDepotOwner => &[
                 ("depot_id", false),
@@ -260,6 +264,13 @@ impl Bulk {
                 ("pmc", false),
                 ("ammo_fmc", false),
                 ("ammo_pmc", false),
+            ],
+            Bulk::AttentionDay => &[
+                ("depot_id", false),
+                ("kind", true),
+                ("day", true),
+                ("items", false),
+                ("quantity", false),
             ],
             Bulk::ReadinessOwner => &[
                 ("type_id", false),

@@ -224,6 +224,9 @@ impl OwnerRows {
                         notice: r.get(5)?,
                         quantity: r.get(6)?,
                         expires: None,
+                        serial: false,
+                        last_inspected: None,
+                        next_test: None,
                     },
                     -1,
                 );

@@ -304,17 +304,57 @@ struct AggregateRows {
     /// By [`notice_key`]: 24 bytes an entry where a (type, notice) tuple
     /// key took 32; a force-wide file holds hundreds of thousands at once.
     by_notice: FxHashMap<u64, [i64; 4]>,
-    /// Lots with an expiry, by [`LotKey`], one entry per line (summed
-    /// when written): 24 bytes a lot line, no map to grow.
-    expiring: Vec<(LotKey, i64)>,
+    /// Lots with an expiry, by [`LotKey`]: their rounds and how many lot
+    /// lines (what `watch` counts), one entry per line (summed when
+    /// written): 32 bytes a lot line, no map to grow.
+    expiring: Vec<(LotKey, Lots)>,
     /// By owner, all types together (type 0): a few dozen owners a depot.
     by_owner: OwnerRows,
+    /// What needs attention, by [`attention_key`]: items and quantity.
+    /// A few hundred entries a depot (a day's inspections; the lots'
+    /// expiry days are in `expiring`).
+    attention: FxHashMap<u32, [i64; 2]>,
+}
+
+/// The kinds of `attention_day`, by their index in an [`attention_key`].
+pub(crate) const ATTENTION_KINDS: [&str; 5] = [
+    "suspended",
+    "expires",
+    "inspected",
+    "uninspected",
+    "test_due",
+];
+const SUSPENDED: u32 = 0;
+const EXPIRES: u32 = 1;
+const INSPECTED: u32 = 2;
+const UNINSPECTED: u32 = 3;
+const TEST_DUE: u32 = 4;
+
+/// A kind of `attention_day` and its day in one integer: 3 bits of kind
+/// above 23 of the day's number (days from year 1; 0 for no day).
+fn attention_key(kind: u32, on: Option<NaiveDate>) -> u32 {
+    let day = on.map_or(0, |d| u32::try_from(day(d)).unwrap_or(0) & 0x7f_ffff);
+    (kind << 23) | day
+}
+
+/// The kind's name and the day of an [`attention_key`].
+fn attention_of_key(key: u32) -> (&'static str, Option<NaiveDate>) {
+    let day = key & 0x7f_ffff;
+    (
+        ATTENTION_KINDS[(key >> 23) as usize],
+        (day != 0)
+            .then(|| NaiveDate::from_num_days_from_ce_opt(day as i32))
+            .flatten(),
+    )
 }
 
 /// A lot's [`expiry_key`] and its owner (packed, 0 for none): an owner's
 /// lots expired by a date are taken back from its figures as a depot's
 /// are from the depot's.
 type LotKey = (u64, u32);
+
+/// Rounds, and the lot lines that hold them.
+type Lots = [i64; 2];
 
 /// A type and a notice to move in one integer, ordered as the (type,
 /// notice) pair was (no notice first): type ids are row ids of the type
@@ -397,6 +437,10 @@ pub(super) struct Counted {
     pub condition: Option<ConditionCode>,
     pub notice: Option<u32>,
     pub expires: Option<NaiveDate>,
+    /// What `watch` judges it by (counted in `attention_day`).
+    pub serial: bool,
+    pub last_inspected: Option<NaiveDate>,
+    pub next_test: Option<NaiveDate>,
 }
 
 impl Counted {
@@ -413,6 +457,9 @@ impl Counted {
             condition: h.condition,
             notice: h.notice_hours,
             expires: h.expires,
+            serial: h.serial.is_some(),
+            last_inspected: h.last_inspected,
+            next_test: h.next_test,
         }
     }
 
@@ -460,10 +507,37 @@ impl AggregateRows {
                     expiry_key(c.type_id, c.notice, c.priority(), expires, c.status),
                     c.owner,
                 ),
-                quantity,
+                [quantity, sign],
             ));
         }
+        self.count_attention(c, sign);
         placed
+    }
+
+    /// Where a line counts for `watch`: as suspended under its code, or
+    /// else under each date it is judged by.
+    fn count_attention(&mut self, c: &Counted, sign: i64) {
+        let mut add = |kind, on| {
+            let row = self.attention.entry(attention_key(kind, on)).or_default();
+            row[0] += sign;
+            row[1] += sign * c.quantity;
+        };
+        if c.condition.is_some_and(ConditionCode::is_suspended) {
+            add(SUSPENDED, None);
+            return;
+        }
+        // A lot's expiry is counted with its type's (`expiring`).
+        if let (Some(expires), false) = (c.expires, c.ammo) {
+            add(EXPIRES, Some(expires));
+        }
+        match c.last_inspected {
+            Some(inspected) => add(INSPECTED, Some(inspected)),
+            None if c.serial => add(UNINSPECTED, None),
+            None => {}
+        }
+        if let Some(due) = c.next_test {
+            add(TEST_DUE, Some(due));
+        }
     }
 
     /// The snapshot's own figures on `as_of`: equipment items on hand and
@@ -482,7 +556,7 @@ impl AggregateRows {
             f[4] += q[8];
         }
         let cutoff = day(as_of);
-        for &((key, _), quantity) in &self.expiring {
+        for &((key, _), [quantity, _]) in &self.expiring {
             let (_, _, _, expires, status) = expiry_of_key(key);
             if matches!(status, Status::Fmc | Status::Pmc) && day(expires) < cutoff {
                 f[3] -= quantity;
@@ -507,6 +581,8 @@ impl AggregateRows {
         });
         let owners = !delta.by_owner.is_empty();
         self.by_owner.absorb(delta.by_owner);
+        let mut attention = false;
+        add_rows(&mut self.attention, delta.attention, |_| attention = true);
         let mut lot_types = FxHashSet::default();
         let stored = std::mem::take(&mut self.expiring);
         let mut merged = Vec::with_capacity(stored.len() + delta.expiring.len());
@@ -516,10 +592,10 @@ impl AggregateRows {
                 (Some(s), Some(d)) if s.0 == d.0 => {
                     i += 1;
                     j += 1;
-                    if d.1 != 0 {
+                    if d.1 != [0, 0] {
                         lot_types.insert(expiry_of_key(s.0.0).0);
                     }
-                    (s.0, s.1 + d.1)
+                    (s.0, [s.1[0] + d.1[0], s.1[1] + d.1[1]])
                 }
                 (Some(s), d) if d.is_none_or(|d| s.0 < d.0) => {
                     i += 1;
@@ -527,14 +603,15 @@ impl AggregateRows {
                 }
                 (_, Some(d)) => {
                     j += 1;
-                    if d.1 != 0 {
+                    if d.1 != [0, 0] {
                         lot_types.insert(expiry_of_key(d.0.0).0);
                     }
                     *d
                 }
                 (_, None) => break,
             };
-            if quantity != 0 {
+            // No rounds left: no lot is (quantities are positive).
+            if quantity[0] != 0 {
                 merged.push((key, quantity));
             }
         }
@@ -548,18 +625,20 @@ impl AggregateRows {
             types: sorted(types),
             lot_types: sorted(lot_types),
             owners,
+            attention,
             stored: true,
         }
     }
 
     /// The lots with an expiry, one entry per key, sorted.
-    fn expiring(&mut self) -> &[(LotKey, i64)] {
+    fn expiring(&mut self) -> &[(LotKey, Lots)] {
         let lines = &mut self.expiring;
         lines.sort_unstable_by_key(|&(k, _)| k);
         lines.dedup_by(|later, kept| {
             let same = later.0 == kept.0;
             if same {
-                kept.1 += later.1;
+                kept.1[0] += later.1[0];
+                kept.1[1] += later.1[1];
             }
             same
         });
@@ -1264,6 +1343,31 @@ fn stored_rows(conn: &Db, depot_id: i64, lots: &mut StoredLots) -> db::Result<Ag
         },
     )?;
     rows.by_owner = lots.take_owners(conn, depot_id)?;
+    rows.attention = stored_attention(conn, depot_id)?;
+    Ok(rows)
+}
+
+/// A depot's rows of `attention_day`, through its index.
+fn stored_attention(conn: &Db, depot_id: i64) -> db::Result<FxHashMap<u32, [i64; 2]>> {
+    let mut rows = FxHashMap::default();
+    conn.each(
+        "SELECT kind, day, items, quantity FROM attention_day WHERE depot_id = ?1",
+        &[&depot_id],
+        |r| {
+            let kind = r.text(0)?.unwrap_or_default();
+            let kind = ATTENTION_KINDS
+                .iter()
+                .position(|k| *k == kind)
+                .ok_or_else(|| {
+                    crate::error::DbError::Internal(format!("attention_day: kind {kind:?}"))
+                })?;
+            rows.insert(
+                attention_key(kind as u32, r.get(1)?),
+                [r.get(2)?, r.get(3)?],
+            );
+            Ok(())
+        },
+    )?;
     Ok(rows)
 }
 
@@ -1271,14 +1375,14 @@ fn stored_rows(conn: &Db, depot_id: i64, lots: &mut StoredLots) -> db::Result<Ag
 /// (unindexed) table when the first depot that needs them opens, and
 /// forgotten once the file's new aggregates are written.
 #[derive(Default)]
-pub struct StoredLots(Option<FxHashMap<i64, Vec<(LotKey, i64)>>>, StoredOwners);
+pub struct StoredLots(Option<FxHashMap<i64, Vec<(LotKey, Lots)>>>, StoredOwners);
 
 /// The depots' splits by owner as stored, read the same way.
 #[derive(Default)]
 struct StoredOwners(Option<FxHashMap<i64, OwnerRows>>);
 
 impl StoredLots {
-    fn take(&mut self, conn: &Db, depot_id: i64) -> db::Result<Vec<(LotKey, i64)>> {
+    fn take(&mut self, conn: &Db, depot_id: i64) -> db::Result<Vec<(LotKey, Lots)>> {
         if self.0.is_none() {
             self.0 = Some(stored_expiry(conn)?);
         }
@@ -1345,7 +1449,8 @@ fn close_versions(
     for_ids(
         "UPDATE OR FAIL holding_version SET valid_to = ?1 WHERE id IN (?ids)
          RETURNING type_id, status, quantity, CASE WHEN lot IS NULL THEN 0 ELSE 1 END,
-             condition_code, notice_hours, expires, owner",
+             condition_code, notice_hours, expires, owner,
+             CASE WHEN serial IS NULL THEN 0 ELSE 1 END, last_inspected, next_test",
         &[&valid_to],
         ids,
         |sql, params| {
@@ -1359,6 +1464,9 @@ fn close_versions(
                     condition: r.get(4)?,
                     notice: r.get(5)?,
                     expires: r.get(6)?,
+                    serial: r.get::<i64>(8)? != 0,
+                    last_inspected: r.get(9)?,
+                    next_test: r.get(10)?,
                 };
                 let placed = delta.count(&closed, -1);
                 owners.add(closed.type_id, &closed, placed, -1);
@@ -1432,6 +1540,7 @@ pub fn write_aggregates(conn: &Db, all: &[Aggregates], lots: &mut StoredLots) ->
     // Depots whose split by owner is written again, deleted together (on a
     // server, a statement per depot was 400 round trips a next week).
     let mut owner_depots = Vec::new();
+    let mut attention_depots = Vec::new();
     // Every depot's stored lots are taken before the first is deleted.
     for a in all {
         let c = match &a.changed {
@@ -1452,15 +1561,23 @@ pub fn write_aggregates(conn: &Db, all: &[Aggregates], lots: &mut StoredLots) ->
             if c.owners {
                 owner_depots.push(a.depot_id);
             }
+            if c.attention {
+                attention_depots.push(a.depot_id);
+            }
             expiry_pairs.extend(c.lot_types.iter().map(|&t| (a.depot_id, t)));
         }
         changed.push(c);
     }
     delete_expiry_pairs(conn, &expiry_pairs)?;
     owner_depots.sort_unstable();
-    for table in ["readiness_depot_owner", "readiness_depot_owner_notice"] {
+    attention_depots.sort_unstable();
+    for (table, depots) in [
+        ("readiness_depot_owner", &owner_depots),
+        ("readiness_depot_owner_notice", &owner_depots),
+        ("attention_day", &attention_depots),
+    ] {
         let sql = format!("DELETE FROM {table} WHERE depot_id IN (?ids)");
-        execute_for_ids(conn, &sql, &[], &owner_depots)?;
+        execute_for_ids(conn, &sql, &[], depots)?;
     }
     lots.forget();
     for (a, c) in all.iter().zip(&changed) {
@@ -1468,16 +1585,19 @@ pub fn write_aggregates(conn: &Db, all: &[Aggregates], lots: &mut StoredLots) ->
         if c.owners {
             a.rows.by_owner.append_for_depot(conn, a.depot_id)?;
         }
+        if c.attention {
+            append_attention(conn, a.depot_id, &a.rows.attention)?;
+        }
     }
     Ok(())
 }
 
 /// The stored lots with an expiry, by depot, sorted by key: one scan of
 /// the (unindexed) table for all depots.
-fn stored_expiry(conn: &Db) -> db::Result<FxHashMap<i64, Vec<(LotKey, i64)>>> {
-    let mut lots: FxHashMap<i64, Vec<(LotKey, i64)>> = FxHashMap::default();
+fn stored_expiry(conn: &Db) -> db::Result<FxHashMap<i64, Vec<(LotKey, Lots)>>> {
+    let mut lots: FxHashMap<i64, Vec<(LotKey, Lots)>> = FxHashMap::default();
     conn.each(
-        "SELECT depot_id, type_id, notice_hours, expires, status, quantity, priority, owner
+        "SELECT depot_id, type_id, notice_hours, expires, status, quantity, priority, owner, lots
          FROM readiness_expiry",
         &[],
         |r| {
@@ -1493,7 +1613,7 @@ fn stored_expiry(conn: &Db) -> db::Result<FxHashMap<i64, Vec<(LotKey, i64)>>> {
                     ),
                     super::owners::packed(r.get(7)?),
                 ),
-                r.get(5)?,
+                [r.get(5)?, r.get(8)?],
             ));
             Ok(())
         },
@@ -1558,7 +1678,7 @@ pub(super) fn fill_pairs<A: db::Param, B: db::Param>(
 fn changed_types(
     conn: &Db,
     a: &Aggregates,
-    stored_lots: Vec<(LotKey, i64)>,
+    stored_lots: Vec<(LotKey, Lots)>,
     stored_owners: OwnerRows,
 ) -> db::Result<Changed> {
     let mut changed = FxHashSet::default();
@@ -1637,14 +1757,17 @@ fn changed_types(
         v.sort_unstable();
         v
     };
+    let stored_attention = stored_attention(conn, a.depot_id)?;
     Ok(Changed {
         types: sorted(changed),
         lot_types: sorted(lots_changed),
         owners: stored_owners != a.rows.by_owner,
+        attention: stored_attention != a.rows.attention,
         stored: !stored_types.is_empty()
             || !stored_notices.is_empty()
             || !stored_lots.is_empty()
-            || !stored_owners.is_empty(),
+            || !stored_owners.is_empty()
+            || !stored_attention.is_empty(),
     })
 }
 
@@ -1657,6 +1780,8 @@ struct Changed {
     lot_types: Vec<i64>,
     /// Whether its split by owner differs.
     owners: bool,
+    /// Whether its rows of `attention_day` differ (written again whole).
+    attention: bool,
     stored: bool,
 }
 
@@ -1710,7 +1835,7 @@ fn append_aggregates(
             ],
         )?;
     }
-    for &((key, owner), quantity) in &readiness.expiring {
+    for &((key, owner), [quantity, lots]) in &readiness.expiring {
         let (type_id, notice, priority, expires, status) = expiry_of_key(key);
         if changed.lot_types.binary_search(&type_id).is_ok() {
             conn.append(
@@ -1724,9 +1849,28 @@ fn append_aggregates(
                     &quantity,
                     &i64::from(priority),
                     &crate::model::unpack_nation(owner),
+                    &lots,
                 ],
             )?;
         }
+    }
+    Ok(())
+}
+
+/// Writes a depot's rows of `attention_day`, in key order.
+fn append_attention(
+    conn: &Db,
+    depot_id: i64,
+    attention: &FxHashMap<u32, [i64; 2]>,
+) -> db::Result<()> {
+    let mut rows: Vec<(&u32, &[i64; 2])> = attention.iter().collect();
+    rows.sort_unstable();
+    for (&key, [items, quantity]) in rows {
+        let (kind, on) = attention_of_key(key);
+        conn.append(
+            Bulk::AttentionDay,
+            &[&depot_id, &kind, &on.map(iso), items, quantity],
+        )?;
     }
     Ok(())
 }

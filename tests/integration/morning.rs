@@ -1,6 +1,8 @@
 //! The morning brief (SPEC §8): `changes`, `watch` and `trace` on exports
 //! designed so that every figure is known in advance.
 
+use std::path::Path;
+
 use serde_json::{Value, json};
 
 use crate::util::{Work, export};
@@ -513,7 +515,7 @@ fn every_table_and_view_explains_itself() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(objects.len(), 16, "{objects:?}");
+    assert_eq!(objects.len(), 17, "{objects:?}");
     for (name, sql) in &objects {
         let body = &sql[sql.find(['(', '\n']).unwrap()..];
         assert!(body.contains("-- "), "{name} says nothing of itself: {sql}");
@@ -545,7 +547,7 @@ fn every_table_and_view_explains_itself() {
     let end = v4.find("d.code").unwrap();
     let uncommented = format!("{} {}", &v4[..at], &v4[end..]);
     conn.execute_batch(&format!(
-        "DROP VIEW current_holdings; {uncommented}; {BEFORE_7} ALTER TABLE depot DROP COLUMN provenance; PRAGMA user_version = 4;"
+        "DROP VIEW current_holdings; {uncommented}; {BEFORE_8} {BEFORE_7} ALTER TABLE depot DROP COLUMN provenance; PRAGMA user_version = 4;"
     ))
     .unwrap();
     drop(conn);
@@ -561,6 +563,10 @@ fn every_table_and_view_explains_itself() {
     assert_eq!(version, stockpile::db::SCHEMA_VERSION);
     assert!(sql.contains("Today's holdings"), "{sql}");
 }
+
+/// Undoes migration 8 of schema.sql: no sums of what needs attention.
+const BEFORE_8: &str = "DROP TABLE attention_day;
+     ALTER TABLE readiness_expiry DROP COLUMN lots;";
 
 /// Undoes migration 7 of schema.sql: no figures kept by owner.
 const BEFORE_7: &str = "DROP TABLE readiness_owner;
@@ -586,7 +592,7 @@ fn a_version_6_database_is_upgraded_to_figures_by_owner() {
     };
     let fresh = figures();
     let conn = rusqlite::Connection::open(w.db()).unwrap();
-    conn.execute_batch(&format!("{BEFORE_7} PRAGMA user_version = 6;"))
+    conn.execute_batch(&format!("{BEFORE_8} {BEFORE_7} PRAGMA user_version = 6;"))
         .unwrap();
     drop(conn);
     assert_eq!(figures(), fresh);
@@ -610,7 +616,8 @@ fn a_version_6_database_is_upgraded_to_figures_by_owner() {
 /// dates, suspended rounds nor priority issue.
 fn back_to_version_3(conn: &rusqlite::Connection) {
     conn.execute_batch(&format!(
-        "{BEFORE_7}
+        "{BEFORE_8}
+         {BEFORE_7}
          ALTER TABLE depot DROP COLUMN provenance;
          DROP VIEW current_readiness;
          DROP VIEW current_holdings;
@@ -924,4 +931,241 @@ fn a_question_about_some_depots_answers_for_them_what_the_whole_does() {
     };
     assert_eq!(moved("AA-1"), vec![json!("moved_out")]);
     assert_eq!(moved("BB-1"), vec![json!("moved_in")]);
+}
+
+/// What `watch` says by depot and kind, and what its `--items` rows add up
+/// to on the same day and windows, each as sorted rows of (kind, depot,
+/// items, quantity, worst date, worst days): the worst is the soonest
+/// expiry for lots expiring, the oldest for everything else.
+fn watch_both_ways(w: &Work, args: &[&str]) -> (Vec<String>, Vec<String>) {
+    let mut question = vec!["watch"];
+    question.extend_from_slice(args);
+    let summary: Vec<String> = w.json(&question)["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            json!([
+                g["kind"],
+                g["depot"],
+                g["items"],
+                g["quantity"],
+                g["worst_date"],
+                g["worst_days"]
+            ])
+            .to_string()
+        })
+        .collect();
+    question.push("--items");
+    let mut groups: std::collections::BTreeMap<(String, String), Vec<Value>> =
+        std::collections::BTreeMap::new();
+    for r in w.json(&question)["rows"].as_array().unwrap() {
+        let key = (r["kind"].to_string(), r["depot"].to_string());
+        groups.entry(key).or_default().push(r.clone());
+    }
+    let mut added: Vec<String> = groups
+        .values()
+        .map(|rows| {
+            let g = &rows[0];
+            let quantity: Option<i64> = rows
+                .iter()
+                .filter_map(|r| r["quantity"].as_i64())
+                .reduce(|a, b| a + b);
+            let dated = rows.iter().filter(|r| r["days"].is_i64());
+            let worst = if g["kind"] == "expiring" {
+                dated.min_by_key(|r| r["days"].as_i64())
+            } else {
+                dated.max_by_key(|r| r["days"].as_i64())
+            };
+            json!([
+                g["kind"],
+                g["depot"],
+                rows.len(),
+                quantity,
+                worst.map(|r| r["date"].clone()),
+                worst.map(|r| r["days"].clone())
+            ])
+            .to_string()
+        })
+        .collect();
+    added.sort();
+    let mut summary = summary;
+    summary.sort();
+    (summary, added)
+}
+
+/// `watch` by depot and kind reads the sums kept at import (lots' expiry
+/// days from their type's sums, the rest by depot, kind and day) and
+/// judges them on its own date and windows: on every day and window tried
+/// it says what its item rows add up to — after a week counted by
+/// difference, a snapshot replaced, lots of one key gone and come (a
+/// type's only change: one lot of 50 rounds become two of 30 and 20),
+/// suspended codes, a serial that expires, a test due — and while a
+/// suspension notice is in force (which it reads from the versions).
+/// Tampering with the sums shows in `watch` (so they are what it read)
+/// and in `check`.
+#[test]
+fn watch_by_depot_from_the_sums_kept_at_import_adds_up_its_items() {
+    let w = Work::new();
+    let header = "depot,as_of,nsn,type,category,serial,quantity,status,lot,expires,last_inspected,condition_code,next_test\n";
+    let week1 = w.write(
+        "week1.csv",
+        format!(
+            "{header}\
+             AA-1,2026-11-01,1305-12-345-6789,R-1,AMMO,,100,FMC,L-PAST,2026-10-15,2026-06-01,,\n\
+             AA-1,2026-11-01,1305-12-345-6789,R-1,AMMO,,50,FMC,L-PAST2,2026-10-15,2026-06-01,,\n\
+             AA-1,2026-11-01,1315-12-345-6789,R-3,AMMO,,50,FMC,M-1,2026-10-20,2026-10-01,,\n\
+             AA-1,2026-11-01,1305-12-345-6789,R-1,AMMO,,60,PMC,L-SOON,2026-12-20,2026-10-01,,\n\
+             AA-1,2026-11-01,1305-12-345-6789,R-1,AMMO,,40,FMC,L-LATER,2028-01-01,2026-10-01,,\n\
+             AA-1,2026-11-01,1305-12-345-6789,R-1,AMMO,,30,,L-SUSP,2026-10-01,2026-06-01,K,\n\
+             AA-1,2026-11-01,1310-12-345-6789,R-2,AMMO,,25,FMC,L-TEST,2029-01-01,2026-11-01,A,2026-11-20\n\
+             AA-1,2026-11-01,,T-1,MBT,S-OLD,1,FMC,,,2026-03-01,,\n\
+             AA-1,2026-11-01,,T-1,MBT,S-NEVER,1,FMC,,,,,\n\
+             AA-1,2026-11-01,,T-1,MBT,S-J,1,,,,2026-10-01,J,\n\
+             AA-1,2026-11-01,,T-1,MBT,S-EXP,1,PMC,,2026-11-10,2026-10-20,,\n\
+             BB-1,2026-11-01,,T-2,MBT,B-1,1,FMC,,,2026-01-10,,\n\
+             BB-1,2026-11-01,1305-12-345-6789,R-1,AMMO,,10,FMC,B-L,2026-11-30,2026-10-01,,\n\
+             CC-1,2026-09-01,,T-2,MBT,C-1,1,FMC,,,2026-08-01,,\n"
+        ),
+    );
+    w.import(&week1).ok();
+    let week2 = w.write(
+        "week2.csv",
+        format!(
+            "{header}\
+             AA-1,2026-11-08,1305-12-345-6789,R-1,AMMO,,100,FMC,L-PAST,2026-10-15,2026-06-01,,\n\
+             AA-1,2026-11-08,1305-12-345-6789,R-1,AMMO,,30,FMC,L-NEW2,2026-10-15,2026-06-01,,\n\
+             AA-1,2026-11-08,1305-12-345-6789,R-1,AMMO,,20,FMC,L-NEW3,2026-10-15,2026-06-01,,\n\
+             AA-1,2026-11-08,1315-12-345-6789,R-3,AMMO,,30,FMC,M-2,2026-10-20,2026-10-01,,\n\
+             AA-1,2026-11-08,1315-12-345-6789,R-3,AMMO,,20,FMC,M-3,2026-10-20,2026-10-01,,\n\
+             AA-1,2026-11-08,1305-12-345-6789,R-1,AMMO,,60,NMCM,L-SOON,2026-12-20,2026-10-01,,\n\
+             AA-1,2026-11-08,1305-12-345-6789,R-1,AMMO,,40,FMC,L-LATER,2026-12-01,2026-10-01,,\n\
+             AA-1,2026-11-08,1305-12-345-6789,R-1,AMMO,,30,,L-SUSP,2026-10-01,2026-06-01,K,\n\
+             AA-1,2026-11-08,1310-12-345-6789,R-2,AMMO,,25,FMC,L-TEST,2029-01-01,2026-11-01,A,2026-11-20\n\
+             AA-1,2026-11-08,,T-1,MBT,S-OLD,1,FMC,,,2026-03-01,,\n\
+             AA-1,2026-11-08,,T-1,MBT,S-NEVER,1,FMC,,,2026-11-05,,\n\
+             AA-1,2026-11-08,,T-1,MBT,S-K,1,,,,,J,\n\
+             AA-1,2026-11-08,,T-1,MBT,S-EXP,1,PMC,,2026-11-10,2026-10-20,,\n"
+        ),
+    );
+    w.import(&week2).ok();
+    let replaced = w.write(
+        "bb-again.csv",
+        format!(
+            "{header}\
+             BB-1,2026-11-01,,T-2,MBT,B-1,1,FMC,,,2026-11-01,,\n\
+             BB-1,2026-11-01,,T-2,MBT,B-2,1,FMC,,,,,\n\
+             BB-1,2026-11-01,1305-12-345-6789,R-1,AMMO,,20,FMC,B-L,2026-11-30,2026-10-01,,\n"
+        ),
+    );
+    w.run([Path::new("import"), Path::new("--replace"), &replaced])
+        .ok();
+    let days = ["2026-11-08", "2026-11-21", "2026-12-07", "2027-01-01"];
+    let windows: [&[&str]; 3] = [
+        &[],
+        &["--expiring", "30d", "--inspection", "90d"],
+        &["--expiring", "0d", "--inspection", "0d"],
+    ];
+    let every_way = || {
+        for day in days {
+            for window in windows {
+                let mut args = vec!["--today", day];
+                args.extend_from_slice(window);
+                let (summary, added) = watch_both_ways(&w, &args);
+                assert_eq!(summary, added, "watch {args:?}");
+            }
+        }
+    };
+    every_way();
+    let kinds: Vec<Value> = w.json(&["watch", "--today", "2026-11-21"])["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["kind"].clone())
+        .collect();
+    for kind in [
+        "stale_depot",
+        "suspended",
+        "expired",
+        "expiring",
+        "test_overdue",
+        "inspection_overdue",
+    ] {
+        assert!(kinds.contains(&json!(kind)), "{kind} in {kinds:?}");
+    }
+    // A notice in force from 2026-11-21: the days after it are answered
+    // from the versions, the one before from the sums, alike.
+    w.run([
+        "suspend",
+        "--nsn",
+        "1305-12-345-6789",
+        "--lot",
+        "L-LATER",
+        "--from",
+        "2026-11-21",
+        "--reason",
+        "test",
+    ])
+    .ok();
+    every_way();
+    // The sums are what it read: a day's inspections counted once more
+    // show in its count (on a day no notice is in force), and `check`
+    // finds them apart from the holdings.
+    w.sql("UPDATE attention_day SET items = items + 1 WHERE kind = 'inspected'");
+    let (summary, added) = watch_both_ways(&w, &["--today", "2026-11-08"]);
+    assert_ne!(summary, added);
+    let r = w.run(["check"]).code(65);
+    assert!(
+        r.stdout.contains("AA-1: readiness figures differ"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A database version 7 wrote (before the sums of what needs attention)
+/// gains them when it is opened: `watch` says by depot and kind what it
+/// said before, now from the sums (a lot's expiry with its count of lots),
+/// and `check` finds them equal to the holdings.
+#[test]
+fn a_version_7_database_is_upgraded_to_sums_of_what_needs_attention() {
+    crate::file_only!();
+    let w = crate::util::with_fixtures();
+    let questions: [&[&str]; 3] = [
+        &["watch", "--today", "2026-11-29"],
+        &[
+            "watch",
+            "--today",
+            "2027-03-01",
+            "--expiring",
+            "30d",
+            "--inspection",
+            "20d",
+        ],
+        &["watch", "--items", "--today", "2026-11-29"],
+    ];
+    let answers = || questions.iter().map(|q| w.json(q)).collect::<Vec<_>>();
+    let fresh = answers();
+    let conn = rusqlite::Connection::open(w.db()).unwrap();
+    conn.execute_batch(&format!("{BEFORE_8} PRAGMA user_version = 7;"))
+        .unwrap();
+    drop(conn);
+    assert_eq!(answers(), fresh);
+    let conn = rusqlite::Connection::open(w.db()).unwrap();
+    let (version, days, lots, lot_lines): (i64, i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT user_version FROM pragma_user_version),
+                    (SELECT count(*) FROM attention_day WHERE kind = 'inspected'),
+                    (SELECT sum(lots) FROM readiness_expiry),
+                    (SELECT count(*) FROM holding_version WHERE valid_to IS NULL
+                        AND lot IS NOT NULL AND expires IS NOT NULL
+                        AND coalesce(condition_code NOT IN ('J', 'K', 'L', 'M', 'N'), 1))",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(version, stockpile::db::SCHEMA_VERSION);
+    assert!(days > 0);
+    assert_eq!(lots, lot_lines);
+    drop(conn);
+    w.run(["check"]).ok();
 }

@@ -813,7 +813,8 @@ fn a_version_2_server_database_is_upgraded_to_rounds_apart() {
     ];
     let fresh: Vec<serde_json::Value> = commands.iter().map(|c| w.json(c)).collect();
     w.sql(
-        "DROP TABLE readiness_owner;
+        "DROP TABLE attention_day;
+         DROP TABLE readiness_owner;
          DROP TABLE readiness_owner_notice;
          DROP TABLE readiness_depot_owner;
          DROP TABLE readiness_depot_owner_notice;
@@ -1045,7 +1046,7 @@ fn every_table_and_view_has_its_comment_on_the_server() {
          WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'v') ORDER BY 1",
     ]);
     let rows = r["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 17, "{r}");
+    assert_eq!(rows.len(), 18, "{r}");
     for row in rows {
         assert!(
             row["about"].as_str().is_some_and(|a| a.len() > 30),

@@ -502,6 +502,7 @@ fn a_noted_ledger_head_proves_the_tail_is_still_there() {
          DELETE FROM readiness_expiry WHERE depot_id IN (SELECT id FROM depot WHERE first_seen >= 12);
          DELETE FROM readiness_depot_owner WHERE depot_id IN (SELECT id FROM depot WHERE first_seen >= 12);
          DELETE FROM readiness_depot_owner_notice WHERE depot_id IN (SELECT id FROM depot WHERE first_seen >= 12);
+         DELETE FROM attention_day WHERE depot_id IN (SELECT id FROM depot WHERE first_seen >= 12);
          DELETE FROM depot WHERE first_seen >= 12;
          DELETE FROM readiness_owner WHERE type_id IN (SELECT id FROM equipment_type WHERE first_seen >= 12);
          DELETE FROM readiness_owner_notice WHERE type_id IN (SELECT id FROM equipment_type WHERE first_seen >= 12);

@@ -146,6 +146,7 @@ fn content(w: &Work) -> String {
             "depot_id, type_id, notice_hours, expires, status, priority, owner",
         ),
         ("readiness_owner", "type_id, owner"),
+        ("attention_day", "depot_id, kind, day"),
         ("readiness_depot_owner", "depot_id, owner"),
         (
             "readiness_depot_owner_notice",

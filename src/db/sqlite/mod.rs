@@ -37,7 +37,7 @@ pub fn import_settings_undone() -> String {
 }
 
 /// `PRAGMA user_version` of a database made by this build.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 /// `PRAGMA application_id`: marks a file as a stockpile database ("STKP").
 pub const APPLICATION_ID: i64 = 0x53544b50;
 /// How long a writer waits for another one before giving up with exit 75,
