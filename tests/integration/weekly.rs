@@ -7,7 +7,7 @@ use proptest::prelude::*;
 
 use crate::util::{Lcg, TODAY, Work, export_with};
 
-const HEADER: &str = "depot,as_of,type,category,serial,quantity,status,owner,notice_hours,lot,expires,condition_code,remarks";
+const HEADER: &str = "depot,as_of,type,category,serial,quantity,status,owner,notice_hours,lot,expires,condition_code,remarks,last_inspected,next_test";
 
 /// One line of a depot's export, as it stands this week.
 #[derive(Clone)]
@@ -22,6 +22,9 @@ struct Line {
     code: &'static str,
     remark: &'static str,
     owner: &'static str,
+    /// What `watch` judges a line by (`attention_day`).
+    inspected: &'static str,
+    next_test: &'static str,
 }
 
 fn random_line(rng: &mut Lcg, i: usize) -> Line {
@@ -61,13 +64,19 @@ fn random_line(rng: &mut Lcg, i: usize) -> Line {
         code,
         remark: rng.pick(&["", "", "track", "radio"]),
         owner: rng.pick(&["POL", "POL", "DEU", ""]),
+        inspected: rng.pick(&["", "2026-03-01", "2026-05-01", "2026-09-15", "2026-09-15"]),
+        next_test: if ammo {
+            rng.pick(&["", "", "2026-10-10", "2026-12-01"])
+        } else {
+            ""
+        },
     }
 }
 
 fn row(depot: &str, date: &str, l: &Line) -> String {
     let category = if l.lot.is_some() { "AMMO" } else { "MBT" };
     format!(
-        "{depot},{date},{},{category},{},{},{},{},{},{},{},{},{}",
+        "{depot},{date},{},{category},{},{},{},{},{},{},{},{},{},{},{}",
         l.type_code,
         l.serial.as_deref().unwrap_or(""),
         l.quantity,
@@ -77,7 +86,9 @@ fn row(depot: &str, date: &str, l: &Line) -> String {
         l.lot.as_deref().unwrap_or(""),
         l.expires,
         l.code,
-        l.remark
+        l.remark,
+        l.inspected,
+        l.next_test
     )
 }
 
