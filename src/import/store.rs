@@ -27,6 +27,19 @@ fn day(d: NaiveDate) -> i32 {
     d.num_days_from_ce()
 }
 
+/// A date in 23 bits, never 0: its day number from year 1, moved up so
+/// that year 0000 (which an export may give, day -365) is still above 0.
+/// Dates of four-digit years fit (9999-12-31 is 3,653,059 + 1,000).
+fn packed_day(d: NaiveDate) -> u32 {
+    u32::try_from(day(d) + DAY_SHIFT).map_or(1, |n| n.clamp(1, 0x7f_ffff))
+}
+
+fn unpacked_day(packed: u32) -> NaiveDate {
+    NaiveDate::from_num_days_from_ce_opt(packed as i32 - DAY_SHIFT).unwrap_or(NaiveDate::MIN)
+}
+
+const DAY_SHIFT: i32 = 1_000;
+
 fn day_of_text(text: &str) -> db::Result<i32> {
     crate::model::stored_date(text).map(day)
 }
@@ -333,7 +346,7 @@ const TEST_DUE: u32 = 4;
 /// A kind of `attention_day` and its day in one integer: 3 bits of kind
 /// above 23 of the day's number (days from year 1; 0 for no day).
 fn attention_key(kind: u32, on: Option<NaiveDate>) -> u32 {
-    let day = on.map_or(0, |d| u32::try_from(day(d)).unwrap_or(0) & 0x7f_ffff);
+    let day = on.map_or(0, packed_day);
     (kind << 23) | day
 }
 
@@ -342,9 +355,7 @@ fn attention_of_key(key: u32) -> (&'static str, Option<NaiveDate>) {
     let day = key & 0x7f_ffff;
     (
         ATTENTION_KINDS[(key >> 23) as usize],
-        (day != 0)
-            .then(|| NaiveDate::from_num_days_from_ce_opt(day as i32))
-            .flatten(),
+        (day != 0).then(|| unpacked_day(day)),
     )
 }
 
@@ -373,8 +384,8 @@ pub(super) fn notice_of_key(key: u64) -> (i64, Option<u32>, bool) {
 
 /// A lot's type, notice, priority, expiry and status in one integer,
 /// ordered by type first: 24 bits of type id, 14 of notice (+1, 0 for
-/// none: at most 8,761), 1 for condition C, 23 of the expiry's day number
-/// (days from year 1; 9999-12-31 is below 2^22) and 2 of status.
+/// none: at most 8,761), 1 for condition C, 23 of the expiry's day
+/// ([`packed_day`]) and 2 of status.
 fn expiry_key(
     type_id: i64,
     notice: Option<u32>,
@@ -384,7 +395,7 @@ fn expiry_key(
 ) -> u64 {
     debug_assert!((0..1 << 24).contains(&type_id));
     let notice = notice.map_or(0, |n| u64::from(n) + 1);
-    let day = u64::try_from(day(expires)).unwrap_or(0) & 0x7f_ffff;
+    let day = u64::from(packed_day(expires));
     ((type_id as u64) << 40)
         | (notice << 26)
         | (u64::from(priority) << 25)
@@ -396,8 +407,7 @@ fn expiry_of_key(key: u64) -> (i64, Option<u32>, bool, NaiveDate, Status) {
     let type_id = (key >> 40) as i64;
     let notice = (((key >> 26) & 0x3fff) as u32).checked_sub(1);
     let priority = key & (1 << 25) != 0;
-    let day = ((key >> 2) & 0x7f_ffff) as i32;
-    let date = NaiveDate::from_num_days_from_ce_opt(day).unwrap_or(NaiveDate::MIN);
+    let date = unpacked_day(((key >> 2) & 0x7f_ffff) as u32);
     (
         type_id,
         notice,

@@ -1000,8 +1000,9 @@ fn watch_both_ways(w: &Work, args: &[&str]) -> (Vec<String>, Vec<String>) {
 /// it says what its item rows add up to — after a week counted by
 /// difference, a snapshot replaced, lots of one key gone and come (a
 /// type's only change: one lot of 50 rounds become two of 30 and 20),
-/// suspended codes, a serial that expires, a test due — and while a
-/// suspension notice is in force (which it reads from the versions).
+/// suspended codes, a serial that expires, a test due, dates of year 0000
+/// (day -365 from year 1) — and while a suspension notice is in force
+/// (which it reads from the versions).
 /// Tampering with the sums shows in `watch` (so they are what it read)
 /// and in `check`.
 #[test]
@@ -1020,6 +1021,8 @@ fn watch_by_depot_from_the_sums_kept_at_import_adds_up_its_items() {
              AA-1,2026-11-01,1305-12-345-6789,R-1,AMMO,,30,,L-SUSP,2026-10-01,2026-06-01,K,\n\
              AA-1,2026-11-01,1310-12-345-6789,R-2,AMMO,,25,FMC,L-TEST,2029-01-01,2026-11-01,A,2026-11-20\n\
              AA-1,2026-11-01,,T-1,MBT,S-OLD,1,FMC,,,2026-03-01,,\n\
+             AA-1,2026-11-01,,T-1,MBT,S-ZERO,1,FMC,,,0000-01-01,,\n\
+             AA-1,2026-11-01,1305-12-345-6789,R-1,AMMO,,5,FMC,L-ZERO,0000-03-01,2026-10-01,,\n\
              AA-1,2026-11-01,,T-1,MBT,S-NEVER,1,FMC,,,,,\n\
              AA-1,2026-11-01,,T-1,MBT,S-J,1,,,,2026-10-01,J,\n\
              AA-1,2026-11-01,,T-1,MBT,S-EXP,1,PMC,,2026-11-10,2026-10-20,,\n\
@@ -1043,6 +1046,8 @@ fn watch_by_depot_from_the_sums_kept_at_import_adds_up_its_items() {
              AA-1,2026-11-08,1305-12-345-6789,R-1,AMMO,,30,,L-SUSP,2026-10-01,2026-06-01,K,\n\
              AA-1,2026-11-08,1310-12-345-6789,R-2,AMMO,,25,FMC,L-TEST,2029-01-01,2026-11-01,A,2026-11-20\n\
              AA-1,2026-11-08,,T-1,MBT,S-OLD,1,FMC,,,2026-03-01,,\n\
+             AA-1,2026-11-08,,T-1,MBT,S-ZERO,1,FMC,,,0000-01-01,,\n\
+             AA-1,2026-11-08,1305-12-345-6789,R-1,AMMO,,5,FMC,L-ZERO,0000-03-01,2026-10-01,,\n\
              AA-1,2026-11-08,,T-1,MBT,S-NEVER,1,FMC,,,2026-11-05,,\n\
              AA-1,2026-11-08,,T-1,MBT,S-K,1,,,,,J,\n\
              AA-1,2026-11-08,,T-1,MBT,S-EXP,1,PMC,,2026-11-10,2026-10-20,,\n"
