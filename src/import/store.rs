@@ -1642,38 +1642,46 @@ fn day_key(kind: &str, on: Option<NaiveDate>) -> String {
 /// writing every depot's rows again (56,000 for a million holdings) cost
 /// its import a twentieth of its time.
 fn delete_days(conn: &Db, days: &[(i64, String)]) -> db::Result<()> {
-    if days.is_empty() {
-        return Ok(());
-    }
-    fill_pairs(
+    delete_paired(
         conn,
+        "attention_day",
         "changed_day (depot_id BIGINT NOT NULL, day_key TEXT NOT NULL, PRIMARY KEY (depot_id, day_key))",
+        "c.depot_id = attention_day.depot_id
+         AND c.day_key = attention_day.kind || ' ' || coalesce(attention_day.day, '')",
         days,
-    )?;
-    conn.execute(
-        "DELETE FROM attention_day WHERE EXISTS (SELECT 1 FROM changed_day c
-             WHERE c.depot_id = attention_day.depot_id
-               AND c.day_key = attention_day.kind || ' ' || coalesce(attention_day.day, ''))",
-        &[],
-    )?;
-    Ok(())
+    )
 }
 
 /// Deletes the lots of these (depot, type) pairs from `readiness_expiry`
 /// in one pass over it: the table has no index (see schema.sql), and a
 /// statement per depot would read it once per depot.
 fn delete_expiry_pairs(conn: &Db, pairs: &[(i64, i64)]) -> db::Result<()> {
+    delete_paired(
+        conn,
+        "readiness_expiry",
+        "changed_pair (depot_id BIGINT NOT NULL, type_id BIGINT NOT NULL, PRIMARY KEY (depot_id, type_id))",
+        "c.depot_id = readiness_expiry.depot_id AND c.type_id = readiness_expiry.type_id",
+        pairs,
+    )
+}
+
+/// Deletes from `table` each row that `matches` (an SQL condition on it
+/// and `c`, a row of the temporary table `temp`) pairs with one of
+/// `pairs`, put in `temp` by [`fill_pairs`].
+fn delete_paired<A: db::Param, B: db::Param>(
+    conn: &Db,
+    table: &str,
+    temp: &str,
+    matches: &str,
+    pairs: &[(A, B)],
+) -> db::Result<()> {
     if pairs.is_empty() {
         return Ok(());
     }
-    fill_pairs(
-        conn,
-        "changed_pair (depot_id BIGINT NOT NULL, type_id BIGINT NOT NULL, PRIMARY KEY (depot_id, type_id))",
-        pairs,
-    )?;
+    fill_pairs(conn, temp, pairs)?;
+    let name = temp.split_whitespace().next().unwrap_or(temp);
     conn.execute(
-        "DELETE FROM readiness_expiry WHERE EXISTS (SELECT 1 FROM changed_pair c
-             WHERE c.depot_id = readiness_expiry.depot_id AND c.type_id = readiness_expiry.type_id)",
+        &format!("DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM {name} c WHERE {matches})"),
         &[],
     )?;
     Ok(())
