@@ -235,24 +235,26 @@ fn from_sums(
     stale_depots(conn, filters, limits, &mut |f| summary.add(&f))?;
     let names = crate::state::Names::load(conn)?;
     let ids = names.ids(filters);
-    let (scan, depots) = match ids.few_depots() {
-        Some(few) => (
-            "",
-            format!(" WHERE {}", crate::state::in_list("depot_id", few)),
-        ),
-        None => ("NOT INDEXED", String::new()),
-    };
+    // A few depots asked for: their rows only (through the index of
+    // `attention_day`; the lots' sums have none and are read whole).
+    let few = ids
+        .few_depots()
+        .map(|few| crate::state::in_list("depot_id", few));
     let today = limits.today;
     let expiring_limit = iso(today + chrono::Duration::days(limits.expiring));
-    // Lots expired or expiring: their rows of the lots' sums (no index:
-    // one pass over about a row per lot, most of them left in the table).
+    // Lots expired or expiring, from the lots' sums; the rest by day.
     let lots = format!(
         "SELECT depot_id, 'expires', expires, lots, quantity FROM readiness_expiry
          WHERE expires <= ?1{}",
-        depots.replacen(" WHERE ", " AND ", 1)
+        few.as_ref()
+            .map(|f| format!(" AND {f}"))
+            .unwrap_or_default()
     );
-    let rest =
-        format!("SELECT depot_id, kind, day, items, quantity FROM attention_day {scan}{depots}");
+    let rest = format!(
+        "SELECT depot_id, kind, day, items, quantity FROM attention_day {}",
+        few.as_ref()
+            .map_or("NOT INDEXED".to_string(), |f| format!("WHERE {f}"))
+    );
     for (sql, params) in [
         (lots, vec![&expiring_limit as &dyn db::Param]),
         (rest, vec![]),

@@ -344,7 +344,7 @@ const UNINSPECTED: u32 = 3;
 const TEST_DUE: u32 = 4;
 
 /// A kind of `attention_day` and its day in one integer: 3 bits of kind
-/// above 23 of the day's number (days from year 1; 0 for no day).
+/// above 23 of its day ([`packed_day`]; 0 for none).
 fn attention_key(kind: u32, on: Option<NaiveDate>) -> u32 {
     let day = on.map_or(0, packed_day);
     (kind << 23) | day
@@ -1639,8 +1639,8 @@ fn day_key(kind: &str, on: Option<NaiveDate>) -> String {
 
 /// Deletes these (depot, [`day_key`]) rows from `attention_day` in one
 /// pass over it: a next week changes a few days of each depot, where
-/// writing every depot's rows again (56,000 for a million holdings) cost
-/// its import a twentieth of its time.
+/// writing every changed depot's rows again rewrote all 56,000 of a
+/// million holdings.
 fn delete_days(conn: &Db, days: &[(i64, String)]) -> db::Result<()> {
     delete_paired(
         conn,
