@@ -976,33 +976,30 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
     )?;
     // What needs attention, by depot, kind and day: items and quantity
     // under type -1 (no type has that id).
-    const ATTENTION: [(&str, &str); 5] = [
-        ("attention suspended items", "attention suspended quantity"),
-        ("attention expires items", "attention expires quantity"),
-        ("attention inspected items", "attention inspected quantity"),
-        (
-            "attention uninspected items",
-            "attention uninspected quantity",
-        ),
-        ("attention test_due items", "attention test_due quantity"),
-    ];
+    use crate::import::store::{EXPIRES, INSPECTED, SUSPENDED, TEST_DUE, UNINSPECTED};
+    let labels: Vec<[String; 2]> = crate::import::store::ATTENTION_KINDS
+        .iter()
+        .map(|k| {
+            [
+                format!("attention {k} items"),
+                format!("attention {k} quantity"),
+            ]
+        })
+        .collect();
     conn.each(
         "SELECT depot_id, kind, day, items, quantity FROM attention_day",
         &[],
         |r| {
             let kind: String = r.get(1)?;
             let day: Option<String> = r.get(2)?;
-            let Some(i) = crate::import::store::ATTENTION_KINDS
-                .iter()
-                .position(|k| *k == kind)
-            else {
+            let Some(i) = crate::import::store::attention_kind(&kind) else {
                 fail(
                     "aggregates",
                     format!("attention_day has a row of kind {kind:?}"),
                 );
                 return Ok(());
             };
-            for (state, figure) in [(ATTENTION[i].0, r.get(3)?), (ATTENTION[i].1, r.get(4)?)] {
+            for (state, figure) in [(&labels[i][0], r.get(3)?), (&labels[i][1], r.get(4)?)] {
                 fingerprint(
                     &mut kept,
                     r.get(0)?,
@@ -1038,8 +1035,9 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
                 .and_then(|c| crate::model::ConditionCode::parse(&c).ok());
             let owner: Option<String> = r.get(8)?;
             let owner = owner.as_deref();
-            let mut attention = |kind: usize, day: Option<String>| {
-                for (state, figure) in [(ATTENTION[kind].0, 1), (ATTENTION[kind].1, quantity)] {
+            let mut attention = |kind: u32, day: Option<String>| {
+                let [items, rounds] = &labels[kind as usize];
+                for (state, figure) in [(items, 1), (rounds, quantity)] {
                     fingerprint(
                         &mut current,
                         depot,
@@ -1049,21 +1047,21 @@ fn check_aggregates(conn: &Db, fail: &mut impl FnMut(&'static str, String)) -> R
                 }
             };
             if condition.is_some_and(crate::model::ConditionCode::is_suspended) {
-                attention(0, None);
+                attention(SUSPENDED, None);
             } else {
                 let (expires, inspected, due): (Option<String>, Option<String>, Option<String>) =
                     (r.get(4)?, r.get(10)?, r.get(11)?);
                 // A lot's expiry is in readiness_expiry.
                 if expires.is_some() && !lot {
-                    attention(1, expires);
+                    attention(EXPIRES, expires);
                 }
                 match inspected {
-                    Some(day) => attention(2, Some(day)),
-                    None if r.get::<i64>(9)? != 0 => attention(3, None),
+                    Some(day) => attention(INSPECTED, Some(day)),
+                    None if r.get::<i64>(9)? != 0 => attention(UNINSPECTED, None),
                     None => {}
                 }
                 if due.is_some() {
-                    attention(4, due);
+                    attention(TEST_DUE, due);
                 }
             }
             let i = crate::model::bucket(parsed, lot, condition);

@@ -337,11 +337,15 @@ pub(crate) const ATTENTION_KINDS: [&str; 5] = [
     "uninspected",
     "test_due",
 ];
-const SUSPENDED: u32 = 0;
-const EXPIRES: u32 = 1;
-const INSPECTED: u32 = 2;
-const UNINSPECTED: u32 = 3;
-const TEST_DUE: u32 = 4;
+/// The index of a kind of `attention_day` in [`ATTENTION_KINDS`].
+pub(crate) fn attention_kind(name: &str) -> Option<usize> {
+    ATTENTION_KINDS.iter().position(|k| *k == name)
+}
+pub(crate) const SUSPENDED: u32 = 0;
+pub(crate) const EXPIRES: u32 = 1;
+pub(crate) const INSPECTED: u32 = 2;
+pub(crate) const UNINSPECTED: u32 = 3;
+pub(crate) const TEST_DUE: u32 = 4;
 
 /// A kind of `attention_day` and its day in one integer: 3 bits of kind
 /// above 23 of its day ([`packed_day`]; 0 for none).
@@ -1365,13 +1369,10 @@ fn stored_attention(conn: &Db, depot_id: i64) -> db::Result<FxHashMap<u32, [i64;
         "SELECT kind, day, items, quantity FROM attention_day WHERE depot_id = ?1",
         &[&depot_id],
         |r| {
-            let kind = r.text(0)?.unwrap_or_default();
-            let kind = ATTENTION_KINDS
-                .iter()
-                .position(|k| *k == kind)
-                .ok_or_else(|| {
-                    crate::error::DbError::Internal(format!("attention_day: kind {kind:?}"))
-                })?;
+            let name = r.text(0)?.unwrap_or_default();
+            let kind = attention_kind(name).ok_or_else(|| {
+                crate::error::DbError::Internal(format!("attention_day: kind {name:?}"))
+            })?;
             rows.insert(
                 attention_key(kind as u32, r.get(1)?),
                 [r.get(2)?, r.get(3)?],
