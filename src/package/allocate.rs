@@ -1630,12 +1630,16 @@ impl<'p, 'a> Search<'p, 'a> {
             .collect();
         let mut lines = chosen.clone();
         lines.extend(open);
-        let shape = self.shape(&lines);
+        // Depots by index, not name: this runs at every node.
+        let mut allowed = lines.clone();
+        allowed.iter_mut().for_each(|(d, _)| d.sort_unstable());
         let supplies = self.p.supplies;
-        if !self
-            .p
-            .reaches(self.used, &|d, s| shape.allows(d, &supplies[s]))
-        {
+        let allows = |l: usize, s: usize| {
+            let (depots, types) = &allowed[l];
+            depots.binary_search(&self.depot_of[s]).is_ok()
+                && types.binary_search(&supplies[s].type_code).is_ok()
+        };
+        if !self.p.reaches(self.used, &allows) {
             return;
         }
         if line == options.len() {
@@ -1644,7 +1648,7 @@ impl<'p, 'a> Search<'p, 'a> {
                 state.shapes.clear();
             }
             if state.shapes.len() < TIES {
-                state.shapes.push(shape);
+                state.shapes.push(self.shape(&lines));
             } else {
                 self.ties_exact = false;
             }
