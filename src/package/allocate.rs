@@ -910,7 +910,7 @@ struct Search<'p, 'a> {
     /// the total (each row scaled to 1): kept from node to node, where
     /// they are nearly right already.
     y: Vec<f64>,
-    /// For [`Search::set_reaches`]: the network of every usable supply and
+    /// For [`Search::flow_reaches`]: the network of every usable supply and
     /// its capacities before any flow.
     reach: std::cell::RefCell<Option<(Built, Vec<i64>)>>,
 }
@@ -1067,33 +1067,13 @@ impl<'p, 'a> Search<'p, 'a> {
         late
     }
 
-    /// Whether the chosen depots reach the best fill: refused at once when
-    /// they hold less than some line's least, settled so when the lines
-    /// are independent, else by a max flow.
-    fn set_reaches(&self, chosen: &[bool]) -> bool {
-        self.reaches_holding(chosen, &self.held_by(chosen))
-    }
-
-    /// What the `chosen` depots hold of each line.
-    fn held_by(&self, chosen: &[bool]) -> Vec<i64> {
-        (0..self.p.demands.len())
-            .map(|l| {
-                (0..self.depots.len())
-                    .filter(|&d| chosen[d])
-                    .map(|d| self.a[d][l])
-                    .sum()
-            })
-            .collect()
-    }
-
-    /// [`Search::set_reaches`] with what the set holds of each line known.
+    /// Whether the chosen depots, holding `have` of each line, reach the
+    /// best fill: refused at once when they hold less than some line's
+    /// least, settled so when the lines are independent, else by a max
+    /// flow.
     fn reaches_holding(&self, chosen: &[bool], have: &[i64]) -> bool {
-        self.holds_least(have) && (self.independent || self.flow_reaches(chosen))
-    }
-
-    /// Whether `have` holds each line's least.
-    fn holds_least(&self, have: &[i64]) -> bool {
         have.iter().zip(&self.p.least).all(|(h, least)| h >= least)
+            && (self.independent || self.flow_reaches(chosen))
     }
 
     /// Whether the supplies of the `chosen` depots reach the best fill
@@ -1170,7 +1150,7 @@ impl<'p, 'a> Search<'p, 'a> {
         let lines = self.p.demands.len();
         let mut chosen = vec![false; n];
         let mut have = vec![0i64; lines];
-        while !self.set_reaches(&chosen) {
+        while !self.reaches_holding(&chosen, &have) {
             if self.out_of_time() {
                 return None;
             }
@@ -1194,8 +1174,14 @@ impl<'p, 'a> Search<'p, 'a> {
         for d in (0..n).rev() {
             if chosen[d] {
                 chosen[d] = false;
-                if !self.set_reaches(&chosen) {
+                for (h, a) in have.iter_mut().zip(&self.a[d]) {
+                    *h -= a;
+                }
+                if !self.reaches_holding(&chosen, &have) {
                     chosen[d] = true;
+                    for (h, a) in have.iter_mut().zip(&self.a[d]) {
+                        *h += a;
+                    }
                 }
             }
         }
@@ -1245,13 +1231,13 @@ impl<'p, 'a> Search<'p, 'a> {
             return;
         }
         // Without the undecided depots' help no set here can do.
-        let open_have: Vec<i64> = state
+        let open_holds = state
             .have
             .iter()
             .zip(&self.held_from[at])
-            .map(|(h, rest)| h + rest)
-            .collect();
-        if !self.holds_least(&open_have) {
+            .zip(&self.p.least)
+            .all(|((h, rest), least)| h + rest >= *least);
+        if !open_holds {
             return;
         }
         if !self.independent {
